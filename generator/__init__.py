@@ -1,0 +1,2 @@
+"""gen: schema as code for PostgreSQL."""
+__version__ = "0.1.0"

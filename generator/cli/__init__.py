@@ -1,0 +1,75 @@
+"""The command line: parses arguments, calls the pipeline, prints results and diagnostics,
+and maps outcomes to exit codes. Each command lives in its own module under generator.cli."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from generator.diagnostics import EXIT_BAD_INPUT, GenError, format_diagnostics
+
+# Command modules, each with `register(subparsers)`; keep them light (import heavy things lazily).
+COMMAND_MODULES = [
+    "generator.cli.cmd_validate",
+    "generator.cli.cmd_build",
+    "generator.cli.cmd_schema",
+]
+
+EPILOG = """examples:
+  gen validate spec/chatapp.yaml
+  gen build spec/*.yaml                 # writes out/<name>/...
+  gen build spec/*.yaml --check         # CI: exit 1 when out/ is stale
+  gen verify spec/chatapp.yaml          # apply + prove on a throw-away PostgreSQL
+exit codes: 0 ok, 1 findings/check failed, 2 bad input, 3 environment (e.g. database unreachable)"""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gen", description="Schema as code for PostgreSQL: one YAML spec -> DDL, "
+                                "RLS, migrations, seed data, Prisma, Drizzle, docs and ER diagrams.",
+                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"gen {_version()}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return p
+
+
+def _version() -> str:
+    from generator import __version__
+    return __version__
+
+
+def add_format(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("human", "json", "github"), default="human",
+                   help="how to print diagnostics and results (default: human)")
+
+
+def command_parser(sub, name: str, help: str, examples: str) -> argparse.ArgumentParser:
+    return sub.add_parser(name, help=help, description=help, epilog="examples:\n" + examples,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def print_diagnostics(diags, fmt: str) -> None:
+    out = format_diagnostics(diags, fmt, color=sys.stderr.isatty() and fmt == "human")
+    stream = sys.stdout if fmt == "json" else sys.stderr
+    print(out, file=stream)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    if not getattr(args, "func", None):
+        p.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return int(args.func(args) or 0)
+    except GenError as e:
+        print_diagnostics(e.diagnostics, getattr(args, "format", "human"))
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def run() -> None:
+    sys.exit(main())

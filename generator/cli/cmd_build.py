@@ -1,0 +1,50 @@
+"""`gen build SPEC... [--out DIR] [--target NAME,...] [--check]`: render artifacts."""
+from __future__ import annotations
+
+import json
+import sys
+
+from generator.cli import add_format, command_parser
+from generator.diagnostics import EXIT_FINDINGS, EXIT_OK
+
+
+def register(sub) -> None:
+    p = command_parser(sub, "build", "Render every artifact of the specs into OUT/<spec name>/ (atomically).",
+                       "  gen build spec/chatapp.yaml\n  gen build spec/*.yaml --target sql,rls\n"
+                       "  gen build spec/*.yaml --check    # exit 1 when committed artifacts are stale")
+    p.add_argument("specs", nargs="+", metavar="SPEC")
+    p.add_argument("--out", default="out", help="output root (default: out)")
+    p.add_argument("--target", default=None, help="comma-separated targets (default: all)")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if any artifact is stale or missing")
+    p.add_argument("--templates", default=None, help="directory of template overrides")
+    p.add_argument("--timings", action="store_true", help="print time per stage")
+    add_format(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from generator.pipeline import build
+
+    targets = [t.strip() for t in args.target.split(",") if t.strip()] if args.target else None
+    results = build(args.specs, args.out, targets, args.check, args.templates)
+    if args.format == "json":
+        print(json.dumps([{"spec": r.spec, "name": r.name, "directory": str(r.directory),
+                           "files": sorted(r.files), "changed": r.changed, "stale": r.stale, "notes": r.notes,
+                           "timings": r.timings} for r in results], indent=2))
+    else:
+        for r in results:
+            for note in r.notes:
+                print(f"{r.name}: note: {note}", file=sys.stderr)
+            if args.check:
+                if r.stale:
+                    print(f"{r.directory}: stale or missing ({len(r.stale)}): " + ", ".join(r.stale)
+                          + f"\n  run: gen build {r.spec}" + (f" --out {args.out}" if args.out != "out" else ""))
+                else:
+                    print(f"{r.directory}: up to date ({len(r.files)} files)")
+            else:
+                print(f"{r.directory}: {len(r.files)} files, {len(r.changed)} changed")
+            if args.timings:
+                print("  " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in r.timings.items()), file=sys.stderr)
+    if args.check and any(r.stale for r in results):
+        return EXIT_FINDINGS
+    return EXIT_OK

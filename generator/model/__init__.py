@@ -1,0 +1,342 @@
+"""The resolved schema model: frozen dataclasses that every renderer, the differ and the
+database inspector share. It knows nothing of YAML, pydantic or Jinja.
+
+Fields marked `compare=False` are metadata (source locations, the entity a table came from,
+the preset a policy was made by): they help renderers and error messages but never make two
+schemas differ."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Any
+
+from generator.diagnostics import Location
+from generator.model.naming import qualified, quote_ident
+from generator.model.types import DataType
+
+__all__ = [
+    "DataType", "Location", "Column", "PrimaryKey", "ForeignKey", "Unique", "Check", "IndexElement",
+    "Index", "Policy", "Trigger", "Grant", "Table", "Enum", "Extension", "Function", "View", "Role",
+    "Seed", "Tenancy", "Settings", "Schema", "replace", "COMMANDS", "FK_ACTIONS",
+]
+
+COMMANDS = ("ALL", "SELECT", "INSERT", "UPDATE", "DELETE")
+FK_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
+
+
+def _loc() -> Any:
+    return field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    type: DataType
+    nullable: bool = True
+    default: str | None = None          # SQL expression
+    generated: str | None = None        # GENERATED ALWAYS AS (expr) STORED
+    identity: str | None = None         # "always" | "by default"
+    comment: str | None = None
+    collation: str | None = None
+    loc: Location | None = _loc()
+
+
+@dataclass(frozen=True, slots=True)
+class PrimaryKey:
+    name: str
+    columns: tuple[str, ...]
+    loc: Location | None = _loc()
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKey:
+    name: str
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    ref_schema: str = "public"
+    on_delete: str = "NO ACTION"
+    on_update: str = "NO ACTION"
+    deferrable: bool = False
+    initially_deferred: bool = False
+    loc: Location | None = _loc()
+
+
+@dataclass(frozen=True, slots=True)
+class Unique:
+    name: str
+    columns: tuple[str, ...]
+    nulls_not_distinct: bool = False
+    loc: Location | None = _loc()
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    expression: str
+    loc: Location | None = _loc()
+
+
+@dataclass(frozen=True, slots=True)
+class IndexElement:
+    """A column or an expression in an index, with its operator class and order."""
+
+    column: str | None = None
+    expression: str | None = None
+    opclass: str | None = None
+    descending: bool = False
+    nulls: str | None = None            # "first" | "last" when not the default for the order
+    collation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    name: str
+    elements: tuple[IndexElement, ...]
+    unique: bool = False
+    method: str = "btree"
+    where: str | None = None
+    include: tuple[str, ...] = ()
+    params: tuple[tuple[str, str], ...] = ()   # WITH (m = 16, ...), sorted by key
+    nulls_not_distinct: bool = False
+    comment: str | None = None
+    loc: Location | None = _loc()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Plain columns of the index (expressions left out)."""
+        return tuple(e.column for e in self.elements if e.column)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    name: str
+    command: str = "ALL"
+    roles: tuple[str, ...] = ("public",)
+    using: str | None = None
+    check: str | None = None
+    permissive: bool = True
+    preset: str | None = field(default=None, compare=False)   # which preset made it
+    description: str | None = field(default=None, compare=False)
+    loc: Location | None = _loc()
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    name: str
+    function: str                      # qualified function name, rendered as given
+    timing: str = "BEFORE"             # BEFORE | AFTER | INSTEAD OF
+    events: tuple[str, ...] = ("UPDATE",)
+    level: str = "ROW"                 # ROW | STATEMENT
+    when: str | None = None
+    loc: Location | None = _loc()
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    role: str
+    privileges: tuple[str, ...]        # sorted, upper case: SELECT, INSERT, ...
+    loc: Location | None = _loc()
+
+
+@dataclass(frozen=True, slots=True)
+class TableMeta:
+    """Spec-side facts about a table that the database does not hold."""
+
+    entity: str | None = None          # the spec's entity key (before the table prefix)
+    group: str | None = None
+    tenant_column: str | None = None   # set for tenant-scoped tables
+    owner_column: str | None = None    # set for owner-only tables
+    soft_delete_column: str | None = None
+    version_column: str | None = None
+    touch_column: str | None = None    # column kept current by a BEFORE UPDATE trigger
+    join_table: bool = False           # made for a many-to-many relation
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    schema: str = "public"
+    primary_key: PrimaryKey | None = None
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    uniques: tuple[Unique, ...] = ()
+    checks: tuple[Check, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    comment: str | None = None
+    rls_enabled: bool = False
+    rls_forced: bool = False
+    policies: tuple[Policy, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    grants: tuple[Grant, ...] = ()
+    meta: TableMeta = field(default_factory=TableMeta, compare=False, repr=False)
+    loc: Location | None = _loc()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.schema, self.name)
+
+    @property
+    def qname(self) -> str:
+        return qualified(self.schema, self.name)
+
+    def column(self, name: str) -> Column | None:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Enum:
+    name: str
+    values: tuple[str, ...]
+    schema: str = "public"
+    comment: str | None = None
+    loc: Location | None = _loc()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.schema, self.name)
+
+    @property
+    def qname(self) -> str:
+        return qualified(self.schema, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    name: str
+    schema: str | None = None
+    loc: Location | None = _loc()
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    name: str
+    returns: str
+    body: str
+    schema: str = "public"
+    args: str = ""                      # argument list as SQL, "" for none
+    language: str = "plpgsql"
+    volatility: str = "VOLATILE"        # VOLATILE | STABLE | IMMUTABLE
+    security_definer: bool = False
+    search_path: str | None = None      # SET search_path = ... (for SECURITY DEFINER)
+    comment: str | None = None
+    loc: Location | None = _loc()
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.schema, self.name, self.args)
+
+    @property
+    def qname(self) -> str:
+        return qualified(self.schema, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    name: str
+    query: str
+    schema: str = "public"
+    security_invoker: bool = True
+    comment: str | None = None
+    grants: tuple[Grant, ...] = ()
+    loc: Location | None = _loc()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.schema, self.name)
+
+    @property
+    def qname(self) -> str:
+        return qualified(self.schema, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """A database role the schema needs; created only if missing (roles are cluster-wide)."""
+
+    name: str
+    login: bool = False
+    comment: str | None = None
+    loc: Location | None = _loc()
+
+
+@dataclass(frozen=True, slots=True)
+class Seed:
+    """Rows to upsert into one table; `key` columns decide what "the same row" means."""
+
+    table: str
+    rows: tuple[tuple[tuple[str, Any], ...], ...]
+    key: tuple[str, ...]
+    schema: str = "public"
+    loc: Location | None = _loc()
+
+
+@dataclass(frozen=True, slots=True)
+class Tenancy:
+    root: str                           # table name of the tenant root (e.g. companies)
+    column: str                         # tenant column on scoped tables (e.g. company_id)
+    current: str                        # SQL expression giving the current tenant, fail-closed
+    setting: str | None = None          # the GUC it reads, when it reads one (app.company_id)
+    type: DataType = DataType("uuid")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    dialect: str = "postgres"
+    version: int = 16
+    flavor: str = "plain"               # plain | supabase
+    protected: tuple[str, ...] = ()     # host/database name patterns `gen reset` refuses
+
+
+@dataclass(frozen=True)
+class Schema:
+    name: str = "schema"
+    tables: tuple[Table, ...] = ()
+    enums: tuple[Enum, ...] = ()
+    extensions: tuple[Extension, ...] = ()
+    functions: tuple[Function, ...] = ()
+    views: tuple[View, ...] = ()
+    roles: tuple[Role, ...] = ()
+    schemas: tuple[str, ...] = ()       # PostgreSQL schemas to create besides public
+    seeds: tuple[Seed, ...] = field(default=(), compare=False)
+    tenancy: Tenancy | None = field(default=None, compare=False)
+    settings: Settings = field(default_factory=Settings, compare=False)
+    description: str | None = field(default=None, compare=False)
+
+    @classmethod
+    def empty(cls, name: str = "empty") -> "Schema":
+        return cls(name=name)
+
+    @cached_property
+    def tables_by_key(self) -> dict[tuple[str, str], Table]:
+        return {t.key: t for t in self.tables}
+
+    @cached_property
+    def enums_by_key(self) -> dict[tuple[str, str], Enum]:
+        return {e.key: e for e in self.enums}
+
+    def table(self, name: str, schema: str = "public") -> Table | None:
+        return self.tables_by_key.get((schema, name))
+
+    def enum(self, name: str, schema: str = "public") -> Enum | None:
+        return self.enums_by_key.get((schema, name))
+
+    def referencing(self, table: Table) -> list[tuple[Table, ForeignKey]]:
+        """Foreign keys in other tables (or this one) that point at `table`."""
+        return self._incoming.get(table.key, [])
+
+    @cached_property
+    def _incoming(self) -> dict[tuple[str, str], list[tuple[Table, ForeignKey]]]:
+        out: dict[tuple[str, str], list[tuple[Table, ForeignKey]]] = {}
+        for t in self.tables:
+            for fk in t.foreign_keys:
+                out.setdefault((fk.ref_schema, fk.ref_table), []).append((t, fk))
+        return out
+
+
+def ident(name: str) -> str:
+    """Re-exported quoting helper for templates and renderers."""
+    return quote_ident(name)

@@ -1,0 +1,79 @@
+"""Writing artifacts atomically: everything goes to a temporary directory beside the target
+and is moved into place only when complete; `stale()` compares without writing."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+def _as_bytes(content: str | bytes) -> bytes:
+    return content.encode("utf-8") if isinstance(content, str) else content
+
+
+def stale(directory: Path, files: dict[str, str | bytes], owned_prefixes: tuple[str, ...] = ()) -> list[str]:
+    """Relative paths that are missing or differ (and, under owned prefixes, files that should not exist)."""
+    out = []
+    for rel, content in sorted(files.items()):
+        p = directory / rel
+        if not p.is_file() or p.read_bytes() != _as_bytes(content):
+            out.append(rel)
+    for rel in _existing(directory, owned_prefixes):
+        if rel not in files:
+            out.append(f"{rel} (no longer generated)")
+    return out
+
+
+def _existing(directory: Path, prefixes: tuple[str, ...]) -> list[str]:
+    if not directory.is_dir():
+        return []
+    found = []
+    for p in sorted(directory.rglob("*")):
+        if p.is_file():
+            rel = p.relative_to(directory).as_posix()
+            if any(rel == pre or rel.startswith(pre.rstrip("/") + "/") for pre in prefixes):
+                found.append(rel)
+    return found
+
+
+def write_tree(directory: Path, files: dict[str, str | bytes], replace_all: bool = True) -> list[str]:
+    """Write `files` under `directory` atomically. With replace_all, the directory becomes
+    exactly these files (old generated files vanish); else files are merged into it.
+    Returns the relative paths whose content changed."""
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    changed = stale(directory, files)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
+    try:
+        if not replace_all and directory.is_dir():
+            shutil.copytree(directory, tmp, dirs_exist_ok=True)
+        for rel, content in files.items():
+            p = tmp / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(_as_bytes(content))
+        backup = None
+        if directory.exists():
+            backup = directory.parent / f".{directory.name}.old-{os.getpid()}"
+            os.rename(directory, backup)
+        os.rename(tmp, directory)
+        if backup is not None:
+            shutil.rmtree(backup, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return changed
+
+
+def write_file_atomic(path: Path, content: str | bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(_as_bytes(content))
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,234 @@
+"""PostgreSQL SQL for each change: one function per change type, each returning statements
+that carry a short comment naming the object and the phase that orders them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from generator.diff import changes as ch
+from generator.model import Column, ForeignKey, Function, Index, Policy, Table, Trigger
+from generator.model.naming import qualified, quote_ident, quote_literal
+
+# Phases, in the order a plan applies them (drops run in reverse, before any add).
+PHASES = ("extensions", "schemas", "roles", "enums", "tables", "foreign_keys", "indexes", "comments",
+          "functions", "triggers", "views", "rls", "policies", "grants")
+PHASE = {name: i for i, name in enumerate(PHASES)}
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    comment: str
+    phase: str
+    change: object = field(default=None, compare=False, repr=False)
+    transactional: bool = True
+
+
+def _cols(names) -> str:
+    return ", ".join(quote_ident(n) for n in names)
+
+
+def column_sql(c: Column) -> str:
+    parts = [quote_ident(c.name), c.type.sql]
+    if c.collation:
+        parts.append(f"COLLATE {quote_ident(c.collation)}")
+    if c.generated:
+        parts.append(f"GENERATED ALWAYS AS ({c.generated}) STORED")
+    if c.identity:
+        parts.append(f"GENERATED {c.identity.upper()} AS IDENTITY")
+    if not c.nullable and not c.identity:
+        parts.append("NOT NULL")
+    if c.default is not None:
+        parts.append(f"DEFAULT {c.default}")
+    return " ".join(parts)
+
+
+def fk_sql(fk: ForeignKey) -> str:
+    sql = (f"CONSTRAINT {quote_ident(fk.name)} FOREIGN KEY ({_cols(fk.columns)}) "
+           f"REFERENCES {qualified(fk.ref_schema, fk.ref_table)} ({_cols(fk.ref_columns)})")
+    if fk.on_delete != "NO ACTION":
+        sql += f" ON DELETE {fk.on_delete}"
+    if fk.on_update != "NO ACTION":
+        sql += f" ON UPDATE {fk.on_update}"
+    if fk.deferrable:
+        sql += " DEFERRABLE" + (" INITIALLY DEFERRED" if fk.initially_deferred else "")
+    return sql
+
+
+def create_table_sql(t: Table, inline_fks: tuple[ForeignKey, ...] = ()) -> str:
+    lines = [column_sql(c) for c in t.columns]
+    if t.primary_key:
+        lines.append(f"CONSTRAINT {quote_ident(t.primary_key.name)} PRIMARY KEY ({_cols(t.primary_key.columns)})")
+    for u in t.uniques:
+        nnd = " NULLS NOT DISTINCT" if u.nulls_not_distinct else ""
+        lines.append(f"CONSTRAINT {quote_ident(u.name)} UNIQUE{nnd} ({_cols(u.columns)})")
+    for c in t.checks:
+        lines.append(f"CONSTRAINT {quote_ident(c.name)} CHECK ({c.expression})")
+    lines += [fk_sql(fk) for fk in inline_fks]
+    body = ",\n".join("  " + line for line in lines)
+    return f"CREATE TABLE {t.qname} (\n{body}\n);"
+
+
+def index_sql(t: Table, i: Index, concurrently: bool = False) -> str:
+    elems = []
+    for e in i.elements:
+        part = quote_ident(e.column) if e.column else f"({e.expression})"
+        if e.collation:
+            part += f" COLLATE {quote_ident(e.collation)}"
+        if e.opclass:
+            part += f" {e.opclass}"
+        if e.descending:
+            part += " DESC"
+        if e.nulls:
+            part += f" NULLS {e.nulls.upper()}"
+        elems.append(part)
+    sql = "CREATE UNIQUE INDEX" if i.unique else "CREATE INDEX"
+    if concurrently:
+        sql += " CONCURRENTLY"
+    sql += f" {quote_ident(i.name)} ON {t.qname}"
+    if i.method != "btree":
+        sql += f" USING {i.method}"
+    sql += f" ({', '.join(elems)})"
+    if i.include:
+        sql += f" INCLUDE ({_cols(i.include)})"
+    if i.nulls_not_distinct:
+        sql += " NULLS NOT DISTINCT"
+    if i.params:
+        sql += " WITH (" + ", ".join(f"{k} = {v}" for k, v in i.params) + ")"
+    if i.where:
+        sql += f" WHERE {i.where}"
+    return sql + ";"
+
+
+def dollar_quote(body: str, base: str = "fn") -> str:
+    tag, n = f"${base}$", 0
+    while tag in body:
+        n += 1
+        tag = f"${base}{n}$"
+    return f"{tag}{body}{tag}"
+
+
+def function_sql(f: Function) -> str:
+    parts = [f"CREATE OR REPLACE FUNCTION {f.qname}({f.args})", f"RETURNS {f.returns}", f"LANGUAGE {f.language}"]
+    if f.volatility != "VOLATILE":
+        parts.append(f.volatility)
+    if f.security_definer:
+        parts.append("SECURITY DEFINER")
+    if f.search_path is not None:
+        parts.append(f"SET search_path = {f.search_path}")
+    return "\n".join(parts) + f"\nAS {dollar_quote(f.body)};"
+
+
+def trigger_sql(t: Table, tr: Trigger) -> str:
+    when = f"\nWHEN ({tr.when})" if tr.when else ""
+    return (f"CREATE TRIGGER {quote_ident(tr.name)}\n{tr.timing} {' OR '.join(tr.events)} ON {t.qname}\n"
+            f"FOR EACH {tr.level}{when}\nEXECUTE FUNCTION {tr.function}();")
+
+
+def policy_sql(t: Table, p: Policy) -> str:
+    sql = f"CREATE POLICY {quote_ident(p.name)} ON {t.qname}"
+    if not p.permissive:
+        sql += "\n  AS RESTRICTIVE"
+    sql += f"\n  FOR {p.command}\n  TO {', '.join(r if r == 'public' else quote_ident(r) for r in p.roles)}"
+    if p.using is not None:
+        sql += f"\n  USING ({p.using})"
+    if p.check is not None:
+        sql += f"\n  WITH CHECK ({p.check})"
+    return sql + ";"
+
+
+def _role_block(name: str, login: bool) -> str:
+    opts = "LOGIN" if login else "NOLOGIN"
+    return (f"DO $role$\nBEGIN\n  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = {quote_literal(name)}) THEN\n"
+            f"    CREATE ROLE {quote_ident(name)} {opts};\n  END IF;\nEND\n$role$;")
+
+
+def render_change(c: ch.Change, inline_fks: tuple[ForeignKey, ...] = ()) -> list[Statement]:
+    fn = RENDERERS.get(type(c))
+    if fn is None:
+        raise NotImplementedError(f"no SQL renderer for {type(c).__name__}")
+    return fn(c, inline_fks) if isinstance(c, ch.AddTable) else fn(c)
+
+
+def _s(sql: str, comment: str, phase: str, change, transactional: bool = True) -> list[Statement]:
+    return [Statement(sql, comment, phase, change, transactional)]
+
+
+def _grantee(role: str) -> str:
+    return "PUBLIC" if role == "public" else quote_ident(role)
+
+
+def _target_name(obj) -> str:
+    return obj.qname
+
+
+RENDERERS = {
+    ch.AddExtension: lambda c: _s(
+        f"CREATE EXTENSION IF NOT EXISTS {quote_ident(c.extension.name)}"
+        + (f" WITH SCHEMA {quote_ident(c.extension.schema)}" if c.extension.schema else "") + ";",
+        f"extension {c.extension.name}", "extensions", c),
+    ch.DropExtension: lambda c: _s(f"DROP EXTENSION IF EXISTS {quote_ident(c.extension.name)};",
+                                   f"drop extension {c.extension.name}", "extensions", c),
+    ch.AddSchema: lambda c: _s(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(c.name)};", f"schema {c.name}", "schemas", c),
+    ch.DropSchema: lambda c: _s(f"DROP SCHEMA {quote_ident(c.name)};", f"drop schema {c.name}", "schemas", c),
+    ch.AddRole: lambda c: _s(_role_block(c.role.name, c.role.login), f"role {c.role.name} (created if missing)",
+                             "roles", c),
+    ch.DropRole: lambda c: _s(f"-- role {quote_ident(c.role.name)} is cluster-wide and is not dropped",
+                              f"role {c.role.name} no longer used", "roles", c),
+    ch.AddEnum: lambda c: _s(
+        f"CREATE TYPE {c.enum.qname} AS ENUM ({', '.join(quote_literal(v) for v in c.enum.values)});",
+        f"enum {c.enum.name}", "enums", c) + (
+        _s(f"COMMENT ON TYPE {c.enum.qname} IS {quote_literal(c.enum.comment)};", f"comment on enum {c.enum.name}",
+           "comments", c) if c.enum.comment else []),
+    ch.DropEnum: lambda c: _s(f"DROP TYPE {c.enum.qname};", f"drop enum {c.enum.name}", "enums", c),
+    ch.AddTable: lambda c, inline: _s(create_table_sql(c.table, inline), f"table {c.table.name}", "tables", c),
+    ch.DropTable: lambda c: _s(f"DROP TABLE {c.table.qname};", f"drop table {c.table.name}", "tables", c),
+    ch.AddForeignKey: lambda c: _s(f"ALTER TABLE {c.table.qname}\n  ADD {fk_sql(c.fk)};",
+                                   f"foreign key {c.fk.name}", "foreign_keys", c),
+    ch.DropForeignKey: lambda c: _s(f"ALTER TABLE {c.table.qname} DROP CONSTRAINT {quote_ident(c.fk.name)};",
+                                    f"drop foreign key {c.fk.name}", "foreign_keys", c),
+    ch.AddIndex: lambda c: _s(index_sql(c.table, c.index, c.concurrently), f"index {c.index.name}", "indexes", c,
+                              not c.concurrently),
+    ch.DropIndex: lambda c: _s(
+        f"DROP INDEX {'CONCURRENTLY ' if c.concurrently else ''}{qualified(c.table.schema, c.index.name)};",
+        f"drop index {c.index.name}", "indexes", c, not c.concurrently),
+    ch.SetComment: lambda c: _s(
+        f"COMMENT ON {c.kind} {c.target} IS {quote_literal(c.comment) if c.comment is not None else 'NULL'};",
+        f"comment on {c.kind.lower()} {c.target}", "comments", c),
+    ch.AddFunction: lambda c: _s(function_sql(c.function), f"function {c.function.name}", "functions", c) + (
+        _s(f"COMMENT ON FUNCTION {c.function.qname}({c.function.args}) IS {quote_literal(c.function.comment)};",
+           f"comment on function {c.function.name}", "functions", c) if c.function.comment else []),
+    ch.DropFunction: lambda c: _s(f"DROP FUNCTION {c.function.qname}({c.function.args});",
+                                  f"drop function {c.function.name}", "functions", c),
+    ch.AddTrigger: lambda c: _s(trigger_sql(c.table, c.trigger), f"trigger {c.trigger.name} on {c.table.name}",
+                                "triggers", c),
+    ch.DropTrigger: lambda c: _s(f"DROP TRIGGER {quote_ident(c.trigger.name)} ON {c.table.qname};",
+                                 f"drop trigger {c.trigger.name}", "triggers", c),
+    ch.AddView: lambda c: _s(
+        f"CREATE VIEW {c.view.qname}" + (" WITH (security_invoker = true)" if c.view.security_invoker else "")
+        + f" AS\n{c.view.query};", f"view {c.view.name}", "views", c),
+    ch.DropView: lambda c: _s(f"DROP VIEW {c.view.qname};", f"drop view {c.view.name}", "views", c),
+    ch.SetRls: lambda c: _rls(c),
+    ch.AddPolicy: lambda c: _s(policy_sql(c.table, c.policy), f"policy {c.policy.name} on {c.table.name}",
+                               "policies", c),
+    ch.DropPolicy: lambda c: _s(f"DROP POLICY {quote_ident(c.policy.name)} ON {c.table.qname};",
+                                f"drop policy {c.policy.name}", "policies", c),
+    ch.AddGrant: lambda c: _s(
+        f"GRANT {', '.join(c.grant.privileges)} ON {_target_name(c.table)} TO {_grantee(c.grant.role)};",
+        f"grant on {c.table.name} to {c.grant.role}", "grants", c),
+    ch.RevokeGrant: lambda c: _s(
+        f"REVOKE {', '.join(c.grant.privileges)} ON {_target_name(c.table)} FROM {_grantee(c.grant.role)};",
+        f"revoke on {c.table.name} from {c.grant.role}", "grants", c),
+}
+
+
+def _rls(c: ch.SetRls) -> list[Statement]:
+    out = []
+    q = c.table.qname
+    if c.enabled != c.old_enabled:
+        verb = "ENABLE" if c.enabled else "DISABLE"
+        out += _s(f"ALTER TABLE {q} {verb} ROW LEVEL SECURITY;", f"row level security on {c.table.name}", "rls", c)
+    if c.forced != c.old_forced:
+        verb = "FORCE" if c.forced else "NO FORCE"
+        out += _s(f"ALTER TABLE {q} {verb} ROW LEVEL SECURITY;", f"{verb.lower()} row level security on "
+                  f"{c.table.name}", "rls", c)
+    return out

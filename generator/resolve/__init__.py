@@ -1,0 +1,181 @@
+"""The one bridge from spec to model: turns every piece of sugar (traits, tenancy, presets,
+compact columns, many-to-many) into plain model objects, collecting all errors first."""
+from __future__ import annotations
+
+from generator.model import Enum, Extension, Function, Role, Schema, Settings, View
+from generator.model.naming import shorten
+from generator.resolve.columns_pass import collect_columns
+from generator.resolve.context import Ctx, EntityInfo
+from generator.resolve.policies import tenancy_model
+from generator.resolve.seeds import resolve_seeds
+from generator.resolve.tables import build_table
+from generator.spec.loader import LoadedSpec
+from generator.spec.schema import ColumnFull, Entity, SpecFile
+
+SUPABASE_ROLES = ("anon", "authenticated", "service_role")
+BUILTIN_ROLES = ("public",)
+
+
+def resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
+    ctx = Ctx(spec, loaded)
+    enums = _enums(ctx)
+    entities = dict(spec.entities)
+    _relations(ctx, entities)
+    for key, ent in entities.items():
+        table = ent.table or f"{ctx.prefix}{key}"
+        ctx.check_name(table, "table", ("entities", key))
+        ctx.entities[key] = EntityInfo(key, table, ent.schema_ or ctx.schema_name)
+    _tenancy_checks(ctx)
+    all_cols = {key: collect_columns(ctx, key, ent) for key, ent in entities.items()}
+    admin = spec.auth.admin.entity if spec.auth and spec.auth.admin else None
+    admin_table = ctx.entities[admin].table if admin in ctx.entities else None
+    tables = [build_table(ctx, ent, all_cols[key], all_cols, admin_table) for key, ent in entities.items()]
+    by_entity = {t.meta.entity: t for t in tables}
+    schema = Schema(
+        name=spec.name,
+        tables=tuple(tables),
+        enums=enums,
+        extensions=tuple(Extension(e) if isinstance(e, str) else Extension(e.name, e.schema_)
+                         for e in spec.extensions),
+        functions=tuple(sorted(list(ctx.functions.values()) + _functions(ctx), key=lambda f: f.key)),
+        views=_views(ctx),
+        roles=tuple(Role(n, r.login if r else False, r.description if r else None, ctx.loc("roles", n))
+                    for n, r in spec.roles.items()),
+        schemas=tuple(sorted(set(spec.schemas) | {e.schema for e in ctx.entities.values()} - {"public"})),
+        seeds=resolve_seeds(ctx, by_entity),
+        tenancy=tenancy_model(ctx),
+        settings=Settings(spec.database.dialect, spec.database.version, spec.database.flavor,
+                          tuple(spec.database.protected)),
+        description=spec.description,
+    )
+    _check_roles(ctx, schema)
+    _check_collisions(ctx, schema)
+    ctx.diags.raise_if_errors()
+    return schema
+
+
+def _enums(ctx: Ctx) -> tuple[Enum, ...]:
+    out = []
+    for key, raw in ctx.spec.enums.items():
+        values = raw if isinstance(raw, list) else raw.values
+        schema = ctx.schema_name if isinstance(raw, list) or not raw.schema_ else raw.schema_
+        path = ("enums", key)
+        ctx.check_name(key, "enum", path)
+        if not values:
+            ctx.error("RS080", f"enum '{key}' has no values", path, "list at least one value")
+        seen = set()
+        for i, v in enumerate(values):
+            if v in seen:
+                ctx.error("RS081", f"enum '{key}' lists '{v}' twice", path, "remove the duplicate")
+            seen.add(v)
+            if len(v.encode()) > 63:
+                ctx.error("RS082", f"enum value '{v[:20]}…' is over 63 bytes", path, "shorten it")
+        ctx.enums[key] = (schema, key)
+        out.append(Enum(key, tuple(values), schema, None if isinstance(raw, list) else raw.description,
+                        ctx.loc(*path)))
+    return tuple(out)
+
+
+def _singular(name: str) -> str:
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    if name.endswith("ses") or name.endswith("xes"):
+        return name[:-2]
+    return name[:-1] if name.endswith("s") and not name.endswith("ss") else name
+
+
+def _relations(ctx: Ctx, entities: dict[str, Entity]) -> None:
+    """Many-to-many: create the join entity (composite PK, two cascading FKs) unless declared."""
+    for i, rel in enumerate(ctx.spec.relations):
+        path = ("relations", i)
+        a, b = rel.many_to_many
+        missing = [x for x in (a, b) if x not in entities]
+        if missing:
+            ctx.error("RS090", f"many_to_many names unknown entity '{missing[0]}'", path, "name two entity keys")
+            continue
+        cols = rel.columns or [f"{_singular(a)}_id", f"{_singular(b)}_id"]
+        if rel.through in entities:
+            ent = entities[rel.through]
+            for c, target in zip(cols, (a, b)):
+                if c not in ent.columns:
+                    ctx.error("RS091", f"join entity '{rel.through}' lacks column '{c}' -> {target}", path,
+                              "add the column, or let gen create the join entity")
+            continue
+        columns: dict = {c: ColumnFull(type="uuid", nullable=False, ref=t, on_delete=rel.on_delete)
+                         for c, t in zip(cols, (a, b))}
+        entities[rel.through] = Entity(
+            description=f"Links {a} and {b} (many-to-many).", columns=columns, primary_key=cols,
+            traits=["created_at"] if rel.timestamps else [], group=entities[a].group)
+
+
+def _tenancy_checks(ctx: Ctx) -> None:
+    t = ctx.spec.tenancy
+    if t and t.root not in ctx.entities:
+        ctx.error("RS041", f"tenancy root '{t.root}' is not an entity", ("tenancy", "root"),
+                  "name the entity that is the tenant (e.g. companies)")
+
+
+def _functions(ctx: Ctx) -> list[Function]:
+    out = []
+    for name, f in ctx.spec.functions.items():
+        ctx.check_name(name, "function", ("functions", name))
+        out.append(Function(name=name, returns=f.returns, body=f.body if f.body.startswith("\n") else "\n" + f.body,
+                            schema=ctx.schema_name, args=f.args, language=f.language,
+                            volatility=f.volatility.upper(), security_definer=f.security_definer,
+                            search_path=f.search_path, comment=f.description, loc=ctx.loc("functions", name)))
+    return out
+
+
+def _views(ctx: Ctx) -> tuple[View, ...]:
+    out = []
+    for name, v in ctx.spec.views.items():
+        path = ("views", name)
+        ctx.check_name(name, "view", path)
+        query = ctx.query(v.query, path + ("query",))
+        if query is None:
+            continue
+        from generator.model import Grant
+        grants = tuple(Grant(r, tuple(sorted(p.upper() for p in privs))) for r, privs in sorted(v.grants.items()))
+        out.append(View(name, query, ctx.schema_name, v.security_invoker, v.description, grants, ctx.loc(*path)))
+    return tuple(out)
+
+
+def _check_roles(ctx: Ctx, schema: Schema) -> None:
+    known = set(BUILTIN_ROLES) | {r.name for r in schema.roles}
+    if ctx.flavor == "supabase":
+        known |= set(SUPABASE_ROLES)
+    for t in schema.tables:
+        for p in t.policies:
+            for r in p.roles:
+                if r not in known:
+                    ctx.diags.add("RS092", f"policy '{p.name}' on '{t.name}' is for unknown role '{r}'", p.loc,
+                                  f"tables.{t.name}", "declare it under roles: (or use supabase flavor roles)")
+        for g in t.grants:
+            if g.role not in known:
+                ctx.diags.add("RS092", f"grant on '{t.name}' to unknown role '{g.role}'", t.loc, f"tables.{t.name}",
+                              "declare it under roles:")
+
+
+def _check_collisions(ctx: Ctx, schema: Schema) -> None:
+    """Tables, views, indexes and index-backed constraints share one namespace per schema."""
+    seen: dict[tuple[str, str], str] = {}
+
+    def claim(sch, name, what, loc):
+        if (sch, name) in seen:
+            ctx.diags.add("RS011", f"{what} name '{name}' collides with {seen[(sch, name)]}", loc, name,
+                          "rename one of them (generated names are shortened with a hash; set `name:` explicitly)")
+        else:
+            seen[(sch, name)] = f"{what} '{name}'"
+
+    for t in schema.tables:
+        claim(t.schema, t.name, "table", t.loc)
+    for v in schema.views:
+        claim(v.schema, v.name, "view", v.loc)
+    for t in schema.tables:
+        if t.primary_key:
+            claim(t.schema, t.primary_key.name, f"primary key of {t.name}", t.loc)
+        for u in t.uniques:
+            claim(t.schema, u.name, f"unique constraint of {t.name}", u.loc)
+        for i in t.indexes:
+            claim(t.schema, i.name, f"index of {t.name}", i.loc)
+    _ = shorten

@@ -1,0 +1,165 @@
+"""First resolve pass over every entity: gather its columns (declared, tenant, traits) in
+order and turn each into a model Column plus the flags later passes act on (pk, unique, ref)."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+from generator.model import Column
+from generator.model.types import INTEGER_TYPES
+from generator.resolve.columns import ColumnSyntaxError, parse_compact, parse_type
+from generator.resolve.context import Ctx
+from generator.spec.schema import ColumnFull, Entity, Trait
+
+BUILTIN_TRAITS: dict[str, Trait] = {
+    "timestamps": Trait(description="created_at and updated_at, updated_at kept current by a trigger",
+                        columns={"created_at": "timestamptz! = now()", "updated_at": "timestamptz! = now()"},
+                        touch="updated_at"),
+    "created_at": Trait(description="created_at only (immutable rows)", columns={"created_at": "timestamptz! = now()"}),
+    "soft_delete": Trait(description="deleted_at marks a row deleted", columns={"deleted_at": "timestamptz"},
+                         soft_delete="deleted_at"),
+    "versioned": Trait(description="version column bumped on every update (optimistic locking)",
+                       columns={"version": "integer! = 1"}, version="version"),
+}
+
+
+@dataclass
+class ColumnInfo:
+    column: Column
+    full: ColumnFull
+    path: tuple
+
+
+@dataclass
+class EntityColumns:
+    key: str
+    columns: dict[str, ColumnInfo] = field(default_factory=dict)
+    pk: list[str] = field(default_factory=list)
+    traits: list[Trait] = field(default_factory=list)
+    tenant_column: str | None = None
+
+
+def to_full(ctx: Ctx, spec, path: tuple) -> ColumnFull | None:
+    if isinstance(spec, ColumnFull):
+        return spec
+    try:
+        return ColumnFull.model_validate(parse_compact(spec))
+    except ColumnSyntaxError as e:
+        ctx.error("RS001", f"column: {e}", path, e.hint)
+    except Exception as e:  # pydantic rejected a value the compact form produced
+        ctx.error("RS001", f"column: {e}", path, "see docs/spec.md, 'Columns'")
+    return None
+
+
+def trait_for(ctx: Ctx, name: str, path: tuple) -> Trait | None:
+    trait = ctx.spec.traits.get(name) or BUILTIN_TRAITS.get(name)
+    if trait is None:
+        known = sorted(set(ctx.spec.traits) | set(BUILTIN_TRAITS))
+        close = difflib.get_close_matches(name, known, n=1)
+        ctx.error("RS002", f"unknown trait '{name}'", path,
+                  (f"did you mean '{close[0]}'? " if close else "") + "known traits: " + ", ".join(known))
+    return trait
+
+
+def _ordered_specs(ctx: Ctx, key: str, ent: Entity) -> tuple[list[tuple[str, object, tuple]], list[Trait]]:
+    specs = [(name, spec, ("entities", key, "columns", name)) for name, spec in ent.columns.items()]
+    declared = set(ent.columns)
+    traits = []
+    for i, tname in enumerate(ent.traits):
+        trait = trait_for(ctx, tname, ("entities", key, "traits", i))
+        if trait is None:
+            continue
+        traits.append(trait)
+        base = ("traits", tname, "columns") if tname in ctx.spec.traits else ("entities", key, "traits", i)
+        for cname, cspec in trait.columns.items():
+            if cname not in declared:
+                declared.add(cname)
+                path = base + (cname,) if tname in ctx.spec.traits else base
+                specs.append((cname, cspec, path))
+    return specs, traits
+
+
+def _tenant_spec(ctx: Ctx, key: str, ent: Entity, specs: list) -> str | None:
+    """Insert (or complete) the tenant column of a tenant-scoped entity; returns its name."""
+    if not ent.tenant:
+        return None
+    t = ctx.spec.tenancy
+    if t is None:
+        ctx.error("RS040", f"entity '{key}' is `tenant: true` but the spec has no tenancy block",
+                  ("entities", key, "tenant"), "add `tenancy: {root: <entity>, column: <tenant column>}`")
+        return None
+    if key == t.root:
+        return "__root__"
+    required = ent.tenant is True or getattr(ent.tenant, "required", True)
+    names = [s[0] for s in specs]
+    if t.column not in names:
+        compact = f"uuid{'!' if required else ''} -> {t.root} cascade"
+        pos = 1 if names and names[0] in ("id",) else 0
+        specs.insert(pos, (t.column, compact, ("entities", key, "tenant")))
+    return t.column
+
+
+def collect_columns(ctx: Ctx, key: str, ent: Entity) -> EntityColumns:
+    specs, traits = _ordered_specs(ctx, key, ent)
+    out = EntityColumns(key=key, traits=traits)
+    out.tenant_column = _tenant_spec(ctx, key, ent, specs)
+    for name, spec, path in specs:
+        ctx.check_name(name, "column", path)
+        full = to_full(ctx, spec, path)
+        if full is None:
+            continue
+        col = _column(ctx, name, full, path)
+        if col is None:
+            continue
+        if full.pk:
+            out.pk.append(name)
+        out.columns[name] = ColumnInfo(col, full, path)
+    if ent.primary_key:
+        if out.pk:
+            ctx.error("RS003", f"entity '{key}' marks pk on a column and also has primary_key",
+                      ("entities", key, "primary_key"), "use one of the two")
+        out.pk = list(ent.primary_key)
+        for c in ent.primary_key:
+            if c not in out.columns:
+                ctx.error("RS004", f"primary_key column '{c}' is not a column of '{key}'",
+                          ("entities", key, "primary_key"), "list existing columns")
+            else:  # primary key columns are NOT NULL
+                info = out.columns[c]
+                info.column = _replace(info.column, nullable=False)
+    if out.tenant_column == "__root__":
+        out.tenant_column = out.pk[0] if len(out.pk) == 1 else None
+    return out
+
+
+def _replace(col: Column, **kw) -> Column:
+    from dataclasses import replace
+    return replace(col, **kw)
+
+
+def _column(ctx: Ctx, name: str, full: ColumnFull, path: tuple) -> Column | None:
+    try:
+        dtype, serial = parse_type(full.type, ctx.enums)
+    except ColumnSyntaxError as e:
+        ctx.error("RS005", str(e), path + ("type",) if ctx.loc(*path, "type") else path, e.hint)
+        return None
+    default = ctx.expr(full.default, path, f"default of '{name}'") if full.default is not None else None
+    generated = ctx.expr(full.generated, path, f"generated expression of '{name}'") if full.generated else None
+    identity = full.identity or ("by default" if serial else None)
+    nullable = full.nullable if full.nullable is not None else True
+    if full.pk:
+        nullable = False
+        if default is None and identity is None and not generated:
+            if dtype.base == "uuid" and not dtype.is_array:
+                default = "gen_random_uuid()"
+            elif dtype.base in INTEGER_TYPES and not dtype.is_array:
+                identity = "by default"
+    if identity:
+        nullable = False
+        if dtype.base not in INTEGER_TYPES:
+            ctx.error("RS006", f"identity column '{name}' must be an integer type", path,
+                      "use integer/bigint/smallint, or drop identity")
+    if generated and default:
+        ctx.error("RS007", f"column '{name}' has both default and generated", path, "keep one")
+    return Column(name=name, type=dtype, nullable=nullable, default=default, generated=generated,
+                  identity=identity, comment=full.description, collation=full.collation,
+                  loc=ctx.loc(*path))

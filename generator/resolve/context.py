@@ -1,0 +1,89 @@
+"""Shared state of one resolve run: the spec, positions, collected diagnostics, and the
+entity -> table lookup every resolver step needs."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from generator.diagnostics import Collector, Location
+from generator.model import Function
+from generator.model.naming import ident_too_long
+from generator.resolve.expressions import ExpressionError, check_expression, check_query
+from generator.spec.loader import LoadedSpec
+from generator.spec.schema import SpecFile
+
+# External tables a supabase-flavoured spec may reference: (schema, table) -> {column: type}.
+SUPABASE_TABLES = {("auth", "users"): {"id": "uuid", "email": "text"}}
+
+
+@dataclass
+class EntityInfo:
+    key: str
+    table: str
+    schema: str
+
+
+@dataclass
+class Ctx:
+    spec: SpecFile
+    loaded: LoadedSpec
+    diags: Collector = field(default_factory=Collector)
+    entities: dict[str, EntityInfo] = field(default_factory=dict)
+    enums: dict[str, tuple[str, str]] = field(default_factory=dict)   # key -> (schema, db name)
+    functions: dict[tuple, Function] = field(default_factory=dict)    # generated helper functions
+
+    @property
+    def flavor(self) -> str:
+        return self.spec.database.flavor
+
+    @property
+    def schema_name(self) -> str:
+        return self.spec.database.schema_
+
+    @property
+    def prefix(self) -> str:
+        return self.spec.naming.table_prefix
+
+    def loc(self, *path, key: bool = False) -> Location | None:
+        return self.loaded.loc(tuple(path), key=key)
+
+    def error(self, code: str, message: str, path: tuple, hint: str = "", key: bool = False) -> None:
+        self.diags.add(code, message, self.loc(*path, key=key), ".".join(str(p) for p in path), hint)
+
+    def check_name(self, name: str, what: str, path: tuple) -> None:
+        if ident_too_long(name):
+            self.error("RS010", f"{what} name '{name}' is {len(name.encode())} bytes; PostgreSQL's limit is 63",
+                       path, "choose a shorter name (PostgreSQL would silently truncate it)")
+
+    def expr(self, text: str | None, path: tuple, what: str) -> str | None:
+        """Check one free SQL expression; report (not raise) when bad. Returns it stripped."""
+        if text is None:
+            return None
+        try:
+            check_expression(text)
+        except ExpressionError as e:
+            self.error("RS020", f"{what}: {e}", path,
+                       "write a single SQL expression (no ';', no comments, balanced parentheses)")
+            return None
+        return text.strip()
+
+    def query(self, text: str, path: tuple) -> str | None:
+        try:
+            check_query(text)
+        except ExpressionError as e:
+            self.error("RS021", f"view query: {e}", path, "write one SELECT statement without ';' or comments")
+            return None
+        return text.strip()
+
+    def current_user_expr(self) -> str:
+        auth = self.spec.auth
+        if auth and auth.current_user:
+            return auth.current_user
+        if self.flavor == "supabase":
+            return "auth.uid()"
+        setting = auth.user_setting if auth else "app.user_id"
+        return f"NULLIF(current_setting('{setting}', true), '')::uuid"
+
+    def default_roles(self) -> tuple[str, ...]:
+        if self.spec.auth and self.spec.auth.roles:
+            return tuple(self.spec.auth.roles)
+        return ("authenticated",) if self.flavor == "supabase" else ("public",)

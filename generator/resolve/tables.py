@@ -1,0 +1,337 @@
+"""Second resolve pass: build each Table from its collected columns: keys, references,
+unique and check constraints, indexes, triggers, RLS, policies and grants."""
+from __future__ import annotations
+
+import re
+
+from generator.model import (Check, ForeignKey, Function, Grant, Index, IndexElement, PrimaryKey, Table,
+                             TableMeta, Trigger, Unique)
+from generator.model.naming import constraint_name, quote_ident, shorten
+from generator.resolve.columns import ColumnSyntaxError, split_ref
+from generator.resolve.columns_pass import EntityColumns
+from generator.resolve.context import SUPABASE_TABLES, Ctx
+from generator.resolve.policies import resolve_policies
+from generator.spec.schema import CheckFull, Entity, IndexFull, RefFull, RlsFull, UniqueFull
+
+PRIVILEGES = ("DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE")
+VECTOR_METHODS = ("hnsw", "ivfflat")
+
+
+def build_table(ctx: Ctx, ent: Entity, cols: EntityColumns, all_cols: dict[str, EntityColumns],
+                admin_table: str | None) -> Table:
+    info = ctx.entities[cols.key]
+    t = info.table
+    base = ("entities", cols.key)
+    names = set(cols.columns)
+    pk = PrimaryKey(shorten(f"{t}_pkey"), tuple(cols.pk), ctx.loc(*base)) if cols.pk else None
+    fks = _foreign_keys(ctx, cols, all_cols)
+    uniques = _uniques(ctx, ent, cols, t)
+    checks = _checks(ctx, ent, cols, t)
+    indexes = _indexes(ctx, ent, cols, t, names)
+    indexes += _fk_indexes(ctx, t, fks, pk, uniques, indexes)
+    owner = ent.owner if ent.owner in names else None
+    policies = resolve_policies(ctx, cols.key, t, names, ent.policies, cols.tenant_column, owner)
+    if ent.tenant and cols.tenant_column and not any(p.preset == "tenant_isolation" for p in policies):
+        from generator.spec.schema import PolicyFull
+        policies = resolve_policies(ctx, cols.key, t, names, [PolicyFull(preset="tenant_isolation")],
+                                    cols.tenant_column, owner) + policies
+    rls = ent.rls
+    enabled = bool(policies) if rls is None else (rls if isinstance(rls, bool) else rls.enabled)
+    forced = enabled and not (isinstance(rls, RlsFull) and not rls.force) and t != admin_table
+    triggers, meta_cols = _traits(ctx, cols, t)
+    triggers += _entity_triggers(ctx, ent, cols.key, t)
+    return Table(
+        name=t, schema=info.schema, columns=tuple(ci.column for ci in cols.columns.values()), primary_key=pk,
+        foreign_keys=tuple(sorted(fks, key=lambda f: f.name)), uniques=tuple(sorted(uniques, key=lambda u: u.name)),
+        checks=tuple(sorted(checks, key=lambda c: c.name)), indexes=tuple(sorted(indexes, key=lambda i: i.name)),
+        comment=ent.description, rls_enabled=enabled, rls_forced=forced,
+        policies=tuple(sorted(policies, key=lambda p: p.name)),
+        triggers=tuple(sorted(triggers, key=lambda x: x.name)), grants=_grants(ctx, ent, cols.key),
+        meta=TableMeta(entity=cols.key, group=ent.group,
+                       tenant_column=cols.tenant_column if ent.tenant else None,
+                       owner_column=owner or _owner_from_policies(policies),
+                       touch_column=meta_cols.get("touch"), soft_delete_column=meta_cols.get("soft_delete"),
+                       version_column=meta_cols.get("version")),
+        loc=ctx.loc(*base),
+    )
+
+
+def _owner_from_policies(policies) -> str | None:
+    for p in policies:
+        if p.preset == "owner" and p.using:
+            m = re.match(r'^"?([^"\s]+)"? =', p.using)
+            if m:
+                return m.group(1)
+    return None
+
+
+def _ref_target(ctx: Ctx, ref, path) -> tuple[str, str, str | None, RefFull] | None:
+    full = RefFull(entity=ref) if isinstance(ref, str) else ref
+    try:
+        target, col = split_ref(full.entity)
+    except ColumnSyntaxError as e:
+        ctx.error("RS050", str(e), path, e.hint)
+        return None
+    return target, full.column or col, None, full
+
+
+def _foreign_keys(ctx: Ctx, cols: EntityColumns, all_cols: dict[str, EntityColumns]) -> list[ForeignKey]:
+    out = []
+    table = ctx.entities[cols.key].table
+    for name, ci in cols.columns.items():
+        if ci.full.ref is None:
+            continue
+        got = _ref_target(ctx, ci.full.ref, ci.path)
+        if got is None:
+            continue
+        target, ref_col, _, full = got
+        resolved = _resolve_target(ctx, target, ref_col, ci.path, all_cols)
+        if resolved is None:
+            continue
+        schema, ref_table, ref_col, ref_type = resolved
+        col = ci.column
+        if ref_type is not None and (ref_type.base != col.type.base or ref_type.enum != col.type.enum
+                                     or ref_type.array_dims != col.type.array_dims):
+            ctx.error("RS052", f"'{name}' is {col.type.sql} but references {ref_table}.{ref_col} of type "
+                      f"{ref_type.sql}", ci.path, f"declare '{name}' as {ref_type.sql}")
+            continue
+        on_delete = (full.on_delete or ci.full.on_delete or "no action").upper()
+        on_update = (full.on_update or ci.full.on_update or "no action").upper()
+        if on_delete == "SET NULL" and not col.nullable:
+            ctx.error("RS053", f"'{name}' is NOT NULL but its reference says ON DELETE SET NULL", ci.path,
+                      "make the column nullable (drop the '!') or choose cascade/restrict")
+        fk_name = full.name or constraint_name(table, [name], "fkey")
+        out.append(ForeignKey(fk_name, (name,), ref_table, (ref_col,), schema, on_delete, on_update,
+                              full.deferrable, False, ctx.loc(*ci.path)))
+    return out
+
+
+def _resolve_target(ctx: Ctx, target: str, ref_col: str | None, path, all_cols):
+    if target in ctx.entities:
+        tinfo, tcols = ctx.entities[target], all_cols.get(target)
+        if tcols is None:
+            return None
+        if ref_col is None:
+            if len(tcols.pk) != 1:
+                ctx.error("RS051", f"'{target}' has no single-column primary key to reference", path,
+                          "name the column: `-> target(column)`")
+                return None
+            ref_col = tcols.pk[0]
+        if ref_col not in tcols.columns:
+            ctx.error("RS051", f"'{target}' has no column '{ref_col}'", path, "reference an existing column")
+            return None
+        return tinfo.schema, tinfo.table, ref_col, tcols.columns[ref_col].column.type
+    if "." in target:
+        schema, table = target.split(".", 1)
+        known = SUPABASE_TABLES.get((schema, table)) if ctx.flavor == "supabase" else None
+        if known is None and ref_col is None:
+            ctx.error("RS051", f"external table '{target}' needs its column: `-> {target}(id)`", path,
+                      "name the referenced column")
+            return None
+        ref_col = ref_col or "id"
+        from generator.model.types import DataType
+        rtype = DataType(known[ref_col]) if known and ref_col in known else None
+        return schema, table, ref_col, rtype
+    import difflib
+    close = difflib.get_close_matches(target, list(ctx.entities), n=1)
+    ctx.error("RS051", f"reference to unknown entity '{target}'", path,
+              (f"did you mean '{close[0]}'? " if close else "") + "reference an entity key (or schema.table)")
+    return None
+
+
+def _uniques(ctx: Ctx, ent: Entity, cols: EntityColumns, t: str) -> list[Unique]:
+    out = [Unique(constraint_name(t, [n], "key"), (n,), loc=ctx.loc(*ci.path))
+           for n, ci in cols.columns.items() if ci.full.unique]
+    for i, u in enumerate(ent.unique):
+        full = UniqueFull(columns=u) if isinstance(u, list) else u
+        path = ("entities", cols.key, "unique", i)
+        if not _columns_exist(ctx, full.columns, cols, path):
+            continue
+        if full.name:
+            ctx.check_name(full.name, "constraint", path)
+        out.append(Unique(full.name or constraint_name(t, full.columns, "key"), tuple(full.columns),
+                          full.nulls_not_distinct, ctx.loc(*path)))
+    return out
+
+
+def _columns_exist(ctx: Ctx, names, cols: EntityColumns, path) -> bool:
+    ok = True
+    for n in names:
+        if n not in cols.columns:
+            import difflib
+            close = difflib.get_close_matches(n, list(cols.columns), n=1)
+            ctx.error("RS054", f"'{cols.key}' has no column '{n}'", path,
+                      f"did you mean '{close[0]}'?" if close else "list existing columns")
+            ok = False
+    return ok
+
+
+def _expr_columns(expr: str, known) -> list[str]:
+    words = re.findall(r'"([^"]+)"|\b([A-Za-z_][A-Za-z0-9_]*)\b', expr)
+    seen = []
+    for quoted, bare in words:
+        w = quoted or bare
+        if w in known and w not in seen:
+            seen.append(w)
+    return seen
+
+
+def _checks(ctx: Ctx, ent: Entity, cols: EntityColumns, t: str) -> list[Check]:
+    out, used = [], set()
+
+    def add(expr, name, path):
+        if name is None:
+            base = constraint_name(t, _expr_columns(expr, cols.columns)[:3], "check")
+            name, n = base, 2
+            while name in used:
+                name, n = shorten(f"{base}{n}"), n + 1
+        elif name in used:
+            ctx.error("RS055", f"two checks on '{t}' are named '{name}'", path, "rename one")
+        used.add(name)
+        out.append(Check(name, expr, ctx.loc(*path)))
+
+    for n, ci in cols.columns.items():
+        if ci.full.check:
+            expr = ctx.expr(ci.full.check, ci.path, f"check of '{n}'")
+            if expr:
+                add(expr, None, ci.path)
+    for i, c in enumerate(ent.checks):
+        full = CheckFull(expression=c) if isinstance(c, str) else c
+        path = ("entities", cols.key, "checks", i)
+        expr = ctx.expr(full.expression, path, "check")
+        if expr:
+            if full.name:
+                ctx.check_name(full.name, "constraint", path)
+            add(expr, full.name, path)
+    return out
+
+
+def _index_name(t: str, full: IndexFull) -> str:
+    parts = list(full.columns) + [re.sub(r"[^A-Za-z0-9]+", "_", e).strip("_").lower()
+                                  for e in ([full.expression] if full.expression else []) + full.expressions]
+    return constraint_name(t, parts, "key" if full.unique else "idx")
+
+
+def _indexes(ctx: Ctx, ent: Entity, cols: EntityColumns, t: str, names: set[str]) -> list[Index]:
+    specs = [(IndexFull(columns=[n]), cols.columns[n].path) for n in cols.columns if cols.columns[n].full.index]
+    for i, raw in enumerate(ent.indexes):
+        full = IndexFull(columns=[raw]) if isinstance(raw, str) else IndexFull(columns=raw) if isinstance(raw, list) else raw
+        specs.append((full, ("entities", cols.key, "indexes", i)))
+    out = []
+    for full, path in specs:
+        idx = _index(ctx, full, cols, t, path)
+        if idx:
+            out.append(idx)
+    return out
+
+
+def _index(ctx: Ctx, full: IndexFull, cols: EntityColumns, t: str, path) -> Index | None:
+    exprs = ([full.expression] if full.expression else []) + list(full.expressions)
+    if not full.columns and not exprs:
+        ctx.error("RS056", "an index needs columns or an expression", path, "add `columns: [..]`")
+        return None
+    if not _columns_exist(ctx, list(full.columns) + list(full.include) + list(full.order), cols, path):
+        return None
+    for c in full.columns:
+        col = cols.columns[c].column
+        if full.using in VECTOR_METHODS and not col.type.is_vector:
+            ctx.error("RS057", f"{full.using} index on '{c}', which is {col.type.sql}, not a vector", path,
+                      "vector indexes (hnsw, ivfflat) need a vector(n) column")
+            return None
+        if full.using == "gin" and not full.ops and not (col.type.is_array or col.type.base in ("jsonb", "tsvector")):
+            ctx.error("RS058", f"gin index on '{c}' ({col.type.sql}) needs an operator class", path,
+                      "gin indexes arrays, jsonb and tsvector; for text add `ops: gin_trgm_ops` (extension pg_trgm)")
+            return None
+    checked = [ctx.expr(e, path, "index expression") for e in exprs]
+    if any(e is None for e in checked):
+        return None
+    where = ctx.expr(full.where, path + ("where",), "index predicate") if full.where else None
+    if full.where and where is None:
+        return None
+    if full.name:
+        ctx.check_name(full.name, "index", path)
+    elements = tuple(IndexElement(column=c, opclass=full.ops, descending=full.order.get(c) == "desc")
+                     for c in full.columns) + tuple(IndexElement(expression=e, opclass=full.ops) for e in checked)
+    params = tuple(sorted((k, str(v)) for k, v in full.with_.items()))
+    return Index(full.name or _index_name(t, full), elements, full.unique, full.using, where, tuple(full.include),
+                 params, full.nulls_not_distinct, full.description, ctx.loc(*path))
+
+
+def _fk_indexes(ctx: Ctx, t: str, fks, pk, uniques, indexes) -> list[Index]:
+    """PostgreSQL does not index foreign keys; add a btree index where none covers the FK."""
+    if not ctx.spec.naming.index_foreign_keys:
+        return []
+    prefixes = [pk.columns] if pk else []
+    prefixes += [u.columns for u in uniques]
+    prefixes += [i.columns for i in indexes if i.method == "btree" and i.where is None]
+    out = []
+    for fk in fks:
+        n = len(fk.columns)
+        if any(tuple(p[:n]) == fk.columns for p in prefixes):
+            continue
+        out.append(Index(constraint_name(t, fk.columns, "idx"), tuple(IndexElement(column=c) for c in fk.columns)))
+        prefixes.append(fk.columns)
+    return out
+
+
+def _trait_function(ctx: Ctx, kind: str, column: str) -> Function:
+    q = quote_ident(column)
+    body = (f"\nBEGIN\n  NEW.{q} := now();\n  RETURN NEW;\nEND;\n" if kind == "touch"
+            else f"\nBEGIN\n  NEW.{q} := OLD.{q} + 1;\n  RETURN NEW;\nEND;\n")
+    name = shorten(f"{ctx.prefix}{'set' if kind == 'touch' else 'bump'}_{column}")
+    what = f"keeps {column} at the time of the last update" if kind == "touch" else \
+        f"increments {column} on every update (optimistic locking)"
+    fn = Function(name=name, returns="trigger", body=body, schema=ctx.schema_name, language="plpgsql",
+                  comment=f"Trigger function: {what}.")
+    ctx.functions.setdefault(fn.key, fn)
+    return fn
+
+
+def _traits(ctx: Ctx, cols: EntityColumns, t: str) -> tuple[list[Trigger], dict[str, str]]:
+    triggers, meta = [], {}
+    for trait in cols.traits:
+        for kind, column in (("touch", trait.touch), ("version", trait.version)):
+            if column and column in cols.columns:
+                fn = _trait_function(ctx, kind, column)
+                verb = "set" if kind == "touch" else "bump"
+                triggers.append(Trigger(shorten(f"{t}_{verb}_{column}"), f"{quote_ident(fn.schema)}.{quote_ident(fn.name)}",
+                                        "BEFORE", ("UPDATE",), "ROW"))
+                meta[kind] = column
+        if trait.soft_delete and trait.soft_delete in cols.columns:
+            meta["soft_delete"] = trait.soft_delete
+    return triggers, meta
+
+
+def _entity_triggers(ctx: Ctx, ent: Entity, key: str, t: str) -> list[Trigger]:
+    out = []
+    for i, tr in enumerate(ent.triggers):
+        path = ("entities", key, "triggers", i)
+        fn = tr.function
+        if "." not in fn:
+            if fn not in ctx.spec.functions:
+                ctx.error("RS059", f"trigger function '{fn}' is not declared under functions:", path,
+                          "declare it under functions: or qualify it (schema.name)")
+                continue
+            fn = f"{quote_ident(ctx.schema_name)}.{quote_ident(fn)}"
+        when = ctx.expr(tr.when, path + ("when",), "trigger WHEN") if tr.when else None
+        events = tuple(e.upper() for e in tr.events)
+        name = tr.name or shorten(f"{t}_{'_'.join(e.lower() for e in events)}_{tr.function.split('.')[-1]}")
+        out.append(Trigger(name, fn, tr.timing.upper(), events, tr.level.upper(), when, ctx.loc(*path)))
+    return out
+
+
+def _grants(ctx: Ctx, ent: Entity, key: str) -> tuple[Grant, ...]:
+    merged: dict[str, set[str]] = {}
+    for source, path in ((ctx.spec.grants, ("grants",)), (ent.grants, ("entities", key, "grants"))):
+        for role, privs in source.items():
+            got = merged.setdefault(role, set())
+            for p in privs:
+                up = p.upper()
+                if up == "ALL":
+                    got.update(PRIVILEGES)
+                elif up in PRIVILEGES:
+                    got.add(up)
+                else:
+                    ctx.error("RS060", f"unknown privilege '{p}'", path + (role,),
+                              "use select, insert, update, delete, truncate, references, trigger or all")
+    return tuple(Grant(r, tuple(sorted(p))) for r, p in sorted(merged.items()) if p)

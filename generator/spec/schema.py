@@ -1,0 +1,255 @@
+"""The spec language's shape, as pydantic v2 models: every key the YAML may hold, with
+unknown keys forbidden. Only shape lives here; meaning is checked in `generator.resolve`."""
+from __future__ import annotations
+
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Action = Literal["cascade", "set null", "set default", "restrict", "no action"]
+Command = Literal["all", "select", "insert", "update", "delete"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Database(Strict):
+    """Target database."""
+
+    dialect: Literal["postgres"] = "postgres"
+    version: int = Field(16, ge=12, le=18, description="PostgreSQL major version")
+    flavor: Literal["plain", "supabase"] = Field(
+        "plain", description="supabase: auth.uid(), auth.users, roles anon/authenticated/service_role")
+    schema_: str = Field("public", alias="schema", description="PostgreSQL schema for entities")
+    protected: list[str] = Field(
+        default_factory=list,
+        description="host or database-name glob patterns that `gen reset` refuses (production)")
+
+
+class Naming(Strict):
+    table_prefix: str = ""
+    index_foreign_keys: bool = Field(True, description="create a btree index for every FK not already covered")
+
+
+class ExtensionFull(Strict):
+    name: str
+    schema_: str | None = Field(None, alias="schema")
+
+
+class EnumFull(Strict):
+    values: list[str]
+    description: str | None = None
+    schema_: str | None = Field(None, alias="schema")
+
+
+class RefFull(Strict):
+    entity: str = Field(description="entity key, or schema.table for tables outside the spec (auth.users)")
+    column: str | None = None
+    on_delete: Action | None = None
+    on_update: Action | None = None
+    deferrable: bool = False
+    name: str | None = None
+
+
+class ColumnFull(Strict):
+    type: str
+    nullable: bool | None = None
+    default: str | None = None
+    pk: bool = False
+    unique: bool = False
+    ref: Union[str, RefFull, None] = None
+    on_delete: Action | None = None
+    on_update: Action | None = None
+    check: str | None = None
+    generated: str | None = Field(None, description="GENERATED ALWAYS AS (expr) STORED")
+    identity: Literal["always", "by default"] | None = None
+    index: bool = False
+    collation: str | None = None
+    description: str | None = None
+    renamed_from: str | None = None
+
+
+ColumnSpec = Union[str, ColumnFull]
+
+
+class IndexFull(Strict):
+    columns: list[str] = Field(default_factory=list)
+    expression: str | None = Field(None, description="an index on an expression, e.g. lower(email)")
+    expressions: list[str] = Field(default_factory=list)
+    name: str | None = None
+    unique: bool = False
+    using: Literal["btree", "hash", "gin", "gist", "brin", "spgist", "hnsw", "ivfflat"] = "btree"
+    ops: str | None = Field(None, description="operator class for every element, e.g. vector_cosine_ops")
+    order: dict[str, Literal["asc", "desc"]] = Field(default_factory=dict)
+    where: str | None = None
+    include: list[str] = Field(default_factory=list)
+    with_: dict[str, str] = Field(default_factory=dict, alias="with")
+    nulls_not_distinct: bool = False
+    description: str | None = None
+
+
+IndexSpec = Union[list[str], str, IndexFull]
+
+
+class UniqueFull(Strict):
+    columns: list[str]
+    name: str | None = None
+    nulls_not_distinct: bool = False
+
+
+class CheckFull(Strict):
+    expression: str
+    name: str | None = None
+
+
+class PolicyFull(Strict):
+    preset: Literal["tenant_isolation", "owner", "admin_full_access", "public_read"] | None = None
+    name: str | None = None
+    for_: Union[Command, list[Command], None] = Field(None, alias="for")
+    to: list[str] | None = None
+    using: str | None = None
+    check: str | None = None
+    restrictive: bool = False
+    column: str | None = Field(None, description="owner preset: the column holding the owner's user id")
+    where: str | None = Field(None, description="public_read preset: which rows are public")
+    description: str | None = None
+
+
+PolicySpec = Union[str, PolicyFull]
+
+
+class TriggerFull(Strict):
+    function: str
+    name: str | None = None
+    timing: Literal["before", "after", "instead of"] = "before"
+    events: list[Literal["insert", "update", "delete", "truncate"]] = Field(default_factory=lambda: ["update"])
+    level: Literal["row", "statement"] = "row"
+    when: str | None = None
+
+
+class RlsFull(Strict):
+    enabled: bool = True
+    force: bool = True
+
+
+class TenantFull(Strict):
+    required: bool = Field(True, description="false: the tenant column may be NULL (rows of no tenant)")
+
+
+class Entity(Strict):
+    description: str | None = None
+    table: str | None = Field(None, description="table name, overriding prefix + key")
+    schema_: str | None = Field(None, alias="schema")
+    group: str | None = None
+    traits: list[str] = Field(default_factory=list)
+    tenant: Union[bool, TenantFull] = False
+    owner: str | None = Field(None, description="column holding the owning user's id (owner preset)")
+    columns: dict[str, ColumnSpec] = Field(default_factory=dict)
+    primary_key: list[str] | None = None
+    unique: list[Union[list[str], UniqueFull]] = Field(default_factory=list)
+    checks: list[Union[str, CheckFull]] = Field(default_factory=list)
+    indexes: list[IndexSpec] = Field(default_factory=list)
+    policies: list[PolicySpec] = Field(default_factory=list)
+    rls: Union[bool, RlsFull, None] = None
+    grants: dict[str, list[str]] = Field(default_factory=dict)
+    triggers: list[TriggerFull] = Field(default_factory=list)
+    created_from: str | None = Field(
+        None, description="supabase: create a row here for each new row of this table (auth.users)")
+    renamed_from: str | None = None
+
+
+class Trait(Strict):
+    description: str | None = None
+    columns: dict[str, ColumnSpec] = Field(default_factory=dict)
+    touch: str | None = Field(None, description="column set to now() by a BEFORE UPDATE trigger")
+    soft_delete: str | None = Field(None, description="column marking a row deleted")
+    version: str | None = Field(None, description="column incremented on every update (optimistic locking)")
+    indexes: list[IndexSpec] = Field(default_factory=list)
+
+
+class Tenancy(Strict):
+    root: str = Field(description="entity key of the tenant table (companies)")
+    column: str = Field(description="tenant column on scoped tables (company_id)")
+    setting: str | None = Field(None, description="GUC holding the current tenant (app.company_id)")
+    current: str | None = Field(None, description="SQL expression for the current tenant; overrides setting")
+    roles: list[str] | None = None
+
+
+class AdminCheck(Strict):
+    entity: str
+    user_column: str = "user_id"
+    where: str = Field(description="condition on that row that makes the user an admin")
+
+
+class Auth(Strict):
+    current_user: str | None = Field(None, description="SQL expression giving the current user's id")
+    user_setting: str = "app.user_id"
+    admin: AdminCheck | None = None
+    roles: list[str] | None = Field(None, description="roles policies apply to by default")
+
+
+class RelationSpec(Strict):
+    many_to_many: list[str] = Field(min_length=2, max_length=2)
+    through: str
+    columns: list[str] | None = None
+    on_delete: Action = "cascade"
+    timestamps: bool = True
+
+
+class ViewSpec(Strict):
+    query: str
+    description: str | None = None
+    security_invoker: bool = True
+    grants: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class FunctionSpec(Strict):
+    returns: str
+    body: str
+    args: str = ""
+    language: Literal["plpgsql", "sql"] = "plpgsql"
+    volatility: Literal["volatile", "stable", "immutable"] = "volatile"
+    security_definer: bool = False
+    search_path: str | None = None
+    description: str | None = None
+
+
+class RoleSpec(Strict):
+    login: bool = False
+    description: str | None = None
+
+
+class SeedFull(Strict):
+    key: list[str] | None = None
+    rows: list[dict[str, object]]
+
+
+class MigrationSettings(Strict):
+    allow_destructive: list[str] = Field(
+        default_factory=list, description="acknowledged destructive changes, e.g. drop_column:users.legacy")
+    lock_timeout: str = "5s"
+
+
+class SpecFile(Strict):
+    """A gen spec: one PostgreSQL data model."""
+
+    spec: int = Field(ge=1, le=1, description="spec language version (1)")
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
+    description: str | None = None
+    database: Database = Field(default_factory=Database)
+    naming: Naming = Field(default_factory=Naming)
+    extensions: list[Union[str, ExtensionFull]] = Field(default_factory=list)
+    schemas: list[str] = Field(default_factory=list)
+    enums: dict[str, Union[list[str], EnumFull]] = Field(default_factory=dict)
+    roles: dict[str, RoleSpec | None] = Field(default_factory=dict)
+    grants: dict[str, list[str]] = Field(default_factory=dict, description="grants on every table")
+    traits: dict[str, Trait] = Field(default_factory=dict)
+    tenancy: Tenancy | None = None
+    auth: Auth | None = None
+    entities: dict[str, Entity]
+    relations: list[RelationSpec] = Field(default_factory=list)
+    views: dict[str, ViewSpec] = Field(default_factory=dict)
+    functions: dict[str, FunctionSpec] = Field(default_factory=dict)
+    seed: dict[str, Union[list[dict[str, object]], SeedFull]] = Field(default_factory=dict)
+    migrations: MigrationSettings = Field(default_factory=MigrationSettings)

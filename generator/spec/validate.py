@@ -1,0 +1,123 @@
+"""Shape validation: runs the pydantic spec models over loaded YAML and turns pydantic's
+errors into located diagnostics with "did you mean" hints."""
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from generator.diagnostics import Diagnostic, GenError
+from generator.spec.loader import LoadedSpec
+from generator.spec.schema import SpecFile
+
+TYPE_ERRORS = {"string_type", "list_type", "dict_type", "model_type", "model_attributes_type",
+               "bool_parsing", "bool_type", "literal_error", "int_parsing", "int_type"}
+
+
+def validate_shape(loaded: LoadedSpec) -> SpecFile:
+    try:
+        return SpecFile.model_validate(loaded.data)
+    except ValidationError as exc:
+        raise GenError(_diagnostics(exc, loaded)) from None
+
+
+def _data_path(data: Any, loc: tuple) -> tuple[tuple, tuple]:
+    """Split pydantic's loc into the path inside the data and the union branch tags it
+    passed through (like 'str' or 'ColumnFull')."""
+    path, tags, node = [], [], data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        elif isinstance(part, str) and ("[" in part or part[:1].isupper() or part in ("str", "bool", "int")):
+            tags.append(part)
+        else:
+            path.append(part)  # a key that is missing or unknown
+            node = None
+    return tuple(path), tuple(tags)
+
+
+def _model_for(tags: tuple) -> type[BaseModel] | None:
+    from generator.spec import schema as spec_schema
+
+    for tag in reversed(tags):
+        cls = getattr(spec_schema, tag, None)
+        if isinstance(cls, type) and issubclass(cls, BaseModel):
+            return cls
+    return None
+
+
+def _allowed_keys(model: type[BaseModel] | None) -> list[str]:
+    if model is None:
+        return []
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _pick(errors: list[dict], data: Any) -> list[tuple[dict, tuple, tuple]]:
+    """Keep the most telling error of each union: a wrong key inside a mapping beats
+    'not a string' for the same value."""
+    enriched = [(e, *_data_path(data, e["loc"])) for e in errors]
+    specific_paths = {p for e, p, t in enriched if e["type"] not in TYPE_ERRORS}
+    kept = []
+    for e, path, tags in enriched:
+        if e["type"] in TYPE_ERRORS and any(sp[: len(path)] == path and sp != path or sp == path
+                                            for sp in specific_paths):
+            continue
+        kept.append((e, path, tags))
+    seen, out = set(), []
+    for e, path, tags in kept:
+        key = (path, e["type"])
+        if key not in seen:
+            seen.add(key)
+            out.append((e, path, tags))
+    return out
+
+
+def _diagnostics(exc: ValidationError, loaded: LoadedSpec) -> list[Diagnostic]:
+    diags = []
+    for e, path, tags in _pick(exc.errors(), loaded.data):
+        dotted = ".".join(str(p) for p in path) or "spec"
+        kind = e["type"]
+        if kind == "extra_forbidden":
+            key = str(path[-1])
+            allowed = _allowed_keys(_model_for(tags))
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else ""
+            if allowed:
+                hint = (hint + " " if hint else "") + "allowed keys: " + ", ".join(allowed)
+            diags.append(Diagnostic("SP001", f"unknown key '{key}'", loaded.loc(path, key=True), dotted, hint))
+        elif kind == "missing":
+            diags.append(Diagnostic("SP002", f"missing required key '{path[-1]}'", loaded.loc(path[:-1]),
+                                    dotted, f"add '{path[-1]}:' here"))
+        elif kind == "literal_error":
+            expected = e.get("ctx", {}).get("expected", "")
+            value = e.get("input")
+            options = [o.strip().strip("'") for o in str(expected).replace(" or ", ",").split(",")]
+            close = difflib.get_close_matches(str(value), options, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            diags.append(Diagnostic("SP003", f"'{value}' is not allowed here; expected {expected}",
+                                    loaded.loc(path), dotted, hint + "use one of the listed values"))
+        else:
+            diags.append(Diagnostic("SP004", f"{e['msg']} (got {_short(e.get('input'))})", loaded.loc(path),
+                                    dotted, _type_hint(kind)))
+    return diags
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _type_hint(kind: str) -> str:
+    return {
+        "string_type": "write a single value here",
+        "list_type": "write a list here, e.g. [a, b]",
+        "dict_type": "write a mapping here (key: value lines)",
+        "model_type": "write a mapping here (key: value lines)",
+        "bool_parsing": "write true or false",
+        "int_parsing": "write a whole number",
+    }.get(kind, "see docs/spec.md for this key")
