@@ -17,7 +17,7 @@ from generator.model.types import DataType
 __all__ = [
     "DataType", "Location", "Column", "PrimaryKey", "ForeignKey", "Unique", "Check", "IndexElement",
     "Index", "Policy", "Trigger", "Grant", "Table", "Enum", "Extension", "Function", "View", "Role",
-    "Seed", "Tenancy", "Settings", "Schema", "replace", "COMMANDS", "FK_ACTIONS",
+    "Seed", "ExternalTrigger", "Tenancy", "Settings", "Schema", "replace", "COMMANDS", "FK_ACTIONS",
 ]
 
 COMMANDS = ("ALL", "SELECT", "INSERT", "UPDATE", "DELETE")
@@ -188,6 +188,15 @@ class Table:
 
 
 @dataclass(frozen=True, slots=True)
+class ExternalTrigger:
+    """A trigger this schema puts on a table it does not own (e.g. auth.users on Supabase)."""
+
+    schema: str
+    table: str
+    trigger: Trigger
+
+
+@dataclass(frozen=True, slots=True)
 class Enum:
     name: str
     values: tuple[str, ...]
@@ -301,6 +310,8 @@ class Schema:
     views: tuple[View, ...] = ()
     roles: tuple[Role, ...] = ()
     schemas: tuple[str, ...] = ()       # PostgreSQL schemas to create besides public
+    external_triggers: tuple[ExternalTrigger, ...] = field(default=(), compare=False)
+    external_tables: tuple[Table, ...] = field(default=(), compare=False)   # seeded, not created
     seeds: tuple[Seed, ...] = field(default=(), compare=False)
     tenancy: Tenancy | None = field(default=None, compare=False)
     settings: Settings = field(default_factory=Settings, compare=False)
@@ -320,6 +331,11 @@ class Schema:
 
     def table(self, name: str, schema: str = "public") -> Table | None:
         return self.tables_by_key.get((schema, name))
+
+    def seed_table(self, name: str, schema: str = "public") -> Table | None:
+        """The table a seed writes to: one of ours, or a known external one (auth.users)."""
+        return self.tables_by_key.get((schema, name)) or next(
+            (t for t in self.external_tables if t.key == (schema, name)), None)
 
     def enum(self, name: str, schema: str = "public") -> Enum | None:
         return self.enums_by_key.get((schema, name))

@@ -40,7 +40,7 @@ def seed_order(schema: Schema) -> list[Seed]:
     def visit(key, stack=()):
         if key in done or key in stack or key not in by_table:
             return
-        table = schema.table(key[1], key[0])
+        table = schema.seed_table(key[1], key[0])
         for fk in table.foreign_keys if table else ():
             visit((fk.ref_schema, fk.ref_table), stack + (key,))
         done.add(key)
@@ -84,4 +84,4 @@ def seed_statement(table: Table, seed: Seed) -> Statement:
 
 
 def seed_statements(schema: Schema) -> list[Statement]:
-    return [seed_statement(schema.table(s.table, s.schema), s) for s in seed_order(schema)]
+    return [seed_statement(schema.seed_table(s.table, s.schema), s) for s in seed_order(schema)]

@@ -6,6 +6,7 @@ from generator.model import Enum, Extension, Function, Role, Schema, Settings, V
 from generator.model.naming import shorten
 from generator.resolve.columns_pass import collect_columns
 from generator.resolve.context import Ctx, EntityInfo
+from generator.resolve.created_from import created_from
 from generator.resolve.policies import tenancy_model
 from generator.resolve.seeds import resolve_seeds
 from generator.resolve.tables import build_table
@@ -31,6 +32,8 @@ def resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
     admin_table = ctx.entities[admin].table if admin in ctx.entities else None
     tables = [build_table(ctx, ent, all_cols[key], all_cols, admin_table) for key, ent in entities.items()]
     by_entity = {t.meta.entity: t for t in tables}
+    external = [created_from(ctx, key, ent, by_entity[key]) for key, ent in entities.items() if ent.created_from]
+    seeds, seeded_external = resolve_seeds(ctx, by_entity)
     schema = Schema(
         name=spec.name,
         tables=tuple(tables),
@@ -38,11 +41,13 @@ def resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
         extensions=tuple(Extension(e) if isinstance(e, str) else Extension(e.name, e.schema_)
                          for e in spec.extensions),
         functions=tuple(sorted(list(ctx.functions.values()) + _functions(ctx), key=lambda f: f.key)),
+        external_triggers=tuple(x for x in external if x is not None),
         views=_views(ctx),
         roles=tuple(Role(n, r.login if r else False, r.description if r else None, ctx.loc("roles", n))
                     for n, r in spec.roles.items()),
         schemas=tuple(sorted(set(spec.schemas) | {e.schema for e in ctx.entities.values()} - {"public"})),
-        seeds=resolve_seeds(ctx, by_entity),
+        seeds=seeds,
+        external_tables=seeded_external,
         tenancy=tenancy_model(ctx),
         settings=Settings(spec.database.dialect, spec.database.version, spec.database.flavor,
                           tuple(spec.database.protected)),

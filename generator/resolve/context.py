@@ -12,7 +12,7 @@ from generator.spec.loader import LoadedSpec
 from generator.spec.schema import SpecFile
 
 # External tables a supabase-flavoured spec may reference: (schema, table) -> {column: type}.
-SUPABASE_TABLES = {("auth", "users"): {"id": "uuid", "email": "text"}}
+SUPABASE_TABLES = {("auth", "users"): {"id": "uuid", "email": "text", "raw_user_meta_data": "jsonb"}}
 
 
 @dataclass

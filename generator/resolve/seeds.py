@@ -47,8 +47,12 @@ def convert(value, col: Column):
         if low in TRUE or low in FALSE:
             return low in TRUE
         raise SeedValueError(f"'{col.name}' is boolean; write true or false")
-    if t.is_vector:
-        return text
+    if t.base == "uuid":
+        import uuid
+        try:
+            uuid.UUID(text)
+        except ValueError:
+            raise SeedValueError(f"'{col.name}' is uuid; '{text}' is not a UUID") from None
     return text
 
 
@@ -80,13 +84,34 @@ def _key(table: Table, rows: list[dict], given: list[str] | None) -> tuple[str, 
     return None
 
 
-def resolve_seeds(ctx: Ctx, tables_by_entity: dict[str, Table]) -> tuple[Seed, ...]:
-    out = []
+def external_table(ctx: Ctx, key: str) -> Table | None:
+    """A known external table a seed may fill (supabase: auth.users), as a model stub."""
+    from generator.model import Column, PrimaryKey
+    from generator.model.types import DataType
+    from generator.resolve.context import SUPABASE_TABLES
+
+    if ctx.flavor != "supabase" or "." not in key:
+        return None
+    schema, name = key.split(".", 1)
+    cols = SUPABASE_TABLES.get((schema, name))
+    if cols is None:
+        return None
+    return Table(name=name, schema=schema, columns=tuple(Column(c, DataType(t), c != "id") for c, t in cols.items()),
+                 primary_key=PrimaryKey(f"{name}_pkey", ("id",)))
+
+
+def resolve_seeds(ctx: Ctx, tables_by_entity: dict[str, Table]) -> tuple[tuple[Seed, ...], tuple[Table, ...]]:
+    out, external = [], []
     for ent_key, raw in ctx.spec.seed.items():
         path = ("seed", ent_key)
         table = tables_by_entity.get(ent_key)
         if table is None:
-            ctx.error("RS070", f"seed for unknown entity '{ent_key}'", path, "seed keys are entity keys")
+            table = external_table(ctx, ent_key)
+            if table is not None:
+                external.append(table)
+        if table is None:
+            ctx.error("RS070", f"seed for unknown entity '{ent_key}'", path,
+                      "seed keys are entity keys (supabase flavor: also auth.users)")
             continue
         full = SeedFull(rows=raw) if isinstance(raw, list) else raw
         rows = _rows(ctx, table, full.rows, path + (() if isinstance(raw, list) else ("rows",)))
@@ -98,7 +123,7 @@ def resolve_seeds(ctx: Ctx, tables_by_entity: dict[str, Table]) -> tuple[Seed, .
                       path, "give each row its key column(s), or set `key: [column]` with a unique constraint")
             continue
         out.append(Seed(table.name, tuple(rows), key, table.schema, ctx.loc(*path)))
-    return tuple(out)
+    return tuple(out), tuple(external)
 
 
 def _rows(ctx: Ctx, table: Table, rows: list[dict], path: tuple):

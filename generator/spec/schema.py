@@ -137,6 +137,11 @@ class TenantFull(Strict):
     required: bool = Field(True, description="false: the tenant column may be NULL (rows of no tenant)")
 
 
+class CreatedFrom(Strict):
+    table: str = Field(description="schema.table whose new rows create a row here, e.g. auth.users")
+    values: dict[str, str] = Field(description="column: SQL expression over NEW (the new row), e.g. id: NEW.id")
+
+
 class Entity(Strict):
     description: str | None = None
     table: str | None = Field(None, description="table name, overriding prefix + key")
@@ -154,8 +159,8 @@ class Entity(Strict):
     rls: Union[bool, RlsFull, None] = None
     grants: dict[str, list[str]] = Field(default_factory=dict)
     triggers: list[TriggerFull] = Field(default_factory=list)
-    created_from: str | None = Field(
-        None, description="supabase: create a row here for each new row of this table (auth.users)")
+    created_from: CreatedFrom | None = Field(
+        None, description="create a row here for each new row of another table (Supabase: auth.users)")
     renamed_from: str | None = None
 
 

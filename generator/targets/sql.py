@@ -4,7 +4,8 @@ supabase_shim.sql."""
 from __future__ import annotations
 
 from generator.diff import diff
-from generator.model import Schema
+from generator.diff.changes import AddTrigger
+from generator.model import Schema, Table
 from generator.postgres.plan import plan
 from generator.postgres.seed import seed_statements
 from generator.postgres.shim import SUPABASE_SHIM
@@ -14,9 +15,17 @@ from generator.targets import Artifact, BuildContext, register
 RLS_PHASES = ("rls", "policies")
 
 
+def schema_changes(schema: Schema) -> list:
+    """Full DDL is a migration from empty: diff(empty, model), plus triggers this schema puts
+    on tables it does not own (created_from on auth.users)."""
+    changes = diff(Schema.empty(), schema)
+    for x in schema.external_triggers:
+        changes.append(AddTrigger(Table(name=x.table, columns=(), schema=x.schema), x.trigger))
+    return changes
+
+
 def schema_statements(schema: Schema):
-    """Full DDL is a migration from empty: plan(diff(empty, model))."""
-    return plan(diff(Schema.empty(), schema)).statements
+    return plan(schema_changes(schema)).statements
 
 
 def _script(ctx: BuildContext, title: str, statements, notes=(), transaction=True) -> str:
