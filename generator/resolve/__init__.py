@@ -77,7 +77,8 @@ def _enums(ctx: Ctx) -> tuple[Enum, ...]:
                 ctx.error("RS082", f"enum value '{v[:20]}…' is over 63 bytes", path, "shorten it")
         ctx.enums[key] = (schema, key)
         out.append(Enum(key, tuple(values), schema, None if isinstance(raw, list) else raw.description,
-                        ctx.loc(*path)))
+                        ctx.loc(*path), None if isinstance(raw, list) else raw.renamed_from,
+                        () if isinstance(raw, list) else tuple(raw.renamed_values.items())))
     return tuple(out)
 
 

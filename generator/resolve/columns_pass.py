@@ -162,4 +162,4 @@ def _column(ctx: Ctx, name: str, full: ColumnFull, path: tuple) -> Column | None
         ctx.error("RS007", f"column '{name}' has both default and generated", path, "keep one")
     return Column(name=name, type=dtype, nullable=nullable, default=default, generated=generated,
                   identity=identity, comment=full.description, collation=full.collation,
-                  loc=ctx.loc(*path))
+                  loc=ctx.loc(*path), renamed_from=full.renamed_from)

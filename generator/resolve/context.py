@@ -52,7 +52,7 @@ class Ctx:
     def check_name(self, name: str, what: str, path: tuple) -> None:
         if ident_too_long(name):
             self.error("RS010", f"{what} name '{name}' is {len(name.encode())} bytes; PostgreSQL's limit is 63",
-                       path, "choose a shorter name (PostgreSQL would silently truncate it)")
+                       path, "choose a shorter name (PostgreSQL would silently truncate it)", key=True)
 
     def expr(self, text: str | None, path: tuple, what: str) -> str | None:
         """Check one free SQL expression; report (not raise) when bad. Returns it stripped."""

@@ -137,7 +137,7 @@ def _rows(ctx: Ctx, table: Table, rows: list[dict], path: tuple):
             col = cols.get(name)
             if col is None:
                 ctx.error("RS072", f"seed row sets unknown column '{name}' of '{table.name}'", path + (i, name),
-                          "use the table's column names")
+                          "use the table's column names", key=True)
                 ok = False
                 continue
             try:

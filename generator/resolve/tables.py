@@ -51,9 +51,17 @@ def build_table(ctx: Ctx, ent: Entity, cols: EntityColumns, all_cols: dict[str, 
                        tenant_column=cols.tenant_column if ent.tenant else None,
                        owner_column=owner or _owner_from_policies(policies),
                        touch_column=meta_cols.get("touch"), soft_delete_column=meta_cols.get("soft_delete"),
-                       version_column=meta_cols.get("version")),
+                       version_column=meta_cols.get("version"), renamed_from=_renamed_from(ctx, ent)),
         loc=ctx.loc(*base),
     )
+
+
+def _renamed_from(ctx: Ctx, ent: Entity) -> str | None:
+    """The previous table name: `renamed_from` names the previous entity key (prefix added)."""
+    old = ent.renamed_from
+    if old is None or (ctx.prefix and old.startswith(ctx.prefix)):
+        return old
+    return f"{ctx.prefix}{old}"
 
 
 def _owner_from_policies(policies) -> str | None:

@@ -2,9 +2,20 @@
 unknown keys forbidden. Only shape lives here; meaning is checked in `generator.resolve`."""
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+
+def _to_text(value):
+    """The loader gives text; editors and Python callers may give numbers or booleans."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value) if isinstance(value, (int, float)) else value
+
+
+# A scalar the spec reads as text, but that an editor may see as a number or boolean.
+Text = Annotated[str, BeforeValidator(_to_text), WithJsonSchema({"type": ["string", "number", "boolean"]})]
 
 Action = Literal["cascade", "set null", "set default", "restrict", "no action"]
 Command = Literal["all", "select", "insert", "update", "delete"]
@@ -38,9 +49,12 @@ class ExtensionFull(Strict):
 
 
 class EnumFull(Strict):
-    values: list[str]
+    values: list[Text]
     description: str | None = None
     schema_: str | None = Field(None, alias="schema")
+    renamed_from: str | None = Field(None, description="the type's previous name (migrations rename it)")
+    renamed_values: dict[str, str] = Field(
+        default_factory=dict, description="new value: previous value (migrations RENAME VALUE, keeping rows)")
 
 
 class RefFull(Strict):
@@ -55,7 +69,7 @@ class RefFull(Strict):
 class ColumnFull(Strict):
     type: str
     nullable: bool | None = None
-    default: str | None = None
+    default: Text | None = None
     pk: bool = False
     unique: bool = False
     ref: Union[str, RefFull, None] = None
@@ -84,7 +98,7 @@ class IndexFull(Strict):
     order: dict[str, Literal["asc", "desc"]] = Field(default_factory=dict)
     where: str | None = None
     include: list[str] = Field(default_factory=list)
-    with_: dict[str, str] = Field(default_factory=dict, alias="with")
+    with_: dict[str, Text] = Field(default_factory=dict, alias="with")
     nulls_not_distinct: bool = False
     description: str | None = None
 
@@ -246,7 +260,7 @@ class SpecFile(Strict):
     naming: Naming = Field(default_factory=Naming)
     extensions: list[Union[str, ExtensionFull]] = Field(default_factory=list)
     schemas: list[str] = Field(default_factory=list)
-    enums: dict[str, Union[list[str], EnumFull]] = Field(default_factory=dict)
+    enums: dict[str, Union[list[Text], EnumFull]] = Field(default_factory=dict)
     roles: dict[str, RoleSpec | None] = Field(default_factory=dict)
     grants: dict[str, list[str]] = Field(default_factory=dict, description="grants on every table")
     traits: dict[str, Trait] = Field(default_factory=dict)

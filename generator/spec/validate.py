@@ -12,7 +12,7 @@ from generator.spec.loader import LoadedSpec
 from generator.spec.schema import SpecFile
 
 TYPE_ERRORS = {"string_type", "list_type", "dict_type", "model_type", "model_attributes_type",
-               "bool_parsing", "bool_type", "literal_error", "int_parsing", "int_type"}
+               "bool_parsing", "bool_type", "int_parsing", "int_type"}
 
 
 def validate_shape(loaded: LoadedSpec) -> SpecFile:
@@ -41,14 +41,43 @@ def _data_path(data: Any, loc: tuple) -> tuple[tuple, tuple]:
     return tuple(path), tuple(tags)
 
 
-def _model_for(tags: tuple) -> type[BaseModel] | None:
-    from generator.spec import schema as spec_schema
+def _models_in(annotation) -> list:
+    """BaseModel classes an annotation can hold directly, and its list/dict item annotations."""
+    import typing
 
-    for tag in reversed(tags):
-        cls = getattr(spec_schema, tag, None)
-        if isinstance(cls, type) and issubclass(cls, BaseModel):
-            return cls
-    return None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    out = []
+    for arg in typing.get_args(annotation):
+        out += _models_in(arg)
+    return out
+
+
+def _model_at(path: tuple) -> type[BaseModel] | None:
+    """The spec model that holds the mapping at `path` (walking field annotations)."""
+    import typing
+
+    annotation = SpecFile
+    for part in path:
+        models = [m for m in _models_in(annotation) if isinstance(part, str)]
+        field = None
+        for m in models:
+            f = next((f for n, f in m.model_fields.items() if (f.alias or n) == part), None)
+            if f is not None:
+                field = f
+                break
+        if field is not None:
+            annotation = field.annotation
+            continue
+        # a dict key or list index: step into the container's item type
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        items = []
+        for a in args or [annotation]:
+            inner = typing.get_args(a)
+            items.append(inner[-1] if inner else a)
+        annotation = typing.Union[tuple(items)] if len(items) > 1 else (items[0] if items else None)
+    found = _models_in(annotation)
+    return found[0] if found else None
 
 
 def _allowed_keys(model: type[BaseModel] | None) -> list[str]:
@@ -84,7 +113,7 @@ def _diagnostics(exc: ValidationError, loaded: LoadedSpec) -> list[Diagnostic]:
         kind = e["type"]
         if kind == "extra_forbidden":
             key = str(path[-1])
-            allowed = _allowed_keys(_model_for(tags))
+            allowed = _allowed_keys(_model_at(path[:-1]))
             close = difflib.get_close_matches(key, allowed, n=1)
             hint = f"did you mean '{close[0]}'?" if close else ""
             if allowed:

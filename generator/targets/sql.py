@@ -3,29 +3,13 @@ part alone, for review), seed.sql (idempotent upserts) and, for supabase specs,
 supabase_shim.sql."""
 from __future__ import annotations
 
-from generator.diff import diff
-from generator.diff.changes import AddTrigger
-from generator.model import Schema, Table
-from generator.postgres.plan import plan
+from generator.postgres.ddl import schema_changes, schema_statements  # noqa: F401 (re-exported)
 from generator.postgres.seed import seed_statements
 from generator.postgres.shim import SUPABASE_SHIM
 from generator.render import render_template
 from generator.targets import Artifact, BuildContext, register
 
 RLS_PHASES = ("rls", "policies")
-
-
-def schema_changes(schema: Schema) -> list:
-    """Full DDL is a migration from empty: diff(empty, model), plus triggers this schema puts
-    on tables it does not own (created_from on auth.users)."""
-    changes = diff(Schema.empty(), schema)
-    for x in schema.external_triggers:
-        changes.append(AddTrigger(Table(name=x.table, columns=(), schema=x.schema), x.trigger))
-    return changes
-
-
-def schema_statements(schema: Schema):
-    return plan(schema_changes(schema)).statements
 
 
 def _script(ctx: BuildContext, title: str, statements, notes=(), transaction=True) -> str:

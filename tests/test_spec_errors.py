@@ -1,0 +1,92 @@
+"""Every class of spec error, from bad spec files that state what they expect on line 1:
+`# expect: CODE [line:col] [text in the message or hint]`."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.diagnostics import GenError
+from generator.pipeline import load_schema
+
+BAD = sorted((Path(__file__).parent / "specs" / "bad").glob("*.yaml"))
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def expectation(path: Path):
+    m = re.match(r"# expect: (\w+)(?: (\d+):(\d*))?(?: (.*))?$", path.read_text().splitlines()[0])
+    assert m, f"{path} must start with '# expect: CODE line:col text'"
+    code, line, col, text = m.groups()
+    return code, int(line) if line else None, int(col) if col else None, (text or "").strip()
+
+
+@pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
+def test_bad_spec_reports_code_and_position(path):
+    code, line, col, text = expectation(path)
+    with pytest.raises(GenError) as info:
+        load_schema(path)
+    diags = info.value.diagnostics
+    hit = [d for d in diags if d.code == code]
+    assert hit, f"expected {code}, got {[(d.code, d.message) for d in diags]}"
+    d = hit[0]
+    assert d.loc is not None and d.loc.file.endswith(path.name)
+    if line is not None:
+        assert d.loc.line == line, (d.loc, d.message)
+    if col is not None:
+        assert d.loc.col == col, (d.loc, d.message)
+    if text:
+        assert text in d.message + " " + d.hint
+    assert d.hint, "every error says what to do"
+
+
+def test_all_errors_are_collected_at_once(tmp_path):
+    spec = tmp_path / "many.yaml"
+    spec.write_text("""spec: 1
+name: many
+entities:
+  users:
+    traits: [nope]
+    columns:
+      id: uuid pk
+      name: strin
+      org_id: uuid -> orgs
+    checks: ["1; select 1"]
+""")
+    with pytest.raises(GenError) as info:
+        load_schema(spec)
+    codes = sorted(d.code for d in info.value.diagnostics)
+    assert codes == ["RS002", "RS005", "RS020", "RS051"]
+    lines = [d.loc.line for d in info.value.diagnostics]
+    assert lines == sorted(lines), "diagnostics are sorted by position"
+
+
+def run_gen(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_validate_exit_codes_and_formats(tmp_path):
+    ok = run_gen("validate", "spec/chatapp.yaml")
+    assert ok.returncode == 0, ok.stderr
+    assert "18 tables" in ok.stdout
+    bad = run_gen("validate", str(BAD[0]))
+    assert bad.returncode == 2
+    assert re.search(r"\.yaml:\d+:\d+: error [A-Z]{2}\d{3}", bad.stderr)
+    assert "hint:" in bad.stderr
+    js = run_gen("validate", "--format", "json", "tests/specs/bad/unknown_type.yaml")
+    assert js.returncode == 2
+    data = json.loads(js.stdout)
+    assert data[0]["code"] == "RS005" and data[0]["line"] == 7 and data[0]["col"] == 13
+    assert set(data[0]) >= {"code", "name", "message", "file", "line", "col", "hint"}
+    gh = run_gen("validate", "--format", "github", "tests/specs/bad/unknown_type.yaml")
+    assert gh.stderr.startswith("::error file=tests/specs/bad/unknown_type.yaml,line=7,col=13,title=RS005::")
+
+
+def test_bad_spec_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    r = run_gen("build", "tests/specs/bad/injection_in_check.yaml", "--out", str(out))
+    assert r.returncode == 2
+    assert not out.exists()
