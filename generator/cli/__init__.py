@@ -10,6 +10,7 @@ from generator.diagnostics import EXIT_BAD_INPUT, GenError, format_diagnostics
 
 # Command modules, each with `register(subparsers)`; keep them light (import heavy things lazily).
 COMMAND_MODULES = [
+    "generator.cli.cmd_init",
     "generator.cli.cmd_validate",
     "generator.cli.cmd_build",
     "generator.cli.cmd_schema",
