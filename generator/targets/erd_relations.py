@@ -1,0 +1,156 @@
+"""Facts the documentation targets share about tables and foreign keys: key markers,
+cardinalities, tables a spec references but does not declare, neighbourhoods, groups, and
+compact one-word type names."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.model import Column, DataType, ForeignKey, PrimaryKey, Schema, Table
+
+UNGROUPED = "ungrouped"
+
+# Multi-word PostgreSQL type names -> the one-word spellings PostgreSQL also accepts.
+SHORT_TYPES = {
+    "timestamp with time zone": "timestamptz", "timestamp without time zone": "timestamp",
+    "time with time zone": "timetz", "time without time zone": "time",
+    "character varying": "varchar", "character": "char", "double precision": "float8",
+    "bit varying": "varbit",
+}
+
+
+def short_type_name(dt: DataType) -> str:
+    """The base type as one word where PostgreSQL has one (timestamptz, varchar ...)."""
+    return dt.base if dt.enum else SHORT_TYPES.get(dt.base, dt.base)
+
+
+def short_type(dt: DataType) -> str:
+    """The whole type in compact PostgreSQL spelling: numeric(10,2), timestamptz(3), text[]."""
+    mods = f"({','.join(str(m) for m in dt.modifiers)})" if dt.modifiers else ""
+    return short_type_name(dt) + mods + "[]" * dt.array_dims
+
+
+def display_name(schema: str, name: str) -> str:
+    """How a table is named to a reader: bare in public, schema-qualified elsewhere."""
+    return name if schema == "public" else f"{schema}.{name}"
+
+
+def table_label(table: Table) -> str:
+    return display_name(table.schema, table.name)
+
+
+def is_unique_set(table: Table, columns: tuple[str, ...]) -> bool:
+    """True when `columns` (as a set) are the primary key, a unique constraint or a plain
+    unique index without predicate: then each value appears at most once."""
+    wanted = set(columns)
+    if table.primary_key and set(table.primary_key.columns) == wanted:
+        return True
+    if any(set(u.columns) == wanted for u in table.uniques):
+        return True
+    return any(ix.unique and not ix.where and len(ix.elements) == len(ix.columns)
+               and set(ix.columns) == wanted for ix in table.indexes)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One foreign key seen as a relationship from the referencing (child) table."""
+
+    child: Table
+    fk: ForeignKey
+    parent: Table
+    one_to_one: bool      # FK columns are unique in the child
+    optional: bool        # a child row may have no parent (an FK column is nullable)
+    identifying: bool     # FK columns are part of the child's primary key
+
+
+def _edge(child: Table, fk: ForeignKey, parent: Table) -> Edge:
+    cols = [child.column(c) for c in fk.columns]
+    optional = any(c is None or c.nullable for c in cols)
+    pk = set(child.primary_key.columns) if child.primary_key else set()
+    return Edge(child, fk, parent, is_unique_set(child, fk.columns), optional,
+                bool(pk) and set(fk.columns) <= pk)
+
+
+def external_tables(schema: Schema) -> list[Table]:
+    """Stand-ins for tables that foreign keys reference but the spec does not declare
+    (e.g. auth.users on Supabase): the referenced columns, typed like the referencing ones."""
+    found: dict[tuple[str, str], dict[str, Column]] = {}
+    for t in schema.tables:
+        for fk in t.foreign_keys:
+            if schema.table(fk.ref_table, fk.ref_schema) is not None:
+                continue
+            cols = found.setdefault((fk.ref_schema, fk.ref_table), {})
+            for mine, theirs in zip(fk.columns, fk.ref_columns):
+                own = t.column(mine)
+                if own is not None and theirs not in cols:
+                    cols[theirs] = Column(theirs, own.type, nullable=False)
+    out = []
+    for (sch, name), cols in sorted(found.items()):
+        pk = PrimaryKey(f"{name}_pkey", tuple(cols)) if cols else None
+        out.append(Table(name, tuple(cols.values()), schema=sch, primary_key=pk,
+                         comment="Referenced here; defined outside this spec."))
+    return out
+
+
+def is_external(schema: Schema, table: Table) -> bool:
+    return schema.table(table.name, table.schema) is None
+
+
+def all_edges(schema: Schema) -> list[Edge]:
+    """Every foreign key of the schema, in declaration order, with its parent resolved
+    (to an external stand-in when the spec does not declare it)."""
+    stand_ins = {t.key: t for t in external_tables(schema)}
+    out = []
+    for t in schema.tables:
+        for fk in t.foreign_keys:
+            key = (fk.ref_schema, fk.ref_table)
+            parent = schema.tables_by_key.get(key) or stand_ins[key]
+            out.append(_edge(t, fk, parent))
+    return out
+
+
+def column_keys(table: Table) -> dict[str, tuple[str, ...]]:
+    """Key markers per column: PK (in the primary key), FK (in a foreign key),
+    UK (alone unique)."""
+    pk = set(table.primary_key.columns) if table.primary_key else set()
+    fk = {c for f in table.foreign_keys for c in f.columns}
+    out = {}
+    for col in table.columns:
+        keys = []
+        if col.name in pk:
+            keys.append("PK")
+        if col.name in fk:
+            keys.append("FK")
+        if col.name not in pk and is_unique_set(table, (col.name,)):
+            keys.append("UK")
+        out[col.name] = tuple(keys)
+    return out
+
+
+def group_of(table: Table) -> str:
+    return table.meta.group or UNGROUPED
+
+
+def groups(schema: Schema) -> dict[str, list[Table]]:
+    """Tables by TableMeta.group, groups in order of first appearance; {} when no table has
+    a group (ungrouped tables then form no cluster)."""
+    if not any(t.meta.group for t in schema.tables):
+        return {}
+    out: dict[str, list[Table]] = {}
+    for t in schema.tables:
+        out.setdefault(group_of(t), []).append(t)
+    return out
+
+
+def with_referenced(schema: Schema, tables: list[Table]) -> list[Table]:
+    """`tables` plus the declared tables they reference, in schema order."""
+    keys = {t.key for t in tables}
+    keys |= {(fk.ref_schema, fk.ref_table) for t in tables for fk in t.foreign_keys}
+    return [t for t in schema.tables if t.key in keys]
+
+
+def neighbours(schema: Schema, table: Table) -> list[Table]:
+    """Declared tables directly linked to `table` by a foreign key either way (not itself)."""
+    keys = {(fk.ref_schema, fk.ref_table) for fk in table.foreign_keys}
+    keys |= {t.key for t, _ in schema.referencing(table)}
+    keys.discard(table.key)
+    return [t for t in schema.tables if t.key in keys]
