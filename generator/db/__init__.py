@@ -1,0 +1,1 @@
+"""The database layer: connections, throw-away test servers and inspection of a live schema."""

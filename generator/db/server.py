@@ -1,0 +1,128 @@
+"""Throw-away PostgreSQL servers for tests and `gen verify`: pgserver's bundled PostgreSQL 16
+(with pgvector) or Debian's PostgreSQL 15 (with contrib), each in its own temp dir on a unix
+socket, plus uniquely named scratch databases dropped afterwards."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import pwd
+import secrets
+import shutil
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from generator.diagnostics import EXIT_ENVIRONMENT, Diagnostic, GenError
+from generator.db.connect import connect, with_database
+from generator.model.naming import quote_ident
+
+DEBIAN_PG15_BIN = Path("/usr/lib/postgresql/15/bin")
+# Durability is worthless for a throw-away cluster; these make startup and DDL fast.
+FAST_SETTINGS = ("fsync=off", "full_page_writes=off", "synchronous_commit=off")
+_OS_USERS = ("postgres", "pgserver")   # initdb refuses root: run as the first that exists
+
+
+def _fail(code: str, message: str, hint: str) -> GenError:
+    return GenError([Diagnostic(code, message, name="db.server", hint=hint)], EXIT_ENVIRONMENT)
+
+
+def pgserver_bin_dir() -> Path:
+    """Where pip's pgserver keeps its PostgreSQL 16 binaries (found without importing it)."""
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or not spec.origin:
+        raise _fail("DB003", "the embedded PostgreSQL (Python package pgserver) is not installed",
+                    "pip install pgserver, or set GEN_TEST_DATABASE_URL to a server you have")
+    return Path(spec.origin).parent / "pginstall" / "bin"
+
+
+def _os_user() -> pwd.struct_passwd | None:
+    """The OS user to run the server as: None when we are not root (run as ourselves)."""
+    if os.geteuid() != 0:
+        return None
+    for name in _OS_USERS:
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            continue
+    raise _fail("DB003", "PostgreSQL refuses to run as root and no 'postgres' OS user exists",
+                "create one: useradd --system postgres")
+
+
+def _as_user(user: pwd.struct_passwd | None) -> dict:
+    """subprocess arguments that drop root for `user` (nothing when we are not root)."""
+    return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}
+
+
+def _run(argv: list[str], user: pwd.struct_passwd | None, cwd: Path, what: str, log: Path | None = None) -> None:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "LANG": "C"}
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, **_as_user(user))
+    if done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip()
+        if log is not None and log.exists():
+            detail += "\n" + log.read_text(errors="replace")[-2000:]
+        raise _fail("DB004", f"{what} failed: {detail}",
+                    "check that the PostgreSQL binaries are readable by the OS user running them")
+
+
+@contextmanager
+def _cluster(bin_dir: Path) -> Iterator[str]:
+    """initdb + pg_ctl start in a fresh temp dir; yields a base URL; stops and removes it all."""
+    if not (bin_dir / "initdb").exists():
+        raise _fail("DB003", f"PostgreSQL binaries not found in {bin_dir}",
+                    "install them (see the hint of the caller) or set GEN_TEST_DATABASE_URL")
+    user = _os_user()
+    # A short path: the unix socket path must stay under ~100 bytes.
+    root = Path(tempfile.mkdtemp(prefix="genpg-", dir="/tmp" if Path("/tmp").is_dir() else None))
+    data, log = root / "data", root / "server.log"
+    try:
+        if user is not None:
+            os.chown(root, user.pw_uid, user.pw_gid)
+        _run([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+              "--locale=C", "--no-sync", "--no-instructions"], user, root, "initdb")
+        options = " ".join([f"-h '' -k {root}"] + [f"-c {s}" for s in FAST_SETTINGS])
+        _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60",
+              "-o", options, "start"], user, root, "pg_ctl start", log)
+        yield f"postgresql://postgres@/postgres?host={root}"
+    finally:
+        if (data / "postmaster.pid").exists():      # also after a start that timed out
+            subprocess.run([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+                           cwd=root, capture_output=True, **_as_user(user))
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def embedded_server() -> Iterator[str]:
+    """A throw-away PostgreSQL 16 with pgvector (from pip's pgserver); yields its base URL."""
+    with _cluster(pgserver_bin_dir()) as url:
+        yield url
+
+
+@contextmanager
+def debian_server(bin_dir: Path = DEBIAN_PG15_BIN) -> Iterator[str]:
+    """A throw-away PostgreSQL 15 with contrib (pg_trgm, uuid-ossp, pgcrypto ...) from Debian."""
+    if not (bin_dir / "initdb").exists():
+        raise _fail("DB003", f"Debian's PostgreSQL 15 binaries are missing ({bin_dir}/initdb)",
+                    "apt-get install postgresql-15 postgresql-contrib-15 (or postgresql-contrib)")
+    with _cluster(bin_dir) as url:
+        yield url
+
+
+def scratch_name(prefix: str = "gen_") -> str:
+    """A database name unique across processes and calls: prefix + pid + random hex."""
+    return f"{prefix}{os.getpid()}_{secrets.token_hex(4)}"
+
+
+@contextmanager
+def scratch_database(base_url: str, prefix: str = "gen_") -> Iterator[str]:
+    """Create a uniquely named database on the server of `base_url`; yield its URL; drop it
+    (WITH (FORCE), so lingering sessions do not keep it alive)."""
+    name = scratch_name(prefix)
+    with connect(base_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {quote_ident(name)} TEMPLATE template0")
+    try:
+        yield with_database(base_url, name)
+    finally:
+        with connect(base_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")

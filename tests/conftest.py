@@ -1,0 +1,65 @@
+"""Shared pytest fixtures: a real PostgreSQL for the suite (GEN_TEST_DATABASE_URL, or an
+embedded PostgreSQL 16 + pgvector started once per session), scratch databases, and a
+Debian PostgreSQL 15 for contrib extensions. Fixtures only."""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from typing import Iterator
+
+import pytest
+
+from generator.db.server import debian_server, embedded_server, scratch_database
+from generator.diagnostics import GenError
+
+
+@contextmanager
+def _loud(what: str) -> Iterator[None]:
+    """Turn a missing server into a failure that says what to install; never a skip."""
+    try:
+        yield
+    except GenError as exc:
+        hints = "; ".join(d.hint for d in exc.diagnostics if d.hint)
+        pytest.fail(f"{what}: {exc} (hint: {hints})", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """Base URL of the test server: GEN_TEST_DATABASE_URL if set, else an embedded one."""
+    url = os.environ.get("GEN_TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    with _loud("cannot start the embedded PostgreSQL (pgserver)"):
+        server = embedded_server()
+        url = server.__enter__()
+    try:
+        yield url
+    finally:
+        server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def fresh_db(pg_url: str) -> Iterator[str]:
+    """URL of a new, empty database on the test server, dropped after the test."""
+    with scratch_database(pg_url, prefix="gen_test_") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def pg15_url() -> Iterator[str]:
+    """Base URL of a throw-away Debian PostgreSQL 15 (contrib: pg_trgm, uuid-ossp, pgcrypto)."""
+    with _loud("cannot start Debian's PostgreSQL 15"):
+        server = debian_server()
+        url = server.__enter__()
+    try:
+        yield url
+    finally:
+        server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def fresh_db15(pg15_url: str) -> Iterator[str]:
+    """URL of a new, empty database on the PostgreSQL 15 server, dropped after the test."""
+    with scratch_database(pg15_url, prefix="gen_test_") as url:
+        yield url
