@@ -36,6 +36,9 @@ TARGET_MODULES: dict[str, str] = {
     "docs": "generator.targets.docs",
     "erd": "generator.targets.erd",
     "dbml": "generator.targets.dbml",
+    "prisma": "generator.targets.prisma",
+    "drizzle": "generator.targets.drizzle",
+    "parity": "generator.targets.parity",
 }
 
 _REGISTRY: dict[str, Renderer] = {}

@@ -1,0 +1,311 @@
+"""Prisma, Drizzle and parity targets: rendered from a realistic model, checked by the pinned
+real tools (prisma validate/format/migrate diff, tsc, drizzle-kit) and applied to PostgreSQL."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from generator.db.inspect import inspect
+from generator.model import Schema
+from generator.model.types import TYPE_ALIASES
+from generator.targets import BuildContext, get_target, target_names
+from generator.targets.orm_drizzle_columns import DRIZZLE_TYPES
+from generator.targets.orm_names import plural, singular
+from generator.targets.orm_parity import gaps
+from generator.targets.orm_prisma_fields import PRISMA_TYPES
+from orm.db_shape import apply, prepare, shape
+from orm.models import MODELS, build_edge_model, build_model
+from orm.objects import RENDERED, prisma_block, model_objects
+
+TARGET_FILES = {"prisma": "prisma/schema.prisma", "drizzle": "drizzle/schema.ts"}
+
+
+def render(target: str, schema: Schema) -> str:
+    (artifact,) = get_target(target)(BuildContext(schema))
+    assert artifact.path == TARGET_FILES.get(target, "PARITY.md")
+    return artifact.content
+
+
+# -- pure rendering -------------------------------------------------------------------------
+
+def test_targets_are_registered():
+    assert {"prisma", "drizzle", "parity"} <= set(target_names())
+
+
+def test_type_maps_cover_every_canonical_type():
+    canonical = set(TYPE_ALIASES.values())
+    assert canonical - set(PRISMA_TYPES) == set()
+    assert canonical - set(DRIZZLE_TYPES) == set()
+
+
+@pytest.mark.parametrize("plural_, single", [
+    ("companies", "company"), ("users", "user"), ("knowledge_chunks", "knowledge_chunk"), ("addresses", "address"),
+    ("statuses", "status"), ("boxes", "box"), ("people", "person"), ("data", "data"), ("status", "status"),
+    ("branches", "branch"), ("analyses", "analysis"), ("days", "day"), ("courses", "course"),
+])
+def test_singular_and_plural(plural_, single):
+    assert singular(plural_) == single
+    if plural_ != "status":
+        assert plural(single) == plural_
+
+
+@pytest.mark.parametrize("target", ["prisma", "drizzle", "parity"])
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_output_is_deterministic(target, model):
+    assert render(target, MODELS[model]()) == render(target, MODELS[model]())
+
+
+def test_prisma_model_names_come_from_entities_singular_pascal():
+    text = render("prisma", build_model())
+    for name, table in [("Company", "chatapp_companies"), ("KnowledgeChunk", "chatapp_knowledge_chunks"),
+                        ("ConversationParticipant", "chatapp_conversation_participants")]:
+        assert f'@@map("{table}")' in prisma_block(text, name)
+    edge = render("prisma", build_edge_model())
+    # audit.users and public.users both singularize to User: the one outside public is qualified
+    assert re.search(r'@@map\("users"\)\s*@@schema\("audit"\)', prisma_block(edge, "AuditUser"))
+    assert re.search(r'@@map\("users"\)\s*@@schema\("public"\)', prisma_block(edge, "User"))
+    assert 'n2faCode    String?' in edge and 'createdAt2  DateTime?' in edge   # digit and collision
+    assert 'v1st         @map("1st")' in edge and 'a_b          @map("a b")' in edge
+
+
+def test_prisma_two_fks_to_one_table_get_named_relations_on_both_sides():
+    text = render("prisma", build_model())
+    message, user = prisma_block(text, "Message"), prisma_block(text, "User")
+    assert re.search(r'sender\s+User\?\s+@relation\("MessageSender", fields: \[senderId\], references: \[id\]', message)
+    assert re.search(r'recipient\s+User\?\s+@relation\("MessageRecipient", fields: \[recipientId\]', message)
+    assert re.search(r'messagesAsSender\s+Message\[\]\s+@relation\("MessageSender"\)', user)
+    assert re.search(r'messagesAsRecipient\s+Message\[\]\s+@relation\("MessageRecipient"\)', user)
+    assert re.search(r'manager\s+User\?\s+@relation\("UserManager", fields: \[managerId\]', user)   # self
+    assert re.search(r'userProfile\s+UserProfile\?$', user, re.M)                                 # one-to-one
+    company = prisma_block(text, "Company")   # users.company_id and companies.owner_id: a pair with 2 FKs
+    assert re.search(r'owner\s+User\?\s+@relation\("CompanyOwner"', company)
+    assert re.search(r'usersAsCompany\s+User\[\]\s+@relation\("UserCompany"\)', company)
+
+
+def test_drizzle_inline_reference_when_the_fk_name_is_drizzles_default():
+    text = render("drizzle", build_edge_model())
+    assert ('ownerId: uuid("owner_id").references((): AnyPgColumn => users.id, { onDelete: "cascade" }),'
+            in text)
+    assert "type AnyPgColumn" in text
+
+
+def test_drizzle_two_fks_to_one_table_get_relation_names_on_both_sides():
+    text = render("drizzle", build_model())
+    assert ('sender: one(users, { fields: [messages.senderId], references: [users.id], '
+            'relationName: "MessageSender" })') in text
+    assert 'messagesAsSender: many(messages, { relationName: "MessageSender" })' in text
+    assert 'messagesAsRecipient: many(messages, { relationName: "MessageRecipient" })' in text
+    assert 'userProfile: one(userProfiles),' in text
+    assert ".using(\"hnsw\", t.embedding.op(\"vector_cosine_ops\"))" in text
+    assert ".where(sql`status <> 'read'::message_status`)" in text
+
+
+def test_prisma_defaults_native_types_and_actions():
+    text = render("prisma", build_model())
+    plan, users = prisma_block(text, "SubscriptionPlan"), prisma_block(text, "User")
+    assert re.search(r'id\s+String\s+@id @default\(dbgenerated\("gen_random_uuid\(\)"\)\) @db.Uuid', plan)
+    assert re.search(r'priceMonthly\s+Decimal\s+@default\(0\) @map\("price_monthly"\) @db.Decimal\(10, 2\)', plan)
+    assert re.search(r'features\s+Json\s+@default\("\{\}"\)', plan)
+    assert re.search(r'role\s+UserRole\s+@default\(support_agent\)$', users, re.M)
+    assert re.search(r'createdAt\s+DateTime\s+@default\(now\(\)\) @map\("created_at"\) @db.Timestamptz$', users, re.M)
+    assert re.search(r'company\s+Company\s+@relation\("UserCompany", fields: \[companyId\], references: \[id\], '
+                     r'onDelete: Cascade, onUpdate: NoAction\)', users)
+    chunk = prisma_block(text, "KnowledgeChunk")
+    assert re.search(r'embedding\s+Unsupported\("vector\(1536\)"\)\?$', chunk, re.M)
+    assert '@@index([metadata(ops: raw("jsonb_path_ops"))], type: Gin)' in chunk
+
+
+# -- no object dropped silently ----------------------------------------------------------------
+
+def unaccounted(target: str, schema: Schema, listed: set[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Objects of the model neither rendered in the target's file nor listed as a gap."""
+    text, parity = render(target, schema), render("parity", schema)
+    missing = []
+    for kind, name, obj, table in model_objects(schema):
+        if (kind, name) in listed:
+            assert f"{kind} {name}:" in text and f"| {kind} | `{name}` |" in parity
+        elif not RENDERED[target](text, kind, name, obj, table):
+            missing.append((kind, name))
+    return missing
+
+
+@pytest.mark.parametrize("target", sorted(RENDERED))
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_every_object_is_rendered_or_listed_in_parity(target, model):
+    schema = MODELS[model]()
+    assert unaccounted(target, schema, {(g.kind, g.name) for g in gaps(schema, target)}) == []
+
+
+@pytest.mark.parametrize("target", sorted(RENDERED))
+def test_an_unlisted_gap_would_be_caught(target):
+    missing = unaccounted(target, build_model(), set())
+    assert ("trigger", "chatapp_companies.chatapp_companies_touch") in missing
+    assert ("function", "chatapp_touch_updated_at") in missing
+    assert ("table", "chatapp_users") not in missing and ("column", "chatapp_users.email") not in missing
+    if target == "prisma":
+        assert ("check", "chatapp_messages.chatapp_messages_body_check") in missing
+
+
+@pytest.mark.parametrize("target", sorted(RENDERED))
+def test_listed_objects_are_not_rendered_where_the_target_cannot(target):
+    schema = build_model()
+    text = render(target, schema)
+    listed = {(g.kind, g.name) for g in gaps(schema, target)}
+    assert ("trigger", "chatapp_companies.chatapp_companies_touch") in listed
+    assert ("index", "chatapp_knowledge_chunks.chatapp_knowledge_chunks_embedding_idx") in listed or target == "drizzle"
+    if target == "prisma":
+        assert ("check", "chatapp_messages.chatapp_messages_body_check") in listed
+        assert ("policy", "chatapp_users.tenant_isolation") in listed
+        assert "length(body)" not in text.split("generator client")[1]
+    else:
+        assert ("extension", "vector") in listed and ("comment", "chatapp_users.email") in listed
+        assert "chatapp_touch_updated_at" not in text.split("import {")[1]
+
+
+def test_parity_report_matches_file_headers():
+    schema = build_model()
+    parity = render("parity", schema)
+    for target in RENDERED:
+        header = render(target, schema).split("\n\n")[0]
+        listed = gaps(schema, target)
+        assert listed, target
+        for gap in listed:
+            assert f"//   - {gap.line}" in header
+            assert f"| {gap.kind} | `{gap.name}` | {gap.reason} | `schema.sql` |" in parity
+        assert header.count("//   - ") == len(listed)
+
+
+# -- the real tools ---------------------------------------------------------------------------
+
+ORM_DIR = Path(__file__).resolve().parent / "orm"
+NODE_BIN = ORM_DIR / "node_modules" / ".bin"
+TOOLS = ("prisma", "tsc", "drizzle-kit")
+HANG_GUARD = 900   # seconds: only stops a hung tool; no test asserts anything about time
+
+
+def run(argv: list[str], cwd: Path, env: dict | None = None) -> str:
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=HANG_GUARD)
+    assert done.returncode == 0, f"{' '.join(argv)} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def install_node_tools() -> Path:
+    """The pinned npm packages of tests/orm, installed by `npm ci` when missing."""
+    if not all((NODE_BIN / tool).exists() for tool in TOOLS):
+        run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--prefix", str(ORM_DIR)], ORM_DIR)
+    return NODE_BIN
+
+
+@pytest.fixture(scope="session")
+def node_bin() -> Path:
+    if not (shutil.which("node") and shutil.which("npm")):
+        pytest.fail("node and npm are needed to check the generated files with Prisma, tsc and drizzle-kit "
+                    "(hint: apt-get install nodejs npm)", pytrace=False)
+    return install_node_tools()
+
+
+def workspace(tmp_path: Path, schema: Schema) -> Path:
+    """A directory holding the generated files, the tool configs of tests/orm and its node_modules."""
+    for target, path in TARGET_FILES.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(render(target, schema))
+    for config in ("tsconfig.json", "drizzle.config.ts", "prisma.config.ts"):
+        shutil.copy(ORM_DIR / config, tmp_path / config)
+    (tmp_path / "node_modules").symlink_to(ORM_DIR / "node_modules")
+    return tmp_path
+
+
+def prisma(bin_: Path, ws: Path, *args: str, url: str = "postgresql://unused@localhost/unused") -> str:
+    """Run the Prisma CLI offline: engine paths point at a stub so nothing is downloaded;
+    the commands used here run on the wasm engines bundled in the npm package."""
+    stub = ws / "no-native-engine"
+    stub.touch()
+    env = dict(os.environ, DATABASE_URL=url, PRISMA_SCHEMA_ENGINE_BINARY=str(stub),
+               PRISMA_QUERY_ENGINE_LIBRARY=str(stub), CHECKPOINT_DISABLE="1", PRISMA_HIDE_UPDATE_MESSAGE="1")
+    return run([str(bin_ / "prisma"), *args], ws, env)
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_prisma_validate_accepts_and_format_leaves_it_unchanged(node_bin, tmp_path, model):
+    ws = workspace(tmp_path, MODELS[model]())
+    path = ws / TARGET_FILES["prisma"]
+    before = path.read_bytes()
+    assert "is valid" in prisma(node_bin, ws, "validate", "--schema", str(path))
+    prisma(node_bin, ws, "format", "--schema", str(path))
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_tsc_type_checks_the_drizzle_schema(node_bin, tmp_path, model):
+    ws = workspace(tmp_path, MODELS[model]())
+    run([str(node_bin / "tsc"), "-p", "tsconfig.json"], ws)
+
+
+def test_tsc_rejects_a_broken_drizzle_schema(node_bin, tmp_path):
+    ws = workspace(tmp_path, build_model())
+    path = ws / TARGET_FILES["drizzle"]
+    path.write_text(path.read_text().replace("references: [users.id]", "references: [users.nope]", 1))
+    done = subprocess.run([str(node_bin / "tsc"), "-p", "tsconfig.json"], cwd=ws, capture_output=True, text=True,
+                          timeout=HANG_GUARD)
+    assert done.returncode != 0 and "nope" in done.stdout
+
+
+# -- DDL of the tools, applied to PostgreSQL, compared with the model ------------------------
+
+
+def assert_database_matches(url: str, schema: Schema, target: str) -> dict:
+    """The inspected database equals the model minus the target's gaps; returns what it saw."""
+    listed = {(g.kind, g.name) for g in gaps(schema, target)}
+    schemas = tuple(sorted({t.schema for t in schema.tables} | {"public"}))
+    actual = shape(inspect(url, schemas=schemas), with_checks=target != "prisma")
+    expected = shape(schema, listed, with_checks=target != "prisma")
+    assert set(actual) == set(expected)
+    for key in sorted(expected, key=str):
+        assert actual[key] == expected[key], key
+    return actual
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_drizzle_kit_ddl_builds_the_model_minus_parity_gaps(node_bin, fresh_db, tmp_path, model):
+    schema = MODELS[model]()
+    ws = workspace(tmp_path, schema)
+    run([str(node_bin / "drizzle-kit"), "generate", "--name", "init"], ws)
+    (script,) = sorted((ws / "drizzle-migrations").glob("*.sql"))
+    prepare(fresh_db, schema, extensions=True)
+    apply(fresh_db, script.read_text().split("--> statement-breakpoint"))
+    actual = assert_database_matches(fresh_db, schema, "drizzle")
+    policies = {p for t in actual.values() if isinstance(t, dict) and "policies" in t for p in t["policies"]}
+    assert policies and all(actual[t.key]["fks"] or not t.foreign_keys for t in schema.tables)
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_prisma_migrate_diff_ddl_builds_the_model_minus_parity_gaps(node_bin, fresh_db, tmp_path, model):
+    schema = MODELS[model]()
+    ws = workspace(tmp_path, schema)
+    script = prisma(node_bin, ws, "migrate", "diff", "--from-empty", "--to-schema-datamodel",
+                    TARGET_FILES["prisma"], "--script", url=fresh_db)
+    assert "CREATE TABLE" in script
+    prepare(fresh_db, schema, extensions=False)
+    apply(fresh_db, [script])
+    actual = assert_database_matches(fresh_db, schema, "prisma")
+    # the comparison is not vacuous: without subtracting the gaps, the database differs
+    assert actual != shape(schema, with_checks=False)
+    table = schema.tables[0].key
+    assert actual[table]["columns"] and actual[table]["pk"]
+
+
+def test_docs_example_is_the_current_output(tmp_path):
+    """docs/targets.md shows a spec next to its Prisma and Drizzle output: both must be current."""
+    from generator.pipeline import load_schema
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "targets.md").read_text()
+    blocks = dict(re.findall(r"```(yaml|prisma|ts)\n(.*?)```", doc, re.S))
+    (tmp_path / "example.yaml").write_text(blocks["yaml"])
+    schema = load_schema(tmp_path / "example.yaml")
+    assert render("prisma", schema) == blocks["prisma"], "regenerate the Prisma example in docs/targets.md"
+    assert render("drizzle", schema) == blocks["ts"], "regenerate the Drizzle example in docs/targets.md"
