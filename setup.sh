@@ -20,7 +20,7 @@ python3 -m pip install -q --disable-pip-version-check -e ".[dev]"
 
 for dir in tests/tools tests/orm; do
   if [ -f "$dir/package-lock.json" ]; then
-    npm ci --prefix "$dir" --no-audit --no-fund --silent
+    npm ci --prefix "$dir" --ignore-scripts --no-audit --no-fund --silent
   fi
 done
 echo "setup complete: run 'gen --help'"
