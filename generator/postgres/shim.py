@@ -8,16 +8,20 @@ SUPABASE_SHIM = """\
 BEGIN;
 
 DO $shim$
+DECLARE
+  r record;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'anon') THEN
-    CREATE ROLE anon NOLOGIN NOINHERIT;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'authenticated') THEN
-    CREATE ROLE authenticated NOLOGIN NOINHERIT;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'service_role') THEN
-    CREATE ROLE service_role NOLOGIN NOINHERIT BYPASSRLS;
-  END IF;
+  FOR r IN SELECT * FROM (VALUES ('anon', 'NOLOGIN NOINHERIT'), ('authenticated', 'NOLOGIN NOINHERIT'),
+                                 ('service_role', 'NOLOGIN NOINHERIT BYPASSRLS')) AS v(name, options)
+  LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.name) THEN
+      BEGIN
+        EXECUTE format('CREATE ROLE %I %s', r.name, r.options);
+      EXCEPTION WHEN duplicate_object OR unique_violation THEN
+        NULL;  -- created meanwhile by a concurrent run: roles are cluster-wide
+      END;
+    END IF;
+  END LOOP;
 END
 $shim$;
 
@@ -51,7 +55,7 @@ $fn$;
 GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role;
 GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
 GRANT SELECT ON auth.users TO service_role;
-ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO anon, authenticated, service_role;
+-- Table grants are not defaulted here: supabase-flavoured schema.sql grants them explicitly.
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO anon, authenticated, service_role;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO anon, authenticated, service_role;
 

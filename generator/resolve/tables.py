@@ -328,9 +328,18 @@ def _entity_triggers(ctx: Ctx, ent: Entity, key: str, t: str) -> list[Trigger]:
     return out
 
 
+SUPABASE_DEFAULT_GRANTS = {"anon": ["all"], "authenticated": ["all"], "service_role": ["all"]}
+
+
 def _grants(ctx: Ctx, ent: Entity, key: str) -> tuple[Grant, ...]:
+    """Global grants, then the entity's. Supabase grants ALL on public tables to its three
+    roles by default (RLS is the gate there); the supabase flavor states that explicitly,
+    and a spec's own grants for those roles replace it."""
     merged: dict[str, set[str]] = {}
-    for source, path in ((ctx.spec.grants, ("grants",)), (ent.grants, ("entities", key, "grants"))):
+    defaults = SUPABASE_DEFAULT_GRANTS if ctx.flavor == "supabase" else {}
+    defaults = {r: p for r, p in defaults.items() if r not in ctx.spec.grants and r not in ent.grants}
+    for source, path in ((defaults, ("grants",)), (ctx.spec.grants, ("grants",)),
+                         (ent.grants, ("entities", key, "grants"))):
         for role, privs in source.items():
             got = merged.setdefault(role, set())
             for p in privs:

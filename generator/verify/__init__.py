@@ -1,0 +1,71 @@
+"""`gen verify`: apply a spec to a scratch database (on a given server, or an embedded one
+started for the run) and prove it there: synced, constraints behave, RLS isolates."""
+from __future__ import annotations
+
+from contextlib import contextmanager, nullcontext
+from typing import Callable, Iterator
+
+from generator.db.apply import apply_statements
+from generator.db.connect import connect, describe
+from generator.db.server import embedded_server, scratch_database
+from generator.diagnostics import EXIT_ENVIRONMENT, Diagnostic, GenError
+from generator.model import Schema
+from generator.postgres.ddl import schema_statements
+from generator.postgres.seed import seed_statements
+from generator.postgres.shim import SUPABASE_SHIM
+from generator.verify.constraints import check_constraints
+from generator.verify.report import Report
+from generator.verify.rls import check_rls
+from generator.verify.sync import check_synced
+
+Progress = Callable[[str], None]
+
+
+def statements(schema: Schema, seed: bool = True) -> list:
+    """What `gen apply` runs: the full DDL (a plan from the empty model), then the seed."""
+    out = list(schema_statements(schema))
+    return out + (seed_statements(schema) if seed else [])
+
+
+def shim_for(schema: Schema) -> str | None:
+    return SUPABASE_SHIM if schema.settings.flavor == "supabase" else None
+
+
+@contextmanager
+def _server(database_url: str | None) -> Iterator[str]:
+    with (nullcontext(database_url) if database_url else embedded_server()) as base:
+        yield base
+
+
+def _require_superuser(url: str) -> None:
+    with connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+    if not (row and row[0]):
+        raise GenError([Diagnostic(
+            "VF001", f"gen verify needs a superuser connection; {describe(url)} is not one",
+            name="verify.connect", hint="verify creates a scratch database and roles and builds rows past RLS; "
+                                        "point --database-url at a throw-away server, or leave it out")],
+            EXIT_ENVIRONMENT)
+
+
+def verify(schema: Schema, spec: str = "", database_url: str | None = None,
+           progress: Progress | None = None) -> Report:
+    """Apply `schema` to a scratch database and run every proof; the database is dropped
+    afterwards (and the embedded server removed when we started it)."""
+    say = progress or (lambda _msg: None)
+    report = Report(spec or schema.name)
+    say("starting PostgreSQL" if not database_url else f"using {describe(database_url)}")
+    with _server(database_url) as base:
+        _require_superuser(base)
+        report.server = describe(base) if database_url else "embedded PostgreSQL (removed afterwards)"
+        with scratch_database(base, prefix="gen_verify_") as url:
+            say("applying schema" + (" and seed" if schema.seeds else ""))
+            apply_statements(url, statements(schema), shim_for(schema))
+            say("comparing the database with the spec")
+            report.results += check_synced(schema, url)
+            with connect(url, autocommit=True) as conn:
+                say("proving constraints")
+                report.results += check_constraints(conn, schema)
+                say("probing row-level security")
+                report.results += check_rls(conn, url, schema)
+    return report

@@ -1,0 +1,145 @@
+"""Who the RLS probes act as: the non-owner application roles, how a spec names the current
+tenant and user (a setting, or Supabase's JWT claims), and entering that identity inside a
+transaction with SET LOCAL ROLE and set_config(..., true)."""
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+
+import psycopg
+
+from generator.model import Policy, Schema, Table
+from generator.model.naming import quote_ident, quote_literal
+
+APP_ROLE = "gen_verify_app"
+_SETTING = re.compile(r"current_setting\(\s*'([^']+)'")
+_USER_EXPR = re.compile(r"=\s*\(\s*SELECT\s+(.+)\)\s*$", re.IGNORECASE | re.DOTALL)
+NO_TENANT_WAYS = ("unset", "empty", "reset")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """An identity for one probe. `blank` says how an absent tenant is expressed."""
+
+    role: str
+    tenant: str | None = None      # tenant id as text
+    user: str | None = None        # user id as text
+    blank: str = "unset"           # unset | empty | reset
+
+
+@dataclass(frozen=True)
+class Identity:
+    """How this schema reads the current tenant and user."""
+
+    flavor: str
+    tenant_setting: str | None
+    user_setting: str | None       # None with jwt
+    user_jwt: bool
+
+    @property
+    def app_role(self) -> str:
+        return "authenticated" if self.flavor == "supabase" else APP_ROLE
+
+    @property
+    def public_role(self) -> str:
+        return "anon" if self.flavor == "supabase" else APP_ROLE
+
+    def role_for(self, policies: list[Policy] | tuple[Policy, ...], public: bool = False) -> str:
+        """A role the policies apply to: our app role where they apply to everyone."""
+        roles = {r for p in policies for r in p.roles}
+        if not roles or "public" in roles:
+            return self.public_role if public else self.app_role
+        for preferred in (("anon",) if public else ()) + (self.app_role, "authenticated", "anon"):
+            if preferred in roles:
+                return preferred
+        return sorted(roles)[0]
+
+
+def setting_of(expr: str | None) -> str | None:
+    match = _SETTING.search(expr or "")
+    return match.group(1) if match else None
+
+
+def user_expression(policy: Policy) -> str | None:
+    """`col = (SELECT <expr>)` of an owner policy -> <expr>."""
+    match = _USER_EXPR.search(policy.using or policy.check or "")
+    return match.group(1).strip() if match else None
+
+
+def identity(schema: Schema) -> Identity:
+    tenancy = schema.tenancy
+    tenant = (tenancy.setting or setting_of(tenancy.current)) if tenancy else None
+    exprs = [user_expression(p) for t in schema.tables for p in t.policies if p.preset == "owner"]
+    exprs += [f.body for f in schema.functions if f.name.endswith("is_admin")]
+    jwt = any("auth.uid()" in (e or "") for e in exprs) or (not exprs and schema.settings.flavor == "supabase")
+    user = next((setting_of(e) for e in exprs if setting_of(e)), None)
+    return Identity(schema.settings.flavor, tenant, None if jwt else user, jwt)
+
+
+def policies_of(t: Table, preset: str) -> list[Policy]:
+    return [p for p in t.policies if p.preset == preset]
+
+
+def enter(conn: psycopg.Connection, ident: Identity, actor: Actor) -> None:
+    """Become `actor` for the rest of the current transaction. Settings the actor has no
+    value for are left unset, set to '' or set and RESET, as `actor.blank` says."""
+    conn.execute(f"SET LOCAL ROLE {quote_ident(actor.role)}")
+    user_setting = "request.jwt.claims" if ident.user_jwt else ident.user_setting
+    user_value = None
+    if actor.user is not None:
+        claims = {"sub": actor.user, "role": actor.role}
+        user_value = json.dumps(claims) if ident.user_jwt else actor.user
+    for setting, value in ((ident.tenant_setting, actor.tenant), (user_setting, user_value)):
+        if setting:
+            _apply(conn, setting, value, actor.blank)
+
+
+def _apply(conn: psycopg.Connection, setting: str, value: str | None, blank: str) -> None:
+    if value is not None:
+        _set(conn, setting, value)
+    elif blank == "empty":
+        _set(conn, setting, "")
+    elif blank == "reset":
+        _set(conn, setting, str(uuid.uuid4()))
+        conn.execute("RESET " + ".".join(quote_ident(p) for p in setting.split(".")))
+
+
+def _set(conn: psycopg.Connection, name: str, value: str) -> None:
+    conn.execute(f"SELECT set_config({quote_literal(name)}, {quote_literal(value)}, true)")
+
+
+def prepare_roles(conn: psycopg.Connection, roles: set[str], schemas: tuple[str, ...]) -> list[str]:
+    """Create our app role if missing; give every probing role DML on the spec's tables.
+    Returns problems (a role that is superuser, bypasses RLS or does not exist)."""
+    if APP_ROLE in roles:
+        _create_app_role(conn)
+    problems = []
+    for role in sorted(roles):
+        got = conn.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+        if got is None:
+            problems.append(f"role {role} does not exist")
+            continue
+        if got[0] or got[1]:
+            problems.append(f"role {role} is a superuser or bypasses RLS; probes would prove nothing")
+            continue
+        for s in schemas:
+            q, r = quote_ident(s), quote_ident(role)
+            conn.execute(f"GRANT USAGE ON SCHEMA {q} TO {r}")
+            conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {q} TO {r}")
+            conn.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {q} TO {r}")
+    return problems
+
+
+def _create_app_role(conn: psycopg.Connection) -> None:
+    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone()
+    if exists:
+        return
+    try:
+        with conn.transaction():
+            conn.execute(f"CREATE ROLE {APP_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS NOINHERIT")
+    except psycopg.errors.UniqueViolation:
+        pass   # created by a concurrent run meanwhile
+    except psycopg.errors.DuplicateObject:
+        pass

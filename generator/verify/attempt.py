@@ -1,0 +1,54 @@
+"""Run one statement in a savepoint and record what happened (rows affected, or the error's
+SQLSTATE, constraint and message), so an expected failure never aborts the surrounding work."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+
+FK_VIOLATION = "23503"
+UNIQUE_VIOLATION = "23505"
+CHECK_VIOLATION = "23514"
+NOT_NULL_VIOLATION = "23502"
+RLS_VIOLATION = "42501"          # insufficient_privilege: "new row violates row-level security policy"
+BAD_TEXT = "22P02"               # invalid_text_representation: e.g. ''::uuid
+
+
+@dataclass(frozen=True)
+class Outcome:
+    rowcount: int = 0
+    rows: tuple = ()
+    sqlstate: str | None = None
+    constraint: str | None = None
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.sqlstate is None
+
+    @property
+    def rls_refused(self) -> bool:
+        return self.sqlstate == RLS_VIOLATION and "row-level security" in self.message
+
+    def describe(self) -> str:
+        if self.ok:
+            return f"{self.rowcount} row(s)"
+        return f"{self.message} [{self.sqlstate}]"
+
+
+def attempt(conn: psycopg.Connection, sql: str, params=None, undo: bool = False) -> Outcome:
+    """Execute in a savepoint; an error rolls back only the savepoint and is returned.
+    With undo, a success is rolled back too (the outcome is all we wanted)."""
+    try:
+        with conn.transaction() as tx:
+            cur = conn.execute(sql, params)
+            rows = tuple(cur.fetchall()) if cur.description else ()
+            outcome = Outcome(rowcount=cur.rowcount, rows=rows)
+            if undo:
+                raise psycopg.Rollback(tx)
+        return outcome
+    except psycopg.Error as exc:
+        diag = exc.diag
+        message = (diag.message_primary or str(exc)).strip() if diag else str(exc).strip()
+        return Outcome(sqlstate=exc.sqlstate or "?", constraint=diag.constraint_name if diag else None,
+                       message=message.splitlines()[0] if message else type(exc).__name__)

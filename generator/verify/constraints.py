@@ -1,0 +1,194 @@
+"""Prove constraints behave on the live database: every foreign key rejects an orphan and acts
+on delete as declared, every unique constraint rejects a duplicate, every check rejects a
+violating row. Each proof runs in its own rolled-back transaction, as the owner/superuser."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import psycopg
+
+from generator.model import ForeignKey, Index, Schema, Table
+from generator.model.naming import qualified, quote_ident
+from generator.verify.attempt import CHECK_VIOLATION, FK_VIOLATION, UNIQUE_VIOLATION, attempt
+from generator.verify.report import Result, failed, passed, skipped, warned
+from generator.verify.rows import BuildError, Row, RowBuilder
+from generator.verify.steer import reload, steer
+from generator.verify.values import NULL, base_values, expression_columns, expression_literals, orphan_value
+
+MAX_CHECK_TRIES = 200
+MAX_VALUES = 12            # candidate values per column when hunting a violation
+
+
+@contextmanager
+def scratch(conn: psycopg.Connection):
+    """A transaction that is always rolled back, with deferred constraints made immediate."""
+    with conn.transaction(force_rollback=True):
+        conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        yield
+
+
+def _q(t: Table) -> str:
+    return qualified(t.schema, t.name, "")
+
+
+def _name(t: Table, constraint: str) -> str:
+    return f"{t.name}.{constraint}"
+
+
+def check_constraints(conn: psycopg.Connection, schema: Schema) -> list[Result]:
+    out: list[Result] = []
+    for t in schema.tables:
+        for fk in t.foreign_keys:
+            out.append(_guard(conn, schema, "fk", t, fk.name, "orphan rejected", lambda b: fk_orphan(b, t, fk)))
+            out.append(_guard(conn, schema, "fk", t, fk.name, f"ON DELETE {fk.on_delete}",
+                              lambda b: fk_on_delete(b, t, fk)))
+        for name, cols, index in _unique_sets(t):
+            out.append(_guard(conn, schema, "unique", t, name, "duplicate rejected",
+                              lambda b: unique_rejects(b, t, name, cols, index)))
+        for chk in t.checks:
+            out.append(_guard(conn, schema, "check", t, chk.name, "violating row rejected",
+                              lambda b: check_rejects(b, t, chk.name, chk.expression)))
+    return out
+
+
+def _guard(conn, schema, check: str, t: Table, constraint: str, what: str, proof) -> Result:
+    """Run one proof in a rolled-back transaction; a row we cannot build is a skip."""
+    obj = _name(t, constraint)
+    try:
+        with scratch(conn):
+            status, detail = proof(RowBuilder(conn, schema))
+    except BuildError as exc:
+        return skipped(check, obj, what, f"cannot build a row: {exc}")
+    return {"pass": passed, "fail": failed, "warn": warned, "skip": skipped}[status](check, obj, what, detail)
+
+
+def _unique_sets(t: Table) -> list[tuple[str, tuple[str, ...], Index | None]]:
+    sets = [(t.primary_key.name, t.primary_key.columns, None)] if t.primary_key else []
+    sets += [(u.name, u.columns, None) for u in t.uniques]
+    sets += [(i.name, i.columns, i) for i in t.indexes if i.unique]
+    return sets
+
+
+# ---------------------------------------------------------------- foreign keys
+
+def fk_orphan(b: RowBuilder, t: Table, fk: ForeignKey):
+    child = b.insert(t, fill=fk.columns)
+    values = [orphan_value(t.column(c).type) for c in fk.columns]
+    if any(v is None for v in values):
+        return "skip", f"no orphan value for type {t.column(fk.columns[0]).type.sql}"
+    sets = ", ".join(f"{quote_ident(c)} = {v}" for c, v in zip(fk.columns, values))
+    got = attempt(b.conn, f"UPDATE {_q(t)} SET {sets} WHERE {child.where()}")
+    if got.sqlstate == FK_VIOLATION and got.constraint == fk.name:
+        return "pass", ""
+    if got.ok:
+        return "fail", "orphan accepted"
+    return "warn", f"refused for another reason: {got.describe()}"
+
+
+def _parent_where(fk: ForeignKey, child: Row) -> str:
+    return " AND ".join(f"{quote_ident(rc)} = {child.literal(c)}" for c, rc in zip(fk.columns, fk.ref_columns))
+
+
+def fk_on_delete(b: RowBuilder, t: Table, fk: ForeignKey):
+    child = b.insert(t, fill=fk.columns)
+    parent = qualified(fk.ref_schema, fk.ref_table, "")
+    got = attempt(b.conn, f"DELETE FROM {parent} WHERE {_parent_where(fk, child)}")
+    cols = ", ".join(f"{quote_ident(c)}::text" for c in fk.columns)
+    left = b.conn.execute(f"SELECT {cols} FROM {_q(t)} WHERE {child.where()}").fetchall()
+    action = fk.on_delete
+    if action in ("RESTRICT", "NO ACTION"):
+        if got.sqlstate == FK_VIOLATION and got.constraint == fk.name and left:
+            return "pass", ""
+        return ("fail", "parent deleted although children exist") if got.ok else \
+            ("warn", f"refused for another reason: {got.describe()}")
+    if not got.ok:
+        return ("fail" if got.constraint == fk.name else "warn"), f"delete of the parent refused: {got.describe()}"
+    if action == "CASCADE":
+        return ("pass", "") if not left else ("fail", "child row still there")
+    if action == "SET NULL":
+        return ("pass", "") if left and all(v is None for v in left[0]) else ("fail", "child not set to NULL")
+    old = tuple(child.values[c] for c in fk.columns)
+    return ("pass", "") if left and tuple(left[0]) != old else ("fail", "child not set to its default")
+
+
+# ---------------------------------------------------------------- unique
+
+def _key_columns(t: Table, cols: tuple[str, ...], index: Index | None) -> list[str]:
+    """Columns a duplicate must copy: the key's columns, those its expressions use, and those
+    its WHERE uses (so the copy is covered by a partial index too)."""
+    names = [c.name for c in t.columns]
+    out = list(cols)
+    for text in [e.expression for e in (index.elements if index else ()) if e.expression] + \
+            ([index.where] if index is not None and index.where else []):
+        out += [c for c in expression_columns(text, names) if c not in out]
+    return out
+
+
+def unique_rejects(b: RowBuilder, t: Table, name: str, cols: tuple[str, ...], index: Index | None):
+    copy = _key_columns(t, cols, index)
+    if not copy:
+        return "skip", "the index names no column a duplicate could copy"
+    first = b.insert(t, fill=tuple(copy))
+    if index is not None and index.where and not steer(b, first, index.where, True):
+        return "skip", f"no row matches the partial index's WHERE {index.where}"
+    first = reload(b.conn, first)
+    if any(first.values[c] is None for c in cols):
+        return "skip", "a column of the key is NULL in the built row"
+    values = b.insert(t, fill=tuple(copy), keep=False).insertable()
+    values.update({c: first.literal(c) for c in copy})
+    got = attempt(b.conn, _insert(t, values))
+    if got.sqlstate == UNIQUE_VIOLATION and got.constraint != name:
+        # the prepared row clashed elsewhere (a trigger made it already): change a real row instead
+        second = b.insert(t, fill=tuple(copy))
+        sets = ", ".join(f"{quote_ident(c)} = {first.literal(c)}" for c in copy)
+        got = attempt(b.conn, f"UPDATE {_q(t)} SET {sets} WHERE {second.where()}")
+    if got.sqlstate == UNIQUE_VIOLATION and got.constraint == name:
+        return "pass", ""
+    if got.ok:
+        return "fail", "duplicate accepted"
+    return "warn", f"refused for another reason: {got.describe()}"
+
+
+def _insert(t: Table, values: dict[str, str]) -> str:
+    cols = ", ".join(quote_ident(c) for c in values)
+    return f"INSERT INTO {_q(t)} ({cols}) VALUES ({', '.join(values.values())})"
+
+
+# ---------------------------------------------------------------- checks
+
+def violation_candidates(b: RowBuilder, t: Table, column: str, expression: str) -> list[str]:
+    col = t.column(column)
+    values = base_values(col.type, b.schema, next(b.seq), expression_literals(expression))
+    return values[:MAX_VALUES] + [NULL]
+
+
+def _assignments(candidates: dict[str, list[str]]):
+    """One column at a time first, then pairs of columns (for `a = 'x' OR b IS NOT NULL`)."""
+    cols = list(candidates)
+    for c in cols:
+        for v in candidates[c]:
+            yield ((c, v),)
+    for i, c1 in enumerate(cols):
+        for c2 in cols[i + 1:]:
+            for v1 in candidates[c1]:
+                for v2 in candidates[c2]:
+                    yield ((c1, v1), (c2, v2))
+
+
+def check_rejects(b: RowBuilder, t: Table, name: str, expression: str):
+    row = b.insert(t)
+    updatable = [c.name for c in t.columns if not c.generated and c.identity != "always"]
+    cols = expression_columns(expression, updatable)
+    if not cols:
+        return "warn", "no violating value found (the check names no column we can set)"
+    candidates = {c: violation_candidates(b, t, c, expression) for c in cols}
+    tries = 0
+    for assignment in _assignments(candidates):
+        tries += 1
+        if tries > MAX_CHECK_TRIES:
+            break
+        sets = ", ".join(f"{quote_ident(c)} = {v}" for c, v in assignment)
+        got = attempt(b.conn, f"UPDATE {_q(t)} SET {sets} WHERE {row.where()}", undo=True)
+        if got.sqlstate == CHECK_VIOLATION and got.constraint == name:
+            return "pass", ", ".join(f"{c} = {v}" for c, v in assignment)
+    return "warn", f"no violating value found (tried {min(tries, MAX_CHECK_TRIES)} rows varying {', '.join(cols)})"

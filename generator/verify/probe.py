@@ -1,0 +1,130 @@
+"""Run one RLS probe: in a rolled-back transaction, prepare as the owner, become the actor,
+run the statement in a savepoint, return to the owner and look at what changed; and the
+verdicts that turn outcomes into pass/fail."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import psycopg
+
+from generator.db.connect import connect
+from generator.model import Schema, Table
+from generator.model.naming import quote_ident
+from generator.verify.actors import Actor, Identity, enter
+from generator.verify.attempt import BAD_TEXT, Outcome, attempt
+from generator.verify.rows import Row
+
+Verdict = tuple[str, str]     # (status, detail)
+
+
+@dataclass
+class Probe:
+    outcome: Outcome
+    before: object = None
+    after: object = None
+
+
+class Prober:
+    """Probes on the main connection; `unset` probes on a pristine one where no setting was
+    ever defined (current_setting(..., true) is NULL there, not '')."""
+
+    def __init__(self, conn: psycopg.Connection, url: str, schema: Schema, ident: Identity):
+        self.conn, self.url, self.schema, self.ident = conn, url, schema, ident
+        self._pristine: psycopg.Connection | None = None
+
+    def close(self) -> None:
+        if self._pristine is not None:
+            self._pristine.close()
+
+    def _conn_for(self, actor: Actor) -> psycopg.Connection:
+        if actor.tenant is None and actor.user is None and actor.blank == "unset":
+            if self._pristine is None:
+                self._pristine = connect(self.url, autocommit=True)
+            return self._pristine
+        return self.conn
+
+    def run(self, actor: Actor, sql: str | Callable[[psycopg.Connection], str],
+            look: Callable[[psycopg.Connection], object] | None = None) -> Probe:
+        """`sql` may be built as the owner first (e.g. an INSERT of a prepared row); `look`
+        runs as the owner before and after the statement."""
+        conn = self._conn_for(actor)
+        with conn.transaction(force_rollback=True):
+            text = sql(conn) if callable(sql) else sql
+            before = look(conn) if look else None
+            enter(conn, self.ident, actor)
+            got = attempt(conn, text)
+            conn.execute("RESET ROLE")
+            after = look(conn) if look else None
+        return Probe(got, before, after)
+
+
+def q(t: Table) -> str:
+    return f"{quote_ident(t.schema)}.{quote_ident(t.name)}"
+
+
+def row_text(row: Row) -> Callable[[psycopg.Connection], object]:
+    """The whole row as text (None when gone), for 'unchanged' checks."""
+    def look(conn: psycopg.Connection):
+        got = conn.execute(f"SELECT t::text FROM {q(row.table)} AS t WHERE {row.where()}").fetchone()
+        return got[0] if got else None
+    return look
+
+
+def _error(o: Outcome) -> Verdict | None:
+    if o.sqlstate == BAD_TEXT:
+        return "fail", f"cast error: {o.message}"
+    return None
+
+
+def none_visible(p: Probe) -> Verdict:
+    o = p.outcome
+    if not o.ok:
+        return _error(o) or ("fail", f"query failed: {o.describe()}")
+    count = o.rows[0][0]
+    return ("pass", "") if count == 0 else ("fail", f"{count} row(s) visible")
+
+
+def visible(p: Probe, want: int = 1) -> Verdict:
+    o = p.outcome
+    if not o.ok:
+        return _error(o) or ("fail", f"query failed: {o.describe()}")
+    count = o.rows[0][0]
+    return ("pass", "") if count >= want else ("fail", f"{count} row(s) visible, expected {want}")
+
+
+def write_refused(p: Probe, verb: str) -> Verdict:
+    o = p.outcome
+    if o.ok and o.rowcount == 0 and p.before == p.after:
+        return "pass", ""
+    if o.ok:
+        return "fail", f"{o.rowcount} row(s) {verb}" if o.rowcount else "row changed"
+    if o.rls_refused:
+        return "pass", "refused by policy"
+    return _error(o) or ("warn", f"refused, but not by RLS: {o.describe()}")
+
+
+def insert_refused(p: Probe) -> Verdict:
+    o = p.outcome
+    if o.rls_refused:
+        return "pass", ""
+    if o.ok:
+        return "fail", "row accepted"
+    return _error(o) or ("warn", f"refused, but not by RLS: {o.describe()}")
+
+
+def allowed(p: Probe, want_rows: int = 1) -> Verdict:
+    o = p.outcome
+    if not o.ok:
+        return "fail", f"refused: {o.describe()}"
+    return ("pass", "") if o.rowcount >= want_rows else ("fail", f"{o.rowcount} row(s) affected")
+
+
+def moved_refused(p: Probe) -> Verdict:
+    """UPDATE of one's own row into another scope: must be refused (or touch nothing)."""
+    o = p.outcome
+    if o.rls_refused:
+        return "pass", ""
+    if o.ok:
+        return ("fail", "row moved") if o.rowcount else ("pass", "no row updated")
+    return _error(o) or ("warn", f"refused, but not by RLS: {o.describe()}")

@@ -1,0 +1,279 @@
+"""Build valid rows in a live database from the model: foreign-key parents first (recursively,
+sharing one tenant), values from column types, defaults where present, and retries through
+candidate values until the insert passes every check. Each attempt runs in a savepoint."""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import psycopg
+
+from generator.model import Column, DataType, ForeignKey, Schema, Table
+from generator.model.naming import qualified, quote_ident, quote_literal
+from generator.verify.values import NULL, base_values, expression_columns, expression_literals
+
+MAX_ATTEMPTS = 30
+MAX_DEPTH = 12
+UNIQUE_VIOLATION = "23505"
+# One counter for every builder in the process: values from rolled-back rows are never reused,
+# so rows built in separate transactions cannot collide on 'v<n>' strings or counters.
+_SEQ = itertools.count(1)
+
+
+class BuildError(Exception):
+    """No valid row could be built; the message says why."""
+
+
+@dataclass
+class Row:
+    """A row that exists (or existed) in the database, as text values per column."""
+
+    table: Table
+    values: dict[str, str | None]
+
+    def literal(self, column: str) -> str:
+        value = self.values.get(column)
+        col = self.table.column(column)
+        return NULL if value is None else f"{quote_literal(value)}::{col.type.sql}"
+
+    def where(self) -> str:
+        """A condition matching this row: its primary key, else every column's text."""
+        cols = self.table.primary_key.columns if self.table.primary_key else [c.name for c in self.table.columns]
+        parts = []
+        for c in cols:
+            value = self.values.get(c)
+            parts.append(f"{quote_ident(c)}::text IS NOT DISTINCT FROM "
+                         f"{'NULL' if value is None else quote_literal(value)}")
+        return " AND ".join(parts)
+
+    def insertable(self) -> dict[str, str]:
+        """Column -> SQL value for re-inserting this row (generated and always-identity left out)."""
+        return {c.name: self.literal(c.name) for c in self.table.columns
+                if not c.generated and c.identity != "always"}
+
+
+def insert_sql(table: Table, values: dict[str, str]) -> str:
+    cols = ", ".join(quote_ident(c) for c in values)
+    returning = ", ".join(f"{quote_ident(c.name)}::text" for c in table.columns)
+    if not values:
+        return f"INSERT INTO {qualified(table.schema, table.name, '')} DEFAULT VALUES RETURNING {returning}"
+    return (f"INSERT INTO {qualified(table.schema, table.name, '')} ({cols}) "
+            f"VALUES ({', '.join(values.values())}) RETURNING {returning}")
+
+
+def exists(conn: psycopg.Connection, schema: str, table: str, column: str, value: str) -> bool:
+    sql = f"SELECT EXISTS (SELECT 1 FROM {qualified(schema, table, '')} WHERE {quote_ident(column)} = {value})"
+    return conn.execute(sql).fetchone()[0]
+
+
+class RowBuilder:
+    """Inserts rows as the connection's role (the owner or a superuser, so RLS is no obstacle)."""
+
+    def __init__(self, conn: psycopg.Connection, schema: Schema):
+        self.conn = conn
+        self.schema = schema
+        self.seq = _SEQ
+
+    # ------------------------------------------------------------ public
+
+    def insert(self, table: Table, overrides: dict[str, str] | None = None, tenant: str | None = None,
+               fill: tuple[str, ...] = (), keep: bool = True, depth: int = 0) -> Row:
+        """Insert a valid row; `overrides` are SQL values; `tenant` (SQL) goes to the tenant
+        column and to tenant-scoped parents; `fill` columns get a value even when nullable.
+        With keep=False the row is rolled back after it was proven insertable."""
+        if depth > MAX_DEPTH:
+            raise BuildError(f"foreign keys nest deeper than {MAX_DEPTH} levels from {table.name}")
+        values = dict(overrides or {})
+        self._tenant(table, values, tenant)
+        self._parents(table, values, tenant, fill, depth)
+        return self._attempts(table, values, fill, keep, (tenant, depth))
+
+    def parent_for(self, fk: ForeignKey, tenant: str | None = None, overrides: dict[str, str] | None = None,
+                   depth: int = 0) -> dict[str, str]:
+        """Create a row in the table `fk` references; returns {fk column: SQL value}."""
+        target = self.schema.table(fk.ref_table, fk.ref_schema)
+        if tenant is not None and not overrides and self._is_root_key(target, fk):
+            return {fk.columns[0]: tenant}          # the current tenant is that row
+        if target is None:
+            got = self._external(fk, overrides or {})
+        else:
+            row = self.insert(target, overrides, tenant if target.meta.tenant_column else None, depth=depth + 1)
+            got = {rc: row.literal(rc) for rc in fk.ref_columns}
+        return {c: got[rc] for c, rc in zip(fk.columns, fk.ref_columns)}
+
+    def ensure_parents(self, table: Table, values: dict[str, str], tenant: str | None = None) -> None:
+        """For overridden single-column FKs, create the referenced row when it does not exist."""
+        for fk in table.foreign_keys:
+            if len(fk.columns) != 1 or fk.columns[0] not in values or values[fk.columns[0]] == NULL:
+                continue
+            value = values[fk.columns[0]]
+            if fk.ref_table == table.name and fk.ref_schema == table.schema:
+                continue
+            if not exists(self.conn, fk.ref_schema, fk.ref_table, fk.ref_columns[0], value):
+                self.parent_for(fk, tenant, {fk.ref_columns[0]: value})
+
+    # ------------------------------------------------------------ steps
+
+    def _is_root_key(self, target: Table | None, fk: ForeignKey) -> bool:
+        """Does `fk` point at the primary key of the tenancy root?"""
+        ten = self.schema.tenancy
+        return (target is not None and ten is not None and target.name == ten.root and len(fk.columns) == 1
+                and target.primary_key is not None and fk.ref_columns == target.primary_key.columns)
+
+    def _tenant(self, table: Table, values: dict[str, str], tenant: str | None) -> None:
+        col = table.meta.tenant_column
+        if tenant is not None and col and col not in values:
+            values[col] = tenant
+
+    def _parents(self, table: Table, values: dict[str, str], tenant, fill, depth: int) -> None:
+        self.ensure_parents(table, values, tenant)
+        for fk in table.foreign_keys:
+            if all(c in values for c in fk.columns):
+                continue
+            cols = [table.column(c) for c in fk.columns]
+            if all(c.nullable for c in cols) and not any(c.name in fill for c in cols):
+                continue
+            if fk.ref_table == table.name and fk.ref_schema == table.schema and not any(c.nullable for c in cols):
+                raise BuildError(f"{table.name}.{fk.name} is a required reference to its own table")
+            known = {rc: values[c] for c, rc in zip(fk.columns, fk.ref_columns) if c in values}
+            values.update(self.parent_for(fk, tenant, known, depth))
+
+    def _external(self, fk: ForeignKey, overrides: dict[str, str]) -> dict[str, str]:
+        """A row in a table outside the spec (auth.users): only the referenced columns given."""
+        fake = Table(fk.ref_table, tuple(Column(c, DataType("text")) for c in fk.ref_columns), schema=fk.ref_schema)
+        try:
+            with self.conn.transaction():
+                got = self.conn.execute(insert_sql(fake, overrides)).fetchone()
+        except psycopg.Error as exc:
+            raise BuildError(f"cannot create a row in {fk.ref_schema}.{fk.ref_table}: {_message(exc)}") from None
+        return {rc: overrides.get(rc) or f"{quote_literal(v)}::{_ref_type(self.conn, fk, rc)}"
+                for rc, v in zip(fk.ref_columns, got)}
+
+    def _attempts(self, table: Table, fixed: dict[str, str], fill, keep: bool, context) -> Row:
+        choices = {c.name: self._choices(table, c, c.name in fill) for c in self._free(table, fixed)}
+        index = {name: 0 for name in choices}
+        last = ""
+        for _ in range(MAX_ATTEMPTS):
+            values = dict(fixed)
+            values.update({n: vs[index[n] % len(vs)] for n, vs in choices.items() if vs})
+            try:
+                return self._try(table, values, keep)
+            except psycopg.Error as exc:
+                last = _message(exc)
+                key = self._given_key(table, exc, fixed)
+                if key:             # e.g. a sign-up trigger already made this very row
+                    return self._adopt(table, fixed, key, keep)
+                blamed = self._blame(table, exc, choices)
+                widened = self._widen(table, exc, fixed, choices, index, context)
+                if not blamed and not widened:
+                    break
+                for n in blamed:
+                    if exc.sqlstate == UNIQUE_VIOLATION:   # fresh values of the same kind
+                        choices[n] = self._choices(table, table.column(n), n in fill)
+                    index[n] += 1
+        raise BuildError(f"no valid row for {table.name}: {last}")
+
+    def _widen(self, table: Table, exc: psycopg.Error, fixed: dict, choices: dict, index: dict, context) -> bool:
+        """A check names columns we left alone (a nullable reference left NULL, a default):
+        give the reference a parent row and the defaulted column candidate values."""
+        check = next((c for c in table.checks if c.name == exc.diag.constraint_name), None)
+        if check is None:
+            return False
+        tenant, depth = context
+        widened = False
+        for name in expression_columns(check.expression, [c.name for c in table.columns]):
+            col = table.column(name)
+            if name in fixed or name in choices or col.generated or col.identity:
+                continue
+            fk = next((fk for fk in table.foreign_keys if name in fk.columns), None)
+            if fk is not None and fk.ref_table != table.name:
+                fixed.update(self.parent_for(fk, tenant, None, depth))
+            else:
+                choices[name], index[name] = self._choices(table, col, True), 0
+            widened = True
+        return widened
+
+    def _given_key(self, table: Table, exc: psycopg.Error, fixed: dict[str, str]) -> tuple[str, ...]:
+        """The columns of a violated unique key when we were told every one of their values."""
+        if exc.sqlstate != UNIQUE_VIOLATION:
+            return ()
+        name = exc.diag.constraint_name
+        keys = [u.columns for u in table.uniques if u.name == name]
+        keys += [i.columns for i in table.indexes if i.name == name and i.columns and not i.where]
+        if table.primary_key and table.primary_key.name == name:
+            keys.append(table.primary_key.columns)
+        return next((k for k in keys if all(c in fixed and fixed[c] != NULL for c in k)), ())
+
+    def _adopt(self, table: Table, fixed: dict[str, str], key: tuple[str, ...], keep: bool) -> Row:
+        """The existing row with that key, given the other values we were told."""
+        where = " AND ".join(f"{quote_ident(c)} = {fixed[c]}" for c in key)
+        sets = ", ".join(f"{quote_ident(c)} = {v}" for c, v in fixed.items() if c not in key)
+        returning = ", ".join(f"{quote_ident(c.name)}::text" for c in table.columns)
+        target = qualified(table.schema, table.name, "")
+        try:
+            with self.conn.transaction() as tx:
+                if sets:
+                    self.conn.execute(f"UPDATE {target} SET {sets} WHERE {where}")
+                got = self.conn.execute(f"SELECT {returning} FROM {target} WHERE {where}").fetchone()
+                row = Row(table, {c.name: v for c, v in zip(table.columns, got)})
+                if not keep:
+                    raise psycopg.Rollback(tx)
+        except psycopg.Error as exc:
+            raise BuildError(f"{table.name} already has a row with that key, and it cannot take our "
+                             f"values: {_message(exc)}") from None
+        return row
+
+    def _try(self, table: Table, values: dict[str, str], keep: bool) -> Row:
+        with self.conn.transaction() as tx:
+            got = self.conn.execute(insert_sql(table, values)).fetchone()
+            row = Row(table, {c.name: v for c, v in zip(table.columns, got)})
+            if not keep:
+                raise psycopg.Rollback(tx)
+        return row
+
+    def _free(self, table: Table, fixed: dict[str, str]) -> list[Column]:
+        """Columns we choose values for: not given, not generated, no identity, no default,
+        and not a nullable foreign key column left empty."""
+        fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
+        return [c for c in table.columns if c.name not in fixed and not c.generated and not c.identity
+                and c.default is None and c.name not in fk_cols]
+
+    def _choices(self, table: Table, col: Column, must: bool) -> list[str]:
+        hints = [lit for chk in table.checks if col.name in expression_columns(chk.expression, [col.name])
+                 for lit in expression_literals(chk.expression)]
+        unique = self._unique_columns(table)
+        values = base_values(col.type, self.schema, next(self.seq), hints, col.name in unique)
+        return values + ([NULL] if col.nullable and not must else [])
+
+    def _unique_columns(self, table: Table) -> set[str]:
+        cols = {c for u in table.uniques for c in u.columns}
+        cols |= {c for i in table.indexes if i.unique for c in i.columns}
+        return cols | (set(table.primary_key.columns) if table.primary_key else set())
+
+    def _blame(self, table: Table, exc: psycopg.Error, choices: dict) -> list[str]:
+        """Columns whose next (or a fresh) candidate might make the insert pass."""
+        diag = exc.diag
+        if diag.column_name and diag.column_name in choices:
+            return [diag.column_name]
+        for chk in table.checks:
+            if chk.name == diag.constraint_name:
+                return expression_columns(chk.expression, list(choices))
+        groups = [u.columns for u in table.uniques if u.name == diag.constraint_name]
+        groups += [i.columns for i in table.indexes if i.name == diag.constraint_name]
+        if table.primary_key and table.primary_key.name == diag.constraint_name:
+            groups.append(table.primary_key.columns)
+        if groups:    # a key violated: only fresh values of its free columns can help
+            return [c for g in groups for c in g if c in choices]
+        return list(choices)
+
+
+def _message(exc: psycopg.Error) -> str:
+    diag = exc.diag
+    return (diag.message_primary if diag and diag.message_primary else str(exc).splitlines()[0]).strip()
+
+
+def _ref_type(conn: psycopg.Connection, fk: ForeignKey, column: str) -> str:
+    sql = ("SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+           "WHERE a.attrelid = to_regclass(%s) AND a.attname = %s")
+    got = conn.execute(sql, (f"{quote_ident(fk.ref_schema)}.{quote_ident(fk.ref_table)}", column)).fetchone()
+    return got[0] if got else "text"

@@ -1,0 +1,221 @@
+"""`gen verify` on a real PostgreSQL: good specs pass every proof, a leaking policy is named
+by table and command, drift and misbehaving constraints are caught, hostile names round-trip."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from generator.cli import main
+from generator.db.apply import apply_statements
+from generator.db.connect import connect
+from generator.model import Column, DataType
+from generator.pipeline import load_schema
+from generator.postgres.normalize import normalize
+from generator.verify import shim_for, statements
+from generator.verify.compare import compare
+from generator.verify.constraints import check_constraints
+from generator.verify.report import FAIL, PASS
+from generator.verify.sync import check_synced, differences
+
+SPECS = Path(__file__).parent / "specs" / "verify"
+
+
+def spec(name: str) -> str:
+    return str(SPECS / f"{name}.yaml")
+
+
+def run_verify(capsys, name: str, url: str) -> tuple[int, dict]:
+    code = main(["verify", spec(name), "--database-url", url, "--format", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def results(data: dict, check: str | None = None, status: str | None = None) -> list[dict]:
+    return [r for r in data["results"] if (check is None or r["check"] == check)
+            and (status is None or r["status"] == status)]
+
+
+def test_plain_multi_tenant_spec_verifies(pg_url, capsys):
+    code, data = run_verify(capsys, "tenants", pg_url)
+    assert code == 0, results(data, status=FAIL)
+    assert results(data, "synced", PASS)
+    rls = results(data, "rls", PASS)
+    tables = {r["object"] for r in rls}
+    assert {"shop_products", "shop_orders", "shop_categories"} <= tables
+    whats = {r["what"] for r in rls if r["object"] == "shop_orders"}
+    assert {"SELECT other tenant's row", "UPDATE other tenant's row", "DELETE other tenant's row",
+            "INSERT for other tenant", "UPDATE own row to other tenant", "SELECT with no tenant",
+            "INSERT with no tenant", "UPDATE with no tenant", "DELETE with no tenant"} <= whats
+    fk = {r["what"] for r in results(data, "fk", PASS)}
+    assert {"orphan rejected", "ON DELETE CASCADE", "ON DELETE SET NULL", "ON DELETE RESTRICT"} <= fk
+    checks = {r["object"] for r in results(data, "check", PASS)}
+    assert {"shop_products.shop_products_price_check", "shop_orders.shop_orders_quantity_check",
+            "shop_companies.shop_companies_plan_check", "shop_companies.shop_companies_slug_check",
+            "shop_companies.shop_companies_api_token_check"} <= checks
+    assert results(data, "unique", PASS)
+
+
+def test_supabase_spec_with_owner_public_read_and_admin_verifies(pg_url, capsys):
+    code, data = run_verify(capsys, "supabase", pg_url)
+    assert code == 0, results(data, status=FAIL)
+    rls = {(r["object"], r["what"]) for r in results(data, "rls", PASS)}
+    assert ("chat_notes", "SELECT other user's row") in rls
+    assert ("chat_notes", "INSERT for other user") in rls
+    assert ("chat_profiles", "public row visible to anon") in rls
+    assert ("chat_profiles", "private row hidden from anon") in rls
+    assert ("chat_agents", "SELECT other tenant's row") in rls
+    assert ("chat_agents", "admin sees every row") in rls
+    assert ("chat_agents", "non-admin sees no other rows") in rls
+    # chat_settings rows are made by a sign-up trigger on auth.users; the probes still run
+    assert ("chat_settings", "INSERT for other user") in rls
+    assert ("chat_settings", "UPDATE own row to other user") in rls
+    assert not results(data, status="skip")
+
+
+def test_leaking_policy_fails_and_names_table_and_command(pg_url, capsys):
+    code = main(["verify", spec("leaky"), "--database-url", pg_url])
+    out = capsys.readouterr().out
+    assert code == 1
+
+    def line(table: str, what: str, result: str) -> bool:
+        pattern = rf"^rls\s+{table}\s+{re.escape(what)}\s+{re.escape(result)}"
+        return re.search(pattern, out, re.MULTILINE) is not None
+
+    assert line("leaky_agents", "INSERT for other tenant", "FAIL: row accepted"), out
+    assert line("leaky_agents", "SELECT other tenant's row", "FAIL: 1 row(s) visible"), out
+    assert line("leaky_agents", "UPDATE other tenant's row", "FAIL: 1 row(s) updated"), out
+    assert line("leaky_agents", "DELETE other tenant's row", "FAIL: 1 row(s) deleted"), out
+    assert line("leaky_agents", "UPDATE own row to other tenant", "FAIL: row moved"), out
+    assert line("leaky_agents", "SELECT with no tenant", "FAIL: unset:"), out
+    assert line("leaky_documents", "INSERT for other tenant", "FAIL: row accepted"), out
+    assert line("leaky_documents", "SELECT other tenant's row", "PASS"), out   # only INSERT leaks there
+    assert "NOT verified" in out.splitlines()[-1]
+
+
+def test_verify_starts_its_own_server_without_url(capsys):
+    code = main(["verify", spec("hostile")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "inspected schema equals the spec" in out
+
+
+def test_hostile_names_apply_and_inspect_back_identically(fresh_db):
+    schema = load_schema(spec("hostile"))
+    names = {t.name for t in schema.tables}
+    assert {"user", "order"} <= names and any(len(n.encode()) == 63 for n in names)
+    assert schema.enum("Group") is not None
+    apply_statements(fresh_db, statements(schema), shim_for(schema))
+    assert differences(schema, fresh_db) == []
+
+
+def test_drift_is_named_by_object(fresh_db):
+    schema = load_schema(spec("tenants"))
+    apply_statements(fresh_db, statements(schema))
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("ALTER TABLE shop_orders ALTER COLUMN quantity SET DEFAULT 2")
+        conn.execute("DROP POLICY shop_products_tenant_isolation ON shop_products")
+        conn.execute("CREATE INDEX extra_idx ON shop_companies (name)")
+    found = {(r.object, r.what, r.detail) for r in check_synced(schema, fresh_db)}
+    assert ("shop_orders.quantity", "column", "default: '1' (spec) vs '2' (database)") in found
+    assert ("shop_products.shop_products_tenant_isolation", "policy", "missing in database") in found
+    assert ("shop_companies.extra_idx", "index", "in database but not in spec") in found
+
+
+def test_constraint_proofs_catch_a_misdeclared_action(fresh_db):
+    """The database cascades, the model claims RESTRICT: the fk proof must fail."""
+    schema = load_schema(spec("tenants"))
+    apply_statements(fresh_db, statements(schema))
+    products = schema.table("shop_products")
+    fk = products.foreign_keys[0]
+    lying = replace(schema, tables=tuple(
+        replace(t, foreign_keys=(replace(fk, on_delete="RESTRICT"),)) if t.name == "shop_products" else t
+        for t in schema.tables))
+    with connect(fresh_db, autocommit=True) as conn:
+        got = [r for r in check_constraints(conn, lying) if r.object == f"shop_products.{fk.name}"]
+    assert [(r.what, r.status) for r in got] == [("orphan rejected", PASS), ("ON DELETE RESTRICT", FAIL)]
+
+
+def test_check_without_violating_value_is_a_warning(fresh_db):
+    """`status IN (every enum label)` cannot be violated: reported as a warning, not a pass."""
+    schema = load_schema(spec("tenants"))
+    orders = schema.table("shop_orders")
+    from generator.model import Check
+    extra = Check("shop_orders_status_known", "status IN ('pending', 'paid', 'shipped')")
+    schema = replace(schema, tables=tuple(replace(t, checks=t.checks + (extra,)) if t is orders else t
+                                          for t in schema.tables))
+    apply_statements(fresh_db, statements(schema))
+    with connect(fresh_db, autocommit=True) as conn:
+        got = [r for r in check_constraints(conn, schema) if r.object.endswith("shop_orders_status_known")]
+    assert [r.status for r in got] == ["warn"]
+    assert "no violating value found" in got[0].detail
+
+
+def test_comparer_names_field_of_a_column():
+    schema = load_schema(spec("tenants"))
+    t = schema.table("shop_products")
+    varchar = DataType("character varying", (20,))
+    changed = replace(t, columns=tuple(replace(c, type=varchar) if c.name == "sku" else c
+                                       for c in t.columns) + (Column("extra", DataType("integer")),))
+    other = replace(schema, tables=tuple(changed if x is t else x for x in schema.tables))
+    diffs = compare(normalize(schema), normalize(other))
+    assert [(d.kind, d.name, d.problem) for d in diffs] == [
+        ("column", "shop_products.sku", "type: text (spec) vs character varying(20) (database)"),
+        ("column", "shop_products.extra", "in database but not in spec")]
+    assert compare(normalize(schema), normalize(schema)) == []
+
+
+@pytest.mark.parametrize("fmt", ["human", "json"])
+def test_verify_output_formats(pg_url, capsys, fmt):
+    code = main(["verify", spec("hostile"), "--database-url", pg_url, "--format", fmt])
+    out = capsys.readouterr().out
+    assert code == 0
+    if fmt == "json":
+        data = json.loads(out)
+        assert data["ok"] is True and data["counts"]["fail"] == 0
+        assert {"check", "object", "what", "status", "detail"} == set(data["results"][0])
+    else:
+        assert out.splitlines()[0].startswith("synced")
+        assert "verified:" in out.splitlines()[-1]
+
+
+def test_verify_unreachable_server_exits_3(capsys):
+    url = "postgresql://postgres@/postgres?host=/nonexistent-gen-socket-dir&connect_timeout=2"
+    assert main(["verify", spec("hostile"), "--database-url", url]) == 3
+    assert "DB001" in capsys.readouterr().err
+
+
+def test_verify_refuses_a_non_superuser(pg_url, capsys):
+    from generator.db.connect import with_database
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'gen_test_plain_user'").fetchone():
+            conn.execute("CREATE ROLE gen_test_plain_user LOGIN")
+    try:
+        info = conninfo_to_dict(with_database(pg_url, "postgres"))
+        url = make_conninfo(**{**info, "user": "gen_test_plain_user"})
+        assert main(["verify", spec("hostile"), "--database-url", url]) == 3
+        assert "VF001" in capsys.readouterr().err
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("DROP ROLE IF EXISTS gen_test_plain_user")
+
+
+@pytest.mark.parametrize("pattern", [r"^[0-9a-f]{64}$", r"^https?://", r"^[a-z0-9-]+$", r"^\S+@\S+\.\S+$",
+                                     r"^(draft|live)$", r"^\d{3}-\d{4}$"])
+def test_regex_samples_match(pattern):
+    from generator.verify.samples import sample
+
+    got = sample(pattern, 1)
+    assert got is not None and re.search(pattern, got)
+
+
+def test_regex_samples_vary_with_the_seed():
+    from generator.verify.samples import sample
+
+    assert sample(r"^[0-9a-f]{64}$", 1) != sample(r"^[0-9a-f]{64}$", 2)
+    assert sample(r"^(?P<x>a)(?P=x)$", 1) is None          # back-references: no sample, no crash
