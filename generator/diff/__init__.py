@@ -1,28 +1,38 @@
 """The differ: compares two models and lists the changes that turn `old` into `new`.
-Objects are matched by identity (schema, name); equal objects produce nothing."""
+Objects are matched by identity (schema, name) or a declared rename; equal objects produce
+nothing. `reverse_changes` turns a change list into the one that undoes it."""
 from __future__ import annotations
 
-from generator.diff.changes import (AddEnum, AddExtension, AddForeignKey, AddFunction, AddGrant, AddIndex,
-                                    AddPolicy, AddRole, AddSchema, AddTable, AddTrigger, AddView, Change,
-                                    DropEnum, DropExtension, DropForeignKey, DropFunction, DropIndex, DropPolicy,
-                                    DropSchema, DropTable, DropTrigger, DropView, RevokeGrant, SetComment, SetRls)
+from generator.diff.alter import RebuildEnum, ReplaceFunction, SetExtensionSchema
+from generator.diff.changes import (AddExtension, AddFunction, AddRole, AddSchema, AddTrigger, Change, DropExtension,
+                                    DropFunction, DropSchema, DropTrigger)
+from generator.diff.enums import enum_changes
+from generator.diff.renames import Renames, from_hints
+from generator.diff.reverse import reverse_changes
+from generator.diff.tables import created_table, table_changes
+from generator.diff.views import view_changes
 from generator.model import Schema, Table
-from generator.model.naming import qualified, quote_ident
+
+__all__ = ["diff", "created_table", "reverse_changes", "external_trigger_changes", "Renames", "from_hints"]
 
 
-def diff(old: Schema, new: Schema) -> list[Change]:
+def diff(old: Schema, new: Schema, renames: Renames | None = None) -> list[Change]:
+    """Changes from `old` to `new`; renames come from `new`'s `renamed_from` hints unless given."""
+    r = renames if renames is not None else from_hints(old, new)
     changes: list[Change] = []
-    changes += _keyed(old.extensions, new.extensions, lambda e: e.name, AddExtension, DropExtension)
+    changes += _extensions(old, new)
     changes += _keyed(old.schemas, new.schemas, lambda s: s, AddSchema, DropSchema)
-    changes += [AddRole(r) for r in new.roles if r.name not in {o.name for o in old.roles}]
-    changes += _keyed(old.enums, new.enums, lambda e: e.key, AddEnum, DropEnum)
-    changes += _tables(old, new)
-    changes += _keyed(old.functions, new.functions, lambda f: f.key, AddFunction, DropFunction)
-    changes += _keyed(old.views, new.views, lambda v: v.key, AddView, DropView)
-    for v in new.views:
-        if v.key not in {o.key for o in old.views}:
-            changes += [SetComment("VIEW", v.qname, v.comment)] if v.comment else []
-            changes += [AddGrant(v, g) for g in v.grants]
+    changes += [AddRole(role) for role in new.roles if role.name not in {o.name for o in old.roles}]
+    enums = enum_changes(old, new, r)
+    changes += enums
+    rebuilt: dict[tuple[str, str], set[str]] = {}
+    for c in enums:
+        for t, col in c.uses if isinstance(c, RebuildEnum) else ():
+            rebuilt.setdefault(t.key, set()).add(col.name)
+    tables = table_changes(old, new, r, rebuilt)
+    changes += tables
+    changes += _functions(old, new)
+    changes += view_changes(old, new, tables)
     return changes
 
 
@@ -40,64 +50,34 @@ def _keyed(old, new, key, add, drop) -> list[Change]:
     return out
 
 
-def _tables(old: Schema, new: Schema) -> list[Change]:
-    out: list[Change] = []
-    for t in old.tables:
-        if new.table(t.name, t.schema) is None:
-            out.append(DropTable(t))
-    for t in new.tables:
-        o = old.table(t.name, t.schema)
+def _extensions(old: Schema, new: Schema) -> list[Change]:
+    before = {e.name: e for e in old.extensions}
+    out: list[Change] = [DropExtension(e) for e in old.extensions if e.name not in {n.name for n in new.extensions}]
+    for e in new.extensions:
+        o = before.get(e.name)
+        out += [AddExtension(e)] if o is None else [SetExtensionSchema(o, e)] if o != e else []
+    return out
+
+
+def _functions(old: Schema, new: Schema) -> list[Change]:
+    before = {f.key: f for f in old.functions}
+    out: list[Change] = [DropFunction(f) for f in old.functions if f.key not in {n.key for n in new.functions}]
+    for f in new.functions:
+        o = before.get(f.key)
         if o is None:
-            out += created_table(t)
-        elif o != t:
-            out += _changed_table(o, t)
+            out.append(AddFunction(f))
+        elif o != f:
+            out += [ReplaceFunction(o, f)] if o.returns == f.returns else [DropFunction(o), AddFunction(f)]
     return out
 
 
-def created_table(t: Table) -> list[Change]:
-    """Everything that makes a new table, in the order the planner will sort by phase."""
-    out: list[Change] = [AddTable(t)]
-    out += [AddForeignKey(t, fk) for fk in t.foreign_keys]
-    out += [AddIndex(t, i) for i in t.indexes]
-    out += _comments(None, t)
-    out += [AddTrigger(t, tr) for tr in t.triggers]
-    if t.rls_enabled or t.rls_forced:
-        out.append(SetRls(t, t.rls_enabled, t.rls_forced))
-    out += [AddPolicy(t, p) for p in t.policies]
-    out += [AddGrant(t, g) for g in t.grants]
-    return out
+def external_trigger_changes(old: Schema, new: Schema) -> list[Change]:
+    """Triggers the schema puts on tables it does not own (Schema.external_triggers)."""
+    def key(x):
+        return (x.schema, x.table, x.trigger.name)
 
+    def table(x):
+        return Table(name=x.table, columns=(), schema=x.schema)
 
-def _comments(old: Table | None, t: Table) -> list[Change]:
-    out: list[Change] = []
-    if t.comment != (old.comment if old else None):
-        out.append(SetComment("TABLE", t.qname, t.comment, old.comment if old else None))
-    for c in t.columns:
-        before = old.column(c.name) if old else None
-        prev = before.comment if before else None
-        if c.comment != prev:
-            out.append(SetComment("COLUMN", f"{t.qname}.{quote_ident(c.name)}", c.comment, prev))
-    old_idx = {i.name: i for i in old.indexes} if old else {}
-    for i in t.indexes:
-        prev = old_idx[i.name].comment if i.name in old_idx else None
-        if i.comment != prev:
-            out.append(SetComment("INDEX", qualified(t.schema, i.name), i.comment, prev))
-    return out
-
-
-def _changed_table(o: Table, t: Table) -> list[Change]:
-    """Sub-object changes of a table that exists on both sides. Column changes are the
-    migration engine's; here a column difference is rebuilt as drop + add of the table."""
-    if o.columns != t.columns or o.primary_key != t.primary_key or o.uniques != t.uniques or o.checks != t.checks:
-        return [DropTable(o)] + created_table(t)
-    out: list[Change] = []
-    out += _keyed(o.foreign_keys, t.foreign_keys, lambda f: f.name,
-                  lambda f: AddForeignKey(t, f), lambda f: DropForeignKey(o, f))
-    out += _keyed(o.indexes, t.indexes, lambda i: i.name, lambda i: AddIndex(t, i), lambda i: DropIndex(o, i))
-    out += _comments(o, t)
-    out += _keyed(o.triggers, t.triggers, lambda x: x.name, lambda x: AddTrigger(t, x), lambda x: DropTrigger(o, x))
-    if (o.rls_enabled, o.rls_forced) != (t.rls_enabled, t.rls_forced):
-        out.append(SetRls(t, t.rls_enabled, t.rls_forced, o.rls_enabled, o.rls_forced))
-    out += _keyed(o.policies, t.policies, lambda p: p.name, lambda p: AddPolicy(t, p), lambda p: DropPolicy(o, p))
-    out += _keyed(o.grants, t.grants, lambda g: g.role, lambda g: AddGrant(t, g), lambda g: RevokeGrant(o, g))
-    return out
+    return _keyed(old.external_triggers, new.external_triggers, key,
+                  lambda x: AddTrigger(table(x), x.trigger), lambda x: DropTrigger(table(x), x.trigger))

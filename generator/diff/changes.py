@@ -107,20 +107,24 @@ class DropTable(Change):
 
 @dataclass(frozen=True)
 class AddForeignKey(Change):
+    """`existing`: the table already holds rows: add NOT VALID, validate in a later step."""
+
     table: Table
     fk: ForeignKey
+    existing: bool = False
 
     def reverse(self):
-        return DropForeignKey(self.table, self.fk)
+        return DropForeignKey(self.table, self.fk, self.existing)
 
 
 @dataclass(frozen=True)
 class DropForeignKey(Change):
     table: Table
     fk: ForeignKey
+    existing: bool = False
 
     def reverse(self):
-        return AddForeignKey(self.table, self.fk)
+        return AddForeignKey(self.table, self.fk, self.existing)
 
 
 @dataclass(frozen=True)
@@ -152,9 +156,12 @@ class SetComment(Change):
     target: str
     comment: str | None
     old: str | None = None
+    other_target: str | None = None     # the target's name for the reverse, when renamed
+    owner: tuple[str, str] | None = None   # key of the table the commented object belongs to
 
     def reverse(self):
-        return SetComment(self.kind, self.target, self.old, self.comment)
+        return SetComment(self.kind, self.other_target or self.target, self.old, self.comment, self.target,
+                          self.owner)
 
 
 @dataclass(frozen=True)
@@ -214,9 +221,11 @@ class SetRls(Change):
     forced: bool
     old_enabled: bool = False
     old_forced: bool = False
+    other: Table | None = None          # the table's name for the reverse, when renamed
 
     def reverse(self):
-        return SetRls(self.table, self.old_enabled, self.old_forced, self.enabled, self.forced)
+        return SetRls(self.other or self.table, self.old_enabled, self.old_forced, self.enabled, self.forced,
+                      self.table)
 
 
 @dataclass(frozen=True)

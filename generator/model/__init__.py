@@ -39,6 +39,7 @@ class Column:
     comment: str | None = None
     collation: str | None = None
     loc: Location | None = _loc()
+    renamed_from: str | None = field(default=None, compare=False)   # spec hint: RENAME, keep data
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +152,7 @@ class TableMeta:
     version_column: str | None = None
     touch_column: str | None = None    # column kept current by a BEFORE UPDATE trigger
     join_table: bool = False           # made for a many-to-many relation
+    renamed_from: str | None = None    # spec hint: the table's previous name (RENAME, keep data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +205,8 @@ class Enum:
     schema: str = "public"
     comment: str | None = None
     loc: Location | None = _loc()
+    renamed_from: str | None = field(default=None, compare=False)   # spec hint: previous type name
+    renamed_values: tuple[tuple[str, str], ...] = field(default=(), compare=False)  # (new, old) pairs
 
     @property
     def key(self) -> tuple[str, str]:

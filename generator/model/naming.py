@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 MAX_IDENT_BYTES = 63
 
@@ -32,6 +33,7 @@ def needs_quotes(name: str) -> bool:
     return not _SAFE_IDENT.match(name) or name in RESERVED
 
 
+@lru_cache(maxsize=65536)  # every renderer quotes the same few thousand names over and over
 def quote_ident(name: str) -> str:
     """Quote an identifier only where PostgreSQL needs it (mixed case, reserved, odd chars)."""
     if needs_quotes(name):

@@ -49,6 +49,9 @@ TIME_TYPES = {"timestamp with time zone", "timestamp without time zone", "date",
 VECTOR_TYPES = {"vector", "halfvec", "sparsevec"}
 
 
+_SQL_TEXT: dict = {}  # DataType -> its SQL spelling
+
+
 @dataclass(frozen=True, slots=True)
 class DataType:
     """A column type: base name, modifiers, array dimensions; `enum` when base names a
@@ -63,6 +66,12 @@ class DataType:
     @property
     def sql(self) -> str:
         """The type as PostgreSQL's format_type() would print it (enums quoted as needed)."""
+        text = _SQL_TEXT.get(self)
+        if text is None:  # once per distinct type: renderers ask for every column
+            text = _SQL_TEXT[self] = self._format()
+        return text
+
+    def _format(self) -> str:
         from generator.model.naming import quote_ident  # local: naming is a sibling leaf
 
         if self.enum:

@@ -17,4 +17,10 @@ def schema_changes(schema: Schema) -> list:
 
 
 def schema_statements(schema: Schema):
-    return plan(schema_changes(schema)).statements
+    """The statements of the full schema; planned once per model (the sql and rls targets both ask)."""
+    if _LAST[0] is not schema:
+        _LAST[:] = [schema, plan(schema_changes(schema)).statements]
+    return list(_LAST[1])
+
+
+_LAST: list = [None, None]  # (model, its statements): models are immutable, so identity decides

@@ -1,16 +1,21 @@
-"""Plans: order changes into statements (drops first, in reverse phase order; then adds by
-phase), creating tables in dependency order with foreign keys inline where the target
-already exists and trailing ADD CONSTRAINTs only for cycles."""
+"""Plans: order changes into statements (drops first, in reverse phase order; then renames
+and adds by phase; enums, schemas and extensions are dropped last, once nothing uses them),
+creating tables in dependency order with foreign keys inline where the target already
+exists and trailing ADD CONSTRAINTs only for cycles."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
+from generator.diff import alter as al
 from generator.diff import changes as ch
-from generator.model import ForeignKey
+from generator.model import ForeignKey, Function
 from generator.postgres.render import PHASE, Statement, render_change
 
-DROPS = (ch.DropExtension, ch.DropSchema, ch.DropRole, ch.DropEnum, ch.DropTable, ch.DropForeignKey,
-         ch.DropIndex, ch.DropFunction, ch.DropTrigger, ch.DropView, ch.DropPolicy, ch.RevokeGrant)
+DROPS = (ch.DropRole, ch.DropTable, ch.DropForeignKey, ch.DropIndex, ch.DropFunction, ch.DropTrigger, ch.DropView,
+         ch.DropPolicy, ch.RevokeGrant, al.DropColumn, al.DropConstraint)
+LATE_DROPS = (ch.DropEnum, ch.DropSchema, ch.DropExtension)   # after columns stop using them (see _late)
+RENAME_ORDER = (al.RenameEnum, al.RenameEnumValue, al.RenameTable, al.RenameColumn, al.RenameObject)
 
 
 @dataclass
@@ -45,13 +50,27 @@ def _table_order(adds: list[ch.AddTable]) -> list[ch.AddTable]:
 
 
 def plan(changes: list[ch.Change]) -> Plan:
-    drops = [c for c in changes if isinstance(c, DROPS)]
-    adds = [c for c in changes if not isinstance(c, DROPS)]
+    late = [c for c in changes if _late(c, changes)]
+    late_ids = {id(c) for c in late}
+    drops = [c for c in changes if isinstance(c, DROPS) and id(c) not in late_ids]
+    adds = [c for c in changes if not isinstance(c, DROPS + LATE_DROPS)]
+    adds.sort(key=lambda c: RENAME_ORDER.index(type(c)) if isinstance(c, RENAME_ORDER) else 0)
+    adds = order_functions(adds)
     statements: list[Statement] = []
     for c in _drop_order(drops):
         statements += render_change(c)
-    statements += _add_statements(adds)
+    statements += early_functions(_add_statements(adds), adds)
+    for c in sorted(late, key=lambda c: -_phase_of(c)):
+        statements += render_change(c)
     return Plan(statements)
+
+
+def _late(c: ch.Change, changes: list[ch.Change]) -> bool:
+    """Types, schemas, extensions and functions go once nothing uses them (after column
+    changes and table drops); a function replaced by a new one of the same signature goes first."""
+    if isinstance(c, ch.DropFunction):
+        return not any(isinstance(a, ch.AddFunction) and a.function.key == c.function.key for a in changes)
+    return isinstance(c, LATE_DROPS)
 
 
 def _drop_order(drops: list[ch.Change]) -> list[ch.Change]:
@@ -78,7 +97,7 @@ _PHASE_OF = {
     ch.DropExtension: "extensions", ch.DropSchema: "schemas", ch.DropRole: "roles", ch.DropEnum: "enums",
     ch.DropTable: "tables", ch.DropForeignKey: "foreign_keys", ch.DropIndex: "indexes",
     ch.DropFunction: "functions", ch.DropTrigger: "triggers", ch.DropView: "views", ch.DropPolicy: "policies",
-    ch.RevokeGrant: "grants",
+    ch.RevokeGrant: "grants", al.DropColumn: "columns", al.DropConstraint: "constraints",
 }
 
 
@@ -109,6 +128,67 @@ def _add_statements(adds: list[ch.Change]) -> list[Statement]:
     others = [s for s in statements if s.phase != "tables"]
     merged = table_stmts + others
     return sorted(merged, key=lambda s: PHASE[s.phase])
+
+
+def _calls(text: str | None, f: Function) -> bool:
+    """Whether SQL text calls function `f` (by name, qualified or not)."""
+    return bool(text) and re.search(r'(?:^|[^\w$"])"?' + re.escape(f.name) + r'"?\s*\(', text) is not None
+
+
+def order_functions(adds: list[ch.Change]) -> list[ch.Change]:
+    """New functions after the new functions their bodies call (stable otherwise)."""
+    fns = [c for c in adds if isinstance(c, ch.AddFunction)]
+    done, ordered = set(), []
+
+    def visit(c: ch.AddFunction, stack: tuple = ()) -> None:
+        if id(c) in done or id(c) in stack:
+            return
+        for other in fns:
+            if other is not c and _calls(c.function.body, other.function):
+                visit(other, stack + (id(c),))
+        done.add(id(c))
+        ordered.append(c)
+
+    for c in fns:
+        visit(c)
+    slots = iter(ordered)
+    return [next(slots) if isinstance(c, ch.AddFunction) else c for c in adds]
+
+
+def _expressions(c: ch.Change) -> list[str | None]:
+    """SQL expressions a change puts in a table (defaults, generated columns, checks, indexes)."""
+    if isinstance(c, ch.AddTable):
+        return [e for col in c.table.columns for e in (col.default, col.generated)] + \
+            [k.expression for k in c.table.checks]
+    if isinstance(c, (al.AddColumn, al.AlterColumn)):
+        col = c.column if isinstance(c, al.AddColumn) else c.new
+        return [col.default, col.generated]
+    if isinstance(c, al.AddConstraint):
+        return [getattr(c.constraint, "expression", None)]
+    if isinstance(c, ch.AddIndex):
+        return [c.index.where] + [e.expression for e in c.index.elements]
+    return []
+
+
+def early_functions(statements: list[Statement], adds: list[ch.Change]) -> list[Statement]:
+    """Functions that a new default, generated column, check or index calls (and what they
+    call) are created before the tables."""
+    fns = [c for c in adds if isinstance(c, ch.AddFunction)]
+    exprs = [e for c in adds for e in _expressions(c) if e]
+    early = {id(c) for c in fns if any(_calls(e, c.function) for e in exprs)}
+    grew = True
+    while grew:
+        more = {id(o) for c in fns if id(c) in early for o in fns if _calls(c.function.body, o.function)} - early
+        early |= more
+        grew = bool(more)
+    if not early:
+        return statements
+    moved = [replace(s, phase="early_functions") if id(s.change) in early else s for s in statements]
+    # As pg_dump does: a body may read tables created further down; it is checked when called.
+    unchecked = Statement("SET LOCAL check_function_bodies = false;",
+                          "function bodies below are checked when called (they may read tables created later)",
+                          "early_functions")
+    return sorted([unchecked] + moved, key=lambda s: PHASE[s.phase])
 
 
 def render_script(statements: list[Statement], header: str = "", transaction: bool = True) -> str:

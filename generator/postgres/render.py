@@ -1,5 +1,7 @@
 """PostgreSQL SQL for each change: one function per change type, each returning statements
-that carry a short comment naming the object and the phase that orders them."""
+that carry a short comment naming the object, the phase that orders them and the step
+(pre / main / post) a migration runs them in. Changes inside existing objects are rendered
+by render_alter."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,8 +11,11 @@ from generator.model import Column, ForeignKey, Function, Index, Policy, Table, 
 from generator.model.naming import qualified, quote_ident, quote_literal
 
 # Phases, in the order a plan applies them (drops run in reverse, before any add).
-PHASES = ("extensions", "schemas", "roles", "enums", "tables", "foreign_keys", "indexes", "comments",
-          "functions", "triggers", "views", "rls", "policies", "grants")
+PHASES = ("extensions", "schemas", "roles", "renames", "enums", "early_functions", "tables", "columns", "constraints",
+          "foreign_keys", "indexes", "comments", "functions", "triggers", "views", "rls", "policies", "grants")
+# Steps of a migration: "pre" and "post" statements run outside its transaction, before
+# (enum values) and after it (concurrent index builds, validation of NOT VALID constraints).
+STEPS = ("pre", "main", "post")
 PHASE = {name: i for i, name in enumerate(PHASES)}
 
 
@@ -21,6 +26,7 @@ class Statement:
     phase: str
     change: object = field(default=None, compare=False, repr=False)
     transactional: bool = True
+    step: str = "main"
 
 
 def _cols(names) -> str:
@@ -83,7 +89,7 @@ def index_sql(t: Table, i: Index, concurrently: bool = False) -> str:
         elems.append(part)
     sql = "CREATE UNIQUE INDEX" if i.unique else "CREATE INDEX"
     if concurrently:
-        sql += " CONCURRENTLY"
+        sql += " CONCURRENTLY IF NOT EXISTS"
     sql += f" {quote_ident(i.name)} ON {t.qname}"
     if i.method != "btree":
         sql += f" USING {i.method}"
@@ -128,12 +134,16 @@ def policy_sql(t: Table, p: Policy) -> str:
     sql = f"CREATE POLICY {quote_ident(p.name)} ON {t.qname}"
     if not p.permissive:
         sql += "\n  AS RESTRICTIVE"
-    sql += f"\n  FOR {p.command}\n  TO {', '.join(r if r == 'public' else quote_ident(r) for r in p.roles)}"
+    sql += f"\n  FOR {p.command}\n  TO {policy_roles(p)}"
     if p.using is not None:
         sql += f"\n  USING ({p.using})"
     if p.check is not None:
         sql += f"\n  WITH CHECK ({p.check})"
     return sql + ";"
+
+
+def policy_roles(p: Policy) -> str:
+    return ", ".join(r if r == "public" else quote_ident(r) for r in p.roles)
 
 
 def _role_block(name: str, login: bool) -> str:
@@ -143,14 +153,17 @@ def _role_block(name: str, login: bool) -> str:
 
 
 def render_change(c: ch.Change, inline_fks: tuple[ForeignKey, ...] = ()) -> list[Statement]:
-    fn = RENDERERS.get(type(c))
+    from generator.postgres.render_alter import RENDERERS as ALTER  # it builds on the helpers here
+
+    fn = RENDERERS.get(type(c)) or ALTER.get(type(c))
     if fn is None:
         raise NotImplementedError(f"no SQL renderer for {type(c).__name__}")
     return fn(c, inline_fks) if isinstance(c, ch.AddTable) else fn(c)
 
 
-def _s(sql: str, comment: str, phase: str, change, transactional: bool = True) -> list[Statement]:
-    return [Statement(sql, comment, phase, change, transactional)]
+def _s(sql: str, comment: str, phase: str, change, transactional: bool = True, step: str = "main"
+       ) -> list[Statement]:
+    return [Statement(sql, comment, phase, change, transactional, step)]
 
 
 def _grantee(role: str) -> str:
@@ -182,15 +195,13 @@ RENDERERS = {
     ch.DropEnum: lambda c: _s(f"DROP TYPE {c.enum.qname};", f"drop enum {c.enum.name}", "enums", c),
     ch.AddTable: lambda c, inline: _s(create_table_sql(c.table, inline), f"table {c.table.name}", "tables", c),
     ch.DropTable: lambda c: _s(f"DROP TABLE {c.table.qname};", f"drop table {c.table.name}", "tables", c),
-    ch.AddForeignKey: lambda c: _s(f"ALTER TABLE {c.table.qname}\n  ADD {fk_sql(c.fk)};",
-                                   f"foreign key {c.fk.name}", "foreign_keys", c),
+    ch.AddForeignKey: lambda c: _add_fk(c),
     ch.DropForeignKey: lambda c: _s(f"ALTER TABLE {c.table.qname} DROP CONSTRAINT {quote_ident(c.fk.name)};",
                                     f"drop foreign key {c.fk.name}", "foreign_keys", c),
-    ch.AddIndex: lambda c: _s(index_sql(c.table, c.index, c.concurrently), f"index {c.index.name}", "indexes", c,
-                              not c.concurrently),
+    ch.AddIndex: lambda c: _add_index(c),
     ch.DropIndex: lambda c: _s(
-        f"DROP INDEX {'CONCURRENTLY ' if c.concurrently else ''}{qualified(c.table.schema, c.index.name)};",
-        f"drop index {c.index.name}", "indexes", c, not c.concurrently),
+        f"DROP INDEX {'CONCURRENTLY IF EXISTS ' if c.concurrently else ''}{qualified(c.table.schema, c.index.name)};",
+        f"drop index {c.index.name}", "indexes", c, not c.concurrently, "post" if c.concurrently else "main"),
     ch.SetComment: lambda c: _s(
         f"COMMENT ON {c.kind} {c.target} IS {quote_literal(c.comment) if c.comment is not None else 'NULL'};",
         f"comment on {c.kind.lower()} {c.target}", "comments", c),
@@ -205,7 +216,9 @@ RENDERERS = {
                                  f"drop trigger {c.trigger.name}", "triggers", c),
     ch.AddView: lambda c: _s(
         f"CREATE VIEW {c.view.qname}" + (" WITH (security_invoker = true)" if c.view.security_invoker else "")
-        + f" AS\n{c.view.query};", f"view {c.view.name}", "views", c),
+        + f" AS\n{c.view.query};", f"view {c.view.name}", "views", c) + (
+        _s(f"COMMENT ON VIEW {c.view.qname} IS {quote_literal(c.view.comment)};", f"comment on view {c.view.name}",
+           "views", c) if c.view.comment else []),
     ch.DropView: lambda c: _s(f"DROP VIEW {c.view.qname};", f"drop view {c.view.name}", "views", c),
     ch.SetRls: lambda c: _rls(c),
     ch.AddPolicy: lambda c: _s(policy_sql(c.table, c.policy), f"policy {c.policy.name} on {c.table.name}",
@@ -231,4 +244,25 @@ def _rls(c: ch.SetRls) -> list[Statement]:
         verb = "FORCE" if c.forced else "NO FORCE"
         out += _s(f"ALTER TABLE {q} {verb} ROW LEVEL SECURITY;", f"{verb.lower()} row level security on "
                   f"{c.table.name}", "rls", c)
+    return out
+
+
+def _add_fk(c: ch.AddForeignKey) -> list[Statement]:
+    """On a table with rows: add NOT VALID (new rows checked at once) and validate later."""
+    if not c.existing:
+        return _s(f"ALTER TABLE {c.table.qname}\n  ADD {fk_sql(c.fk)};", f"foreign key {c.fk.name}", "foreign_keys", c)
+    return _s(f"ALTER TABLE {c.table.qname}\n  ADD {fk_sql(c.fk)} NOT VALID;",
+              f"foreign key {c.fk.name} (checked for new rows now)", "foreign_keys", c) + _s(
+        f"ALTER TABLE {c.table.qname} VALIDATE CONSTRAINT {quote_ident(c.fk.name)};",
+        f"validate {c.fk.name} against existing rows", "foreign_keys", c, True, "post")
+
+
+def _add_index(c: ch.AddIndex) -> list[Statement]:
+    """Concurrently (a table with rows): outside the transaction, after it."""
+    step = "post" if c.concurrently else "main"
+    out = _s(index_sql(c.table, c.index, c.concurrently), f"index {c.index.name}", "indexes", c, not c.concurrently,
+             step)
+    if c.concurrently and c.index.comment is not None:
+        out += _s(f"COMMENT ON INDEX {qualified(c.table.schema, c.index.name)} IS {quote_literal(c.index.comment)};",
+                  f"comment on index {c.index.name}", "indexes", c, True, step)
     return out

@@ -10,7 +10,7 @@ from generator.resolve.created_from import created_from
 from generator.resolve.policies import tenancy_model
 from generator.resolve.seeds import resolve_seeds
 from generator.resolve.tables import build_table
-from generator.spec.loader import LoadedSpec
+from generator.spec.loader import LoadedSpec, paused_gc
 from generator.spec.schema import ColumnFull, Entity, SpecFile
 
 SUPABASE_ROLES = ("anon", "authenticated", "service_role")
@@ -18,6 +18,11 @@ BUILTIN_ROLES = ("public",)
 
 
 def resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
+    with paused_gc():
+        return _resolve(spec, loaded)
+
+
+def _resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
     ctx = Ctx(spec, loaded)
     enums = _enums(ctx)
     entities = dict(spec.entities)

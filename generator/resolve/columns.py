@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from generator.model.types import MODIFIER_ARITY, SERIAL_TYPES, TYPE_ALIASES, DataType
 
@@ -21,17 +22,27 @@ class ColumnSyntaxError(ValueError):
         self.hint = hint
 
 
-def parse_type(text: str, enums: dict[str, tuple[str, str]]) -> tuple[DataType, bool]:
-    """Parse a type string into a DataType; `enums` maps spec enum keys to (schema, db name).
-    Returns the type and whether it was a serial pseudo-type."""
+@lru_cache(maxsize=1024)
+def _split_type(text: str) -> tuple[str, tuple[int, ...], int] | None:
+    """(base name, modifiers, array dimensions) of a type string, or None; once per distinct text
+    (the regular expression backtracks, and a spec repeats a handful of types on every table)."""
     m = _TYPE_RE.match(text)
     if not m:
-        raise ColumnSyntaxError(f"cannot read type '{text}'", "write e.g. text, varchar(255), numeric(10,2), text[]")
+        return None
     raw = " ".join(m.group("base").split())
     if m.group("tz"):
         raw = f"{raw} {' '.join(m.group('tz').lower().split())}"
     mods = tuple(int(x) for x in m.group("mods").split(",")) if m.group("mods") else ()
-    dims = m.group("arr").count("[")
+    return raw, mods, m.group("arr").count("[")
+
+
+def parse_type(text: str, enums: dict[str, tuple[str, str]]) -> tuple[DataType, bool]:
+    """Parse a type string into a DataType; `enums` maps spec enum keys to (schema, db name).
+    Returns the type and whether it was a serial pseudo-type."""
+    split = _split_type(text)
+    if split is None:
+        raise ColumnSyntaxError(f"cannot read type '{text}'", "write e.g. text, varchar(255), numeric(10,2), text[]")
+    raw, mods, dims = split
     if raw in enums:
         schema, name = enums[raw]
         if mods:

@@ -2,6 +2,11 @@
 sqlglot before anything is emitted: one expression, no statement separators, no comments."""
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
+from generator.model.naming import RESERVED
+
 _FORBIDDEN = (";", "--", "/*")
 
 
@@ -49,8 +54,75 @@ def check_expression(text: str) -> None:
     """Raise ExpressionError unless `text` is exactly one SQL scalar expression."""
     if not text or not text.strip():
         raise ExpressionError("an empty expression")
-    _scan(text)
-    _check_parse(text)
+    problem = _verdict(text)
+    if problem is not None:
+        raise ExpressionError(problem)
+
+
+@lru_cache(maxsize=4096)
+def _verdict(text: str) -> str | None:
+    """The check's outcome (None or the message), once per distinct text: a spec repeats the same
+    defaults, checks and predicates on many tables. Trivially safe expressions skip sqlglot."""
+    try:
+        _scan(text)
+        if not is_trivially_safe(text):
+            _check_parse(text)
+    except ExpressionError as e:
+        return str(e)
+    return None
+
+
+# The fast path: `operand (op operand)*` with optional `IS [NOT] NULL` before AND/OR or the end, where an
+# operand is [-]number, a '...' literal without backslashes, true/false/null, a plain identifier that no
+# SQL dialect sqlglot knows treats as a keyword, or one of a few argument-less functions. sqlglot accepts
+# all of these (benchmarks/test_fast_paths.py holds the fast path to that); anything else takes the
+# slow path, so the fast path only ever skips work, never a rejection.
+_FAST_TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d+)?)|('(?:[^'\\]|'')*')|([A-Za-z_][A-Za-z0-9_]*)(\(\))?"
+                         r"|(<>|!=|<=|>=|[=<>+\-*/]))")
+_FAST_CALLS = frozenset({"now", "gen_random_uuid", "uuid_generate_v4", "clock_timestamp", "statement_timestamp",
+                         "transaction_timestamp", "random", "current_schema", "pg_backend_pid"})
+_FAST_LITERALS = frozenset({"true", "false", "null"})
+_NOT_PLAIN = frozenset(RESERVED | set("""
+alter anti apply asof auto_increment autoincrement begin cache comment commit copy cube database datetime delete
+describe drop escape execute file filter first format function glob insert is keep kill load lock match mod
+namespace not operator ordinality over overwrite partition partitioned_by percent pivot pragma procedure qualify
+recursive regexp rename replace revoke rlike rollback rollup rows schema semi session set settings show space
+straight_join string temp temporary trigger truncate type uncache unnest unpivot update use view volatile xor
+year""".split()))
+
+
+def is_trivially_safe(text: str) -> bool:
+    if "--" in text or "/*" in text:  # comments (also rejected by _scan, which runs first)
+        return False
+    pos, end, want_operand, state = 0, len(text.rstrip()), True, 0  # state: 1 after IS, 2 after IS NOT, 3 after NULL
+    while pos < end:
+        m = _FAST_TOKEN.match(text, pos)
+        if m is None:
+            return False
+        pos = m.end()
+        num, lit, word, call, op = m.groups()
+        low = word.lower() if word else None
+        if state in (1, 2):  # inside IS [NOT] NULL
+            if low == "not" and state == 1 and not call:
+                state = 2
+            elif low == "null" and not call:
+                state = 3
+            else:
+                return False
+        elif want_operand:
+            if op == "-":
+                continue  # unary minus
+            if op or (word and (low not in _FAST_CALLS if call else
+                                low in _NOT_PLAIN and low not in _FAST_LITERALS)):
+                return False
+            want_operand = False
+        elif low == "is" and not call and state == 0:
+            state = 1
+        elif (op and state == 0) or (low in ("and", "or") and not call):
+            want_operand, state = True, 0
+        else:
+            return False
+    return not want_operand and state in (0, 3)
 
 
 def _check_parse(text: str) -> None:

@@ -9,8 +9,11 @@ import re
 from generator.diagnostics import Location
 
 # Characters PyYAML reads as plain content; anything else (tabs, CR, controls, NEL, LS/PS, BOM) -> slow path.
-_OUTSIDE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_OUTSIDE_ASCII = re.compile("[^\n\x20-\x7e]")
+_OUTSIDE = "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"  # compiled when needed
 _KEY = re.compile(r"([A-Za-z0-9_$][A-Za-z0-9_$.\-]*) *:(?: +|$)")
+# `key: plain scalar` without '#': the row most specs are made of (the value may not start with an indicator)
+_KEY_PLAIN = re.compile(r"([A-Za-z0-9_$][A-Za-z0-9_$.\-]*) *: +((?:[^\s\-?:,\[\]{}#&*!|>'\"%@`]|-[^\s#])[^#]*?) *$")
 _DQ = re.compile(r'"([^"\\]*(?:\\[\\"nt][^"\\]*)*)"')
 _DQ_ESCAPES = {"\\\\": "\\", '\\"': '"', "\\n": "\n", "\\t": "\t"}
 _DQ_ESCAPE = re.compile(r'\\[\\"nt]')
@@ -30,7 +33,7 @@ class _Unsupported(Exception):
 
 def parse(text: str, filename: str) -> tuple[dict, dict, dict] | None:
     """(data, positions, key_positions) as the PyYAML walk would build them, or None."""
-    if _OUTSIDE.search(text):
+    if (_OUTSIDE_ASCII if text.isascii() else re.compile(_OUTSIDE)).search(text):
         return None
     try:
         return _Parser(text, filename).document()
@@ -81,10 +84,30 @@ class _Parser:
         return self.sequence(indent, path, depth) if self._is_item(row) else self.mapping(indent, path, depth)
 
     def mapping(self, indent: int, path: tuple, depth: int) -> dict:
-        rows, out = self.rows, {}
-        self.positions[path] = self.loc(rows[self.i][0], indent + 1)
-        while self.i < self.n and rows[self.i][1] == indent:
-            number, _, line = rows[self.i]
+        rows, out, n, file, i = self.rows, {}, self.n, self.file, self.i
+        positions, key_positions = self.positions, self.key_positions
+        if depth > _MAX_DEPTH:
+            raise _Unsupported
+        positions[path] = self.loc(rows[i][0], indent + 1)
+        while i < n:
+            number, ind, line = rows[i]
+            if ind != indent:
+                break
+            m = _KEY_PLAIN.match(line, indent)
+            if m is not None:  # the common row, `key: plain text`
+                key, text = m.group(1, 2)
+                if key in out or ": " in text or text[-1] == ":" or (i + 1 < n and rows[i + 1][1] > indent):
+                    raise _Unsupported  # a duplicate key, `a: b: c`, or a continuation line: PyYAML's path
+                kpath = path + (key,)
+                loc = _new(Location)
+                _set_file(loc, file), _set_line(loc, number), _set_col(loc, indent + 1)
+                key_positions[kpath] = loc
+                loc = _new(Location)
+                _set_file(loc, file), _set_line(loc, number), _set_col(loc, m.start(2) + 1)
+                positions[kpath] = loc
+                out[key] = None if text in _NULLS else text
+                i += 1
+                continue
             m = _KEY.match(line, indent)
             if m is None:
                 raise _Unsupported
@@ -92,9 +115,20 @@ class _Parser:
             if key in out:
                 raise _Unsupported  # duplicate key: PyYAML's path reports it
             kpath = path + (key,)
-            self.key_positions[kpath] = self.loc(number, indent + 1)
-            out[key] = self.value(line, m.end(), number, indent, kpath, depth, same_indent_list=True)
-        if self.i < self.n and rows[self.i][1] > indent:
+            loc = _new(Location)
+            _set_file(loc, file), _set_line(loc, number), _set_col(loc, indent + 1)
+            key_positions[kpath] = loc
+            at = m.end()
+            if (at == len(line) or line[at] == "#") and i + 1 < n and rows[i + 1][1] > indent \
+                    and not self._is_item(rows[i + 1]):  # `key:` and a nested mapping below
+                self.i = i + 1
+                out[key] = self.mapping(rows[i + 1][1], kpath, depth + 1)
+            else:
+                self.i = i
+                out[key] = self.value(line, at, number, indent, kpath, depth, same_indent_list=True)
+            i = self.i
+        self.i = i
+        if i < n and rows[i][1] > indent:
             raise _Unsupported
         return out
 

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from generator.diagnostics import Diagnostic, GenError
-from generator.spec.loader import LoadedSpec
+from generator.spec.loader import LoadedSpec, paused_gc
 from generator.spec.schema import SpecFile
 
 TYPE_ERRORS = {"string_type", "list_type", "dict_type", "model_type", "model_attributes_type",
@@ -17,7 +17,8 @@ TYPE_ERRORS = {"string_type", "list_type", "dict_type", "model_type", "model_att
 
 def validate_shape(loaded: LoadedSpec) -> SpecFile:
     try:
-        return SpecFile.model_validate(loaded.data)
+        with paused_gc():
+            return SpecFile.model_validate(loaded.data)
     except ValidationError as exc:
         raise GenError(_diagnostics(exc, loaded)) from None
 

@@ -1,0 +1,92 @@
+"""Commands on one live database besides migrations: drift (live schema vs spec), seed (the
+spec's idempotent upserts) and reset (drop and recreate the schemas, migrate, seed), which
+refuses anything that looks like production unless told explicitly."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from psycopg.conninfo import conninfo_to_dict
+
+from generator.db.apply import apply_statements
+from generator.db.connect import advisory_lock, connect, describe
+from generator.db.inspect import inspect
+from generator.diagnostics import EXIT_FINDINGS, Diagnostic, GenError
+from generator.migrate import history, runner
+from generator.migrate.files import MigrationDir
+from generator.migrate.verify import differences, prepare, schemas_of
+from generator.model import Schema
+from generator.model.naming import quote_ident
+
+PRODUCTION_ENVS = ("production", "prod", "live")
+
+
+def drift(url: str, model: Schema) -> list[str]:
+    """What differs between the live database and the spec (empty when in sync)."""
+    return differences(inspect(url, schemas_of(model)), model)
+
+
+def seed(url: str, model: Schema) -> int:
+    from generator.postgres.seed import seed_statements
+    statements = seed_statements(model)
+    if statements:
+        apply_statements(url, statements, lock="gen:seed")
+    return len(statements)
+
+
+def production_reasons(url: str, model: Schema, env: dict | None = None) -> list[str]:
+    env = os.environ if env is None else env
+    out = []
+    if env.get("GEN_ENV", "").strip().lower() in PRODUCTION_ENVS:
+        out.append(f"GEN_ENV={env['GEN_ENV']}")
+    info = conninfo_to_dict(url)
+    for key in ("host", "dbname"):
+        value = info.get(key) or ""
+        for pattern in model.settings.protected:
+            if value and fnmatchcase(value.lower(), pattern.lower()):
+                out.append(f"{key} '{value}' matches database.protected pattern '{pattern}'")
+    return out
+
+
+@dataclass
+class ResetResult:
+    migrated: list[str] = field(default_factory=list)
+    applied_schema: bool = False
+    seeded: int = 0
+
+
+def reset(url: str, model: Schema, directory: str | Path, i_know_production: bool = False) -> ResetResult:
+    reasons = production_reasons(url, model)
+    if reasons and not i_know_production:
+        raise GenError([Diagnostic("MG040", f"refusing to reset {describe(url)}: looks like production ("
+                                   + "; ".join(reasons) + ")", name="migrate.reset",
+                                   hint="reset drops every table; if you really mean it pass "
+                                        "--i-know-this-is-production")], EXIT_FINDINGS)
+    _drop_schemas(url, model)
+    result = ResetResult()
+    d = MigrationDir(directory)
+    if d.exists():
+        prepare(url, model)
+        result.migrated = [m.name for m in runner.up(url, d.path).done]
+    else:
+        from generator.postgres.ddl import schema_statements
+        from generator.postgres.shim import SUPABASE_SHIM
+        shim = SUPABASE_SHIM if model.settings.flavor == "supabase" else None
+        apply_statements(url, schema_statements(model), shim=shim)
+        result.applied_schema = True
+    result.seeded = seed(url, model)
+    return result
+
+
+def _drop_schemas(url: str, model: Schema) -> None:
+    """Drop the spec's schemas (public recreated empty, as PostgreSQL 15+ creates it) and
+    gen's migration history, in one transaction."""
+    names = list(dict.fromkeys(schemas_of(model) + (history.SCHEMA,)))
+    with connect(url, autocommit=True) as conn, advisory_lock(conn, history.LOCK):
+        with conn.transaction():
+            for name in names:
+                conn.execute(f"DROP SCHEMA IF EXISTS {quote_ident(name)} CASCADE")
+            conn.execute("CREATE SCHEMA public")
+            conn.execute("GRANT USAGE ON SCHEMA public TO PUBLIC")

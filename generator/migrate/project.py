@@ -1,0 +1,60 @@
+"""What the migration commands read from a spec: the resolved model plus the spec's
+`migrations:` settings, from a file or directory, or from git (`git:<ref>:<path>`)."""
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.diagnostics import EXIT_BAD_INPUT, Diagnostic, GenError
+from generator.model import Schema
+
+
+@dataclass
+class Project:
+    spec: str                                # as the user named it
+    schema: Schema
+    allow_destructive: list[str] = field(default_factory=list)
+    lock_timeout: str = "5s"
+
+    def default_dir(self) -> Path:
+        return Path("migrations") / self.schema.name
+
+
+def load_project(spec: str) -> Project:
+    if spec.startswith("git:"):
+        return _from_git(spec)
+    from generator.resolve import resolve
+    from generator.spec.loader import load_spec
+    from generator.spec.validate import validate_shape
+
+    loaded = load_spec(spec)
+    shape = validate_shape(loaded)
+    schema = resolve(shape, loaded)
+    return Project(spec, schema, list(shape.migrations.allow_destructive), shape.migrations.lock_timeout)
+
+
+def _from_git(spec: str) -> Project:
+    """`git:<ref>:<path>`: the spec file as committed at <ref> (read with `git show`)."""
+    _, _, rest = spec.partition(":")
+    ref, sep, path = rest.partition(":")
+    if not sep or not ref or not path:
+        raise _bad(f"'{spec}' is not git:<ref>:<path>", "e.g. git:main:spec/chatapp.yaml")
+    try:
+        done = subprocess.run(["git", "show", f"{ref}:{path}"], capture_output=True, check=False)
+    except FileNotFoundError:
+        raise _bad("git is not installed", "install git or pass the old spec as a file") from None
+    if done.returncode != 0:
+        raise _bad(f"cannot read {path} at {ref}: {done.stderr.decode(errors='replace').strip()}",
+                   "name a committed file (paths are relative to the repository root, or ./ for the current dir)")
+    with tempfile.TemporaryDirectory(prefix="gen-git-") as tmp:
+        target = Path(tmp) / Path(path).name
+        target.write_bytes(done.stdout)
+        project = load_project(str(target))
+    project.spec = spec
+    return project
+
+
+def _bad(message: str, hint: str) -> GenError:
+    return GenError([Diagnostic("MG031", message, name="migrate.spec", hint=hint)], EXIT_BAD_INPUT)

@@ -1,0 +1,126 @@
+"""Apply and revert migrations on a live database under a session advisory lock: each file in
+its own transaction together with its history row (files marked no-transaction run one
+statement at a time), so a failing statement leaves the database and history as they were."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import psycopg
+
+from generator.db.connect import advisory_lock, connect
+from generator.diagnostics import EXIT_BAD_INPUT, EXIT_FINDINGS, Diagnostic, GenError
+from generator.migrate import history
+from generator.migrate.files import DATA_NOT_RESTORED, IRREVERSIBLE, Migration, MigrationDir
+from generator.migrate.sqlsplit import describe, split_statements
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Status:
+    migration: Migration
+    applied: history.Applied | None
+
+
+@dataclass
+class RunResult:
+    done: list[Migration] = field(default_factory=list)
+
+
+def _body(text: str) -> list[str]:
+    """The statements to run: the script minus its own BEGIN/COMMIT (the runner owns those)."""
+    return [s for s in split_statements(text) if s.upper() not in ("BEGIN", "COMMIT")]
+
+
+def _fail(path: Path, statement: str, exc: psycopg.Error, transactional: bool) -> GenError:
+    detail = (exc.diag.message_primary if exc.diag and exc.diag.message_primary else str(exc)).strip()
+    kept = ("the database and history are unchanged (the file ran in one transaction)" if transactional else
+            "statements before it stay applied (no-transaction file); fix the cause and run again, it is "
+            "safe to re-run; a failed CREATE INDEX CONCURRENTLY leaves an INVALID index to drop first")
+    return GenError([Diagnostic("MG014", f"{path}: statement failed: {describe(statement)}: {detail}",
+                                name="migrate.apply", hint=kept)], EXIT_FINDINGS)
+
+
+def _run(conn: psycopg.Connection, path: Path, text: str, transactional: bool, bookkeeping) -> None:
+    statements = _body(text)
+    if transactional:
+        with conn.transaction():            # a GenError from a statement rolls it all back
+            for st in statements:
+                _execute(conn, path, st, True)
+            bookkeeping()
+        return
+    for st in statements:
+        _execute(conn, path, st, False)
+    bookkeeping()
+
+
+def _execute(conn: psycopg.Connection, path: Path, statement: str, transactional: bool) -> None:
+    try:
+        conn.execute(statement)
+    except psycopg.Error as exc:
+        raise _fail(path, statement, exc, transactional) from None
+
+
+def up(url: str, directory: str | Path, count: int | None = None, progress: Progress = lambda _: None) -> RunResult:
+    d, result = MigrationDir(directory), RunResult()
+    _require(d)
+    with connect(url, autocommit=True) as conn, advisory_lock(conn, history.LOCK):
+        history.ensure(conn)
+        pending = history.check(d, history.applied(conn))
+        for m in pending[:count] if count is not None else pending:
+            text = m.up_text()
+            progress(f"applying {m.name}")
+            _run(conn, m.up, text, m.transactional(text), lambda m=m: history.record(conn, m, m.up_checksum()))
+            result.done.append(m)
+    return result
+
+
+def down(url: str, directory: str | Path, count: int = 1, progress: Progress = lambda _: None) -> RunResult:
+    d, result = MigrationDir(directory), RunResult()
+    _require(d)
+    with connect(url, autocommit=True) as conn, advisory_lock(conn, history.LOCK):
+        done = history.applied(conn)
+        history.check(d, done)
+        files = {m.version: m for m in d.migrations()}
+        targets = [files[v] for v in sorted(done, reverse=True)[:count]]
+        if count > len(done):
+            raise GenError([Diagnostic("MG016", f"asked to revert {count} migrations but {len(done)} are applied",
+                                       name="migrate.down", hint="see `gen migrate status`")], EXIT_BAD_INPUT)
+        for m in targets:
+            text = _down_text(m)
+            progress(f"reverting {m.name}")
+            for line in text.splitlines():
+                if line.startswith(f"-- {DATA_NOT_RESTORED}"):
+                    progress(f"warning: {m.name} dropped data its down cannot bring back: "
+                             f"{line.split(DATA_NOT_RESTORED, 1)[1].strip()}")
+            _run(conn, m.down, text, m.transactional(text), lambda m=m: history.forget(conn, m.version))
+            result.done.append(m)
+    return result
+
+
+def _down_text(m: Migration) -> str:
+    if m.down is None or not m.down.exists():
+        raise GenError([Diagnostic("MG015", f"{m.name} has no down script", name="migrate.down",
+                                   hint="restore it from version control")], EXIT_FINDINGS)
+    text = m.down.read_bytes().decode("utf-8")
+    first = text.splitlines()[0] if text else ""
+    if first.startswith(IRREVERSIBLE):
+        raise GenError([Diagnostic("MG015", f"{m.down} is irreversible: {first[len(IRREVERSIBLE):].strip()}",
+                                   name="migrate.down", hint="write a new forward migration instead")], EXIT_FINDINGS)
+    return text
+
+
+def status(url: str, directory: str | Path) -> list[Status]:
+    d = MigrationDir(directory)
+    with connect(url, autocommit=True) as conn:
+        done = history.applied(conn)
+    history.check(d, done)
+    return [Status(m, done.get(m.version)) for m in d.migrations()]
+
+
+def _require(d: MigrationDir) -> None:
+    if not d.exists():
+        raise GenError([Diagnostic("MG017", f"no migrations in {d.path}", name="migrate.dir",
+                                   hint="write the first with `gen migrate new init --spec SPEC`")], EXIT_BAD_INPUT)
