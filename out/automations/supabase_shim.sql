@@ -1,0 +1,58 @@
+-- Supabase stand-in for plain PostgreSQL (tests and local use). Do NOT run on Supabase.
+-- auth.uid() reads the JWT claims the way Supabase does:
+--   SET LOCAL request.jwt.claims = '{"sub": "<user uuid>", "role": "authenticated"}';
+BEGIN;
+
+DO $shim$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN SELECT * FROM (VALUES ('anon', 'NOLOGIN NOINHERIT'), ('authenticated', 'NOLOGIN NOINHERIT'),
+                                 ('service_role', 'NOLOGIN NOINHERIT BYPASSRLS')) AS v(name, options)
+  LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.name) THEN
+      BEGIN
+        EXECUTE format('CREATE ROLE %I %s', r.name, r.options);
+      EXCEPTION WHEN duplicate_object OR unique_violation THEN
+        NULL;  -- created meanwhile by a concurrent run: roles are cluster-wide
+      END;
+    END IF;
+  END LOOP;
+END
+$shim$;
+
+CREATE SCHEMA IF NOT EXISTS auth;
+
+CREATE TABLE IF NOT EXISTS auth.users (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  email text UNIQUE,
+  raw_user_meta_data jsonb NOT NULL DEFAULT '{}'::jsonb,
+  created_at timestamp with time zone NOT NULL DEFAULT now()
+);
+
+CREATE OR REPLACE FUNCTION auth.jwt() RETURNS jsonb
+LANGUAGE sql STABLE
+AS $fn$
+  SELECT coalesce(nullif(current_setting('request.jwt.claims', true), ''), '{}')::jsonb
+$fn$;
+
+CREATE OR REPLACE FUNCTION auth.uid() RETURNS uuid
+LANGUAGE sql STABLE
+AS $fn$
+  SELECT nullif(coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''), auth.jwt() ->> 'sub'), '')::uuid
+$fn$;
+
+CREATE OR REPLACE FUNCTION auth.role() RETURNS text
+LANGUAGE sql STABLE
+AS $fn$
+  SELECT nullif(coalesce(nullif(current_setting('request.jwt.claim.role', true), ''), auth.jwt() ->> 'role'), '')
+$fn$;
+
+GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role;
+GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
+GRANT SELECT ON auth.users TO service_role;
+-- Table grants are not defaulted here: supabase-flavoured schema.sql grants them explicitly.
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO anon, authenticated, service_role;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO anon, authenticated, service_role;
+
+COMMIT;
