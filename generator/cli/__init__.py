@@ -14,6 +14,9 @@ COMMAND_MODULES = [
     "generator.cli.cmd_validate",
     "generator.cli.cmd_build",
     "generator.cli.cmd_schema",
+    "generator.cli.cmd_import",
+    "generator.cli.cmd_database",
+    "generator.cli.cmd_migrate",
 ]
 
 EPILOG = """examples:

@@ -1,0 +1,134 @@
+"""Indexes of an imported table as the spec writes them: the `index` column flag, the list
+form `[a, b]`, or the full mapping; anything the spec cannot say exactly is a loss."""
+from __future__ import annotations
+
+import re
+
+from generator.importer.context import ImportCtx, table_obj
+from generator.importer.keys import expr_columns, valid_expression
+from generator.model import Index, Table
+from generator.model.naming import constraint_name, quote_ident
+
+METHODS = ("btree", "hash", "gin", "gist", "brin", "spgist", "hnsw", "ivfflat")
+
+
+def plan_indexes(ctx: ImportCtx, t: Table, cols: set[str], trait_cols: set[str],
+                 skip: set[str]) -> tuple[list, set[str]]:
+    """(entity index entries, columns to flag `index`); `skip` are indexes the resolver adds
+    by itself for foreign keys."""
+    entries, flags = [], set()
+    for i in t.indexes:
+        if i.name in skip:
+            continue
+        why = _unrepresentable(ctx, t, i, cols)
+        if why:
+            ctx.lose(table_obj(t), f"index {i.name}", why, "not imported")
+            continue
+        if _flaggable(t, i) and i.columns[0] not in trait_cols | flags:
+            flags.add(i.columns[0])
+        else:
+            entries.append(_entry(t, i))
+    return entries, flags
+
+
+def auto_fk_indexes(ctx: ImportCtx, t: Table, cols: set[str], covered: list[tuple[str, ...]],
+                    fk_columns: list[tuple[str, ...]]) -> set[str] | None:
+    """Names of the indexes the resolver's FK-index rule (naming.index_foreign_keys) would make
+    for t exactly as they are; None when it would make one the database lacks."""
+    candidates = {i.name for i in t.indexes if _auto_shape(t, i) and i.columns in fk_columns}
+    while True:
+        declared = [i for i in t.indexes if i.name not in candidates and not _unrepresentable(ctx, t, i, cols)]
+        prefixes = list(covered) + [i.columns for i in declared if i.method == "btree" and i.where is None]
+        used: set[str] = set()
+        for fk in fk_columns:
+            if any(tuple(p[:len(fk)]) == fk for p in prefixes):
+                continue
+            name = constraint_name(t.name, list(fk), "idx")
+            if name not in candidates:
+                return None
+            used.add(name)
+            prefixes.append(fk)
+        if used == candidates:
+            return used
+        candidates = used
+
+
+def _auto_shape(t: Table, i: Index) -> bool:
+    """A plain btree index on columns, named as the resolver names the indexes it adds."""
+    plain = all(e.column and not (e.opclass or e.descending or e.nulls or e.collation) for e in i.elements)
+    return (plain and i.method == "btree" and not i.unique and not (i.where or i.include or i.params
+                                                                   or i.nulls_not_distinct or i.comment)
+            and i.name == constraint_name(t.name, list(i.columns), "idx"))
+
+
+def _unrepresentable(ctx: ImportCtx, t: Table, i: Index, cols: set[str]) -> str | None:
+    lost = {c.name for c in t.columns} - cols
+    if i.method not in METHODS:
+        return f"index method {i.method}"
+    if any(e.column and e.column not in cols for e in i.elements) or set(i.include) - cols:
+        return "an index on a column not imported"
+    if any(e.expression and (expr_columns(e.expression, lost) or not valid_expression(e.expression))
+           for e in i.elements):
+        return "an index expression the spec cannot hold (unparsable, or on a column not imported)"
+    if i.where and (expr_columns(i.where, lost) or not valid_expression(i.where)):
+        return "an index predicate the spec cannot hold"
+    if any(e.collation for e in i.elements):
+        return "a per-column collation in an index"
+    if any(e.nulls for e in i.elements):
+        return "NULLS FIRST/LAST in an index"
+    if any(e.descending and e.expression for e in i.elements):
+        return "a descending expression in an index"
+    ops = {e.opclass for e in i.elements}
+    if len(ops) > 1:
+        return "operator classes that differ between the index's columns"
+    if any(e.expression for e in i.elements) and any(e.descending for e in i.elements):
+        return "a descending column in an index with expressions"
+    return None
+
+
+def _flaggable(t: Table, i: Index) -> bool:
+    e = i.elements[0] if len(i.elements) == 1 else None
+    return (e is not None and e.column is not None and not e.opclass and not e.descending and i.method == "btree"
+            and not i.unique and not (i.where or i.include or i.params or i.nulls_not_distinct or i.comment)
+            and i.name == constraint_name(t.name, [e.column], "idx"))
+
+
+def _generated_name(t: Table, columns: list[str], expressions: list[str], unique: bool) -> str:
+    parts = list(columns) + [re.sub(r"[^A-Za-z0-9]+", "_", e).strip("_").lower() for e in expressions]
+    return constraint_name(t.name, parts, "key" if unique else "idx")
+
+
+def _entry(t: Table, i: Index):
+    has_expr = any(e.expression for e in i.elements)
+    columns = [] if has_expr else [e.column for e in i.elements]
+    expressions = [e.expression or quote_ident(e.column) for e in i.elements] if has_expr else []
+    name_ok = i.name == _generated_name(t, columns, expressions, i.unique)
+    opclass = i.elements[0].opclass if i.elements else None
+    plain = (not has_expr and i.method == "btree" and not i.unique and not opclass and name_ok
+             and not any(e.descending for e in i.elements)
+             and not (i.where or i.include or i.params or i.nulls_not_distinct or i.comment))
+    if plain:
+        return columns
+    out: dict = {"columns": columns} if columns else {"expressions": expressions}
+    if not name_ok:
+        out["name"] = i.name
+    if i.unique:
+        out["unique"] = True
+    if i.method != "btree":
+        out["using"] = i.method
+    if opclass:
+        out["ops"] = opclass
+    order = {e.column: "desc" for e in i.elements if e.descending and e.column}
+    if order:
+        out["order"] = order
+    if i.where:
+        out["where"] = i.where
+    if i.include:
+        out["include"] = list(i.include)
+    if i.params:
+        out["with"] = {k: v for k, v in i.params}
+    if i.nulls_not_distinct:
+        out["nulls_not_distinct"] = True
+    if i.comment:
+        out["description"] = i.comment
+    return out

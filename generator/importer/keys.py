@@ -1,0 +1,194 @@
+"""Keys and constraints of an imported table: the primary key, foreign keys, unique and check
+constraints, each put on its column (`pk`, `unique`, `-> target`) where the compact form
+reproduces it exactly, else at entity level, else recorded as a loss."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from generator.importer.columns import Flags, Ref, pk_flag_ok
+from generator.importer.context import ImportCtx, table_obj
+from generator.model import Column, ForeignKey, Table
+from generator.model.naming import constraint_name, shorten
+from generator.resolve.expressions import ExpressionError, check_expression
+
+
+@dataclass
+class Keys:
+    """What the entity will say about keys, plus what the FK-index rule needs to know."""
+
+    flags: dict[str, Flags] = field(default_factory=dict)
+    primary_key: list[str] | None = None
+    uniques: list = field(default_factory=list)
+    checks: list = field(default_factory=list)
+    covered: list[tuple[str, ...]] = field(default_factory=list)   # pk/unique column lists
+    fk_columns: list[tuple[str, ...]] = field(default_factory=list)
+
+
+def expr_columns(expr: str, known) -> list[str]:
+    """Column names an expression mentions, in order (the resolver names checks after them)."""
+    seen = []
+    for quoted, bare in re.findall(r'"([^"]+)"|\b([A-Za-z_][A-Za-z0-9_]*)\b', expr):
+        w = quoted or bare
+        if w in known and w not in seen:
+            seen.append(w)
+    return seen
+
+
+def valid_expression(expr: str) -> bool:
+    try:
+        check_expression(expr)
+    except ExpressionError:
+        return False
+    return True
+
+
+def plan_keys(ctx: ImportCtx, t: Table, cols: dict[str, Column], trait_cols: set[str],
+              carried: dict[tuple[str, str], dict[str, Column]]) -> Keys:
+    keys = Keys(flags={n: Flags() for n in cols})
+    _primary_key(ctx, t, cols, trait_cols, keys)
+    for fk in t.foreign_keys:
+        _foreign_key(ctx, t, fk, cols, trait_cols, carried, keys)
+    _uniques(ctx, t, cols, trait_cols, keys)
+    _checks(ctx, t, cols, keys)
+    return keys
+
+
+def _set(keys: Keys, col: str, **kw) -> None:
+    f = keys.flags[col]
+    keys.flags[col] = Flags(**{**f.__dict__, **kw})
+
+
+def _constraint_row(ctx: ImportCtx, t: Table, name: str) -> dict:
+    return next((r for r in ctx.catalog.constraints
+                 if (r["schema"], r["table_name"], r["name"]) == (t.schema, t.name, name)), {})
+
+
+def _primary_key(ctx, t: Table, cols, trait_cols, keys: Keys) -> None:
+    pk = t.primary_key
+    if pk is None:
+        return
+    obj, lost = table_obj(t), [c for c in pk.columns if c not in cols]
+    if lost:
+        ctx.lose(obj, "primary key", f"primary key on column(s) not imported ({', '.join(lost)})", "not imported")
+        return
+    if pk.name != shorten(f"{t.name}_pkey"):
+        ctx.lose(obj, "primary key", f"primary key name {pk.name}", f"named {shorten(t.name + '_pkey')}")
+    if _constraint_row(ctx, t, pk.name).get("deferrable"):
+        ctx.lose(obj, "primary key", "deferrable primary key", "not deferrable")
+    keys.covered.append(pk.columns)
+    only = pk.columns[0]
+    if len(pk.columns) == 1 and only not in trait_cols and pk_flag_ok(cols[only]):
+        _set(keys, only, pk=True)
+    else:
+        keys.primary_key = list(pk.columns)
+
+
+def _foreign_key(ctx, t: Table, fk: ForeignKey, cols, trait_cols, carried, keys: Keys) -> None:
+    obj, part = table_obj(t), f"foreign key {fk.name}"
+    col = fk.columns[0]
+    reason = None
+    if len(fk.columns) > 1:
+        reason = "a foreign key over several columns (references are per column)"
+    elif col not in cols:
+        reason = f"a foreign key on column {col}, which is not imported"
+    elif col in trait_cols or keys.flags[col].ref is not None:
+        reason = f"a second reference on column {col} (or one on a trait column)"
+    elif fk.on_delete == "SET NULL" and not cols[col].nullable:
+        reason = "ON DELETE SET NULL on a NOT NULL column (the spec refuses it)"
+    ref = None if reason else _ref(ctx, t, fk, cols[col], carried)
+    if isinstance(ref, str):
+        reason, ref = ref, None
+    if ref is None:
+        ctx.lose(obj, part, reason or "a reference the spec cannot name", "not imported")
+        return
+    row = _constraint_row(ctx, t, fk.name)
+    if fk.initially_deferred:
+        ctx.lose(obj, part, "INITIALLY DEFERRED", "DEFERRABLE INITIALLY IMMEDIATE")
+    if row.get("match") == "f":
+        ctx.lose(obj, part, "MATCH FULL", "MATCH SIMPLE")
+    if row.get("validated") is False:
+        ctx.lose(obj, part, "NOT VALID", "a validated foreign key")
+    _set(keys, col, ref=ref)
+    keys.fk_columns.append(fk.columns)
+
+
+def _ref(ctx, t: Table, fk: ForeignKey, col: Column, carried) -> Ref | str:
+    """The reference as the spec writes it, or why it cannot be written."""
+    target, ref_col = (fk.ref_schema, fk.ref_table), fk.ref_columns[0]
+    action = {a: None if getattr(fk, a) == "NO ACTION" else getattr(fk, a).lower() for a in ("on_delete", "on_update")}
+    name = None if fk.name == constraint_name(t.name, [fk.columns[0]], "fkey") else fk.name
+    if target in ctx.keys:
+        tcols = carried.get(target, {})
+        if ref_col not in tcols:
+            return f"a reference to {fk.ref_table}.{ref_col}, which is not imported"
+        rt = tcols[ref_col].type
+        if (rt.base, rt.enum, rt.array_dims) != (col.type.base, col.type.enum, col.type.array_dims):
+            return (f"a reference from {col.type.sql} to {rt.sql} (the spec requires equal types, RS052)")
+        tpk = next((x.primary_key.columns for x in ctx.model.tables if x.key == target and x.primary_key), ())
+        column = None if tuple(tpk) == (ref_col,) and all(c in tcols for c in tpk) else ref_col
+        return Ref(ctx.keys[target], column, action["on_delete"], action["on_update"], fk.deferrable, name)
+    if not (re.match(r"^[A-Za-z_]\w*$", fk.ref_schema) and re.match(r"^[A-Za-z_]\w*$", fk.ref_table)):
+        return f"a reference to {fk.ref_schema}.{fk.ref_table}, a name the spec cannot spell"
+    entity = f"{fk.ref_schema}.{fk.ref_table}"
+    column = None if ctx.flavor == "supabase" and target == ("auth", "users") and ref_col == "id" else ref_col
+    return Ref(entity, column, action["on_delete"], action["on_update"], fk.deferrable, name)
+
+
+def _uniques(ctx, t: Table, cols, trait_cols, keys: Keys) -> None:
+    obj = table_obj(t)
+    for u in t.uniques:
+        part, row = f"unique {u.name}", _constraint_row(ctx, t, u.name)
+        if any(c not in cols for c in u.columns):
+            ctx.lose(obj, part, "a unique constraint on a column not imported", "not imported")
+            continue
+        if " INCLUDE " in (row.get("definition") or ""):
+            ctx.lose(obj, part, "UNIQUE ... INCLUDE", "not imported")
+            continue
+        if row.get("deferrable"):
+            ctx.lose(obj, part, "a deferrable unique constraint", "not deferrable")
+        if t.primary_key and u.columns == t.primary_key.columns:
+            ctx.lose(obj, part, "a unique constraint repeating the primary key",
+                     "kept, but CREATE TABLE leaves such a duplicate out")
+        keys.covered.append(u.columns)
+        default_name = u.name == constraint_name(t.name, list(u.columns), "key")
+        one = u.columns[0]
+        if (len(u.columns) == 1 and default_name and not u.nulls_not_distinct and one not in trait_cols
+                and not keys.flags[one].unique):
+            _set(keys, one, unique=True)
+        elif default_name and not u.nulls_not_distinct:
+            keys.uniques.append(list(u.columns))
+        else:
+            entry: dict = {"columns": list(u.columns)}
+            if not default_name:
+                entry["name"] = u.name
+            if u.nulls_not_distinct:
+                entry["nulls_not_distinct"] = True
+            keys.uniques.append(entry)
+
+
+def _checks(ctx, t: Table, cols, keys: Keys) -> None:
+    obj, lost, used = table_obj(t), {c.name for c in t.columns} - set(cols), set()
+    for c in t.checks:
+        part, row = f"check {c.name}", _constraint_row(ctx, t, c.name)
+        if set(expr_columns(c.expression, lost)):
+            ctx.lose(obj, part, "a check on a column not imported", "not imported")
+            continue
+        if not valid_expression(c.expression):
+            ctx.lose(obj, part, f"a check the spec's SQL parser cannot read: {c.expression[:80]}", "not imported")
+            continue
+        if row.get("validated") is False:
+            ctx.lose(obj, part, "NOT VALID", "a validated check")
+        if row.get("noinherit"):
+            ctx.lose(obj, part, "NO INHERIT", "an inherited check")
+        auto = _auto_check_name(t.name, c.expression, cols, used)
+        used.add(c.name)
+        keys.checks.append(c.expression if auto == c.name else {"name": c.name, "expression": c.expression})
+
+
+def _auto_check_name(table: str, expr: str, cols, used: set[str]) -> str:
+    base = constraint_name(table, expr_columns(expr, cols)[:3], "check")
+    name, n = base, 2
+    while name in used:
+        name, n = shorten(f"{base}{n}"), n + 1
+    return name

@@ -1,0 +1,158 @@
+"""`gen import --sql`: apply SQL files to a throw-away PostgreSQL database (pgserver's 16, or
+Debian's 15 with contrib), with a Supabase stand-in when the SQL needs one and any role the
+SQL names created first; a failure names the file and line and nothing is imported."""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import psycopg
+
+from generator.db.connect import connect
+from generator.db.server import debian_server, embedded_server, scratch_database
+from generator.diagnostics import EXIT_BAD_INPUT, Diagnostic, GenError, Location
+from generator.importer.sqltext import blank_meta_commands, line_col, statement_at, statement_spans
+from generator.importer.supabase import load_shim, sql_needs_supabase
+from generator.model.naming import quote_ident
+
+SERVERS = ("embedded", "pg15")
+MAX_ROLE_ROUNDS = 25
+_MISSING_ROLE = re.compile(r'role "(.+)" does not exist')
+_MISSING_EXTENSION = ("0A000", "58P01")
+_ALREADY_EXISTS = ("42P07", "42710", "42723", "42P06", "42P04")
+
+
+@dataclass
+class SqlFile:
+    path: str
+    text: str                                   # psql meta-command lines blanked
+    meta_lines: list[int] = field(default_factory=list)
+
+
+@dataclass
+class LoadedSql:
+    url: str
+    files: list[SqlFile]
+    supabase: bool
+    roles_created: list[str]
+
+
+def read_sql_files(paths: list[str]) -> list[SqlFile]:
+    out, problems = [], []
+    for p in paths:
+        try:
+            raw = Path(p).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            problems.append(Diagnostic("IM001", f"cannot read SQL file {p}: {e}", name="import.sql",
+                                       hint="pass existing UTF-8 .sql files"))
+            continue
+        text, meta = blank_meta_commands(raw.replace("\r\n", "\n"))
+        out.append(SqlFile(p, text, meta))
+    if problems:
+        raise GenError(problems, EXIT_BAD_INPUT)
+    return out
+
+
+@contextmanager
+def loaded_database(paths: list[str], server: str = "embedded", base_url: str | None = None) -> Iterator[LoadedSql]:
+    """Yield a scratch database holding the SQL files (dropped afterwards). `base_url` reuses
+    a running server instead of starting `server`."""
+    files = read_sql_files(paths)
+    supabase = any(sql_needs_supabase(f.text) for f in files)
+    with _server(server, base_url) as base:
+        roles: list[str] = []
+        for _ in range(MAX_ROLE_ROUNDS):
+            with scratch_database(base, prefix="gen_import_") as url:
+                missing = _load(url, files, supabase, server)
+                if missing is None:
+                    yield LoadedSql(url, files, supabase, roles)
+                    return
+            _create_role(base, missing)
+            roles.append(missing)
+        raise GenError([Diagnostic("IM012", f"the SQL needs more than {MAX_ROLE_ROUNDS} missing roles",
+                                   name="import.sql", hint="create the roles on a server and use --database-url")])
+
+
+@contextmanager
+def _server(server: str, base_url: str | None) -> Iterator[str]:
+    if base_url:
+        yield base_url
+    elif server == "pg15":
+        with debian_server() as url:
+            yield url
+    else:
+        with embedded_server() as url:
+            yield url
+
+
+def _create_role(base: str, name: str) -> None:
+    with connect(base, autocommit=True) as conn:
+        conn.execute(f"DO $r$ BEGIN CREATE ROLE {quote_ident(name)} NOLOGIN; "
+                     "EXCEPTION WHEN duplicate_object THEN NULL; END $r$")
+
+
+def _load(url: str, files: list[SqlFile], supabase: bool, server: str) -> str | None:
+    """Run every file, each on a fresh connection; returns a missing role's name, or None."""
+    if supabase:
+        with connect(url, autocommit=True) as conn:
+            conn.execute(load_shim())
+    for f in files:
+        if not statement_spans(f.text):
+            continue
+        with connect(url, autocommit=True) as conn:
+            try:
+                conn.execute(f.text)
+            except psycopg.Error as exc:
+                role = _MISSING_ROLE.search(exc.diag.message_primary or "")
+                if role and exc.diag.sqlstate == "42704":
+                    return role.group(1)
+                raise _file_error(f, exc, server, _position(exc, f, url, files)) from None
+    return None
+
+
+def _position(exc: psycopg.Error, f: SqlFile, url: str, files: list[SqlFile]) -> int | None:
+    """0-based index of the error in f.text: the server's position, else the statement that fails."""
+    pos = exc.diag.statement_position
+    if pos:
+        return int(pos) - 1
+    return _failing_statement(f, url)
+
+
+def _failing_statement(f: SqlFile, url: str) -> int | None:
+    """Find the failing statement by replaying f one statement at a time. The failed run was one
+    implicit transaction, so the database is as it was before f (apart from anything f
+    committed itself, which replays as "already exists" and is skipped)."""
+    with connect(url, autocommit=True) as conn:
+        for span in statement_spans(f.text):
+            try:
+                conn.execute(f.text[span.start:span.end])
+            except psycopg.Error as exc:
+                if exc.diag.sqlstate not in _ALREADY_EXISTS:
+                    return span.start
+    return None
+
+
+def _file_error(f: SqlFile, exc: psycopg.Error, server: str, index: int | None) -> GenError:
+    diag = exc.diag
+    message = diag.message_primary or str(exc).strip().splitlines()[0]
+    extra = "; ".join(x for x in (diag.message_detail, diag.message_hint) if x)
+    loc, where = None, ""
+    if index is not None:
+        line, col = line_col(f.text, index)
+        loc = Location(f.path, line, col)
+        span = statement_at(f.text, index)
+        if span is not None:
+            first, last = line_col(f.text, span.start)[0], line_col(f.text, span.end - 1)[0]
+            if last != first:
+                where = f" (in the statement of lines {first}-{last}; psql reports line {last}, where it ends)"
+    hint = "nothing was imported or written; fix the SQL and run again"
+    if diag.sqlstate in _MISSING_EXTENSION and "extension" in message:
+        hint = ("the extension is not on this server: try --server pg15 (Debian PostgreSQL 15 with contrib)"
+                if server != "pg15" else "install the extension's package on this machine")
+    text = f"{message}{f' ({extra})' if extra else ''}{where}"
+    if loc is None:
+        text = f"{f.path}: {text}"
+    return GenError([Diagnostic("IM010", text, loc, "import.sql", hint)], EXIT_BAD_INPUT)

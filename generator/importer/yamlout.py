@@ -1,0 +1,119 @@
+"""The spec text of an import: PyYAML for the structure (short mappings and lists in flow
+style, like hand-written specs), literal blocks for multi-line SQL, a comment header, and a
+re-read that proves the text holds exactly the data."""
+from __future__ import annotations
+
+import re
+
+import yaml
+
+FLOW_WIDTH = 100
+ALWAYS_BLOCK = {"entities", "columns", "enums", "functions", "views", "roles", "grants", "auth", "tenancy"}
+_PLACEHOLDER = "__gen_literal_{}__"
+_PRINTABLE = re.compile(r"^[^\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029\ufeff]*$")
+
+
+class _Flow(dict):
+    pass
+
+
+class _FlowList(list):
+    pass
+
+
+class _Dumper(yaml.SafeDumper):
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+    def ignore_aliases(self, data):
+        return True
+
+
+_Dumper.add_representer(_Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v.items(), flow_style=True))
+_Dumper.add_representer(_FlowList, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
+_Dumper.add_representer(dict, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v.items(), flow_style=False))
+_Dumper.add_representer(list, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=False))
+
+
+def _dump(data) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10 ** 9, indent=2)
+
+
+def _has_newline(value) -> bool:
+    if isinstance(value, str):
+        return "\n" in value
+    if isinstance(value, dict):
+        return any(_has_newline(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_newline(v) for v in value)
+    return False
+
+
+def _styled(value, key: str | None = None, depth: int = 0):
+    """Mark containers that fit on one line (and hold no multi-line text) as flow style."""
+    if isinstance(value, dict):
+        inner = {k: _styled(v, k, depth + 1) for k, v in value.items()}
+        if depth > 0 and key not in ALWAYS_BLOCK and depth != 2 and _fits(inner):
+            return _Flow(inner)
+        return inner
+    if isinstance(value, list):
+        inner = [_styled(v, None, depth + 1) for v in value]
+        if _fits(inner):
+            return _FlowList(inner)
+        return inner
+    return value
+
+
+def _fits(value) -> bool:
+    if _has_newline(value):
+        return False
+    flow = _Flow(value) if isinstance(value, dict) else _FlowList(value)
+    return len(_dump(flow).strip()) <= FLOW_WIDTH
+
+
+def _literals(value, found: list[str]):
+    """Replace multi-line mapping values (that a literal block can hold) by placeholders."""
+    if isinstance(value, dict):
+        return type(value)({k: _literal(v, found) if isinstance(v, str) else _literals(v, found)
+                            for k, v in value.items()})
+    if isinstance(value, list):
+        return type(value)(_literals(v, found) for v in value)
+    return value
+
+
+def _literal(text: str, found: list[str]) -> str:
+    if "\n" in text and _PRINTABLE.match(text):
+        found.append(text)
+        return _PLACEHOLDER.format(len(found) - 1)
+    return text
+
+
+def _literal_block(text: str, indent: int) -> str:
+    body = text.rstrip("\n")
+    trailing = len(text) - len(body)
+    chomp = "-" if trailing == 0 else "" if trailing == 1 else "+"
+    lines = body.split("\n") + [""] * (trailing - 1 if trailing > 1 else 0)
+    pad = " " * indent
+    return f"|2{chomp}\n" + "\n".join(pad + line if line else "" for line in lines)
+
+
+def _fill(text: str, literals: list[str]) -> str:
+    out = []
+    for line in text.split("\n"):
+        m = re.search(r"__gen_literal_(\d+)__$", line)
+        if m:
+            key_col = len(line) - len(line.lstrip(" -"))
+            line = line[: m.start()] + _literal_block(literals[int(m.group(1))], key_col + 2)
+        out.append(line)
+    return "\n".join(out)
+
+
+def emit(doc: dict, header: list[str]) -> str:
+    """The spec text: `# ` header lines, then the document; checked by reading it back."""
+    found: list[str] = []
+    styled = _literals(_styled(doc), found)
+    body = _fill(_dump(styled), found)
+    if yaml.safe_load(body) != doc:
+        body = _dump(doc)                           # never trade exactness for looks
+    head = "".join(f"# {line}".rstrip() + "\n" for line in header)
+    return head + ("#\n" if header else "") + body
