@@ -8,6 +8,12 @@ import tempfile
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _as_bytes(content: str | bytes) -> bytes:
     return content.encode("utf-8") if isinstance(content, str) else content
 
@@ -45,6 +51,7 @@ def write_tree(directory: Path, files: dict[str, str | bytes], replace_all: bool
     directory.parent.mkdir(parents=True, exist_ok=True)
     changed = stale(directory, files)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; the result should look like any directory
     try:
         if not replace_all and directory.is_dir():
             shutil.copytree(directory, tmp, dirs_exist_ok=True)
@@ -72,6 +79,7 @@ def write_file_atomic(path: Path, content: str | bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(_as_bytes(content))
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -2,9 +2,7 @@
 (through generator.output) writes files; it never prints."""
 from __future__ import annotations
 
-import gc
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,30 +13,20 @@ from generator.targets import Artifact, BuildContext, get_target, target_names
 DEFAULT_TARGETS = ("sql", "rls", "seed", "shim")
 
 
-@contextmanager
-def paused_gc():
-    """The cyclic garbage collector paused for one pipeline run: it allocates many small acyclic
-    objects, and collector passes over the growing heap cost a third of a large build's time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def load_schema(path: str | Path, timings: dict | None = None) -> Schema:
     """Spec file (or directory) -> resolved model; raises GenError with every problem found."""
-    from generator.spec.loader import load_spec
-    from generator.spec.validate import validate_shape
+    from generator.spec.loader import load_spec, paused_gc
+    from generator.spec.validate import ShapeError, validate_shape
     from generator.resolve import resolve
 
     with paused_gc():
         t0 = time.perf_counter()
         loaded = load_spec(path)
         t1 = time.perf_counter()
-        spec = validate_shape(loaded)
+        try:
+            spec = validate_shape(loaded)
+        except ShapeError as e:
+            _raise_with_semantic_errors(e, loaded)
         t2 = time.perf_counter()
         schema = resolve(spec, loaded)
         t3 = time.perf_counter()
@@ -47,6 +35,23 @@ def load_schema(path: str | Path, timings: dict | None = None) -> Schema:
         timings["validate"] = timings.get("validate", 0) + t2 - t1
         timings["resolve"] = timings.get("resolve", 0) + t3 - t2
     return schema
+
+
+def _raise_with_semantic_errors(shape, loaded) -> None:
+    """Shape errors stop the build, but first check the rest of the spec, so that one run
+    reports every error (a compiler does the same)."""
+    from generator.diagnostics import sort_diagnostics
+    from generator.resolve import resolve
+    from generator.spec.validate import follows_from, salvage
+
+    spec, dropped = salvage(loaded, shape)
+    more: list[Diagnostic] = []
+    if spec is not None:
+        try:
+            resolve(spec, loaded)
+        except GenError as e:
+            more = [d for d in e.diagnostics if not follows_from(d, dropped)]
+    raise GenError(sort_diagnostics(shape.diagnostics + more))
 
 
 def available_targets() -> list[str]:
@@ -97,6 +102,9 @@ def build(spec_paths: list[str], out: str = "out", targets: list[str] | None = N
     """Build every spec; nothing is written unless every spec resolves and renders."""
     from generator.output import stale, write_tree
 
+    _check_paths(out, templates)
+    from generator.spec.loader import paused_gc
+
     results: list[BuildResult] = []
     errors: list[Diagnostic] = []
     for path in spec_paths:
@@ -108,6 +116,7 @@ def build(spec_paths: list[str], out: str = "out", targets: list[str] | None = N
         except GenError as e:
             errors.extend(e.diagnostics)
             continue
+        notes = [f"{d.loc}: warning {d.code} {d.message} (hint: {d.hint})" for d in schema.warnings] + notes
         results.append(BuildResult(str(path), schema.name, Path(out) / schema.name, files, notes=notes,
                                    timings=timings))
     if errors:
@@ -125,6 +134,18 @@ def build(spec_paths: list[str], out: str = "out", targets: list[str] | None = N
             r.changed = write_tree(r.directory, r.files, replace_all=targets is None)
         r.timings["write"] = time.perf_counter() - t0
     return results
+
+
+def _check_paths(out: str, templates: str | None) -> None:
+    problems = []
+    if Path(out).exists() and not Path(out).is_dir():
+        problems.append(Diagnostic("CL003", f"--out {out} is a file, not a directory",
+                                   hint="name a directory (it is created when missing)"))
+    if templates is not None and not Path(templates).is_dir():
+        problems.append(Diagnostic("CL004", f"--templates {templates} is not a directory",
+                                   hint="name a directory holding template overrides (same paths as templates/)"))
+    if problems:
+        raise GenError(problems)
 
 
 def artifacts_of(schema: Schema, targets: list[str]) -> list[Artifact]:

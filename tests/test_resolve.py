@@ -182,3 +182,41 @@ def test_example_specs_resolve(tmp_path):
     for path in sorted((Path(__file__).resolve().parent.parent / "spec").glob("*.yaml")):
         s = load_schema(path)
         assert s.tables, path
+
+
+def test_many_to_many_between_tenant_entities_is_tenant_scoped(tmp_path):
+    s = spec(tmp_path, """
+        spec: 1
+        name: shop
+        tenancy: {root: companies, column: company_id}
+        entities:
+          companies: {tenant: true, columns: {id: uuid pk}}
+          products: {tenant: true, columns: {id: uuid pk}}
+          categories: {tenant: true, columns: {id: uuid pk}}
+        relations:
+          - {many_to_many: [products, categories], through: product_categories}
+        """)
+    link = s.table("product_categories")
+    assert link.meta.tenant_column == "company_id" and link.rls_enabled and link.rls_forced
+    assert [p.preset for p in link.policies] == ["tenant_isolation"]
+
+
+def test_owner_policy_on_tenant_table_warns_unless_restrictive(tmp_path):
+    body = """
+        spec: 1
+        name: own
+        tenancy: {root: companies, column: company_id}
+        entities:
+          companies: {tenant: true, columns: {id: uuid pk}}
+          orders:
+            tenant: true
+            columns: {id: uuid pk, user_id: uuid!}
+            policies:
+              - {preset: owner, for: [select]%s}
+        """
+    loose = spec(tmp_path, body % "", "a.yaml")
+    assert [w.code for w in loose.warnings] == ["RS100"]
+    strict = spec(tmp_path, body % ", restrictive: true", "b.yaml")
+    assert not strict.warnings
+    owner = [p for p in strict.table("orders").policies if p.preset == "owner"]
+    assert [p.permissive for p in owner] == [False]

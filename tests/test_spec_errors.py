@@ -90,3 +90,84 @@ def test_bad_spec_writes_nothing(tmp_path):
     r = run_gen("build", "tests/specs/bad/injection_in_check.yaml", "--out", str(out))
     assert r.returncode == 2
     assert not out.exists()
+
+
+def test_shape_errors_do_not_hide_semantic_errors(tmp_path):
+    spec = tmp_path / "sem.yaml"
+    spec.write_text("""spec: 1
+name: sem
+tenancy: {root: companies, column: company_id, oops: 1}
+entities:
+  companies:
+    tenant: true
+    columns: {id: uuid pk}
+  users:
+    colums: {id: uuid pk}
+  notes:
+    columns:
+      id: uuid pk
+      user_id: uuid -> userz
+      body: txt
+    checks: [nope > 0]
+  posts:
+    columns:
+      id: uuid pk
+      author_id: uuid -> users
+""")
+    with pytest.raises(GenError) as info:
+        load_schema(spec)
+    got = [(d.code, d.loc.line) for d in info.value.diagnostics]
+    # two shape errors and three semantic ones; nothing that only follows from the broken
+    # pieces (posts -> users, where users was left out; tenant: true without the tenancy block)
+    assert got == [("SP001", 3), ("SP001", 9), ("RS051", 13), ("RS005", 14), ("RS062", 15)]
+
+
+@pytest.mark.parametrize("default,code", [("draft", "RS008"), ("'nope'", "RS009"), ("hello world", "RS020")])
+def test_defaults_postgres_would_reject_are_caught(tmp_path, default, code):
+    spec = tmp_path / "d.yaml"
+    spec.write_text(f"spec: 1\nname: d\nenums: {{st: [draft, live]}}\nentities:\n  t:\n"
+                    f"    columns:\n      id: uuid pk\n      s: st! = {default}\n")
+    with pytest.raises(GenError) as info:
+        load_schema(spec)
+    assert [d.code for d in info.value.diagnostics] == [code]
+
+
+def test_names_with_control_characters_are_refused(tmp_path):
+    spec = tmp_path / "nl.yaml"
+    spec.write_text('spec: 1\nname: nl\nentities:\n  "evil\\nCREATE TABLE pwned (x int);\\n":\n'
+                    '    columns: {id: uuid pk}\n')
+    with pytest.raises(GenError) as info:
+        load_schema(spec)
+    assert "RS012" in {d.code for d in info.value.diagnostics}
+
+
+def test_extension_types_need_their_extension(tmp_path):
+    spec = tmp_path / "v.yaml"
+    spec.write_text("spec: 1\nname: v\nentities:\n  t:\n    columns: {id: uuid pk, e: vector(3)}\n")
+    with pytest.raises(GenError) as info:
+        load_schema(spec)
+    assert [(d.code, d.hint) for d in info.value.diagnostics] == [("RS013", "add it: `extensions: [vector]`")]
+
+
+def test_seed_enum_values_and_unknown_columns_in_expressions(tmp_path):
+    spec = tmp_path / "s.yaml"
+    spec.write_text("""spec: 1
+name: s
+enums: {st: [draft, live]}
+entities:
+  t:
+    columns:
+      id: uuid pk
+      s: st
+      c: text
+      g: {type: integer, generated: "missing_col + 1"}
+    indexes:
+      - {columns: [c], where: "ghost IS NULL"}
+seed:
+  t:
+    - {id: 00000000-0000-4000-8000-000000000001, s: bogus}
+""")
+    with pytest.raises(GenError) as info:
+        load_schema(spec)
+    assert [d.code for d in info.value.diagnostics] == ["RS062", "RS062", "RS073"]
+    assert "'bogus' is not a value of enum st" in info.value.diagnostics[2].message

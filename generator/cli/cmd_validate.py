@@ -22,6 +22,8 @@ def run(args) -> int:
     for path in args.specs:
         try:
             s = load_schema(path)
+            if s.warnings:
+                print_diagnostics(s.warnings, args.format if args.format != "json" else "human")
             summary.append({"spec": path, "name": s.name, "tables": len(s.tables), "enums": len(s.enums),
                             "policies": sum(len(t.policies) for t in s.tables)})
         except GenError as e:

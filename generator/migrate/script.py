@@ -3,6 +3,8 @@ transaction, the transactional main part, concurrent index builds and validation
 each with an up script and the down script that undoes exactly that part."""
 from __future__ import annotations
 
+from generator.render import oneline
+
 from dataclasses import dataclass, replace
 
 from generator.diff import alter as al
@@ -83,7 +85,7 @@ def script(name: str, direction: str, spec: str, statements: list[Statement], lo
         return "".join(parts) + "\n-- nothing to do\n"
     if transactional:
         parts.append("\nBEGIN;\n")
-    parts += [f"\n-- {s.comment}\n{s.sql}\n" for s in statements]
+    parts += [f"\n-- {oneline(s.comment)}\n{s.sql}\n" for s in statements]
     if transactional:
         parts.append("\nCOMMIT;\n")
     return "".join(parts)

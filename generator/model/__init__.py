@@ -17,7 +17,7 @@ from generator.model.types import DataType
 __all__ = [
     "DataType", "Location", "Column", "PrimaryKey", "ForeignKey", "Unique", "Check", "IndexElement",
     "Index", "Policy", "Trigger", "Grant", "Table", "Enum", "Extension", "Function", "View", "Role",
-    "Seed", "ExternalTrigger", "Tenancy", "Settings", "Schema", "replace", "COMMANDS", "FK_ACTIONS",
+    "Seed", "ExternalTrigger", "Tenancy", "Auth", "Settings", "Schema", "replace", "COMMANDS", "FK_ACTIONS",
 ]
 
 COMMANDS = ("ALL", "SELECT", "INSERT", "UPDATE", "DELETE")
@@ -297,6 +297,19 @@ class Tenancy:
 
 
 @dataclass(frozen=True, slots=True)
+class Auth:
+    """How the schema knows who is asking: the current user's id as SQL, the setting it reads
+    (None for Supabase's JWT), and the admin lookup behind the admin_full_access preset."""
+
+    current_user: str
+    user_setting: str | None = None
+    admin_function: str | None = None         # qualified name of the generated is_admin()
+    admin_table: tuple[str, str] | None = None  # (schema, table)
+    admin_user_column: str | None = None
+    admin_where: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     dialect: str = "postgres"
     version: int = 16
@@ -318,8 +331,10 @@ class Schema:
     external_tables: tuple[Table, ...] = field(default=(), compare=False)   # seeded, not created
     seeds: tuple[Seed, ...] = field(default=(), compare=False)
     tenancy: Tenancy | None = field(default=None, compare=False)
+    auth: Auth | None = field(default=None, compare=False)
     settings: Settings = field(default_factory=Settings, compare=False)
     description: str | None = field(default=None, compare=False)
+    warnings: tuple = field(default=(), compare=False)    # Diagnostics of severity warning
 
     @classmethod
     def empty(cls, name: str = "empty") -> "Schema":

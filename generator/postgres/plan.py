@@ -4,6 +4,8 @@ creating tables in dependency order with foreign keys inline where the target al
 exists and trailing ADD CONSTRAINTs only for cycles."""
 from __future__ import annotations
 
+from generator.render import oneline
+
 import re
 from dataclasses import dataclass, replace
 
@@ -197,7 +199,7 @@ def render_script(statements: list[Statement], header: str = "", transaction: bo
     if tx:
         parts.append("BEGIN;\n")
     for s in statements:
-        parts.append(f"\n-- {s.comment}\n{s.sql}\n")
+        parts.append(f"\n-- {oneline(s.comment)}\n{s.sql}\n")
     if tx:
         parts.append("\nCOMMIT;\n")
     return "".join(parts)

@@ -10,6 +10,11 @@ from generator.model.naming import quote_ident, quote_literal
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 
 
+def oneline(text: str) -> str:
+    """Text safe inside an SQL line comment (`-- …`): no line breaks or other control characters."""
+    return "".join(ch if ord(ch) >= 32 and ord(ch) != 127 else " " for ch in str(text))
+
+
 def _template_dirs(override: str | None) -> list[str]:
     dirs = [override] if override else []
     if BUILTIN_TEMPLATES.is_dir():
@@ -34,6 +39,7 @@ def environment(override: str | None = None):
     )
     env.filters["ident"] = quote_ident
     env.filters["literal"] = quote_literal
+    env.filters["oneline"] = oneline
     return env
 
 

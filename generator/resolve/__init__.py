@@ -2,12 +2,12 @@
 compact columns, many-to-many) into plain model objects, collecting all errors first."""
 from __future__ import annotations
 
-from generator.model import Enum, Extension, Function, Role, Schema, Settings, View
-from generator.model.naming import shorten
+from generator.model import Enum, Extension, Function, Role, Schema, Settings, View, replace
 from generator.resolve.columns_pass import collect_columns
 from generator.resolve.context import Ctx, EntityInfo
+from generator.resolve.identifiers import check_identifiers
 from generator.resolve.created_from import created_from
-from generator.resolve.policies import tenancy_model
+from generator.resolve.policies import auth_model, tenancy_model
 from generator.resolve.seeds import resolve_seeds
 from generator.resolve.tables import build_table
 from generator.spec.loader import LoadedSpec, paused_gc
@@ -54,14 +54,17 @@ def _resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
         seeds=seeds,
         external_tables=seeded_external,
         tenancy=tenancy_model(ctx),
+        auth=auth_model(ctx),
         settings=Settings(spec.database.dialect, spec.database.version, spec.database.flavor,
                           tuple(spec.database.protected)),
         description=spec.description,
     )
     _check_roles(ctx, schema)
     _check_collisions(ctx, schema)
+    check_identifiers(schema, ctx.diags, ctx.loc(), skip_long=ctx.reported_long)
     ctx.diags.raise_if_errors()
-    return schema
+    warnings = tuple(d for d in ctx.diags.items if d.severity == "warning")
+    return replace(schema, warnings=warnings) if warnings else schema
 
 
 def _enums(ctx: Ctx) -> tuple[Enum, ...]:
@@ -81,6 +84,7 @@ def _enums(ctx: Ctx) -> tuple[Enum, ...]:
             if len(v.encode()) > 63:
                 ctx.error("RS082", f"enum value '{v[:20]}…' is over 63 bytes", path, "shorten it")
         ctx.enums[key] = (schema, key)
+        ctx.enum_values[key] = tuple(values)
         out.append(Enum(key, tuple(values), schema, None if isinstance(raw, list) else raw.description,
                         ctx.loc(*path), None if isinstance(raw, list) else raw.renamed_from,
                         () if isinstance(raw, list) else tuple(raw.renamed_values.items())))
@@ -114,9 +118,11 @@ def _relations(ctx: Ctx, entities: dict[str, Entity]) -> None:
             continue
         columns: dict = {c: ColumnFull(type="uuid", nullable=False, ref=t, on_delete=rel.on_delete)
                          for c, t in zip(cols, (a, b))}
+        # a link between tenant data is tenant data: it gets the tenant column and isolation
+        tenant = bool(ctx.spec.tenancy) and any(entities[x].tenant and x != ctx.spec.tenancy.root for x in (a, b))
         entities[rel.through] = Entity(
             description=f"Links {a} and {b} (many-to-many).", columns=columns, primary_key=cols,
-            traits=["created_at"] if rel.timestamps else [], group=entities[a].group)
+            traits=["created_at"] if rel.timestamps else [], group=entities[a].group, tenant=tenant)
 
 
 def _tenancy_checks(ctx: Ctx) -> None:
@@ -171,22 +177,26 @@ def _check_collisions(ctx: Ctx, schema: Schema) -> None:
     """Tables, views, indexes and index-backed constraints share one namespace per schema."""
     seen: dict[tuple[str, str], str] = {}
 
-    def claim(sch, name, what, loc):
+    def claim(sch, name, what, loc) -> bool:
         if (sch, name) in seen:
-            ctx.diags.add("RS011", f"{what} name '{name}' collides with {seen[(sch, name)]}", loc, name,
-                          "rename one of them (generated names are shortened with a hash; set `name:` explicitly)")
-        else:
-            seen[(sch, name)] = f"{what} '{name}'"
+            ctx.diags.add("RS011", f"the name '{name}' of the {what} is already used by the {seen[(sch, name)]}",
+                          loc, name, "rename one of them (set `table:` or `name:` explicitly)")
+            return False
+        seen[(sch, name)] = what
+        return True
 
+    clashing = set()
     for t in schema.tables:
-        claim(t.schema, t.name, "table", t.loc)
+        if not claim(t.schema, t.name, f"table of entity '{t.meta.entity}'", t.loc):
+            clashing.add(t.key)
     for v in schema.views:
         claim(v.schema, v.name, "view", v.loc)
     for t in schema.tables:
+        if t.key in clashing:   # its constraints clash too; one error says it
+            continue
         if t.primary_key:
             claim(t.schema, t.primary_key.name, f"primary key of {t.name}", t.loc)
         for u in t.uniques:
             claim(t.schema, u.name, f"unique constraint of {t.name}", u.loc)
         for i in t.indexes:
             claim(t.schema, i.name, f"index of {t.name}", i.loc)
-    _ = shorten

@@ -51,8 +51,10 @@ def parse_type(text: str, enums: dict[str, tuple[str, str]]) -> tuple[DataType, 
     key = raw.lower()
     base = TYPE_ALIASES.get(key)
     if base is None:
+        import difflib
+        close = difflib.get_close_matches(key, list(TYPE_ALIASES) + list(enums), n=1)
         raise ColumnSyntaxError(f"unknown type '{raw}'",
-                                "use a PostgreSQL type (text, uuid, integer, numeric(p,s), timestamptz, jsonb, "
+                                (f"did you mean '{close[0]}'? " if close else "") + "use a PostgreSQL type (text, uuid, integer, numeric(p,s), timestamptz, jsonb, "
                                 "vector(n), …) or an enum declared under enums:")
     if mods and len(mods) > MODIFIER_ARITY.get(base, 0):
         raise ColumnSyntaxError(f"type '{raw}' does not take {len(mods)} modifier(s)")

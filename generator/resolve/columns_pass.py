@@ -3,6 +3,7 @@ order and turn each into a model Column plus the flags later passes act on (pk, 
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 
 from generator.model import Column
@@ -143,6 +144,8 @@ def _column(ctx: Ctx, name: str, full: ColumnFull, path: tuple) -> Column | None
         ctx.error("RS005", str(e), path + ("type",) if ctx.loc(*path, "type") else path, e.hint)
         return None
     default = ctx.expr(full.default, path, f"default of '{name}'") if full.default is not None else None
+    if default is not None:
+        default = _check_default(ctx, name, dtype, default, path)
     generated = ctx.expr(full.generated, path, f"generated expression of '{name}'") if full.generated else None
     identity = full.identity or ("by default" if serial else None)
     nullable = full.nullable if full.nullable is not None else True
@@ -163,3 +166,24 @@ def _column(ctx: Ctx, name: str, full: ColumnFull, path: tuple) -> Column | None
     return Column(name=name, type=dtype, nullable=nullable, default=default, generated=generated,
                   identity=identity, comment=full.description, collation=full.collation,
                   loc=ctx.loc(*path), renamed_from=full.renamed_from)
+
+
+def _check_default(ctx: Ctx, name: str, dtype, default: str, path: tuple) -> str | None:
+    """Catch defaults PostgreSQL would reject at apply time: a bare word (read as a column)
+    and an enum default that is not one of the enum's labels."""
+    from generator.resolve.expressions import bare_identifier
+
+    if bare_identifier(default):
+        ctx.error("RS008", f"default of '{name}' is the bare word {default}, which SQL reads as a column name",
+                  path, f"quote it to mean the text: = '{default}'")
+        return None
+    if dtype.enum and not dtype.is_array:
+        m = re.fullmatch(r"'((?:[^']|'')*)'(?:::[\w.\"]+)?", default.strip())
+        labels = ctx.enum_values.get(dtype.base, ())
+        if m and labels and m.group(1).replace("''", "'") not in labels:
+            value = m.group(1)
+            close = difflib.get_close_matches(value, labels, n=1)
+            ctx.error("RS009", f"default '{value}' of '{name}' is not a value of enum {dtype.base}", path,
+                      (f"did you mean '{close[0]}'? " if close else "") + "values: " + ", ".join(labels))
+            return None
+    return default

@@ -29,7 +29,9 @@ class Ctx:
     diags: Collector = field(default_factory=Collector)
     entities: dict[str, EntityInfo] = field(default_factory=dict)
     enums: dict[str, tuple[str, str]] = field(default_factory=dict)   # key -> (schema, db name)
+    enum_values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # db name -> labels
     functions: dict[tuple, Function] = field(default_factory=dict)    # generated helper functions
+    reported_long: set[str] = field(default_factory=set)               # names already reported as too long
 
     @property
     def flavor(self) -> str:
@@ -51,6 +53,7 @@ class Ctx:
 
     def check_name(self, name: str, what: str, path: tuple) -> None:
         if ident_too_long(name):
+            self.reported_long.add(name)
             self.error("RS010", f"{what} name '{name}' is {len(name.encode())} bytes; PostgreSQL's limit is 63",
                        path, "choose a shorter name (PostgreSQL would silently truncate it)", key=True)
 
@@ -87,3 +90,14 @@ class Ctx:
         if self.spec.auth and self.spec.auth.roles:
             return tuple(self.spec.auth.roles)
         return ("authenticated",) if self.flavor == "supabase" else ("public",)
+
+
+def user_setting_of(ctx: "Ctx") -> str | None:
+    """The setting the current user's id is read from; None when it comes from Supabase's JWT
+    or from a custom expression."""
+    auth = ctx.spec.auth
+    if auth and auth.current_user:
+        return None
+    if ctx.flavor == "supabase":
+        return None
+    return auth.user_setting if auth else "app.user_id"

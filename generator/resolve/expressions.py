@@ -138,6 +138,46 @@ def _check_parse(text: str) -> None:
     sel = statements[0]
     if len(sel.expressions) != 1 or any(sel.args.get(k) for k in ("from", "where", "group", "having", "limit")):
         raise ExpressionError("not a single expression")
+    if isinstance(sel.expressions[0], exp.Alias):
+        raise ExpressionError("two words where one expression was expected (quote text: 'like this')")
+
+
+_NOT_COLUMNS = frozenset({"true", "false", "null", "current_timestamp", "current_date", "current_time",
+                          "localtime", "localtimestamp", "current_user", "session_user", "current_role", "user",
+                          "and", "or", "not", "is"})
+
+
+@lru_cache(maxsize=4096)
+def referenced_columns(text: str) -> tuple[str, ...]:
+    """Unqualified column names an expression reads outside any subquery (for checks, index
+    predicates and generated columns, whose only table is their own)."""
+    if is_trivially_safe(text):
+        words = []
+        for m in _FAST_TOKEN.finditer(text):
+            word, call = m.group(3), m.group(4)
+            if word and not call and word.lower() not in _NOT_COLUMNS and word not in words:
+                words.append(word)
+        return tuple(words)
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        tree = sqlglot.parse_one(f"SELECT {text}", read="postgres")
+    except sqlglot.errors.SqlglotError:
+        return ()
+    out = []
+    for col in tree.find_all(exp.Column):
+        if col.table or col.find_ancestor(exp.Select) is not tree:
+            continue
+        if col.name and col.name.lower() not in _NOT_COLUMNS and col.name not in out:
+            out.append(col.name)
+    return tuple(out)
+
+
+def bare_identifier(text: str) -> bool:
+    """`draft` as a default is a column reference, not the text 'draft'."""
+    t = text.strip()
+    return bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", t)) and t.lower() not in _NOT_COLUMNS
 
 
 def check_query(text: str) -> None:

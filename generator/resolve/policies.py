@@ -2,7 +2,7 @@
 policies, resolved into plain model Policy objects; also the helper functions presets need."""
 from __future__ import annotations
 
-from generator.model import Function, Policy, Tenancy
+from generator.model import Auth, Function, Policy, Tenancy
 from generator.model.naming import quote_ident, quote_literal, shorten
 from generator.resolve.context import Ctx
 from generator.spec.schema import PolicyFull
@@ -23,6 +23,19 @@ def tenancy_model(ctx: Ctx) -> Tenancy | None:
         # Fail closed: unset -> NULL, '' (after SET LOCAL ends or RESET) -> NULL, never a cast error.
         current = f"NULLIF(current_setting({quote_literal(setting)}, true), '')::uuid"
     return Tenancy(root=root, column=t.column, current=current, setting=setting)
+
+
+def auth_model(ctx: Ctx) -> Auth:
+    """The resolved auth facts, for verify and docs: who the current user is, and the admin lookup."""
+    from generator.resolve.context import user_setting_of
+    admin = ctx.spec.auth.admin if ctx.spec.auth else None
+    fn = next((f for f in ctx.functions.values() if f.name.endswith("is_admin")), None)
+    info = ctx.entities.get(admin.entity) if admin else None
+    return Auth(current_user=ctx.current_user_expr(), user_setting=user_setting_of(ctx),
+                admin_function=f"{fn.schema}.{fn.name}" if fn and admin else None,
+                admin_table=(info.schema, info.table) if info else None,
+                admin_user_column=admin.user_column if admin else None,
+                admin_where=admin.where if admin else None)
 
 
 def admin_function(ctx: Ctx) -> Function | None:
@@ -125,7 +138,7 @@ def _preset(ctx: Ctx, p: PolicyFull, table: str, columns: set[str], path: tuple,
             return []
         cond = f"{quote_ident(col)} = (SELECT {tenancy.current})"
         return [_policy(p.name or f"{table}_tenant_isolation", "ALL", roles or ctx.default_roles(), cond, cond,
-                        preset, p.description or "rows of the current tenant only", loc=loc)]
+                        preset, p.description or "rows of the current tenant only", not p.restrictive, loc)]
     if preset == "owner":
         col = p.column or owner_column or "user_id"
         if col not in columns:
@@ -136,7 +149,8 @@ def _preset(ctx: Ctx, p: PolicyFull, table: str, columns: set[str], path: tuple,
         cmds = _commands(p.for_)
         return [_policy(p.name if (p.name and len(cmds) == 1) else f"{table}_owner_{c}", c,
                         roles or ctx.default_roles(), cond, cond, preset,
-                        p.description or f"owner ({col}) may {c if c != 'all' else 'do anything'}", loc=loc)
+                        p.description or f"owner ({col}) may {c if c != 'all' else 'do anything'}",
+                        not p.restrictive, loc)
                 for c in cmds]
     if preset == "admin_full_access":
         fn = next((f for f in ctx.functions.values() if f.name.endswith("is_admin")), None) or admin_function(ctx)
@@ -147,7 +161,7 @@ def _preset(ctx: Ctx, p: PolicyFull, table: str, columns: set[str], path: tuple,
             return []
         cond = f"(SELECT {quote_ident(fn.schema)}.{quote_ident(fn.name)}())"
         return [_policy(p.name or f"{table}_admin_all", "ALL", roles or ctx.default_roles(), cond, cond, preset,
-                        p.description or "admins may do anything", loc=loc)]
+                        p.description or "admins may do anything", not p.restrictive, loc)]
     # public_read
     where = ctx.expr(p.where, path + ("where",), "public_read where") if p.where else "true"
     if where is None:
@@ -155,4 +169,18 @@ def _preset(ctx: Ctx, p: PolicyFull, table: str, columns: set[str], path: tuple,
     default = ("anon", "authenticated") if ctx.flavor == "supabase" else ("public",)
     return [_policy(p.name or f"{table}_public_read", "SELECT", roles or default, where, None, preset,
                     p.description or (f"anyone may read rows where {where}" if p.where else "anyone may read"),
-                    loc=loc)]
+                    not p.restrictive, loc)]
+
+
+def warn_owner_in_tenant(ctx: Ctx, entity_key: str, table: str, policies: list[Policy]) -> None:
+    """Permissive policies combine with OR: on a tenant table whose isolation is permissive, a
+    permissive owner policy lets nobody less in. Say so; `restrictive: true` is what was meant."""
+    if not any(p.preset == "tenant_isolation" and p.permissive for p in policies):
+        return
+    for pol in policies:
+        if pol.preset == "owner" and pol.permissive:
+            ctx.diags.add("RS100", f"owner policy '{pol.name}' on tenant table '{table}' restricts nothing: "
+                          "permissive policies combine with OR, and tenant isolation already lets every "
+                          "member of the tenant in", pol.loc, f"entities.{entity_key}.policies",
+                          "add `restrictive: true` to the owner policy to mean 'own rows within the tenant'",
+                          severity="warning")

@@ -142,6 +142,7 @@ def _rows(ctx: Ctx, table: Table, rows: list[dict], path: tuple):
                 continue
             try:
                 typed.append((name, convert(value, col)))
+                _check_enum(ctx, col, value)
             except SeedValueError as e:
                 ctx.error("RS073", str(e), path + (i, name), "fix the value")
                 ok = False
@@ -152,6 +153,18 @@ def _rows(ctx: Ctx, table: Table, rows: list[dict], path: tuple):
             ok = False
         out.append(tuple(typed))
     return out if ok else None
+
+
+def _check_enum(ctx: Ctx, col: Column, value) -> None:
+    labels = ctx.enum_values.get(col.type.base) if col.type.enum else None
+    if not labels or value is None:
+        return
+    for v in (value if isinstance(value, list) else [value]):
+        if str(v) not in labels:
+            import difflib
+            close = difflib.get_close_matches(str(v), labels, n=1)
+            raise SeedValueError(f"'{v}' is not a value of enum {col.type.base} (column '{col.name}')"
+                                 + (f"; did you mean '{close[0]}'?" if close else ""))
 
 
 def json_text(value) -> str:

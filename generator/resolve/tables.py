@@ -10,7 +10,7 @@ from generator.model.naming import constraint_name, quote_ident, shorten
 from generator.resolve.columns import ColumnSyntaxError, split_ref
 from generator.resolve.columns_pass import EntityColumns
 from generator.resolve.context import SUPABASE_TABLES, Ctx
-from generator.resolve.policies import resolve_policies
+from generator.resolve.policies import resolve_policies, warn_owner_in_tenant
 from generator.spec.schema import CheckFull, Entity, IndexFull, RefFull, RlsFull, UniqueFull
 
 PRIVILEGES = ("DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE")
@@ -23,6 +23,9 @@ def build_table(ctx: Ctx, ent: Entity, cols: EntityColumns, all_cols: dict[str, 
     t = info.table
     base = ("entities", cols.key)
     names = set(cols.columns)
+    for n, ci in cols.columns.items():
+        _columns_known(ctx, ci.column.generated, cols, ci.path, f"generated expression of '{n}'")
+        _extension_for_type(ctx, ci)
     pk = PrimaryKey(shorten(f"{t}_pkey"), tuple(cols.pk), ctx.loc(*base)) if cols.pk else None
     fks = _foreign_keys(ctx, cols, all_cols)
     uniques = _uniques(ctx, ent, cols, t)
@@ -35,6 +38,9 @@ def build_table(ctx: Ctx, ent: Entity, cols: EntityColumns, all_cols: dict[str, 
         from generator.spec.schema import PolicyFull
         policies = resolve_policies(ctx, cols.key, t, names, [PolicyFull(preset="tenant_isolation")],
                                     cols.tenant_column, owner) + policies
+    tcol = cols.columns.get(cols.tenant_column or "")
+    if tcol is not None and not tcol.column.nullable:   # with NULL tenants an owner policy does add rows
+        warn_owner_in_tenant(ctx, cols.key, t, policies)
     rls = ent.rls
     enabled = bool(policies) if rls is None else (rls if isinstance(rls, bool) else rls.enabled)
     forced = enabled and not (isinstance(rls, RlsFull) and not rls.force) and t != admin_table
@@ -62,6 +68,24 @@ def _renamed_from(ctx: Ctx, ent: Entity) -> str | None:
     if old is None or (ctx.prefix and old.startswith(ctx.prefix)):
         return old
     return f"{ctx.prefix}{old}"
+
+
+# Types and operator classes that need an extension, and which one.
+TYPE_EXTENSIONS = {"vector": "vector", "halfvec": "vector", "sparsevec": "vector", "citext": "citext",
+                   "ltree": "ltree"}
+OPCLASS_EXTENSIONS = {"gin_trgm_ops": "pg_trgm", "gist_trgm_ops": "pg_trgm"}
+
+
+def declared_extensions(ctx: Ctx) -> set[str]:
+    return {e if isinstance(e, str) else e.name for e in ctx.spec.extensions}
+
+
+def _extension_for_type(ctx: Ctx, ci) -> None:
+    t = ci.column.type
+    need = None if t.enum else TYPE_EXTENSIONS.get(t.base)
+    if need and need not in declared_extensions(ctx):
+        ctx.error("RS013", f"type {t.sql} of '{ci.column.name}' needs the {need} extension", ci.path,
+                  f"add it: `extensions: [{need}]`")
 
 
 def _owner_from_policies(policies) -> str | None:
@@ -174,6 +198,21 @@ def _columns_exist(ctx: Ctx, names, cols: EntityColumns, path) -> bool:
     return ok
 
 
+def _columns_known(ctx: Ctx, expr: str | None, cols: EntityColumns, path, what: str) -> bool:
+    """An expression on one table may read only that table's columns (outside subqueries)."""
+    from generator.resolve.expressions import referenced_columns
+    import difflib
+
+    if not expr:
+        return True
+    unknown = [c for c in referenced_columns(expr) if c not in cols.columns]
+    for c in unknown:
+        close = difflib.get_close_matches(c, list(cols.columns), n=1)
+        ctx.error("RS062", f"{what} reads '{c}', which is not a column of '{cols.key}'", path,
+                  (f"did you mean '{close[0]}'? " if close else "") + "quote text literals: 'like this'")
+    return not unknown
+
+
 def _expr_columns(expr: str, known) -> list[str]:
     words = re.findall(r'"([^"]+)"|\b([A-Za-z_][A-Za-z0-9_]*)\b', expr)
     seen = []
@@ -201,13 +240,13 @@ def _checks(ctx: Ctx, ent: Entity, cols: EntityColumns, t: str) -> list[Check]:
     for n, ci in cols.columns.items():
         if ci.full.check:
             expr = ctx.expr(ci.full.check, ci.path, f"check of '{n}'")
-            if expr:
+            if expr and _columns_known(ctx, expr, cols, ci.path, f"check of '{n}'"):
                 add(expr, None, ci.path)
     for i, c in enumerate(ent.checks):
         full = CheckFull(expression=c) if isinstance(c, str) else c
         path = ("entities", cols.key, "checks", i)
         expr = ctx.expr(full.expression, path, "check")
-        if expr:
+        if expr and _columns_known(ctx, expr, cols, path, "check"):
             if full.name:
                 ctx.check_name(full.name, "constraint", path)
             add(expr, full.name, path)
@@ -251,13 +290,19 @@ def _index(ctx: Ctx, full: IndexFull, cols: EntityColumns, t: str, path) -> Inde
                       "gin indexes arrays, jsonb and tsvector; for text add `ops: gin_trgm_ops` (extension pg_trgm)")
             return None
     checked = [ctx.expr(e, path, "index expression") for e in exprs]
-    if any(e is None for e in checked):
+    if any(e is None for e in checked) or not all(_columns_known(ctx, e, cols, path, "index expression")
+                                                  for e in checked):
         return None
     where = ctx.expr(full.where, path + ("where",), "index predicate") if full.where else None
-    if full.where and where is None:
+    if full.where and (where is None or not _columns_known(ctx, where, cols, path + ("where",), "index predicate")):
         return None
     if full.name:
         ctx.check_name(full.name, "index", path)
+    need = OPCLASS_EXTENSIONS.get(full.ops or "")
+    if need and need not in declared_extensions(ctx):
+        ctx.error("RS013", f"operator class {full.ops} needs the {need} extension", path,
+                  f"add it: `extensions: [{need}]`")
+        return None
     elements = tuple(IndexElement(column=c, opclass=full.ops, descending=full.order.get(c) == "desc")
                      for c in full.columns) + tuple(IndexElement(expression=e, opclass=full.ops) for e in checked)
     params = tuple(sorted((k, str(v)) for k, v in full.with_.items()))

@@ -15,12 +15,64 @@ TYPE_ERRORS = {"string_type", "list_type", "dict_type", "model_type", "model_att
                "bool_parsing", "bool_type", "int_parsing", "int_type"}
 
 
+class ShapeError(GenError):
+    """Shape errors, with the data path of each so the rest of the spec can still be checked."""
+
+    def __init__(self, found: list[tuple[Diagnostic, tuple]]):
+        super().__init__([d for d, _ in found])
+        self.paths = [p for _, p in found]
+
+
 def validate_shape(loaded: LoadedSpec) -> SpecFile:
     try:
         with paused_gc():
             return SpecFile.model_validate(loaded.data)
     except ValidationError as exc:
-        raise GenError(_diagnostics(exc, loaded)) from None
+        raise ShapeError(_diagnostics(exc, loaded)) from None
+
+
+# Sections whose entries are independent: a broken entry can be left out and the rest checked.
+KEYED_SECTIONS = ("entities", "enums", "traits", "views", "functions", "seed", "roles", "grants")
+REQUIRED = ("spec", "name", "entities")
+
+
+def salvage(loaded: LoadedSpec, error: ShapeError) -> tuple[SpecFile | None, set[str]]:
+    """The spec without the pieces that failed shape validation, and the names left out, so
+    that semantic checks can run on the rest; (None, …) when too little is left."""
+    data = dict(loaded.data)
+    dropped: set[str] = set()
+    drop_items: dict[str, set[int]] = {}
+    for path in error.paths:
+        if not path:
+            return None, dropped
+        head = path[0]
+        if head in KEYED_SECTIONS and len(path) >= 2 and isinstance(data.get(head), dict):
+            data[head] = {k: v for k, v in data[head].items() if k != path[1]}
+            dropped.add(str(path[1]))
+        elif head == "relations" and len(path) >= 2 and isinstance(path[1], int):
+            drop_items.setdefault(head, set()).add(path[1])
+        elif head in REQUIRED:
+            return None, dropped
+        else:
+            data.pop(head, None)
+            dropped.add(str(head))
+    for key, idx in drop_items.items():
+        data[key] = [v for i, v in enumerate(data.get(key) or []) if i not in idx]
+    try:
+        return SpecFile.model_validate(data), dropped
+    except ValidationError:
+        return None, dropped
+
+
+# Follow-on errors of a left-out top-level section.
+_FOLLOW_ON = {"tenancy": ("RS036", "RS040", "RS041"), "auth": ("RS030", "RS038")}
+
+
+def follows_from(d: Diagnostic, dropped: set[str]) -> bool:
+    """True for a semantic error that only exists because a broken piece was left out."""
+    if any(d.code in _FOLLOW_ON.get(name, ()) for name in dropped):
+        return True
+    return any(f"'{name}'" in d.message for name in dropped)
 
 
 def _data_path(data: Any, loc: tuple) -> tuple[tuple, tuple]:
@@ -107,7 +159,7 @@ def _pick(errors: list[dict], data: Any) -> list[tuple[dict, tuple, tuple]]:
     return out
 
 
-def _diagnostics(exc: ValidationError, loaded: LoadedSpec) -> list[Diagnostic]:
+def _diagnostics(exc: ValidationError, loaded: LoadedSpec) -> list[tuple[Diagnostic, tuple]]:
     diags = []
     for e, path, tags in _pick(exc.errors(), loaded.data):
         dotted = ".".join(str(p) for p in path) or "spec"
@@ -119,21 +171,21 @@ def _diagnostics(exc: ValidationError, loaded: LoadedSpec) -> list[Diagnostic]:
             hint = f"did you mean '{close[0]}'?" if close else ""
             if allowed:
                 hint = (hint + " " if hint else "") + "allowed keys: " + ", ".join(allowed)
-            diags.append(Diagnostic("SP001", f"unknown key '{key}'", loaded.loc(path, key=True), dotted, hint))
+            diags.append((Diagnostic("SP001", f"unknown key '{key}'", loaded.loc(path, key=True), dotted, hint), path))
         elif kind == "missing":
-            diags.append(Diagnostic("SP002", f"missing required key '{path[-1]}'", loaded.loc(path[:-1]),
-                                    dotted, f"add '{path[-1]}:' here"))
+            diags.append((Diagnostic("SP002", f"missing required key '{path[-1]}'", loaded.loc(path[:-1]),
+                                    dotted, f"add '{path[-1]}:' here"), path))
         elif kind == "literal_error":
             expected = e.get("ctx", {}).get("expected", "")
             value = e.get("input")
             options = [o.strip().strip("'") for o in str(expected).replace(" or ", ",").split(",")]
             close = difflib.get_close_matches(str(value), options, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
-            diags.append(Diagnostic("SP003", f"'{value}' is not allowed here; expected {expected}",
-                                    loaded.loc(path), dotted, hint + "use one of the listed values"))
+            diags.append((Diagnostic("SP003", f"'{value}' is not allowed here; expected {expected}",
+                                    loaded.loc(path), dotted, hint + "use one of the listed values"), path))
         else:
-            diags.append(Diagnostic("SP004", f"{e['msg']} (got {_short(e.get('input'))})", loaded.loc(path),
-                                    dotted, _type_hint(kind)))
+            diags.append((Diagnostic("SP004", f"{e['msg']} (got {_short(e.get('input'))})", loaded.loc(path),
+                                    dotted, _type_hint(kind)), path))
     return diags
 
 

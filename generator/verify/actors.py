@@ -71,6 +71,11 @@ def user_expression(policy: Policy) -> str | None:
 def identity(schema: Schema) -> Identity:
     tenancy = schema.tenancy
     tenant = (tenancy.setting or setting_of(tenancy.current)) if tenancy else None
+    if schema.auth is not None:
+        auth = schema.auth
+        jwt = "auth.uid()" in auth.current_user
+        user = auth.user_setting or setting_of(auth.current_user)
+        return Identity(schema.settings.flavor, tenant, None if jwt else user, jwt)
     exprs = [user_expression(p) for t in schema.tables for p in t.policies if p.preset == "owner"]
     exprs += [f.body for f in schema.functions if f.name.endswith("is_admin")]
     jwt = any("auth.uid()" in (e or "") for e in exprs) or (not exprs and schema.settings.flavor == "supabase")

@@ -57,6 +57,12 @@ def admin_function(schema: Schema, policy: Policy) -> Function | None:
 
 
 def _parse_admin(schema: Schema, fn: Function | None) -> Admin:
+    auth = schema.auth
+    if auth and fn and auth.admin_table and auth.admin_function == f"{fn.schema}.{fn.name}":
+        table = schema.table(auth.admin_table[1], auth.admin_table[0])
+        if table is not None:
+            return Admin(table, auth.admin_user_column or "", auth.admin_where or "")
+    # an imported or hand-written schema: read the generated EXISTS lookup's shape
     match = _ADMIN_BODY.search(fn.body) if fn else None
     if not match:
         return Admin(reason="the admin function is not the generated EXISTS lookup")
