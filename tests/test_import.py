@@ -211,7 +211,8 @@ def test_syntax_error_in_second_file_names_it_and_writes_nothing(pg_url, tmp_pat
     out.write_text("old\n")
     code = main(["import", "--sql", str(good), str(bad), "-o", str(out)])
     err = capsys.readouterr().err
-    assert code == 2 and f"{bad}:4:" in err and "IM010" in err and "lines 2-5" in err
+    assert code == 2 and f"{bad}:5:" in err and "IM010" in err and "lines 2-5" in err   # psql's line: the end
+    assert "at line 4:13 in the statement" in err                                 # the server's position
     assert out.read_text() == "old\n"
 
 

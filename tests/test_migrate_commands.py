@@ -2,6 +2,8 @@
 `gen seed`, `gen reset`) on a real PostgreSQL: output, exit codes, and what they refuse."""
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -36,7 +38,7 @@ def test_new_up_status_down_as_commands(spec, tmp_path, fresh_db, capsys):
     code, out, _ = gen(capsys, "migrate", "new", "init", "--spec", spec, "--dir", d)
     assert code == 0 and "wrote 3 files" in out
     code, out, _ = gen(capsys, "migrate", "status", "--dir", d, "--database-url", fresh_db)
-    assert code == 0 and out.startswith("pending") and "0 applied, 1 pending" in out
+    assert code == 0 and "  init  pending  -  " in out and "0 applied, 1 pending" in out
     code, out, err = gen(capsys, "migrate", "up", "--dir", d, "--database-url", fresh_db)
     assert code == 0 and out.startswith("applied 1 migrations") and "applying" in err
     code, out, _ = gen(capsys, "migrate", "new", "again", "--spec", spec, "--dir", d)
@@ -48,6 +50,30 @@ def test_new_up_status_down_as_commands(spec, tmp_path, fresh_db, capsys):
     code, out, _ = gen(capsys, "migrate", "down", "--dir", d, "--database-url", fresh_db)
     assert code == 0 and out.startswith("reverted 1 migrations")
     assert rows(fresh_db, "SELECT to_regclass('products')") == [(None,)]
+
+
+def test_status_is_an_aligned_table(spec, tmp_path, fresh_db, capsys):
+    # audit: "applied 2026-11-22 04:55:1220261122045511_init": the time ran into the version
+    d = tmp_path / "migrations"
+    assert gen(capsys, "migrate", "new", "init", "--spec", spec, "--dir", d)[0] == 0
+    assert gen(capsys, "migrate", "up", "--dir", d, "--database-url", fresh_db)[0] == 0
+    spec.write_text(SHOP.replace("      legacy: text\n", "      legacy: text\n      note: text\n"))
+    assert gen(capsys, "migrate", "new", "add_note", "--spec", spec, "--dir", d)[0] == 0
+    code, out, _ = gen(capsys, "migrate", "status", "--dir", d, "--database-url", fresh_db)
+    assert code == 0
+    header, first, second, total = out.splitlines()
+    assert header.split() == ["VERSION", "NAME", "STATE", "APPLIED", "AT", "CHECKSUM"]
+    v1, v2 = sorted(p.name.split("_")[0] for p in d.glob("*.up.sql"))
+    assert re.fullmatch(rf"{v1}  init      applied  \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d UTC  h1:\S{{9}}", first)
+    assert re.fullmatch(rf"{v2}  add_note  pending  -\s+h1:\S{{9}}", second)
+    for column in ("NAME", "STATE", "APPLIED AT", "CHECKSUM"):     # every row starts each column at the header's
+        at = header.index(column)
+        assert first[at - 2:at] == second[at - 2:at] == "  " and first[at] != " " and second[at] != " "
+    assert total == "1 applied, 1 pending"
+    code, out, _ = gen(capsys, "migrate", "status", "--dir", d, "--database-url", fresh_db, "--format", "json")
+    listed = json.loads(out)["migrations"]
+    assert [(m["version"], m["state"]) for m in listed] == [(v1, "applied"), (v2, "pending")]
+    assert all(m["checksum"].startswith("h1:") for m in listed)
 
 
 def test_destructive_change_exits_1_unless_acknowledged(spec, tmp_path, capsys):

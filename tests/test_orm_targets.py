@@ -8,10 +8,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from generator.db.inspect import inspect
-from generator.model import Schema
+from generator.model import Column, DataType, ForeignKey, PrimaryKey, Schema, Table
 from generator.model.types import TYPE_ALIASES
 from generator.targets import BuildContext, get_target, target_names
 from generator.targets.orm_drizzle_columns import DRIZZLE_TYPES
@@ -118,6 +119,34 @@ def test_prisma_defaults_native_types_and_actions():
     chunk = prisma_block(text, "KnowledgeChunk")
     assert re.search(r'embedding\s+Unsupported\("vector\(1536\)"\)\?$', chunk, re.M)
     assert '@@index([metadata(ops: raw("jsonb_path_ops"))], type: Gin)' in chunk
+
+
+def build_tree_model() -> Schema:
+    """The audit's case: `id: bigint pk` as an identity column, and a tree (categories.parent_id)."""
+    categories = Table("categories", (
+        Column("id", DataType("bigint"), nullable=False, identity="by default"),
+        Column("parent_id", DataType("bigint")), Column("name", DataType("text"), nullable=False),
+    ), primary_key=PrimaryKey("categories_pkey", ("id",)),
+        foreign_keys=(ForeignKey("categories_parent_id_fkey", ("parent_id",), "categories", ("id",)),))
+    tags = Table("tags", (Column("id", DataType("integer"), nullable=False, identity="always"),
+                          Column("category_id", DataType("bigint"), nullable=False)),
+                 primary_key=PrimaryKey("tags_pkey", ("id",)),
+                 foreign_keys=(ForeignKey("tags_category_id_fkey", ("category_id",), "categories", ("id",)),))
+    return Schema(name="tree", tables=(categories, tags))
+
+
+def test_prisma_identity_columns_autoincrement_and_a_tree_has_parent_and_children():
+    # audit: an identity key had no @default, so every create had to supply the id
+    text = render("prisma", build_tree_model())
+    category, tag = prisma_block(text, "Category"), prisma_block(text, "Tag")
+    assert re.search(r'^  id\s+BigInt\s+@id @default\(autoincrement\(\)\)$', category, re.M)
+    assert re.search(r'^  id\s+Int\s+@id @default\(autoincrement\(\)\)$', tag, re.M)
+    # audit: the back field of categories.parent_id was `categoriesAsParent`
+    assert re.search(r'^  parent\s+Category\?\s+@relation\("CategoryParent", fields: \[parentId\]', category, re.M)
+    assert re.search(r'^  children\s+Category\[\]\s+@relation\("CategoryParent"\)$', category, re.M)
+    assert re.search(r'^  tags\s+Tag\[\]$', category, re.M)
+    drizzle = render("drizzle", build_tree_model())
+    assert 'children: many(categories, { relationName: "CategoryParent" }),' in drizzle
 
 
 # -- no object dropped silently ----------------------------------------------------------------
@@ -240,6 +269,25 @@ def test_prisma_validate_accepts_and_format_leaves_it_unchanged(node_bin, tmp_pa
     assert path.read_bytes() == before
 
 
+def test_prisma_accepts_autoincrement_and_builds_serial_keys(node_bin, fresh_db, tmp_path):
+    schema = build_tree_model()
+    ws = workspace(tmp_path, schema)
+    path = ws / TARGET_FILES["prisma"]
+    before = path.read_bytes()
+    assert "is valid" in prisma(node_bin, ws, "validate", "--schema", str(path))
+    prisma(node_bin, ws, "format", "--schema", str(path))
+    assert path.read_bytes() == before
+    run([str(node_bin / "tsc"), "-p", "tsconfig.json"], ws)
+    script = prisma(node_bin, ws, "migrate", "diff", "--from-empty", "--to-schema-datamodel",
+                    TARGET_FILES["prisma"], "--script", url=fresh_db)
+    apply(fresh_db, [script])
+    assert_database_matches(fresh_db, schema, "prisma")
+    with psycopg.connect(fresh_db, autocommit=True) as conn:     # creates need no id
+        root = conn.execute("INSERT INTO categories (name) VALUES ('root') RETURNING id").fetchone()[0]
+        conn.execute("INSERT INTO categories (name, parent_id) VALUES ('leaf', %s)", (root,))
+        conn.execute("INSERT INTO tags (category_id) VALUES (%s)", (root,))
+
+
 @pytest.mark.parametrize("model", sorted(MODELS))
 def test_tsc_type_checks_the_drizzle_schema(node_bin, tmp_path, model):
     ws = workspace(tmp_path, MODELS[model]())
@@ -262,8 +310,14 @@ def assert_database_matches(url: str, schema: Schema, target: str) -> dict:
     """The inspected database equals the model minus the target's gaps; returns what it saw."""
     listed = {(g.kind, g.name) for g in gaps(schema, target)}
     schemas = tuple(sorted({t.schema for t in schema.tables} | {"public"}))
-    actual = shape(inspect(url, schemas=schemas), with_checks=target != "prisma")
+    db = inspect(url, schemas=schemas)
+    actual = shape(db, with_checks=target != "prisma")
     expected = shape(schema, listed, with_checks=target != "prisma")
+    for t in schema.tables:     # Prisma's autoincrement() is serial: a nextval() default stands in for identity
+        for c in t.columns:
+            if target == "prisma" and ("identity", f"{t.qname}.{c.name}") in listed:
+                assert db.table(t.name, t.schema).column(c.name).default.startswith("nextval("), (t.key, c.name)
+                expected[t.key]["defaults"][c.name] = (True, None, False)
     assert set(actual) == set(expected)
     for key in sorted(expected, key=str):
         assert actual[key] == expected[key], key

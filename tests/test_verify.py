@@ -48,8 +48,9 @@ def test_plain_multi_tenant_spec_verifies(pg_url, capsys):
     assert {"shop_products", "shop_orders", "shop_categories"} <= tables
     whats = {r["what"] for r in rls if r["object"] == "shop_orders"}
     assert {"SELECT other tenant's row", "UPDATE other tenant's row", "DELETE other tenant's row",
-            "INSERT for other tenant", "UPDATE own row to other tenant", "SELECT with no tenant",
-            "INSERT with no tenant", "UPDATE with no tenant", "DELETE with no tenant"} <= whats
+            "INSERT for other tenant", "UPDATE own row to other tenant", "UPDATE without WHERE",
+            "DELETE without WHERE", "SELECT with no tenant", "INSERT with no tenant", "UPDATE with no tenant",
+            "DELETE with no tenant"} <= whats
     fk = {r["what"] for r in results(data, "fk", PASS)}
     assert {"orphan rejected", "ON DELETE CASCADE", "ON DELETE SET NULL", "ON DELETE RESTRICT"} <= fk
     checks = {r["object"] for r in results(data, "check", PASS)}
@@ -94,6 +95,45 @@ def test_leaking_policy_fails_and_names_table_and_command(pg_url, capsys):
     assert line("leaky_documents", "INSERT for other tenant", "FAIL: row accepted"), out
     assert line("leaky_documents", "SELECT other tenant's row", "PASS"), out   # only INSERT leaks there
     assert "NOT verified" in out.splitlines()[-1]
+
+
+def rls_line(out: str, table: str, what: str, result: str) -> bool:
+    return re.search(rf"^rls\s+{table}\s+{re.escape(what)}\s+{re.escape(result)}", out, re.MULTILINE) is not None
+
+
+def test_update_policy_leak_needs_no_where_to_fail(pg_url, capsys):
+    """`FOR UPDATE USING (true)` beside tenant isolation: `UPDATE … WHERE id = …` also applies
+    the SELECT policies and is refused, but a bare `UPDATE lu_notes SET …` overwrites tenant B."""
+    code = main(["verify", spec("leak_update"), "--database-url", pg_url])
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert rls_line(out, "lu_notes", "UPDATE without WHERE", "FAIL: 1 row(s) of other tenants changed"), out
+    assert rls_line(out, "lu_notes", "UPDATE with no tenant", "FAIL: unset: 2 row(s) updated"), out
+    assert rls_line(out, "lu_notes", "UPDATE other tenant's row", "PASS"), out      # the WHERE hides it
+    assert rls_line(out, "lu_notes", "DELETE without WHERE", "PASS"), out
+
+
+def test_permissive_owner_policy_on_tenant_table_fails(pg_url, capsys):
+    """Permissive tenant and owner policies OR: with the tenant set, as an application runs,
+    every user of the tenant reads every row, which verify must not call owner isolation."""
+    code = main(["verify", spec("owner_in_tenant"), "--database-url", pg_url])
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert rls_line(out, "oit_drafts", "SELECT other user's row (same tenant)",
+                    "FAIL: 1 row(s) visible — permissive policies combine with OR; make the owner policy "
+                    "restrictive or drop tenant isolation"), out
+    assert rls_line(out, "oit_drafts", "SELECT own row (same tenant)", "PASS"), out
+    assert "UPDATE other user's row" not in out      # the owner policy covers SELECT only
+
+
+def test_restrictive_owner_policy_isolates_users_within_a_tenant(pg_url, capsys):
+    code, data = run_verify(capsys, "owner_restrictive", pg_url)
+    assert code == 0, results(data, status=FAIL)
+    whats = {r["what"] for r in results(data, "rls", PASS) if r["object"] == "ort_drafts"}
+    assert {"SELECT own tenant's row", "INSERT own tenant's row", "SELECT other user's row (same tenant)",
+            "UPDATE other user's row (same tenant)", "DELETE other user's row (same tenant)",
+            "INSERT for other user (same tenant)", "UPDATE own row to other user (same tenant)",
+            "UPDATE without WHERE (same tenant)", "DELETE without WHERE (same tenant)"} <= whats
 
 
 def test_verify_starts_its_own_server_without_url(capsys):

@@ -40,25 +40,38 @@ def _migrate(sub) -> None:
                        "  gen migrate status --spec spec/chatapp.yaml\n"
                        "  gen migrate verify --spec spec/chatapp.yaml      # CI: replay on a scratch database")
     msub = p.add_subparsers(dest="migrate_command", metavar="ACTION")
-    new = msub.add_parser("new", help="write the next migration from the spec (nothing changed: writes nothing)")
+    new = command_parser(msub, "new", "Write the next migration from the spec (nothing changed: writes nothing).",
+                         "  gen migrate new init --spec spec/chatapp.yaml\n"
+                         "  gen migrate new add_tags --spec spec/chatapp.yaml --dir migrations/chatapp\n"
+                         "  gen migrate new drop_legacy --spec spec/chatapp.yaml --allow-destructive")
     new.add_argument("name", help="what it does, e.g. add_tags (becomes the file name slug)")
     _spec_dir(new)
     new.add_argument("--allow-destructive", action="store_true",
                      help="accept destructive changes not listed in migrations.allow_destructive")
     new.set_defaults(func=run_new)
-    for name, helptext, func in (("up", "apply pending migrations (all, or the next N)", run_up),
-                                 ("down", "revert the last N applied migrations (default 1)", run_down)):
-        q = msub.add_parser(name, help=helptext)
-        q.add_argument("count", nargs="?", type=int, metavar="N")
+    for name, helptext, func, examples in (
+            ("up", "Apply pending migrations (all, or the next N).", run_up,
+             "  gen migrate up --spec spec/chatapp.yaml --database-url $DATABASE_URL\n"
+             "  gen migrate up 1 --dir migrations/chatapp        # only the next one"),
+            ("down", "Revert the last N applied migrations (default 1).", run_down,
+             "  gen migrate down --spec spec/chatapp.yaml --database-url $DATABASE_URL\n"
+             "  gen migrate down 2 --dir migrations/chatapp      # the last two")):
+        q = command_parser(msub, name, helptext, examples)
+        q.add_argument("count", nargs="?", type=int, metavar="N",
+                       help="how many (default: " + ("all pending)" if name == "up" else "1)"))
         _spec_dir(q, spec_required=False)
         _url(q)
         q.set_defaults(func=func)
-    st = msub.add_parser("status", help="list migrations: applied (when) or pending")
+    st = command_parser(msub, "status", "List migrations: version, name, applied or pending, when, checksum.",
+                        "  gen migrate status --spec spec/chatapp.yaml --database-url $DATABASE_URL\n"
+                        "  gen migrate status --dir migrations/chatapp --format json")
     _spec_dir(st, spec_required=False)
     _url(st)
     st.set_defaults(func=run_status)
-    ver = msub.add_parser("verify", help="replay all migrations on a scratch database; compare with the "
-                          "last snapshot and the spec; down to empty and up again")
+    ver = command_parser(msub, "verify", "Replay all migrations on a scratch database; compare with the "
+                         "last snapshot and the spec; down to empty and up again.",
+                         "  gen migrate verify --spec spec/chatapp.yaml      # embedded PostgreSQL\n"
+                         "  gen migrate verify --spec spec/chatapp.yaml --database-url postgresql://localhost/postgres")
     _spec_dir(ver)
     _url(ver, "; a server to create the scratch database on, default: an embedded PostgreSQL")
     ver.add_argument("--no-roundtrip", action="store_true", help="skip the down-to-empty and up-again check")
@@ -186,13 +199,9 @@ def run_down(args) -> int:
 def run_status(args) -> int:
     from generator.migrate import runner
     rows = runner.status(_need_url(args), _directory(args))
-    def when(s) -> str:
-        return "applied " + s.applied.applied_at.strftime("%Y-%m-%d %H:%M:%S") if s.applied else "pending"
-
-    human = "\n".join(f"{when(s):<27}{s.migration.name}" for s in rows) or "no migrations"
-    pending = sum(1 for s in rows if not s.applied)
-    _emit(args, human + f"\n{len(rows) - pending} applied, {pending} pending",
-          {"migrations": [{"name": s.migration.name, "applied_at": s.applied.applied_at if s.applied else None}
+    _emit(args, runner.status_table(rows),
+          {"migrations": [{"version": s.migration.version, "name": s.migration.name, "state": s.state,
+                           "applied_at": s.applied.applied_at if s.applied else None, "checksum": s.checksum}
                           for s in rows]})
     return EXIT_OK
 

@@ -141,13 +141,18 @@ def _file_error(f: SqlFile, exc: psycopg.Error, server: str, index: int | None) 
     extra = "; ".join(x for x in (diag.message_detail, diag.message_hint) if x)
     loc, where = None, ""
     if index is not None:
+        # The location is the line psql reports (`psql:FILE:LINE: ERROR`): where the failing statement
+        # ends, the line psql had read when it sent it. The server's error position, which can lie
+        # many lines earlier (a missing ';' joins two statements), is named in the message.
         line, col = line_col(f.text, index)
         loc = Location(f.path, line, col)
         span = statement_at(f.text, index)
         if span is not None:
             first, last = line_col(f.text, span.start)[0], line_col(f.text, span.end - 1)[0]
             if last != first:
-                where = f" (in the statement of lines {first}-{last}; psql reports line {last}, where it ends)"
+                loc = Location(f.path, last, col if last == line else 1)
+                where = (f" (at line {line}:{col} in the statement of lines {first}-{last}; "
+                         f"psql reports line {last}, where it ends)")
     hint = "nothing was imported or written; fix the SQL and run again"
     if diag.sqlstate in _MISSING_EXTENSION and "extension" in message:
         hint = ("the extension is not on this server: try --server pg15 (Debian PostgreSQL 15 with contrib)"

@@ -4,6 +4,7 @@ statement at a time), so a failing statement leaves the database and history as 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timezone
 from pathlib import Path
 from typing import Callable
 
@@ -22,6 +23,20 @@ Progress = Callable[[str], None]
 class Status:
     migration: Migration
     applied: history.Applied | None
+
+    @property
+    def state(self) -> str:
+        return "applied" if self.applied else "pending"
+
+    @property
+    def checksum(self) -> str:
+        """The recorded checksum when applied (check() proved the file still matches), else the file's."""
+        return self.applied.checksum if self.applied else self.migration.up_checksum()
+
+    @property
+    def applied_at(self) -> str:
+        return self.applied.applied_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") \
+            if self.applied else "-"
 
 
 @dataclass
@@ -118,6 +133,22 @@ def status(url: str, directory: str | Path) -> list[Status]:
         done = history.applied(conn)
     history.check(d, done)
     return [Status(m, done.get(m.version)) for m in d.migrations()]
+
+
+STATUS_COLUMNS = ("VERSION", "NAME", "STATE", "APPLIED AT", "CHECKSUM")
+CHECKSUM_SHORT = 12         # "h1:" and 9 base64 characters: enough to tell files apart at a glance
+
+
+def status_table(rows: list[Status]) -> str:
+    """`gen migrate status` for people: an aligned table, one migration a line, and a total."""
+    if not rows:
+        return "no migrations"
+    cells = [STATUS_COLUMNS] + [(s.migration.version, s.migration.slug, s.state, s.applied_at,
+                                 s.checksum[:CHECKSUM_SHORT]) for s in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(STATUS_COLUMNS))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    pending = sum(1 for s in rows if not s.applied)
+    return "\n".join(lines) + f"\n{len(rows) - pending} applied, {pending} pending"
 
 
 def _require(d: MigrationDir) -> None:

@@ -46,15 +46,12 @@ class _Parser:
         self.file = filename
         self.positions: dict = {}
         self.key_positions: dict = {}
-        rows = []
-        for number, line in enumerate(text.split("\n"), 1):
-            content = line.lstrip(" ")
-            if not content or content[0] == "#":
-                continue
-            indent = len(line) - len(content)
-            if indent == 0 and (content[0] == "%" or content[:3] in ("---", "...")):
-                raise _Unsupported  # directives and document markers
-            rows.append([number, indent, line])
+        lines = text.split("\n")
+        rows = [[number, len(line) - len(content), line]  # (line number, indent, line) of every row with content
+                for number, line, content in zip(range(1, len(lines) + 1), lines, [x.lstrip(" ") for x in lines])
+                if content and content[0] != "#"]
+        if any(row[1] == 0 and (row[2][0] == "%" or row[2][:3] in ("---", "...")) for row in rows):
+            raise _Unsupported  # directives and document markers
         self.rows, self.i, self.n = rows, 0, len(rows)
 
     def loc(self, line: int, col: int) -> Location:

@@ -54,8 +54,9 @@ class LoadedSpec:
 
 @contextmanager
 def paused_gc():
-    """Pause the cyclic garbage collector: loading, validating and resolving a spec allocate many
-    small acyclic objects, and collector passes over the growing heap cost a third of the time."""
+    """Pause the cyclic garbage collector: loading, validating, resolving and rendering a spec
+    allocate many small acyclic objects, and collector passes over the growing heap cost a third of
+    the time. Nested pauses leave the collector to the outermost one."""
     enabled = gc.isenabled()
     gc.disable()
     try:

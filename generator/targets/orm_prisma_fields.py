@@ -30,6 +30,8 @@ PRISMA_TYPES: dict[str, tuple[str, str | None]] = {
 ACTIONS = {"NO ACTION": "NoAction", "RESTRICT": "Restrict", "CASCADE": "Cascade",
            "SET NULL": "SetNull", "SET DEFAULT": "SetDefault"}
 
+AUTOINCREMENT_SCALARS = ("Int", "BigInt")
+
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _CAST = re.compile(r"^(.*?)::[A-Za-z_][\w .\"]*(\(\d+(,\s*\d+)?\))?(\[\])*$", re.S)
@@ -70,7 +72,11 @@ def _unquote(expr: str) -> str | None:
 
 
 def default_attr(col: Column, scalar: str, enum_values: dict[str, str] | None) -> str | None:
-    """The @default(...) for a column, preferring Prisma's own functions and literals."""
+    """The @default(...) for a column, preferring Prisma's own functions and literals. An identity
+    (or serial) integer column gets autoincrement(), what `prisma db pull` writes for serial: the
+    database fills it in, so creates need not (and for GENERATED ALWAYS must not) supply it."""
+    if col.identity and scalar in AUTOINCREMENT_SCALARS and not col.type.is_array:
+        return "@default(autoincrement())"
     if col.default is None:
         return None
     expr = col.default.strip()

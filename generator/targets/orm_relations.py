@@ -11,6 +11,9 @@ from generator.targets.orm_parity import prisma_index_gap
 
 TableKey = tuple[str, str]
 
+# The back field of a one-to-many self-reference, by its owning field, as people name them.
+SELF_BACK_FIELDS = {"parent": "children"}
+
 
 @dataclass(frozen=True)
 class Relation:
@@ -102,7 +105,9 @@ def build_names(schema: Schema, reserved: frozenset[str] = frozenset(),
     for t, fk, target, field, ambiguous in owning:
         one = is_unique_on(t, fk.columns)
         back = camel(models[t.key]) if one else camel(plural(singular(entity(t))))
-        if ambiguous:
+        if target.key == t.key and not one and field in SELF_BACK_FIELDS:
+            back = SELF_BACK_FIELDS[field]          # a tree: categories.parent_id -> parent / children
+        elif ambiguous:
             back += "As" + pascal(field)
         optional = any((c := t.column(n)) is None or c.nullable for n in fk.columns)
         name = models[t.key] + pascal(field) if ambiguous else None

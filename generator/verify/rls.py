@@ -1,6 +1,8 @@
 """The RLS isolation matrix, run as non-owner, non-superuser application roles: tenant and
-owner isolation for every command, fail-closed with no tenant/user, public_read visibility,
-and admin_full_access (an admin sees everything, a non-admin nothing beyond its own rows)."""
+owner isolation for every command (targeted, and bulk with no WHERE), owners compared within
+one tenant where the table is tenant-scoped too, fail-closed with no tenant/user, public_read
+visibility, and admin_full_access (an admin sees everything, a non-admin nothing beyond its
+own rows)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -12,8 +14,8 @@ from generator.model.naming import quote_ident, quote_literal
 from generator.verify.actors import Actor, Identity, identity, policies_of, prepare_roles
 from generator.verify.probe import Prober, none_visible, q
 from generator.verify.report import Result, failed
-from generator.verify.rls_scope import (blank_probes, owner_scope, prepared_insert, rls_result, scope_probes,
-                                        tenant_scope)
+from generator.verify.rls_blank import blank_probes
+from generator.verify.rls_scope import owner_scope, prepared_insert, rls_result, scope_probes, tenant_scope
 from generator.verify.sync import spec_schemas
 from generator.verify.world import ROOT_PROBLEM, World, WorldBuilder, public_conditions
 
@@ -67,31 +69,45 @@ def table_probes(p: Prober, t: Table, world: World, roles: dict[str, str]) -> li
     out: list[Result] = []
     scopes = []
     ten = p.schema.tenancy
+    root = bool(ten) and t.name == ten.root
+    has_user = bool(p.ident.user_jwt or p.ident.user_setting)
     if "tenant" in roles:
         why = _missing(world, t, "tenant", "A", "B") if p.ident.tenant_setting else \
             "the tenant is not read from a setting (tenancy.current is a custom expression)"
         if why:
             out.append(rls_result(t, "tenant isolation", ("skip", why)))
         else:
-            scopes.append(tenant_scope(t, world, roles["tenant"], bool(ten) and t.name == ten.root))
+            with_user = "owner" in roles and has_user and (t.key, "U1") in world.rows
+            scopes.append(tenant_scope(t, world, roles["tenant"], root, with_user))
     if "owner" in roles:
-        why = _missing(world, t, "owner", "U1", "U2") if (p.ident.user_jwt or p.ident.user_setting) else \
+        why = _missing(world, t, "owner", "U1", "U2") if has_user else \
             "the current user is neither auth.uid() nor read from a setting"
         if why:
             out.append(rls_result(t, "owner isolation", ("skip", why)))
         else:
             tenant_a = scopes[0].tenant["own"] if scopes else _tenant_a(p, t, world)
-            scopes.append(owner_scope(t, world, roles["owner"], tenant_a))
+            in_tenant = world.tenants["A"] if _tenant_required(t) and tenant_a and p.ident.tenant_setting \
+                and not root else None
+            scopes.append(owner_scope(t, world, roles["owner"], tenant_a, in_tenant))
     for s in scopes:
         out += scope_probes(p, s, world)
     if scopes:
         label = " or ".join(("tenant" if s.noun == "tenant" else "user") for s in scopes)
         insert = prepared_insert(p, _merged(scopes), "own", tuple(world.rows[(t.key, s.own)] for s in scopes))
-        out += blank_probes(p, t, scopes[0].actor.role, scopes[0].column, f"no {label}", insert)
+        first = scopes[0]
+        out += blank_probes(p, t, first.actor.role, first.column, first.own_value, f"no {label}", insert)
     out += public_probes(p, t, world, roles)
     if "admin" in roles:
         out += admin_probes(p, t, world, roles["admin"])
     return out
+
+
+def _tenant_required(t: Table) -> bool:
+    """Every row has a tenant, so the app always runs with one set and the owner probes compare
+    two users of one tenant. With a nullable tenant column a permissive owner policy is how
+    rows without a tenant stay readable (beside tenant isolation, by design): the owner probes
+    then run with no tenant set, where the owner policy alone decides."""
+    return bool(t.meta.tenant_column) and not t.column(t.meta.tenant_column).nullable
 
 
 def _tenant_a(p: Prober, t: Table, world: World) -> str | None:

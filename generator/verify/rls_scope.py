@@ -1,6 +1,8 @@
 """RLS isolation for tenant-scoped and owner-only tables: one actor cannot see, change,
-delete, insert into or move rows to another tenant (user), and with no tenant (user) set —
-unset, '' or after RESET — a table shows nothing and refuses every write, without cast errors."""
+delete, insert into or move rows to another tenant (user), not even with a bulk UPDATE or DELETE
+that has no WHERE; with no tenant (user) set — unset, '' or after RESET — a table shows
+nothing and refuses every write (rls_blank). On a table that is both, the actor has a tenant
+and a user, as in an application, and the owner probes compare two users of one tenant."""
 from __future__ import annotations
 
 import uuid
@@ -8,13 +10,14 @@ from dataclasses import dataclass
 
 from generator.model import Table
 from generator.model.naming import quote_ident, quote_literal
-from generator.verify.actors import NO_TENANT_WAYS, Actor, policies_of
+from generator.verify.actors import Actor, policies_of
 from generator.verify.attempt import attempt
 from generator.verify.probe import (Prober, Verdict, allowed, insert_refused, moved_refused, none_visible, q,
                                     row_text, visible, write_refused)
 from generator.verify.report import Result
+from generator.verify.rls_sweep import prepared, reached_none, sweeps
 from generator.verify.rows import BuildError, Row, RowBuilder
-from generator.verify.world import World, public_conditions
+from generator.verify.world import World
 
 
 @dataclass
@@ -31,7 +34,18 @@ class Scope:
     commands: set[str]        # commands a policy of this scope grants (for positive controls)
     values: dict              # overrides for a prepared row, per label ("own"/"other")
     tenant: dict              # tenant SQL per label for prepared rows (or None)
+    own_value: str            # SQL value of the actor's own tenant/user
     root: bool = False        # the tenant root itself (its key is the tenant)
+    same_tenant: bool = False  # owner probes between two users of the actor's tenant
+
+    @property
+    def suffix(self) -> str:
+        return " (same tenant)" if self.same_tenant else ""
+
+    def probes(self, command: str) -> bool:
+        """Inside one tenant only the commands an owner policy covers are the owner's business;
+        tenant isolation alone governs the rest (and is probed by the tenant scope)."""
+        return command in self.commands or not self.same_tenant
 
 
 def rls_result(t: Table, what: str, verdict: Verdict) -> Result:
@@ -43,23 +57,34 @@ def _covered(policies) -> set[str]:
     return {"SELECT", "INSERT", "UPDATE", "DELETE"} if "ALL" in cmds else cmds
 
 
-def tenant_scope(t: Table, world: World, role: str, root: bool) -> Scope:
+def tenant_scope(t: Table, world: World, role: str, root: bool, with_user: bool = False) -> Scope:
+    """Tenant A against tenant B. `with_user`: the table is owner-scoped too, so the actor is
+    also user U1 and its own row is U1's (in tenant A), as an application would run."""
     col = t.column(t.meta.tenant_column)
     lit = {k: f"{quote_literal(v)}::{col.type.sql}" for k, v in world.tenants.items()}
     fresh = f"{quote_literal(str(uuid.uuid4()))}::{col.type.sql}"
-    return Scope("tenant", t, col.name, "A", "B", Actor(role, tenant=world.tenants["A"]),
+    user = world.users["U1"] if with_user else None
+    own = {t.meta.owner_column: _user_literal(t, user)} if with_user else {}
+    return Scope("tenant", t, col.name, "U1" if with_user else "A", "B",
+                 Actor(role, tenant=world.tenants["A"], user=user),
                  fresh if root else lit["B"], _covered(policies_of(t, "tenant_isolation")),
-                 {"own": {}, "other": {col.name: fresh} if root else {}},
-                 {"own": None if root else lit["A"], "other": None if root else lit["B"]}, root)
+                 {"own": own, "other": {col.name: fresh} if root else {}},
+                 {"own": None if root else lit["A"], "other": None if root else lit["B"]}, lit["A"], root)
 
 
-def owner_scope(t: Table, world: World, role: str, tenant_a: str | None) -> Scope:
+def owner_scope(t: Table, world: World, role: str, tenant_a: str | None, tenant_id: str | None = None) -> Scope:
+    """User U1 against user U2; with `tenant_id`, both users' rows are in that tenant and the
+    actor has it set, so a permissive tenant policy ORed with the owner policy shows."""
     col = t.column(t.meta.owner_column)
-    lit = {k: f"{quote_literal(v)}::{col.type.sql}" for k, v in world.users.items()}
-    fresh = f"{quote_literal(str(uuid.uuid4()))}::{col.type.sql}"   # a user with no rows yet
-    return Scope("user", t, col.name, "U1", "U2", Actor(role, user=world.users["U1"]), lit["U2"],
+    lit = {k: _user_literal(t, v) for k, v in world.users.items()}
+    fresh = _user_literal(t, str(uuid.uuid4()))   # a user with no rows yet
+    return Scope("user", t, col.name, "U1", "U2", Actor(role, tenant=tenant_id, user=world.users["U1"]), lit["U2"],
                  _covered(policies_of(t, "owner")), {"own": {col.name: lit["U1"]}, "other": {col.name: fresh}},
-                 {"own": tenant_a, "other": tenant_a})
+                 {"own": tenant_a, "other": tenant_a}, lit["U1"], same_tenant=tenant_id is not None)
+
+
+def _user_literal(t: Table, user: str) -> str:
+    return f"{quote_literal(user)}::{t.column(t.meta.owner_column).type.sql}"
 
 
 def prepared_insert(p: Prober, s: Scope, side: str, make_room: tuple[Row, ...] = ()):
@@ -88,59 +113,53 @@ def scope_probes(p: Prober, s: Scope, world: World) -> list[Result]:
     own, other = world.rows[(t.key, s.own)], world.rows[(t.key, s.other)]
     c = quote_ident(s.column)
     out = []
+
+    def add(command: str, what: str, verdict: Verdict) -> None:
+        if verdict[0] == "fail":
+            verdict = (verdict[0], verdict[1] + _or_hint(s, command))
+        out.append(rls_result(t, what + s.suffix, verdict))
+
     if "SELECT" in s.commands:
         probe = p.run(s.actor, f"SELECT count(*) FROM {q(t)} WHERE {own.where()}")
-        out.append(rls_result(t, f"SELECT {_own(noun)} row", visible(probe)))
-    probe = p.run(s.actor, f"SELECT count(*) FROM {q(t)} WHERE {other.where()}")
-    out.append(rls_result(t, f"SELECT other {noun}'s row", none_visible(probe)))
-    probe = p.run(s.actor, f"UPDATE {q(t)} SET {c} = {c} WHERE {other.where()}", row_text(other))
-    out.append(rls_result(t, f"UPDATE other {noun}'s row", write_refused(probe, "updated")))
-    probe = p.run(s.actor, f"DELETE FROM {q(t)} WHERE {other.where()}", row_text(other))
-    out.append(rls_result(t, f"DELETE other {noun}'s row", write_refused(probe, "deleted")))
-    verdict = run_prepared(p, s.actor, prepared_insert(p, s, "other", (other,)), insert_refused)
-    out.append(rls_result(t, f"INSERT for other {noun}", verdict))
+        add("SELECT", f"SELECT {_own(noun)} row", visible(probe))
+    if s.probes("SELECT"):
+        probe = p.run(s.actor, f"SELECT count(*) FROM {q(t)} WHERE {other.where()}")
+        add("SELECT", f"SELECT other {noun}'s row", none_visible(probe))
+    if s.probes("UPDATE"):
+        probe = p.run(s.actor, f"UPDATE {q(t)} SET {c} = {c} WHERE {other.where()}", row_text(other))
+        add("UPDATE", f"UPDATE other {noun}'s row", write_refused(probe, "updated"))
+    if s.probes("DELETE"):
+        probe = p.run(s.actor, f"DELETE FROM {q(t)} WHERE {other.where()}", row_text(other))
+        add("DELETE", f"DELETE other {noun}'s row", write_refused(probe, "deleted"))
+    if s.probes("INSERT"):
+        verdict = run_prepared(p, s.actor, prepared_insert(p, s, "other", (other,)), insert_refused)
+        add("INSERT", f"INSERT for other {noun}", verdict)
     if "INSERT" in s.commands and not s.root:
         verdict = run_prepared(p, s.actor, prepared_insert(p, s, "own", (own,)), allowed)
-        out.append(rls_result(t, f"INSERT {_own(noun)} row", verdict))
-    probe = p.run(s.actor, f"UPDATE {q(t)} SET {c} = {s.other_value} WHERE {own.where()}", row_text(own))
-    out.append(rls_result(t, f"UPDATE own row to other {noun}", moved_refused(probe)))
+        add("INSERT", f"INSERT {_own(noun)} row", verdict)
+    if s.probes("UPDATE"):
+        probe = p.run(s.actor, f"UPDATE {q(t)} SET {c} = {s.other_value} WHERE {own.where()}", row_text(own))
+        add("UPDATE", f"UPDATE own row to other {noun}", moved_refused(probe))
+    mine = f"{c} = {s.own_value}"
+    for command, sql in sweeps(t, s.column, s.own_value).items():
+        if s.probes(command):
+            probe = p.run(s.actor, prepared(t, sql, drop_where=mine))
+            verb = "changed" if command == "UPDATE" else "deleted"
+            add(command, f"{command} without WHERE", reached_none(probe, verb, f"other {noun}s"))
     return out
+
+
+def _or_hint(s: Scope, command: str) -> str:
+    """Why a same-tenant owner probe fails when tenant and owner policies are both permissive."""
+    if not s.same_tenant:
+        return ""
+    tenant = [pol for pol in policies_of(s.table, "tenant_isolation") if command in _covered([pol])]
+    owner = [pol for pol in policies_of(s.table, "owner") if command in _covered([pol])]
+    if any(pol.permissive for pol in tenant) and owner and all(pol.permissive for pol in owner):
+        return (" — permissive policies combine with OR; make the owner policy restrictive "
+                "or drop tenant isolation")
+    return ""
 
 
 def _own(noun: str) -> str:
     return "own tenant's" if noun == "tenant" else "own"
-
-
-def blank_probes(p: Prober, t: Table, role: str, column: str, label: str, insert_sql) -> list[Result]:
-    """No tenant/user set, three ways; every command sees or changes nothing."""
-    hidden = " OR ".join(f"({cond})" for cond in public_conditions(t)) or "false"
-    c = quote_ident(column)
-    commands = {
-        "SELECT": (f"SELECT count(*) FROM {q(t)} WHERE NOT coalesce({hidden}, false)", none_visible),
-        "INSERT": (insert_sql, insert_refused),
-        "UPDATE": (f"UPDATE {q(t)} SET {c} = {c}", lambda pr: write_refused(pr, "updated")),
-        "DELETE": (f"DELETE FROM {q(t)}", lambda pr: write_refused(pr, "deleted")),
-    }
-    out = []
-    for command, (sql, judge) in commands.items():
-        bad = []
-        for way in NO_TENANT_WAYS:
-            status, detail = run_prepared(p, Actor(role, blank=way), sql, judge)
-            if status != "pass":
-                bad.append((status, f"{_way(way)}: {detail}"))
-        status = _worst([s for s, _ in bad], len(NO_TENANT_WAYS))
-        out.append(rls_result(t, f"{command} with {label}", (status, "; ".join(d for _, d in bad))))
-    return out
-
-
-def _worst(statuses: list[str], ways: int) -> str:
-    """fail over warn; skip only when every way was skipped; pass when nothing went wrong."""
-    if "fail" in statuses:
-        return "fail"
-    if statuses.count("skip") == ways:
-        return "skip"
-    return "warn" if statuses else "pass"
-
-
-def _way(way: str) -> str:
-    return {"unset": "unset", "empty": "set to ''", "reset": "after RESET"}[way]
