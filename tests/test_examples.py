@@ -180,7 +180,7 @@ def test_counts(name):
 def test_verify_is_green_on_a_real_postgres(name, pg_url, capsys):
     code = main(["verify", str(ROOT / "spec" / f"{name}.yaml"), "--database-url", pg_url, "--format", "json"])
     data = json.loads(capsys.readouterr().out)
-    failed = [r for r in data["results"] if r["status"] == "FAIL"]
+    failed = [r for r in data["results"] if r["status"] == "fail"]
     assert code == 0 and not failed, failed[:5]
     checks = {r["check"] for r in data["results"]}
     assert {"synced", "fk", "unique"} <= checks

@@ -48,6 +48,25 @@ def _require_superuser(url: str) -> None:
             EXIT_ENVIRONMENT)
 
 
+def _require_extensions(url: str, schema: Schema, embedded: bool) -> None:
+    """A spec's extensions must be installable on the server, else it is the environment that
+    is short, not the spec."""
+    wanted = sorted({e.name for e in schema.extensions})
+    if not wanted:
+        return
+    with connect(url, autocommit=True) as conn:
+        have = {r[0] for r in conn.execute("SELECT name FROM pg_available_extensions WHERE name = ANY(%s)",
+                                           (wanted,)).fetchall()}
+    missing = [w for w in wanted if w not in have]
+    if missing:
+        where = "the embedded PostgreSQL (pgserver: PostgreSQL 16 with pgvector)" if embedded else describe(url)
+        raise GenError([Diagnostic(
+            "VF002", f"extension(s) {', '.join(missing)} not available on {where}", name="verify.extensions",
+            hint="run with --database-url pointing at a server that has them (e.g. Debian's PostgreSQL with "
+                 "postgresql-contrib for pg_trgm/citext/uuid-ossp; the tests' debian_server())")],
+            EXIT_ENVIRONMENT)
+
+
 def verify(schema: Schema, spec: str = "", database_url: str | None = None,
            progress: Progress | None = None) -> Report:
     """Apply `schema` to a scratch database and run every proof; the database is dropped
@@ -57,6 +76,7 @@ def verify(schema: Schema, spec: str = "", database_url: str | None = None,
     say("starting PostgreSQL" if not database_url else f"using {describe(database_url)}")
     with _server(database_url) as base:
         _require_superuser(base)
+        _require_extensions(base, schema, embedded=not database_url)
         report.server = describe(base) if database_url else "embedded PostgreSQL (removed afterwards)"
         with scratch_database(base, prefix="gen_verify_") as url:
             say("applying schema" + (" and seed" if schema.seeds else ""))
