@@ -3,6 +3,8 @@ characters (a newline in a name could end an SQL comment and start a statement) 
 63 bytes (PostgreSQL would silently truncate)."""
 from __future__ import annotations
 
+import re
+
 from generator.diagnostics import Collector, Location
 from generator.model import Schema
 from generator.model.naming import ident_too_long
@@ -39,8 +41,11 @@ def _names(schema: Schema):
             yield "role", g.role, g.loc or t.loc
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
 def has_control_chars(name: str) -> bool:
-    return any(ord(ch) < 32 or ord(ch) == 127 for ch in name)
+    return _CONTROL.search(name) is not None  # a code point below 32, or 127
 
 
 def check_identifiers(schema: Schema, diags: Collector, fallback: Location | None = None,
