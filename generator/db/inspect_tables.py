@@ -11,6 +11,7 @@ from generator.db.types import canonical_base, split_type
 from generator.model import (Check, Column, DataType, ForeignKey, Grant, Index, IndexElement, Policy,
                              PrimaryKey, Table, Trigger, Unique)
 from generator.model.naming import qualified
+from generator.model.sqltext import closing_paren
 
 Rows = list[dict[str, Any]]
 Fetch = Callable[[str, dict], Rows]
@@ -37,20 +38,7 @@ def strip_outer_parens(expr: str | None) -> str | None:
 
 def _closing(text: str) -> int:
     """Index of the parenthesis closing text[0], skipping quoted strings and identifiers."""
-    depth, quote = 0, None
-    for i, ch in enumerate(text):
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    return -1
+    return closing_paren(text)
 
 
 def column_type(row: dict) -> DataType:

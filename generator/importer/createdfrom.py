@@ -10,6 +10,7 @@ from generator.importer.context import ImportCtx
 from generator.model import Function
 from generator.model.naming import quote_ident, shorten
 from generator.postgres.normalize import normalize_function
+from generator.model.sqltext import split_top_level
 
 _BODY = re.compile(r"^\nBEGIN\n  INSERT INTO (?P<table>\S+) \((?P<cols>.*?)\)\n  VALUES \((?P<values>.*)\) "
                    r"ON CONFLICT DO NOTHING;\n  RETURN NEW;\nEND;\n$", re.DOTALL)
@@ -61,19 +62,4 @@ def _match(ctx: ImportCtx, row: dict) -> tuple[str, dict] | None:
 
 def _split(text: str) -> list[str]:
     """Top-level comma-separated SQL expressions (quotes and parentheses respected)."""
-    parts, depth, quote, cur = [], 0, "", ""
-    for ch in text:
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(cur.strip())
-            cur = ""
-            continue
-        cur += ch
-    return parts + [cur.strip()] if cur.strip() else parts
+    return split_top_level(text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from generator.model.sqltext import top_level
 from generator.model.types import MODIFIER_ARITY, SERIAL_TYPES, TYPE_ALIASES, DataType
 
 _TYPE_RE = re.compile(
@@ -92,17 +93,8 @@ def _tokens(text: str) -> list[str]:
 
 def _split_default(text: str) -> tuple[str, str | None]:
     """Split at the first '=' outside quotes/parentheses: left is the column, right the default."""
-    depth, quote = 0, ""
-    for i, ch in enumerate(text):
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "=" and depth == 0:
+    for i, ch, depth in top_level(text):
+        if ch == "=" and depth == 0:
             return text[:i], text[i + 1:].strip()
     return text, None
 
