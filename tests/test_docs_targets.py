@@ -469,6 +469,60 @@ def test_large_schema_gets_one_diagram_per_group(node_tools, tmp_path):
     assert not any(p.startswith("erd/") for p in small)
 
 
+@pytest.mark.parametrize("make", [chat_schema, hostile_schema, large_schema])
+def test_edge_index_answers_like_a_scan_of_every_foreign_key(make):
+    """The per-schema index (built once) gives what scanning the whole schema would."""
+    from generator.targets import erd_relations as rel
+    schema = make()
+    edges = rel.all_edges(schema)
+    assert len(edges) == sum(len(t.foreign_keys) for t in schema.tables)
+    for t in schema.tables:
+        linked = {(fk.ref_schema, fk.ref_table) for fk in t.foreign_keys}
+        linked |= {c.key for c in schema.tables for fk in c.foreign_keys
+                   if (fk.ref_schema, fk.ref_table) == t.key}
+        assert rel.neighbours(schema, t) == [n for n in schema.tables if n.key in linked - {t.key}]
+        some = [t] + rel.neighbours(schema, t)[::-1]
+        wanted = {x.key for x in some}
+        assert rel.graph(schema).edges_from(some) == [e for e in edges if e.child.key in wanted]
+        assert rel.with_referenced(schema, some) == [
+            x for x in schema.tables if x.key in wanted | {(fk.ref_schema, fk.ref_table) for s in some
+                                                           for fk in s.foreign_keys}]
+    assert rel.graph(schema) is rel.graph(schema)
+    other = make()
+    assert rel.graph(other) is not rel.graph(schema) and rel.graph(other).schema is other
+
+
+def fake_dot(monkeypatch, tmp_path) -> Path:
+    """A `dot` that draws each diagram as an <svg> holding its DOT text, and logs each call."""
+    from generator.targets import erd_graphviz
+    fake, log = tmp_path / "dot", tmp_path / "calls"
+    fake.write_text(f"#!/bin/sh\necho x >> {log}\necho '<svg>'; cat; echo '</svg>'\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(erd_graphviz.shutil, "which", lambda name: str(fake))
+    return log
+
+
+def test_whole_schema_svg_is_skipped_above_150_tables_but_group_svgs_are_drawn(monkeypatch, tmp_path):
+    calls = fake_dot(monkeypatch, tmp_path)
+    files, notes = build("erd", large_schema(n_groups=4, per_group=40))
+    assert "erd.svg" not in files and {"erd.dot", "erd.mmd"} <= set(files)
+    assert notes == ["erd.svg skipped for 160 tables: render with `dot -Tsvg erd.dot` "
+                     "or see erd/<group>.svg"]
+    stems = sorted({p.rsplit(".", 1)[0] for p in files if p.startswith("erd/")})
+    assert len(stems) == 4 and len(calls.read_text().split()) == 4      # one `dot` per group
+    for s in stems:                                                     # each SVG from its own DOT
+        assert files[f"{s}.svg"] == f"<svg>\n{files[f'{s}.dot']}</svg>\n"
+    assert [p.rsplit(".", 1)[1] for p in files][:2] == ["mmd", "dot"]
+    assert [p for p in files if p.startswith("erd/")][:3] == [f"{stems[0]}.{x}" for x in ("mmd", "dot", "svg")]
+
+    ungrouped = Schema(name="flat", tables=tuple(Table(f"t{i}", (pk_id(f"t{i}"),)) for i in range(151)))
+    files, notes = build("erd", ungrouped)
+    assert set(files) == {"erd.dot", "erd.mmd"}
+    assert notes == ["erd.svg skipped for 151 tables: render with `dot -Tsvg erd.dot`"]
+    files, notes = build("erd", Schema(name="flat", tables=ungrouped.tables[:150]))
+    assert "erd.svg" in files and notes == []
+
+
 # --- DBML -------------------------------------------------------------------------------------
 
 def parse_dbml(text: str):

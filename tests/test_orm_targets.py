@@ -88,6 +88,16 @@ def test_prisma_two_fks_to_one_table_get_named_relations_on_both_sides():
     assert re.search(r'usersAsCompany\s+User\[\]\s+@relation\("UserCompany"\)', company)
 
 
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_relations_by_table_are_those_of_a_full_scan_in_declaration_order(model):
+    from generator.targets.orm_relations import build_names
+    schema = MODELS[model]()
+    names = build_names(schema)
+    for t in schema.tables:
+        assert names.outgoing(t) == [r for r in names.relations if r.table.key == t.key]
+        assert names.incoming(t) == [r for r in names.relations if r.target.key == t.key]
+
+
 def test_drizzle_inline_reference_when_the_fk_name_is_drizzles_default():
     text = render("drizzle", build_edge_model())
     assert ('ownerId: uuid("owner_id").references((): AnyPgColumn => users.id, { onDelete: "cascade" }),'

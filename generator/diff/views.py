@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import sqlglot
-from sqlglot import exp
-
 from generator.diff.alter import AlterColumn, DropColumn, RebuildEnum
 from generator.diff.changes import AddGrant, AddView, Change, DropTable, DropView, RevokeGrant, SetComment
 from generator.model import Schema, View
@@ -34,6 +31,9 @@ def _reshaped_tables(changes: list[Change]) -> set[tuple[str, str]]:
 
 def _view_tables(v: View) -> set[tuple[str, str]]:
     """Tables and views a view's query reads (unqualified names taken in the view's schema)."""
+    import sqlglot                      # imported here: ~90 ms, and only specs with views need it
+    from sqlglot import exp
+
     try:
         tree = sqlglot.parse_one(v.query, read="postgres")
     except sqlglot.errors.SqlglotError:

@@ -124,7 +124,7 @@ def facts(table: Table) -> list[list[str]]:
 
 
 def page_context(schema: Schema, table: Table, override: str | None) -> dict:
-    edges = [e for e in rel.all_edges(schema) if e.child.key == table.key]
+    edges = list(rel.graph(schema).outgoing.get(table.key, ()))
     near = rel.neighbours(schema, table)
     diagram = render_mermaid(schema, [table] + near, override, frozenset(t.key for t in near), table)
     return {

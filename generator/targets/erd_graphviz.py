@@ -63,6 +63,10 @@ def _port(table: Table, column: str, side: str) -> str:
 
 
 def _node(schema: Schema, table: Table) -> Node:
+    return rel.graph(schema).once(("graphviz", table.key), lambda: _make_node(schema, table))
+
+
+def _make_node(schema: Schema, table: Table) -> Node:
     keys = rel.column_keys(table)
     rows = tuple(Row(f"c{i}", html_text(c.name), html_text(c.type.sql), " ".join(keys[c.name]))
                  for i, c in enumerate(table.columns))
@@ -90,8 +94,7 @@ def _edge(edge: rel.Edge) -> Edge:
 def dot_context(schema: Schema, tables: list[Table], title: str | None = None) -> dict:
     """Nodes (clustered by group when the schema has groups) and edges for `tables` plus
     the undeclared tables they reference."""
-    wanted = {t.key for t in tables}
-    edges = [e for e in rel.all_edges(schema) if e.child.key in wanted]
+    edges = rel.graph(schema).edges_from(tables)
     extra = {e.parent.key: e.parent for e in edges if rel.is_external(schema, e.parent)}
     shown = list(tables) + list(extra.values())
     shown_keys = {t.key for t in shown}

@@ -61,7 +61,11 @@ def _attribute(table: Table, col, keys: tuple[str, ...]) -> Attribute:
     return Attribute(mermaid_type(col.type), name, ", ".join(keys), mermaid_string(note))
 
 
-def _entity(table: Table, keys_only: bool) -> Entity:
+def _entity(schema: Schema, table: Table, keys_only: bool) -> Entity:
+    return rel.graph(schema).once(("mermaid", table.key, keys_only), lambda: _make_entity(table, keys_only))
+
+
+def _make_entity(table: Table, keys_only: bool) -> Entity:
     ident = entity_id(table)
     label = rel.table_label(table)
     keys = rel.column_keys(table)
@@ -89,14 +93,13 @@ def diagram_context(schema: Schema, tables: list[Table], keys_only: frozenset = 
     """Entities for `tables` (plus undeclared tables they reference) and the relationships
     among them (only those of `focus` when given). Tables whose key is in `keys_only` show
     only their key columns."""
-    wanted = {t.key for t in tables}
-    edges = [e for e in rel.all_edges(schema) if e.child.key in wanted
-             and (focus is None or focus.key in (e.child.key, e.parent.key))]
+    edges = [e for e in rel.graph(schema).edges_from(tables)
+             if focus is None or focus.key in (e.child.key, e.parent.key)]
     extra = [e.parent for e in edges if rel.is_external(schema, e.parent)]
     shown = list(tables) + list({t.key: t for t in extra}.values())
     shown_keys = {t.key for t in shown}
     return {
-        "entities": [_entity(t, t.key in keys_only) for t in shown],
+        "entities": [_entity(schema, t, t.key in keys_only) for t in shown],
         "relationships": [_relationship(e) for e in edges if e.parent.key in shown_keys],
     }
 

@@ -3,11 +3,14 @@ cardinalities, tables a spec references but does not declare, neighbourhoods, gr
 compact one-word type names."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable, Hashable, TypeVar
 
 from generator.model import Column, DataType, ForeignKey, PrimaryKey, Schema, Table
 
 UNGROUPED = "ungrouped"
+TableKey = tuple[str, str]
+T = TypeVar("T")
 
 # Multi-word PostgreSQL type names -> the one-word spellings PostgreSQL also accepts.
 SHORT_TYPES = {
@@ -95,17 +98,73 @@ def is_external(schema: Schema, table: Table) -> bool:
     return schema.table(table.name, table.schema) is None
 
 
-def all_edges(schema: Schema) -> list[Edge]:
-    """Every foreign key of the schema, in declaration order, with its parent resolved
-    (to an external stand-in when the spec does not declare it)."""
+@dataclass(frozen=True, eq=False)
+class Graph:
+    """The foreign keys of one schema as edges, indexed by table once: every diagram and
+    table page of a build looks its edges and neighbours up here instead of scanning the
+    whole schema again."""
+
+    schema: Schema
+    edges: tuple[Edge, ...]                       # every FK, in declaration order
+    outgoing: dict[TableKey, tuple[Edge, ...]]    # by child (referencing) table
+    position: dict[TableKey, int]                 # declared table -> its index in schema.tables
+    groups: dict[str, tuple[Table, ...]]          # see groups()
+    memo: dict = field(default_factory=dict)      # see once()
+
+    def edges_from(self, tables: list[Table]) -> list[Edge]:
+        """The edges whose child is one of `tables`, in declaration order."""
+        return [e for t in self.declared({t.key for t in tables}) for e in self.outgoing.get(t.key, ())]
+
+    def once(self, key: Hashable, make: Callable[[], T]) -> T:
+        """`make()` the first time `key` is asked for, the same value after: for what is
+        derived from one table of this schema or a stand-in (its diagram entity or node, keyed
+        by the table's key), which a build draws many times."""
+        if key not in self.memo:
+            self.memo[key] = make()
+        return self.memo[key]
+
+    def declared(self, keys) -> list[Table]:
+        """The declared tables among `keys`, in schema order (undeclared keys are left out)."""
+        found = sorted(self.position[k] for k in keys if k in self.position)
+        return [self.schema.tables[i] for i in found]
+
+
+def _build_graph(schema: Schema) -> Graph:
     stand_ins = {t.key: t for t in external_tables(schema)}
-    out = []
+    edges, outgoing = [], {}
     for t in schema.tables:
+        own = []
         for fk in t.foreign_keys:
             key = (fk.ref_schema, fk.ref_table)
             parent = schema.tables_by_key.get(key) or stand_ins[key]
-            out.append(_edge(t, fk, parent))
-    return out
+            own.append(_edge(t, fk, parent))
+        outgoing[t.key] = tuple(own)
+        edges += own
+    grouped: dict[str, list[Table]] = {}
+    if any(t.meta.group for t in schema.tables):
+        for t in schema.tables:
+            grouped.setdefault(group_of(t), []).append(t)
+    return Graph(schema, tuple(edges), outgoing, {t.key: i for i, t in enumerate(schema.tables)},
+                 {name: tuple(members) for name, members in grouped.items()})
+
+
+_last_graph: Graph | None = None
+
+
+def graph(schema: Schema) -> Graph:
+    """The Graph of `schema`, built once per schema object (schemas are immutable; a build
+    renders every target from the same one) and kept until another schema comes."""
+    global _last_graph
+    g = _last_graph
+    if g is None or g.schema is not schema:
+        g = _last_graph = _build_graph(schema)
+    return g
+
+
+def all_edges(schema: Schema) -> list[Edge]:
+    """Every foreign key of the schema, in declaration order, with its parent resolved
+    (to an external stand-in when the spec does not declare it)."""
+    return list(graph(schema).edges)
 
 
 def column_keys(table: Table) -> dict[str, tuple[str, ...]]:
@@ -133,19 +192,14 @@ def group_of(table: Table) -> str:
 def groups(schema: Schema) -> dict[str, list[Table]]:
     """Tables by TableMeta.group, groups in order of first appearance; {} when no table has
     a group (ungrouped tables then form no cluster)."""
-    if not any(t.meta.group for t in schema.tables):
-        return {}
-    out: dict[str, list[Table]] = {}
-    for t in schema.tables:
-        out.setdefault(group_of(t), []).append(t)
-    return out
+    return {name: list(members) for name, members in graph(schema).groups.items()}
 
 
 def with_referenced(schema: Schema, tables: list[Table]) -> list[Table]:
     """`tables` plus the declared tables they reference, in schema order."""
     keys = {t.key for t in tables}
     keys |= {(fk.ref_schema, fk.ref_table) for t in tables for fk in t.foreign_keys}
-    return [t for t in schema.tables if t.key in keys]
+    return graph(schema).declared(keys)
 
 
 def neighbours(schema: Schema, table: Table) -> list[Table]:
@@ -153,4 +207,4 @@ def neighbours(schema: Schema, table: Table) -> list[Table]:
     keys = {(fk.ref_schema, fk.ref_table) for fk in table.foreign_keys}
     keys |= {t.key for t, _ in schema.referencing(table)}
     keys.discard(table.key)
-    return [t for t in schema.tables if t.key in keys]
+    return graph(schema).declared(keys)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 _WS = re.compile(r"\s+")
+# The same names, types and defaults are escaped on every page and diagram of a build, and the
+# escapes are pure: the busiest ones keep their recent answers.
+_memo = lru_cache(maxsize=1 << 16)
 
 
 def one_line(text: str | None) -> str:
@@ -43,6 +47,7 @@ def _md_escape_underscores(text: str) -> str:
     return re.sub(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", r"\\_", text)
 
 
+@_memo
 def md_text(text: str | None) -> str:
     """Free text on one line, safe in a paragraph or a table cell: no HTML, links,
     emphasis, code or cell breaks can come out of it."""
@@ -60,6 +65,7 @@ def md_paragraphs(text: str | None) -> list[str]:
     return [md_text(b) for b in blocks if b.strip()]
 
 
+@_memo
 def md_code(text: str | None, cell: bool = True) -> str:
     """An inline code span that survives backticks and newlines; `cell` also escapes pipes,
     which GitHub's tables would otherwise take as cell breaks even inside code."""
@@ -93,6 +99,7 @@ erdiagram style classdef class direction acctitle accdescr one many only zero op
 MERMAID_ATTRIBUTE_KEYWORDS = frozenset({"pk", "fk", "uk"})
 
 
+@_memo
 def mermaid_string(text: str | None) -> str:
     """Text for inside a double-quoted Mermaid string (labels, comments)."""
     out = one_line(text)
@@ -118,6 +125,7 @@ def dot_string(text: str | None) -> str:
     return f'"{out}"'
 
 
+@_memo
 def html_text(text: str | None) -> str:
     """Text inside a Graphviz HTML-like label (or any HTML/XML text node)."""
     out = one_line(text)

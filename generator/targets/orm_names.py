@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from generator.model import Table
 
@@ -15,8 +16,11 @@ _SUFFIXES = {"statuses": "status", "bonuses": "bonus", "campuses": "campus", "vi
 _UNCOUNTABLE = {"data", "media", "metadata", "news", "series", "species", "information", "equipment",
                 "analytics", "statistics", "feedback"}
 _KEEP_S = ("ss", "us", "is")
+# Every table has its id, name, created_at ...: the pure word functions keep their recent answers.
+_memo = lru_cache(maxsize=1 << 16)
 
 
+@_memo
 def singular(word: str) -> str:
     """Singular of an English plural (last `_` segment only): companies -> company."""
     head, _, last = word.rpartition("_")
@@ -38,6 +42,7 @@ def singular(word: str) -> str:
     return f"{head}_{single}" if head else single
 
 
+@_memo
 def plural(word: str) -> str:
     """Plural of an English singular (last `_` segment only): company -> companies."""
     head, _, last = word.rpartition("_")
@@ -62,12 +67,14 @@ def _words(name: str) -> list[str]:
     return [w for w in re.split(r"[^A-Za-z0-9]+", spaced) if w]
 
 
+@_memo
 def pascal(name: str) -> str:
     """PascalCase identifier; a leading digit gets an `N` in front."""
     out = "".join(w[:1].upper() + w[1:].lower() for w in _words(name)) or "X"
     return "N" + out if out[0].isdigit() else out
 
 
+@_memo
 def camel(name: str) -> str:
     """camelCase identifier; a leading digit gets an `n` in front."""
     p = pascal(name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 from generator.model import ForeignKey, Schema, Table
 from generator.targets.orm_names import Names, camel, entity, pascal, plural, singular, unique_names
@@ -37,10 +38,26 @@ class OrmNames:
     relations: tuple[Relation, ...]
 
     def outgoing(self, table: Table) -> list[Relation]:
-        return [r for r in self.relations if r.table.key == table.key]
+        """Relations whose FK `table` holds, in declaration order."""
+        return list(self._by_table.get(table.key, ()))
 
     def incoming(self, table: Table) -> list[Relation]:
-        return [r for r in self.relations if r.target.key == table.key]
+        """Relations whose FK points at `table`, in declaration order."""
+        return list(self._by_target.get(table.key, ()))
+
+    @cached_property
+    def _by_table(self) -> dict[TableKey, list[Relation]]:
+        out: dict[TableKey, list[Relation]] = {}
+        for r in self.relations:
+            out.setdefault(r.table.key, []).append(r)
+        return out
+
+    @cached_property
+    def _by_target(self) -> dict[TableKey, list[Relation]]:
+        out: dict[TableKey, list[Relation]] = {}
+        for r in self.relations:
+            out.setdefault(r.target.key, []).append(r)
+        return out
 
 
 def _table_names(schema: Schema, make, reserved: frozenset[str]) -> dict[TableKey, str]:
