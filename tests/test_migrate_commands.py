@@ -127,10 +127,11 @@ def test_seed_is_idempotent(spec, tmp_path, fresh_db, capsys):
     gen(capsys, "migrate", "new", "init", "--spec", spec, "--dir", d)
     gen(capsys, "migrate", "up", "--dir", d, "--database-url", fresh_db)
     code, out, _ = gen(capsys, "seed", spec, "--database-url", fresh_db)
-    assert code == 0 and "seeded 1 tables" in out
+    assert code == 0 and "seeded 1 tables: 2 rows inserted or updated" in out
     before = rows(fresh_db, "SELECT slug, xmin::text FROM companies ORDER BY slug")
     assert [r[0] for r in before] == ["acme", "globex"]
-    assert gen(capsys, "seed", spec, "--database-url", fresh_db)[0] == 0
+    code, out, _ = gen(capsys, "seed", spec, "--database-url", fresh_db)
+    assert code == 0 and "nothing changed" in out
     assert rows(fresh_db, "SELECT slug, xmin::text FROM companies ORDER BY slug") == before   # no row rewritten
 
 

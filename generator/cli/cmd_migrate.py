@@ -239,8 +239,14 @@ def run_drift(args) -> int:
 
 def run_seed(args) -> int:
     from generator.migrate.database import seed
-    count = seed(_need_url(args), _project(args.spec).schema)
-    _emit(args, f"seeded {count} tables" if count else "the spec has no seed rows", {"tables": count})
+    tables, rows = seed(_need_url(args), _project(args.spec).schema)
+    if not tables:
+        message = "the spec has no seed rows"
+    elif rows:
+        message = f"seeded {tables} tables: {rows} rows inserted or updated"
+    else:
+        message = f"seeded {tables} tables: nothing changed (every row already holds the seed's values)"
+    _emit(args, message, {"tables": tables, "rows": rows})
     return EXIT_OK
 
 

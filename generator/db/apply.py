@@ -33,6 +33,7 @@ class Step:
 class ApplyResult:
     applied: list[str] = field(default_factory=list)   # comments of the steps that ran
     shim: bool = False                                  # the supabase shim was applied first
+    rows: int = 0                                       # rows inserted, updated or deleted by DML steps
 
 
 def without_transaction(script: str) -> str:
@@ -59,7 +60,7 @@ def apply_statements(url: str, statements: Iterable[StatementLike], shim: str | 
                     steps.insert(0, Step(without_transaction(shim), "supabase shim (auth schema and roles)"))
                     result.shim = True
                 for step in steps:
-                    _run(conn, step, url)
+                    result.rows += _run(conn, step, url)
                     result.applied.append(step.comment)
         except _Failed as failed:
             raise failed.error from None
@@ -72,9 +73,10 @@ class _Failed(Exception):
         self.error = error
 
 
-def _run(conn: psycopg.Connection, step: Step, url: str) -> None:
+def _run(conn: psycopg.Connection, step: Step, url: str) -> int:
+    """Run one step; returns the rows it changed (0 for DDL, which reports none)."""
     try:
-        conn.execute(step.sql)
+        return max(conn.execute(step.sql).rowcount, 0)
     except psycopg.Error as exc:
         raise _Failed(statement_error(exc, step, url)) from None
 

@@ -28,12 +28,14 @@ def drift(url: str, model: Schema) -> list[str]:
     return differences(inspect(url, schemas_of(model)), model)
 
 
-def seed(url: str, model: Schema) -> int:
+def seed(url: str, model: Schema) -> tuple[int, int]:
+    """Upsert the spec's seed rows; returns (tables seeded, rows inserted or updated). Rows that
+    already hold the seed's values are not touched, so a second run changes 0 rows."""
     from generator.postgres.seed import seed_statements
     statements = seed_statements(model)
-    if statements:
-        apply_statements(url, statements, lock="gen:seed")
-    return len(statements)
+    if not statements:
+        return 0, 0
+    return len(statements), apply_statements(url, statements, lock="gen:seed").rows
 
 
 def production_reasons(url: str, model: Schema, env: dict | None = None) -> list[str]:
@@ -55,6 +57,7 @@ class ResetResult:
     migrated: list[str] = field(default_factory=list)
     applied_schema: bool = False
     seeded: int = 0
+    seeded_rows: int = 0
 
 
 def reset(url: str, model: Schema, directory: str | Path, i_know_production: bool = False) -> ResetResult:
@@ -76,7 +79,7 @@ def reset(url: str, model: Schema, directory: str | Path, i_know_production: boo
         shim = SUPABASE_SHIM if model.settings.flavor == "supabase" else None
         apply_statements(url, schema_statements(model), shim=shim)
         result.applied_schema = True
-    result.seeded = seed(url, model)
+    result.seeded, result.seeded_rows = seed(url, model)
     return result
 
 
