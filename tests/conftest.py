@@ -23,6 +23,17 @@ def _loud(what: str) -> Iterator[None]:
         pytest.fail(f"{what}: {exc} (hint: {hints})", pytrace=False)
 
 
+def _serve(start, failure: str) -> Iterator[str]:
+    """Start a server (failing loudly, never skipping), yield its URL, stop it afterwards."""
+    with _loud(failure):
+        server = start()
+        url = server.__enter__()
+    try:
+        yield url
+    finally:
+        server.__exit__(None, None, None)
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """Base URL of the test server: GEN_TEST_DATABASE_URL if set, else an embedded one."""
@@ -30,13 +41,7 @@ def pg_url() -> Iterator[str]:
     if url:
         yield url
         return
-    with _loud("cannot start the embedded PostgreSQL (pgserver)"):
-        server = embedded_server()
-        url = server.__enter__()
-    try:
-        yield url
-    finally:
-        server.__exit__(None, None, None)
+    yield from _serve(embedded_server, "cannot start the embedded PostgreSQL (pgserver)")
 
 
 @pytest.fixture
@@ -49,13 +54,7 @@ def fresh_db(pg_url: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def pg15_url() -> Iterator[str]:
     """Base URL of a throw-away Debian PostgreSQL 15 (contrib: pg_trgm, uuid-ossp, pgcrypto)."""
-    with _loud("cannot start Debian's PostgreSQL 15"):
-        server = debian_server()
-        url = server.__enter__()
-    try:
-        yield url
-    finally:
-        server.__exit__(None, None, None)
+    yield from _serve(debian_server, "cannot start Debian's PostgreSQL 15")
 
 
 @pytest.fixture
