@@ -3,6 +3,7 @@
 socket, plus uniquely named scratch databases dropped afterwards."""
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import pwd
@@ -66,6 +67,50 @@ def _run(argv: list[str], user: pwd.struct_passwd | None, cwd: Path, what: str, 
                     "check that the PostgreSQL binaries are readable by the OS user running them")
 
 
+def _reachable(path: Path, user: pwd.struct_passwd) -> bool:
+    """Whether `user` (not root) may traverse every directory up to `path` and read it."""
+    groups = {user.pw_gid} | {g.gr_gid for g in __import__("grp").getgrall() if user.pw_name in g.gr_mem}
+    for part in [*reversed(path.parents), path]:
+        st = part.stat()
+        bits = 0o001 if part != path else 0o005
+        if st.st_uid == user.pw_uid:
+            bits <<= 6
+        elif st.st_gid in groups:
+            bits <<= 3
+        if st.st_mode & bits != bits:
+            return False
+    return True
+
+
+def _usable_bin_dir(bin_dir: Path, user: pwd.struct_passwd | None) -> Path:
+    """`bin_dir`, or a world-readable copy of its installation when the server's OS user cannot
+    reach it (pip installs under /root, which is mode 700 on many machines). The copy keeps the
+    wheel's layout (site-packages/pgserver/pginstall beside site-packages/pgserver.libs), which
+    the binaries' RPATH ($ORIGIN/../../../pgserver.libs) relies on."""
+    if user is None or _reachable(bin_dir, user):
+        return bin_dir
+    install = bin_dir.parent                          # .../site-packages/pgserver/pginstall
+    package = install.parent                          # .../site-packages/pgserver
+    libs = package.parent / f"{package.name}.libs"
+    stamp = hashlib.sha256(f"{install}:{(bin_dir / 'initdb').stat().st_mtime_ns}".encode()).hexdigest()[:12]
+    mirror = Path(tempfile.gettempdir()) / f"gen-pg-{stamp}"
+    target = mirror / package.name / install.name / bin_dir.name
+    if not (target / "initdb").exists():
+        partial = Path(tempfile.mkdtemp(prefix=f"gen-pg-{stamp}-", dir=tempfile.gettempdir()))
+        shutil.copytree(install, partial / "m" / package.name / install.name, symlinks=True)
+        if libs.is_dir():
+            shutil.copytree(libs, partial / "m" / libs.name, symlinks=True)
+        for d, _dirs, _files in os.walk(partial):
+            os.chmod(d, 0o755)
+        shutil.rmtree(mirror, ignore_errors=True) if mirror.exists() else None
+        try:
+            os.rename(partial / "m", mirror)          # atomic: a concurrent copy may win, that is fine
+        except OSError:
+            pass
+        shutil.rmtree(partial, ignore_errors=True)
+    return target
+
+
 @contextmanager
 def _cluster(bin_dir: Path) -> Iterator[str]:
     """initdb + pg_ctl start in a fresh temp dir; yields a base URL; stops and removes it all."""
@@ -73,6 +118,7 @@ def _cluster(bin_dir: Path) -> Iterator[str]:
         raise _fail("DB003", f"PostgreSQL binaries not found in {bin_dir}",
                     "install them (see the hint of the caller) or set GEN_TEST_DATABASE_URL")
     user = _os_user()
+    bin_dir = _usable_bin_dir(bin_dir, user)
     # A short path: the unix socket path must stay under ~100 bytes.
     root = Path(tempfile.mkdtemp(prefix="genpg-", dir="/tmp" if Path("/tmp").is_dir() else None))
     data, log = root / "data", root / "server.log"
