@@ -111,7 +111,8 @@ def _functions(fetch: Fetch, schemas: list[str], version: int) -> list[Function]
         name=r["name"], returns=r["returns"], body=r["body"], schema=r["schema"], args=r["args"],
         language=r["language"], volatility=VOLATILITY[r["volatility"]],
         security_definer=r["security_definer"], search_path=_search_path(r["config"]),
-        comment=r["comment"]) for r in rows]
+        comment=r["comment"], execute=None if r["execute"] is None else tuple(sorted(r["execute"])))
+        for r in rows]
     return sorted(out, key=lambda f: f.key)
 
 

@@ -73,7 +73,8 @@ def _constraint_parts(rows: Rows) -> dict[int, dict[str, list]]:
         elif r["kind"] == "f":
             parts["fks"].append(ForeignKey(
                 r["name"], cols, r["ref_table"], tuple(r["ref_columns"]), r["ref_schema"],
-                FK_ACTION[r["on_delete"]], FK_ACTION[r["on_update"]], r["deferrable"], r["deferred"]))
+                FK_ACTION[r["on_delete"]], FK_ACTION[r["on_update"]], r["deferrable"], r["deferred"],
+                "FULL" if r["match"] == "f" else "SIMPLE", r["validated"], tuple(r["delete_columns"] or ())))
     return out
 
 
@@ -120,14 +121,19 @@ def _trigger(r: dict) -> Trigger:
     when = _WHEN.search(r["definition"])
     return Trigger(name=r["name"], function=qualified(r["fn_schema"], r["fn_name"]), timing=timing,
                    events=events, level="ROW" if t & _ROW else "STATEMENT",
-                   when=strip_outer_parens(when.group(1)) if when else None)
+                   when=strip_outer_parens(when.group(1)) if when else None, columns=tuple(r["columns"] or ()))
 
 
-def grants_by_relid(fetch: Fetch, relids: list[int]) -> dict[int, list[Grant]]:
+def grants_by_relid(fetch: Fetch, relids: list[int], columns: bool = False) -> dict[int, list[Grant]]:
+    """Table (or view) privileges per role; with `columns`, column privileges too (one grant
+    per role and privilege, its columns), in the model's canonical order."""
     out: dict[int, list[Grant]] = defaultdict(list)
     for r in fetch(queries.GRANTS, {"relids": relids}):
         out[r["relid"]].append(Grant(r["role"], tuple(sorted(p.upper() for p in r["privileges"]))))
-    return {k: sorted(v, key=lambda g: g.role) for k, v in out.items()}
+    if columns:
+        for r in fetch(queries.COLUMN_GRANTS, {"relids": relids}):
+            out[r["relid"]].append(Grant(r["role"], (r["privilege"].upper(),), tuple(sorted(r["columns"]))))
+    return {k: sorted(v, key=lambda g: (g.role, bool(g.columns), g.privileges, g.columns)) for k, v in out.items()}
 
 
 def _grouped(rows: Rows, build: Callable[[dict], Any]) -> dict[int, list]:
@@ -147,7 +153,7 @@ def inspect_tables(fetch: Fetch, schemas: list[str], version: int) -> list[Table
     indexes = _indexes(fetch, relids, version >= 150000)
     policies = _grouped(fetch(queries.POLICIES, args), _policy)
     triggers = _grouped(fetch(queries.TRIGGERS, args), _trigger)
-    grants = grants_by_relid(fetch, relids)
+    grants = grants_by_relid(fetch, relids, columns=True)
     tables = []
     for h in heads:
         oid, p = h["oid"], parts[h["oid"]]

@@ -39,7 +39,11 @@ ORDER BY a.attrelid, a.attnum
 
 
 def constraints(nulls_not_distinct: bool) -> str:
+    """`nulls_not_distinct` also says PostgreSQL 15+: ON DELETE SET NULL (columns) came with it."""
     nnd = "COALESCE(ci.indnullsnotdistinct, false)" if nulls_not_distinct else "false"
+    setcols = ("""ARRAY(SELECT a.attname FROM unnest(con.confdelsetcols) WITH ORDINALITY k(attnum, ord)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord)"""
+               if nulls_not_distinct else "ARRAY[]::name[]")
     return f"""
 SELECT con.conrelid AS relid, con.conname AS name, con.contype AS kind,
        ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
@@ -48,7 +52,8 @@ SELECT con.conrelid AS relid, con.conname AS name, con.contype AS kind,
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord) AS ref_columns,
        rc.relname AS ref_table, rn.nspname AS ref_schema, con.confdeltype AS on_delete,
        con.confupdtype AS on_update, con.condeferrable AS deferrable, con.condeferred AS deferred,
-       pg_get_expr(con.conbin, con.conrelid) AS expr, {nnd} AS nulls_not_distinct
+       pg_get_expr(con.conbin, con.conrelid) AS expr, {nnd} AS nulls_not_distinct,
+       con.confmatchtype AS match, con.convalidated AS validated, {setcols} AS delete_columns
 FROM pg_constraint con
 LEFT JOIN pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
@@ -100,7 +105,9 @@ WHERE p.polrelid = ANY(%(relids)s::oid[])
 
 TRIGGERS = """
 SELECT t.tgrelid AS relid, t.tgname AS name, t.tgtype AS type, pn.nspname AS fn_schema,
-       p.proname AS fn_name, pg_get_triggerdef(t.oid) AS definition
+       p.proname AS fn_name, pg_get_triggerdef(t.oid) AS definition,
+       ARRAY(SELECT a.attname FROM unnest(t.tgattr::int2[]) WITH ORDINALITY k(attnum, ord)
+             JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns
 FROM pg_trigger t
 JOIN pg_proc p ON p.oid = t.tgfoid
 JOIN pg_namespace pn ON pn.oid = p.pronamespace
@@ -113,6 +120,14 @@ SELECT c.oid AS relid, CASE WHEN acl.grantee = 0 THEN 'public' ELSE pg_get_userb
 FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) acl
 WHERE c.oid = ANY(%(relids)s::oid[]) AND acl.grantee <> c.relowner
 GROUP BY 1, 2
+"""
+
+COLUMN_GRANTS = """
+SELECT a.attrelid AS relid, CASE WHEN acl.grantee = 0 THEN 'public' ELSE pg_get_userbyid(acl.grantee)::text END AS role,
+       acl.privilege_type::text AS privilege, array_agg(a.attname::text ORDER BY a.attname) AS columns
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid CROSS JOIN LATERAL aclexplode(a.attacl) acl
+WHERE a.attrelid = ANY(%(relids)s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped AND acl.grantee <> c.relowner
+GROUP BY 1, 2, 3
 """
 
 ENUMS = f"""
@@ -143,7 +158,11 @@ def functions(sql_body: bool) -> str:
 SELECT n.nspname AS schema, p.proname AS name, pg_get_function_arguments(p.oid) AS args,
        pg_get_function_result(p.oid) AS returns, l.lanname AS language, {body} AS body,
        p.provolatile AS volatility, p.prosecdef AS security_definer, p.proconfig AS config,
-       obj_description(p.oid, 'pg_proc') AS comment
+       obj_description(p.oid, 'pg_proc') AS comment,
+       CASE WHEN p.proacl IS NULL THEN NULL ELSE
+         ARRAY(SELECT DISTINCT CASE WHEN acl.grantee = 0 THEN 'public' ELSE pg_get_userbyid(acl.grantee)::text END
+               FROM aclexplode(p.proacl) acl WHERE acl.privilege_type = 'EXECUTE' AND acl.grantee <> p.proowner)
+       END AS execute
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang

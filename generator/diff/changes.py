@@ -248,8 +248,11 @@ class DropPolicy(Change):
 
 @dataclass(frozen=True)
 class AddGrant(Change):
+    """`exact`: on a new object, revoke whatever default privileges gave the role first."""
+
     table: Table | View
     grant: Grant
+    exact: bool = False
 
     def reverse(self):
         return RevokeGrant(self.table, self.grant)

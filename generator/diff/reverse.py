@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from generator.diff.alter import AddColumn, AlterColumn, DropColumn
 from generator.diff.changes import AddGrant, AddTable, AddView, Change, DropTable, DropView, SetComment
-from generator.diff.tables import created_table
+from generator.diff.tables import created_table, exact_grants
 from generator.model import Table, View
 
 
@@ -18,7 +18,7 @@ def reverse_changes(changes: list[Change]) -> list[Change]:
         if isinstance(c, DropTable):
             out += created_table(c.table)
         elif isinstance(c, DropView):
-            out += [AddView(c.view)] + [AddGrant(c.view, g) for g in c.view.grants]
+            out += [AddView(c.view)] + exact_grants(c.view, c.view.grants)
         elif not isinstance(c, (AddTable, AddView)) and _part_of(c, created_tables, created_views):
             continue
         elif isinstance(c, AlterColumn) and "generated" in c.what and c.old.generated is not None:

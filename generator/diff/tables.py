@@ -44,8 +44,13 @@ def created_table(t: Table) -> list[Change]:
     if t.rls_enabled or t.rls_forced:
         out.append(SetRls(t, t.rls_enabled, t.rls_forced))
     out += [AddPolicy(t, p) for p in t.policies]
-    out += [AddGrant(t, g) for g in t.grants]
+    out += exact_grants(t, t.grants)
     return out
+
+
+def exact_grants(obj, grants) -> list[Change]:
+    """Grants of a new table or view; the first also revokes what default privileges gave."""
+    return [AddGrant(obj, g, exact=i == 0) for i, g in enumerate(grants)]
 
 
 def _comments(old: Table | None, t: Table, before: Table | None = None) -> list[Change]:
@@ -152,14 +157,30 @@ def _alterable(a: Policy, b: Policy) -> bool:
 
 
 def _grants(o: Table, t: Table) -> list[Change]:
-    before = {g.role: set(g.privileges) for g in o.grants}
-    after = {g.role: set(g.privileges) for g in t.grants}
-    out: list[Change] = []
-    for role in sorted(set(before) | set(after)):
-        gone = before.get(role, set()) - after.get(role, set())
-        added = after.get(role, set()) - before.get(role, set())
-        if gone:
-            out.append(RevokeGrant(o, Grant(role, tuple(sorted(gone)))))
-        if added:
-            out.append(AddGrant(t, Grant(role, tuple(sorted(added)))))
-    return out
+    before, after = grant_atoms(o.grants), grant_atoms(t.grants)
+    return [RevokeGrant(o, g) for g in atoms_to_grants(before - after)] + \
+        [AddGrant(t, g) for g in atoms_to_grants(after - before)]
+
+
+def grant_atoms(grants) -> set[tuple[str, str, str | None]]:
+    """(role, privilege, column or None) for every privilege a grant list holds."""
+    return {(g.role, p, c) for g in grants for p in g.privileges for c in (g.columns or (None,))}
+
+
+def atoms_to_grants(atoms) -> list[Grant]:
+    """Back into the model's canonical form: one table grant per role (its privileges), one
+    column grant per role and privilege (its columns); sorted."""
+    table: dict[str, set[str]] = {}
+    column: dict[tuple[str, str], set[str]] = {}
+    for role, priv, col in atoms:
+        if col is None:
+            table.setdefault(role, set()).add(priv)
+        else:
+            column.setdefault((role, priv), set()).add(col)
+    out = [Grant(r, tuple(sorted(p))) for r, p in table.items()]
+    out += [Grant(r, (p,), tuple(sorted(c))) for (r, p), c in column.items()]
+    return sorted(out, key=grant_key)
+
+
+def grant_key(g: Grant) -> tuple:
+    return (g.role, bool(g.columns), g.privileges, g.columns)

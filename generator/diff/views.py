@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from generator.diff.alter import AlterColumn, DropColumn, RebuildEnum
 from generator.diff.changes import AddGrant, AddView, Change, DropTable, DropView, RevokeGrant, SetComment
+from generator.diff.tables import atoms_to_grants, exact_grants, grant_atoms
 from generator.model import Schema, View
 
 
@@ -77,7 +78,7 @@ def _views(old: Schema, new: Schema, reshaped: set[tuple[str, str]]) -> list[Cha
     new_reads = {k: _view_tables(v) for k, v in after.items()}
     for v in _in_order(new.views, new_reads):
         if v.key not in before or v.key in remade:
-            out += [AddView(v)] + [AddGrant(v, g) for g in v.grants]
+            out += [AddView(v)] + exact_grants(v, v.grants)
             continue
         o = before[v.key]
         out += [SetComment("VIEW", v.qname, v.comment, o.comment)] if o.comment != v.comment else []
@@ -86,7 +87,6 @@ def _views(old: Schema, new: Schema, reshaped: set[tuple[str, str]]) -> list[Cha
 
 
 def _view_grants(o: View, v: View) -> list[Change]:
-    before = {g.role: g for g in o.grants}
-    after = {g.role: g for g in v.grants}
-    out: list[Change] = [RevokeGrant(o, g) for r, g in before.items() if after.get(r) != g]
-    return out + [AddGrant(v, g) for r, g in after.items() if before.get(r) != g]
+    before, after = grant_atoms(o.grants), grant_atoms(v.grants)
+    return [RevokeGrant(o, g) for g in atoms_to_grants(before - after)] + \
+        [AddGrant(v, g) for g in atoms_to_grants(after - before)]

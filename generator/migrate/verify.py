@@ -18,6 +18,7 @@ from generator.migrate.files import IRREVERSIBLE, MigrationDir
 from generator.model import Schema
 from generator.postgres.normalize import normalize
 from generator.postgres.plan import plan
+from generator.postgres.unmanaged import without_unmanaged
 
 
 @dataclass
@@ -28,7 +29,7 @@ class Verified:
 
 def differences(live: Schema, wanted: Schema) -> list[str]:
     """What would have to run to turn `live` into `wanted`, one line per statement."""
-    changes = diff(normalize(live), normalize(wanted))
+    changes = diff(normalize(without_unmanaged(live, wanted)), normalize(wanted))
     return [s.comment for s in plan(changes).statements] if changes else []
 
 

@@ -18,6 +18,7 @@ __all__ = [
     "DataType", "Location", "Column", "PrimaryKey", "ForeignKey", "Unique", "Check", "IndexElement",
     "Index", "Policy", "Trigger", "Grant", "Table", "Enum", "Extension", "Function", "View", "Role",
     "Seed", "ExternalTrigger", "Tenancy", "Auth", "Settings", "Schema", "replace", "COMMANDS", "FK_ACTIONS",
+    "Protection", "LintOverride", "TableMeta",
 ]
 
 COMMANDS = ("ALL", "SELECT", "INSERT", "UPDATE", "DELETE")
@@ -60,7 +61,18 @@ class ForeignKey:
     on_update: str = "NO ACTION"
     deferrable: bool = False
     initially_deferred: bool = False
+    match: str = "SIMPLE"               # SIMPLE | FULL
+    validated: bool = True              # False: NOT VALID (existing rows unchecked)
+    delete_columns: tuple[str, ...] = ()    # ON DELETE SET NULL/SET DEFAULT (these columns only), PG 15+
+    scope: tuple[str, ...] = field(default=(), compare=False)   # "tenant"/"owner": made scope-consistent
     loc: Location | None = _loc()
+
+    @property
+    def own_columns(self) -> tuple[str, ...]:
+        """The referencing columns that are not scope columns (the tenant or owner column a
+        scope-consistent key carries along)."""
+        n = len(self.scope)
+        return self.columns[n:] if n else self.columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +131,7 @@ class Policy:
     permissive: bool = True
     preset: str | None = field(default=None, compare=False)   # which preset made it
     description: str | None = field(default=None, compare=False)
+    public: bool = field(default=False, compare=False)          # opens its command to everyone, on purpose
     loc: Location | None = _loc()
 
 
@@ -130,14 +143,40 @@ class Trigger:
     events: tuple[str, ...] = ("UPDATE",)
     level: str = "ROW"                 # ROW | STATEMENT
     when: str | None = None
+    columns: tuple[str, ...] = ()      # UPDATE OF these columns
     loc: Location | None = _loc()
 
 
 @dataclass(frozen=True, slots=True)
 class Grant:
+    """Table privileges of one role; with `columns`, column privileges (one privilege, the
+    columns it covers: GRANT UPDATE (a, b) ON t TO r)."""
+
     role: str
     privileges: tuple[str, ...]        # sorted, upper case: SELECT, INSERT, ...
+    columns: tuple[str, ...] = ()      # sorted; empty: the whole table
     loc: Location | None = _loc()
+
+
+@dataclass(frozen=True, slots=True)
+class Protection:
+    """A column the application roles may not change (nor set on insert to anything but its
+    default) unless through a declared path: `writable_by` roles, `admin` (the admin
+    predicate), and always the table owner, superusers and BYPASSRLS roles."""
+
+    column: str
+    writable_by: tuple[str, ...] = ("admin",)
+    why: str = ""                      # e.g. "read by the admin predicate of is_admin()"
+
+
+@dataclass(frozen=True, slots=True)
+class LintOverride:
+    """`lint: {RL004: "reason"}` on an object: the rule's severity there (off by default)."""
+
+    code: str
+    severity: str = "off"              # off | warning | error
+    reason: str = ""
+    loc: Location | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +192,9 @@ class TableMeta:
     touch_column: str | None = None    # column kept current by a BEFORE UPDATE trigger
     join_table: bool = False           # made for a many-to-many relation
     renamed_from: str | None = None    # spec hint: the table's previous name (RENAME, keep data)
+    protected: tuple["Protection", ...] = ()   # columns only declared paths may change (guard trigger)
+    deny_all: bool = False             # RLS on with no policy, on purpose
+    lint: tuple["LintOverride", ...] = ()      # per-object lint overrides, with reasons
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +229,13 @@ class Table:
             if c.name == name:
                 return c
         return None
+
+    @property
+    def relation_keys(self) -> tuple[ForeignKey, ...]:
+        """The foreign keys that are relationships (diagrams, ORM relations): a scope key that
+        only doubles a plain key over its own columns (kept for rows of no tenant) is left out."""
+        plain = {fk.columns for fk in self.foreign_keys if not fk.scope}
+        return tuple(fk for fk in self.foreign_keys if not (fk.scope and fk.own_columns in plain))
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +285,10 @@ class Function:
     security_definer: bool = False
     search_path: str | None = None      # SET search_path = ... (for SECURITY DEFINER)
     comment: str | None = None
+    execute: tuple[str, ...] | None = None   # roles that may EXECUTE it (None: PostgreSQL's default, PUBLIC)
     loc: Location | None = _loc()
+    revoke_from: tuple[str, ...] = field(default=(), compare=False)   # default grantees revoked first
+    lint: tuple[LintOverride, ...] = field(default=(), compare=False)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -256,6 +308,7 @@ class View:
     comment: str | None = None
     grants: tuple[Grant, ...] = ()
     loc: Location | None = _loc()
+    lint: tuple[LintOverride, ...] = field(default=(), compare=False)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -315,6 +368,7 @@ class Settings:
     version: int = 16
     flavor: str = "plain"               # plain | supabase
     protected: tuple[str, ...] = ()     # host/database name patterns `gen reset` refuses
+    lint: tuple[LintOverride, ...] = ()  # spec-wide lint severities
 
 
 @dataclass(frozen=True)

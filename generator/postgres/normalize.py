@@ -338,14 +338,21 @@ def _collation(name: str | None) -> str | None:
 # ---------------------------------------------------------------- objects
 
 def _grants(grants: tuple[Grant, ...], version: int) -> tuple[Grant, ...]:
+    """One table grant per role (ALL spelled out), one column grant per role and privilege."""
     every = ALL_PRIVILEGES + (("MAINTAIN",) if version >= 17 else ())
     merged: dict[str, set[str]] = {}
+    columns: dict[tuple[str, str], set[str]] = {}
     for g in grants:
         role = "public" if g.role.upper() == "PUBLIC" else g.role
         for p in g.privileges:
             p = " ".join(p.upper().split())
-            merged.setdefault(role, set()).update(every if p in ("ALL", "ALL PRIVILEGES") else (p,))
-    return tuple(Grant(r, tuple(sorted(ps))) for r, ps in sorted(merged.items()))
+            if g.columns:
+                columns.setdefault((role, p), set()).update(g.columns)
+            else:
+                merged.setdefault(role, set()).update(every if p in ("ALL", "ALL PRIVILEGES") else (p,))
+    out = [Grant(r, tuple(sorted(ps))) for r, ps in merged.items()]
+    out += [Grant(r, (p,), tuple(sorted(cs))) for (r, p), cs in columns.items()]
+    return tuple(sorted(out, key=lambda g: (g.role, bool(g.columns), g.privileges, g.columns)))
 
 
 def _element(e: IndexElement, expr: Expr, method: str) -> IndexElement:
@@ -396,7 +403,7 @@ def _action(action: str) -> str:
 
 
 def _foreign_key(fk: ForeignKey) -> ForeignKey:
-    return replace(fk, on_delete=_action(fk.on_delete), on_update=_action(fk.on_update))
+    return replace(fk, on_delete=_action(fk.on_delete), on_update=_action(fk.on_update), match=fk.match.upper())
 
 
 def _by_name(items) -> tuple:
@@ -420,9 +427,11 @@ def normalize_table(t: Table, version: int = 16) -> Table:
 
 
 def normalize_function(f: Function) -> Function:
+    execute = None if f.execute is None else tuple(sorted({"public" if r.upper() == "PUBLIC" else r
+                                                           for r in f.execute}))
     return replace(f, returns=_returns(f.returns), body=_body(f.body), args=normalize_args(f.args),
                    language=f.language.lower(), volatility=f.volatility.upper(),
-                   search_path=_search_path(f.search_path))
+                   search_path=_search_path(f.search_path), execute=execute)
 
 
 def normalize_view(v: View, version: int = 16) -> View:

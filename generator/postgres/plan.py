@@ -114,7 +114,7 @@ def _add_statements(adds: list[ch.Change]) -> list[Statement]:
     inline: dict[tuple, list[ForeignKey]] = {}
     trailing: list[ch.Change] = []
     for c in adds:
-        if isinstance(c, ch.AddForeignKey) and c.table.key in position:
+        if isinstance(c, ch.AddForeignKey) and c.table.key in position and c.fk.validated:
             target = (c.fk.ref_schema, c.fk.ref_table)
             if target not in position or position[target] <= position[c.table.key]:
                 inline.setdefault(c.table.key, []).append(c.fk)

@@ -4,6 +4,7 @@ that carry a short comment naming the object, the phase that orders them and the
 by render_alter."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from generator.diff import changes as ch
@@ -51,8 +52,12 @@ def column_sql(c: Column) -> str:
 def fk_sql(fk: ForeignKey) -> str:
     sql = (f"CONSTRAINT {quote_ident(fk.name)} FOREIGN KEY ({_cols(fk.columns)}) "
            f"REFERENCES {qualified(fk.ref_schema, fk.ref_table)} ({_cols(fk.ref_columns)})")
+    if fk.match == "FULL":
+        sql += " MATCH FULL"
     if fk.on_delete != "NO ACTION":
         sql += f" ON DELETE {fk.on_delete}"
+        if fk.delete_columns:
+            sql += f" ({_cols(fk.delete_columns)})"
     if fk.on_update != "NO ACTION":
         sql += f" ON UPDATE {fk.on_update}"
     if fk.deferrable:
@@ -124,9 +129,38 @@ def function_sql(f: Function) -> str:
     return "\n".join(parts) + f"\nAS {dollar_quote(f.body)};"
 
 
+def signature(f: Function) -> str:
+    """`schema.name(types)` for GRANT, REVOKE and COMMENT: the argument list without defaults."""
+    from generator.db.types import split_top_level
+    args = [re.split(r"\s+DEFAULT\s+|\s*=\s*", a.strip(), maxsplit=1, flags=re.IGNORECASE)[0]
+            for a in split_top_level(f.args)] if f.args.strip() else []
+    return f"{f.qname}({', '.join(args)})"
+
+
+def function_access(f: Function, old: tuple[str, ...] | None, change) -> list[Statement]:
+    """Who may EXECUTE `f`: nothing to do when the spec leaves PostgreSQL's default (PUBLIC);
+    otherwise revoke from PUBLIC, the default grantees and the old holders, then grant."""
+    target = f"FUNCTION {signature(f)}"
+    if f.execute == old:
+        return []
+    if f.execute is None:        # back to PostgreSQL's default
+        return _s(f"GRANT EXECUTE ON {target} TO PUBLIC;", f"anyone may execute {f.name}", "functions", change)
+    revoke = [r for r in dict.fromkeys(("public", *f.revoke_from, *(old or ()))) if r not in f.execute]
+    out = _s(f"REVOKE ALL ON {target} FROM {', '.join(_grantee(r) for r in revoke)};",
+             f"only declared roles may execute {f.name}", "functions", change) if revoke else []
+    if f.execute:
+        out += _s(f"GRANT EXECUTE ON {target} TO {', '.join(_grantee(r) for r in f.execute)};",
+                  f"execute {f.name}: {', '.join(f.execute)}", "functions", change)
+    return out
+
+
+def trigger_events(tr: Trigger) -> str:
+    return " OR ".join(f"UPDATE OF {_cols(tr.columns)}" if e == "UPDATE" and tr.columns else e for e in tr.events)
+
+
 def trigger_sql(t: Table, tr: Trigger) -> str:
     when = f"\nWHEN ({tr.when})" if tr.when else ""
-    return (f"CREATE TRIGGER {quote_ident(tr.name)}\n{tr.timing} {' OR '.join(tr.events)} ON {t.qname}\n"
+    return (f"CREATE TRIGGER {quote_ident(tr.name)}\n{tr.timing} {trigger_events(tr)} ON {t.qname}\n"
             f"FOR EACH {tr.level}{when}\nEXECUTE FUNCTION {tr.function}();")
 
 
@@ -206,9 +240,10 @@ RENDERERS = {
         f"COMMENT ON {c.kind} {c.target} IS {quote_literal(c.comment) if c.comment is not None else 'NULL'};",
         f"comment on {c.kind.lower()} {c.target}", "comments", c),
     ch.AddFunction: lambda c: _s(function_sql(c.function), f"function {c.function.name}", "functions", c) + (
-        _s(f"COMMENT ON FUNCTION {c.function.qname}({c.function.args}) IS {quote_literal(c.function.comment)};",
-           f"comment on function {c.function.name}", "functions", c) if c.function.comment else []),
-    ch.DropFunction: lambda c: _s(f"DROP FUNCTION {c.function.qname}({c.function.args});",
+        _s(f"COMMENT ON FUNCTION {signature(c.function)} IS {quote_literal(c.function.comment)};",
+           f"comment on function {c.function.name}", "functions", c) if c.function.comment else [])
+        + function_access(c.function, None, c),
+    ch.DropFunction: lambda c: _s(f"DROP FUNCTION {signature(c.function)};",
                                   f"drop function {c.function.name}", "functions", c),
     ch.AddTrigger: lambda c: _s(trigger_sql(c.table, c.trigger), f"trigger {c.trigger.name} on {c.table.name}",
                                 "triggers", c),
@@ -225,13 +260,31 @@ RENDERERS = {
                                "policies", c),
     ch.DropPolicy: lambda c: _s(f"DROP POLICY {quote_ident(c.policy.name)} ON {c.table.qname};",
                                 f"drop policy {c.policy.name}", "policies", c),
-    ch.AddGrant: lambda c: _s(
-        f"GRANT {', '.join(c.grant.privileges)} ON {_target_name(c.table)} TO {_grantee(c.grant.role)};",
-        f"grant on {c.table.name} to {c.grant.role}", "grants", c),
+    ch.AddGrant: lambda c: _grant(c),
     ch.RevokeGrant: lambda c: _s(
-        f"REVOKE {', '.join(c.grant.privileges)} ON {_target_name(c.table)} FROM {_grantee(c.grant.role)};",
+        f"REVOKE {grant_privileges(c.grant)} ON {_target_name(c.table)} FROM {_grantee(c.grant.role)};",
         f"revoke on {c.table.name} from {c.grant.role}", "grants", c),
 }
+
+
+def grant_privileges(g) -> str:
+    """`SELECT, UPDATE` or, for column privileges, `UPDATE (a, b)`."""
+    cols = f" ({_cols(g.columns)})" if g.columns else ""
+    return ", ".join(p + cols for p in g.privileges)
+
+
+def _grant(c: ch.AddGrant) -> list[Statement]:
+    """GRANT; on a new table (or view) the first grant revokes from every grantee whatever
+    default privileges gave (Supabase grants ALL to anon, authenticated and service_role), so
+    exactly the spec's privileges remain."""
+    target, who = _target_name(c.table), _grantee(c.grant.role)
+    out = []
+    if c.exact:
+        roles = ", ".join(_grantee(r) for r in dict.fromkeys(g.role for g in c.table.grants))
+        out = _s(f"REVOKE ALL ON {target} FROM {roles};", f"{c.table.name}: only the declared privileges",
+                 "grants", c)
+    return out + _s(f"GRANT {grant_privileges(c.grant)} ON {target} TO {who};",
+                    f"grant on {c.table.name} to {c.grant.role}", "grants", c)
 
 
 def _rls(c: ch.SetRls) -> list[Statement]:
@@ -248,13 +301,16 @@ def _rls(c: ch.SetRls) -> list[Statement]:
 
 
 def _add_fk(c: ch.AddForeignKey) -> list[Statement]:
-    """On a table with rows: add NOT VALID (new rows checked at once) and validate later."""
-    if not c.existing:
+    """On a table with rows: add NOT VALID (new rows checked at once) and validate later. A key
+    the spec declares NOT VALID stays so (existing rows are never checked)."""
+    if not c.existing and c.fk.validated:
         return _s(f"ALTER TABLE {c.table.qname}\n  ADD {fk_sql(c.fk)};", f"foreign key {c.fk.name}", "foreign_keys", c)
-    return _s(f"ALTER TABLE {c.table.qname}\n  ADD {fk_sql(c.fk)} NOT VALID;",
-              f"foreign key {c.fk.name} (checked for new rows now)", "foreign_keys", c) + _s(
-        f"ALTER TABLE {c.table.qname} VALIDATE CONSTRAINT {quote_ident(c.fk.name)};",
-        f"validate {c.fk.name} against existing rows", "foreign_keys", c, True, "post")
+    out = _s(f"ALTER TABLE {c.table.qname}\n  ADD {fk_sql(c.fk)} NOT VALID;",
+             f"foreign key {c.fk.name} (checked for new rows now)", "foreign_keys", c)
+    if not c.fk.validated:
+        return out
+    return out + _s(f"ALTER TABLE {c.table.qname} VALIDATE CONSTRAINT {quote_ident(c.fk.name)};",
+                    f"validate {c.fk.name} against existing rows", "foreign_keys", c, True, "post")
 
 
 def _add_index(c: ch.AddIndex) -> list[Statement]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from generator.diff import alter as al
 from generator.model import Check, Column, DataType, Index, PrimaryKey, Table, Unique
 from generator.model.naming import qualified, quote_ident, quote_literal, shorten
-from generator.postgres.render import Statement, column_sql, function_sql, index_sql, policy_roles, policy_sql
+from generator.postgres.render import function_access, signature, Statement, column_sql, function_sql, index_sql, policy_roles, policy_sql
 
 
 def _st(sql, comment, phase, change, transactional=True, step="main") -> Statement:
@@ -179,9 +179,9 @@ def replace_function(c: al.ReplaceFunction):
     out = [_st(function_sql(f), f"replace function {f.name}", "functions", c)]
     if c.old.comment != f.comment:
         value = quote_literal(f.comment) if f.comment is not None else "NULL"
-        out.append(_st(f"COMMENT ON FUNCTION {f.qname}({f.args}) IS {value};", f"comment on function {f.name}",
+        out.append(_st(f"COMMENT ON FUNCTION {signature(f)} IS {value};", f"comment on function {f.name}",
                        "functions", c))
-    return out
+    return out + function_access(f, c.old.execute, c)
 
 
 def set_extension_schema(c: al.SetExtensionSchema):

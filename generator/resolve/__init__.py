@@ -2,12 +2,16 @@
 compact columns, many-to-many) into plain model objects, collecting all errors first."""
 from __future__ import annotations
 
-from generator.model import Enum, Extension, Function, Role, Schema, Settings, View, replace
+from generator.model import Enum, Extension, Function, LintOverride, Role, Schema, Settings, View, replace
 from generator.resolve.columns_pass import collect_columns
 from generator.resolve.context import Ctx, EntityInfo
 from generator.resolve.identifiers import check_identifiers
 from generator.resolve.created_from import created_from
 from generator.resolve.policies import auth_model, tenancy_model
+from generator.resolve.execute import function_access
+from generator.resolve.lint_overrides import lint_overrides
+from generator.resolve.protection import protect
+from generator.resolve.references import resolve_references
 from generator.resolve.seeds import resolve_seeds
 from generator.resolve.tables import build_table
 from generator.spec.loader import LoadedSpec, paused_gc
@@ -35,7 +39,8 @@ def _resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
     all_cols = {key: collect_columns(ctx, key, ent) for key, ent in entities.items()}
     admin = spec.auth.admin.entity if spec.auth and spec.auth.admin else None
     admin_table = ctx.entities[admin].table if admin in ctx.entities else None
-    tables = [build_table(ctx, ent, all_cols[key], all_cols, admin_table) for key, ent in entities.items()]
+    refs = resolve_references(ctx, entities, all_cols)
+    tables = [build_table(ctx, ent, all_cols[key], refs, admin_table) for key, ent in entities.items()]
     by_entity = {t.meta.entity: t for t in tables}
     external = [created_from(ctx, key, ent, by_entity[key]) for key, ent in entities.items() if ent.created_from]
     seeds, seeded_external = resolve_seeds(ctx, by_entity)
@@ -56,9 +61,12 @@ def _resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
         tenancy=tenancy_model(ctx),
         auth=auth_model(ctx),
         settings=Settings(spec.database.dialect, spec.database.version, spec.database.flavor,
-                          tuple(spec.database.protected)),
+                          tuple(spec.database.protected),
+                          tuple(LintOverride(code, sev, "spec-wide", ctx.loc("lint", code))
+                                for code, sev in sorted(spec.lint.items()))),
         description=spec.description,
     )
+    schema = function_access(ctx, protect(ctx, schema, all_cols))
     _check_roles(ctx, schema)
     _check_collisions(ctx, schema)
     check_identifiers(schema, ctx.diags, ctx.loc(), skip_long=ctx.reported_long)
@@ -139,7 +147,8 @@ def _functions(ctx: Ctx) -> list[Function]:
         out.append(Function(name=name, returns=f.returns, body=f.body if f.body.startswith("\n") else "\n" + f.body,
                             schema=ctx.schema_name, args=f.args, language=f.language,
                             volatility=f.volatility.upper(), security_definer=f.security_definer,
-                            search_path=f.search_path, comment=f.description, loc=ctx.loc("functions", name)))
+                            search_path=f.search_path, comment=f.description, loc=ctx.loc("functions", name),
+                            lint=lint_overrides(ctx, f.lint, ("functions", name))))
     return out
 
 
@@ -153,7 +162,8 @@ def _views(ctx: Ctx) -> tuple[View, ...]:
             continue
         from generator.model import Grant
         grants = tuple(Grant(r, tuple(sorted(p.upper() for p in privs))) for r, privs in sorted(v.grants.items()))
-        out.append(View(name, query, ctx.schema_name, v.security_invoker, v.description, grants, ctx.loc(*path)))
+        out.append(View(name, query, ctx.schema_name, v.security_invoker, v.description, grants, ctx.loc(*path),
+                        lint_overrides(ctx, v.lint, path)))
     return tuple(out)
 
 

@@ -40,5 +40,5 @@ def created_from(ctx: Ctx, key: str, ent: Entity, table: Table) -> ExternalTrigg
                   comment=f"Creates the {table.name} row of every new {cf.table} row (created_from).")
     ctx.functions[fn.key] = fn
     trigger = Trigger(shorten(f"on_{source}_created_{table.name}"), f"{quote_ident(fn.schema)}.{quote_ident(fn.name)}",
-                      "AFTER", ("INSERT",), "ROW", None, ctx.loc(*path))
+                      "AFTER", ("INSERT",), "ROW", None, loc=ctx.loc(*path))
     return ExternalTrigger(schema, source, trigger)

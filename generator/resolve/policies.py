@@ -67,14 +67,15 @@ def _commands(for_, default: str = "all") -> list[str]:
     return [for_] if isinstance(for_, str) else list(for_)
 
 
-def _policy(name: str, command: str, roles, using, check, preset=None, description=None, permissive=True, loc=None):
+def _policy(name: str, command: str, roles, using, check, preset=None, description=None, permissive=True, loc=None,
+            public=False):
     cmd = command.upper()
     if cmd == "SELECT" or cmd == "DELETE":
         check = None
     if cmd == "INSERT":
         using = None
     return Policy(name=shorten(name), command=cmd, roles=tuple(sorted(roles)), using=using, check=check,
-                  permissive=permissive, preset=preset, description=description, loc=loc)
+                  permissive=permissive, preset=preset, description=description, loc=loc, public=public)
 
 
 def resolve_policies(ctx: Ctx, entity_key: str, table: str, columns: set[str], specs: list,
@@ -119,7 +120,7 @@ def _raw(ctx: Ctx, p: PolicyFull, table: str, path: tuple, roles, loc) -> list[P
         ctx.error("RS035", f"policy '{p.name}' has neither using nor check", path, "add `using:` and/or `check:`")
         return []
     return [_policy(p.name, cmds[0], roles or ctx.default_roles(), using, check, None, p.description,
-                    not p.restrictive, loc)]
+                    not p.restrictive, loc, p.public)]
 
 
 def _preset(ctx: Ctx, p: PolicyFull, table: str, columns: set[str], path: tuple, roles, loc,

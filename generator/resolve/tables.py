@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import re
 
-from generator.model import (Check, ForeignKey, Function, Grant, Index, IndexElement, PrimaryKey, Table,
-                             TableMeta, Trigger, Unique)
+from generator.model import (Check, Function, Grant, Index, IndexElement, PrimaryKey, Table, TableMeta, Trigger,
+                             Unique)
 from generator.model.naming import constraint_name, quote_ident, shorten
-from generator.resolve.columns import ColumnSyntaxError, split_ref
 from generator.resolve.columns_pass import EntityColumns
-from generator.resolve.context import SUPABASE_TABLES, Ctx
+from generator.resolve.context import Ctx
+from generator.resolve.lint_overrides import lint_overrides
 from generator.resolve.policies import resolve_policies, warn_owner_in_tenant
-from generator.spec.schema import CheckFull, Entity, IndexFull, RefFull, RlsFull, UniqueFull
+from generator.resolve.references import References, parent_uniques
+from generator.spec.schema import CheckFull, Entity, IndexFull, RlsFull, UniqueFull
 
 PRIVILEGES = ("DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE")
 VECTOR_METHODS = ("hnsw", "ivfflat")
 
 
-def build_table(ctx: Ctx, ent: Entity, cols: EntityColumns, all_cols: dict[str, EntityColumns],
-                admin_table: str | None) -> Table:
+def build_table(ctx: Ctx, ent: Entity, cols: EntityColumns, refs: References, admin_table: str | None) -> Table:
     info = ctx.entities[cols.key]
     t = info.table
     base = ("entities", cols.key)
@@ -27,8 +27,9 @@ def build_table(ctx: Ctx, ent: Entity, cols: EntityColumns, all_cols: dict[str, 
         _columns_known(ctx, ci.column.generated, cols, ci.path, f"generated expression of '{n}'")
         _extension_for_type(ctx, ci)
     pk = PrimaryKey(shorten(f"{t}_pkey"), tuple(cols.pk), ctx.loc(*base)) if cols.pk else None
-    fks = _foreign_keys(ctx, cols, all_cols)
+    fks = refs.fks.get(cols.key, [])
     uniques = _uniques(ctx, ent, cols, t)
+    uniques += parent_uniques(ctx, cols.key, refs, pk.columns if pk else (), uniques)
     checks = _checks(ctx, ent, cols, t)
     indexes = _indexes(ctx, ent, cols, t, names)
     indexes += _fk_indexes(ctx, t, fks, pk, uniques, indexes)
@@ -42,7 +43,8 @@ def build_table(ctx: Ctx, ent: Entity, cols: EntityColumns, all_cols: dict[str, 
     if tcol is not None and not tcol.column.nullable:   # with NULL tenants an owner policy does add rows
         warn_owner_in_tenant(ctx, cols.key, t, policies)
     rls = ent.rls
-    enabled = bool(policies) if rls is None else (rls if isinstance(rls, bool) else rls.enabled)
+    deny_all = isinstance(rls, RlsFull) and rls.deny_all
+    enabled = bool(policies) or deny_all if rls is None else (rls if isinstance(rls, bool) else rls.enabled or deny_all)
     forced = enabled and not (isinstance(rls, RlsFull) and not rls.force) and t != admin_table
     triggers, meta_cols = _traits(ctx, cols, t)
     triggers += _entity_triggers(ctx, ent, cols.key, t)
@@ -52,12 +54,13 @@ def build_table(ctx: Ctx, ent: Entity, cols: EntityColumns, all_cols: dict[str, 
         checks=tuple(sorted(checks, key=lambda c: c.name)), indexes=tuple(sorted(indexes, key=lambda i: i.name)),
         comment=ent.description, rls_enabled=enabled, rls_forced=forced,
         policies=tuple(sorted(policies, key=lambda p: p.name)),
-        triggers=tuple(sorted(triggers, key=lambda x: x.name)), grants=_grants(ctx, ent, cols.key),
+        triggers=tuple(sorted(triggers, key=lambda x: x.name)), grants=_grants(ctx, ent, cols.key, cols),
         meta=TableMeta(entity=cols.key, group=ent.group,
                        tenant_column=cols.tenant_column if ent.tenant else None,
                        owner_column=owner or _owner_from_policies(policies),
                        touch_column=meta_cols.get("touch"), soft_delete_column=meta_cols.get("soft_delete"),
-                       version_column=meta_cols.get("version"), renamed_from=_renamed_from(ctx, ent)),
+                       version_column=meta_cols.get("version"), renamed_from=_renamed_from(ctx, ent),
+                       deny_all=deny_all, lint=lint_overrides(ctx, ent.lint, base)),
         loc=ctx.loc(*base),
     )
 
@@ -94,80 +97,6 @@ def _owner_from_policies(policies) -> str | None:
             m = re.match(r'^"?([^"\s]+)"? =', p.using)
             if m:
                 return m.group(1)
-    return None
-
-
-def _ref_target(ctx: Ctx, ref, path) -> tuple[str, str, str | None, RefFull] | None:
-    full = RefFull(entity=ref) if isinstance(ref, str) else ref
-    try:
-        target, col = split_ref(full.entity)
-    except ColumnSyntaxError as e:
-        ctx.error("RS050", str(e), path, e.hint)
-        return None
-    return target, full.column or col, None, full
-
-
-def _foreign_keys(ctx: Ctx, cols: EntityColumns, all_cols: dict[str, EntityColumns]) -> list[ForeignKey]:
-    out = []
-    table = ctx.entities[cols.key].table
-    for name, ci in cols.columns.items():
-        if ci.full.ref is None:
-            continue
-        got = _ref_target(ctx, ci.full.ref, ci.path)
-        if got is None:
-            continue
-        target, ref_col, _, full = got
-        resolved = _resolve_target(ctx, target, ref_col, ci.path, all_cols)
-        if resolved is None:
-            continue
-        schema, ref_table, ref_col, ref_type = resolved
-        col = ci.column
-        if ref_type is not None and (ref_type.base != col.type.base or ref_type.enum != col.type.enum
-                                     or ref_type.array_dims != col.type.array_dims):
-            ctx.error("RS052", f"'{name}' is {col.type.sql} but references {ref_table}.{ref_col} of type "
-                      f"{ref_type.sql}", ci.path, f"declare '{name}' as {ref_type.sql}")
-            continue
-        on_delete = (full.on_delete or ci.full.on_delete or "no action").upper()
-        on_update = (full.on_update or ci.full.on_update or "no action").upper()
-        if on_delete == "SET NULL" and not col.nullable:
-            ctx.error("RS053", f"'{name}' is NOT NULL but its reference says ON DELETE SET NULL", ci.path,
-                      "make the column nullable (drop the '!') or choose cascade/restrict")
-        fk_name = full.name or constraint_name(table, [name], "fkey")
-        out.append(ForeignKey(fk_name, (name,), ref_table, (ref_col,), schema, on_delete, on_update,
-                              full.deferrable, False, ctx.loc(*ci.path)))
-    return out
-
-
-def _resolve_target(ctx: Ctx, target: str, ref_col: str | None, path, all_cols):
-    if target in ctx.entities:
-        tinfo, tcols = ctx.entities[target], all_cols.get(target)
-        if tcols is None:
-            return None
-        if ref_col is None:
-            if len(tcols.pk) != 1:
-                ctx.error("RS051", f"'{target}' has no single-column primary key to reference", path,
-                          "name the column: `-> target(column)`")
-                return None
-            ref_col = tcols.pk[0]
-        if ref_col not in tcols.columns:
-            ctx.error("RS051", f"'{target}' has no column '{ref_col}'", path, "reference an existing column")
-            return None
-        return tinfo.schema, tinfo.table, ref_col, tcols.columns[ref_col].column.type
-    if "." in target:
-        schema, table = target.split(".", 1)
-        known = SUPABASE_TABLES.get((schema, table)) if ctx.flavor == "supabase" else None
-        if known is None and ref_col is None:
-            ctx.error("RS051", f"external table '{target}' needs its column: `-> {target}(id)`", path,
-                      "name the referenced column")
-            return None
-        ref_col = ref_col or "id"
-        from generator.model.types import DataType
-        rtype = DataType(known[ref_col]) if known and ref_col in known else None
-        return schema, table, ref_col, rtype
-    import difflib
-    close = difflib.get_close_matches(target, list(ctx.entities), n=1)
-    ctx.error("RS051", f"reference to unknown entity '{target}'", path,
-              (f"did you mean '{close[0]}'? " if close else "") + "reference an entity key (or schema.table)")
     return None
 
 
@@ -311,7 +240,9 @@ def _index(ctx: Ctx, full: IndexFull, cols: EntityColumns, t: str, path) -> Inde
 
 
 def _fk_indexes(ctx: Ctx, t: str, fks, pk, uniques, indexes) -> list[Index]:
-    """PostgreSQL does not index foreign keys; add a btree index where none covers the FK."""
+    """PostgreSQL does not index foreign keys; add a btree index where none covers the FK. A
+    key that carries a tenant or owner column is covered by an index on its own columns (the
+    parent's id alone is selective), so the index is on those."""
     if not ctx.spec.naming.index_foreign_keys:
         return []
     prefixes = [pk.columns] if pk else []
@@ -319,12 +250,18 @@ def _fk_indexes(ctx: Ctx, t: str, fks, pk, uniques, indexes) -> list[Index]:
     prefixes += [i.columns for i in indexes if i.method == "btree" and i.where is None]
     out = []
     for fk in fks:
-        n = len(fk.columns)
-        if any(tuple(p[:n]) == fk.columns for p in prefixes):
+        if any(_covers(p, fk.columns) or _covers(p, fk.own_columns) for p in prefixes):
             continue
-        out.append(Index(constraint_name(t, fk.columns, "idx"), tuple(IndexElement(column=c) for c in fk.columns)))
-        prefixes.append(fk.columns)
+        out.append(Index(constraint_name(t, fk.own_columns, "idx"),
+                         tuple(IndexElement(column=c) for c in fk.own_columns)))
+        prefixes.append(fk.own_columns)
     return out
+
+
+def _covers(prefix: tuple[str, ...], columns: tuple[str, ...]) -> bool:
+    """An index whose leading columns are `columns`, in any order."""
+    n = len(columns)
+    return len(prefix) >= n and set(prefix[:n]) == set(columns)
 
 
 def _trait_function(ctx: Ctx, kind: str, column: str) -> Function:
@@ -369,17 +306,23 @@ def _entity_triggers(ctx: Ctx, ent: Entity, key: str, t: str) -> list[Trigger]:
         when = ctx.expr(tr.when, path + ("when",), "trigger WHEN") if tr.when else None
         events = tuple(e.upper() for e in tr.events)
         name = tr.name or shorten(f"{t}_{'_'.join(e.lower() for e in events)}_{tr.function.split('.')[-1]}")
-        out.append(Trigger(name, fn, tr.timing.upper(), events, tr.level.upper(), when, ctx.loc(*path)))
+        out.append(Trigger(name, fn, tr.timing.upper(), events, tr.level.upper(), when, loc=ctx.loc(*path)))
     return out
 
 
-SUPABASE_DEFAULT_GRANTS = {"anon": ["all"], "authenticated": ["all"], "service_role": ["all"]}
+# Supabase's default privileges give anon, authenticated and service_role ALL on every table
+# in public. gen states the grants explicitly (and revokes the rest on a new table): the client
+# roles get the four commands RLS governs, never TRUNCATE (RLS does not apply to it), TRIGGER or
+# REFERENCES; the service role keeps ALL.
+SUPABASE_DEFAULT_GRANTS = {"anon": ["select", "insert", "update", "delete"],
+                           "authenticated": ["select", "insert", "update", "delete"],
+                           "service_role": ["all"]}
+COLUMN_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "REFERENCES")
 
 
-def _grants(ctx: Ctx, ent: Entity, key: str) -> tuple[Grant, ...]:
-    """Global grants, then the entity's. Supabase grants ALL on public tables to its three
-    roles by default (RLS is the gate there); the supabase flavor states that explicitly,
-    and a spec's own grants for those roles replace it."""
+def _grants(ctx: Ctx, ent: Entity, key: str, cols: EntityColumns | None = None) -> tuple[Grant, ...]:
+    """Global grants, then the entity's (Supabase's defaults stated explicitly unless the spec
+    grants something to that role itself), then column privileges carved out of them."""
     merged: dict[str, set[str]] = {}
     defaults = SUPABASE_DEFAULT_GRANTS if ctx.flavor == "supabase" else {}
     defaults = {r: p for r, p in defaults.items() if r not in ctx.spec.grants and r not in ent.grants}
@@ -396,4 +339,33 @@ def _grants(ctx: Ctx, ent: Entity, key: str) -> tuple[Grant, ...]:
                 else:
                     ctx.error("RS060", f"unknown privilege '{p}'", path + (role,),
                               "use select, insert, update, delete, truncate, references, trigger or all")
-    return tuple(Grant(r, tuple(sorted(p))) for r, p in sorted(merged.items()) if p)
+    table = {r: p for r, p in merged.items() if p}
+    columns = _column_privileges(ctx, cols, table) if cols else []
+    out = [Grant(r, tuple(sorted(p))) for r, p in table.items() if p]
+    return tuple(sorted(out + columns, key=lambda g: (g.role, bool(g.columns), g.privileges, g.columns)))
+
+
+def _column_privileges(ctx: Ctx, cols: EntityColumns, table: dict[str, set[str]]) -> list[Grant]:
+    """`privileges: {update: [service_role]}` on a column: only those roles may update it. A role
+    holding UPDATE on the table loses it there and gets UPDATE on every other column instead
+    (PostgreSQL checks a table privilege before column privileges)."""
+    restricted: dict[str, dict[str, set[str]]] = {}      # privilege -> column -> allowed roles
+    for name, info in cols.columns.items():
+        for priv, roles in info.full.privileges.items():
+            restricted.setdefault(priv.upper(), {})[name] = set(roles)
+    out: list[Grant] = []
+    everything = [c for c in cols.columns]
+    for priv, per_column in sorted(restricted.items()):
+        roles = set(table) | {r for allowed in per_column.values() for r in allowed}
+        for role in sorted(roles):
+            denied = {c for c, allowed in per_column.items() if role not in allowed}
+            if priv in table.get(role, set()):
+                if not denied:
+                    continue
+                table[role].discard(priv)
+                wanted = [c for c in everything if c not in denied]
+            else:
+                wanted = [c for c, allowed in per_column.items() if role in allowed]
+            if wanted:
+                out.append(Grant(role, (priv,), tuple(sorted(wanted))))
+    return out

@@ -57,13 +57,44 @@ class EnumFull(Strict):
         default_factory=dict, description="new value: previous value (migrations RENAME VALUE, keeping rows)")
 
 
+Match = Literal["simple", "full"]
+
+
 class RefFull(Strict):
     entity: str = Field(description="entity key, or schema.table for tables outside the spec (auth.users)")
     column: str | None = None
     on_delete: Action | None = None
     on_update: Action | None = None
     deferrable: bool = False
+    initially_deferred: bool = False
+    match: Match | None = Field(None, description="MATCH SIMPLE (default) or FULL")
+    not_valid: bool = Field(False, description="NOT VALID: rows already in the table are never checked")
     name: str | None = None
+    same_tenant: bool | None = Field(
+        None, description="between tenant-scoped entities the key includes the tenant column (default true); "
+                          "false lets a row point at another tenant's row")
+    same_owner: bool | None = Field(
+        None, description="between owner-scoped entities: true makes the key include the owner column, so a "
+                          "row can only point at a row of the same owner")
+
+
+class LintOverrideFull(Strict):
+    severity: Literal["off", "warning", "error"] = "off"
+    reason: str = Field(min_length=1, description="why this object is an exception (reviewed in the PR)")
+
+
+# `lint: {RL004: "why"}` (rule off here) or `{RL004: {severity: warning, reason: "why"}}`
+LintOverrides = dict[str, Union[str, LintOverrideFull]]
+
+
+class ProtectedFull(Strict):
+    writable_by: list[str] = Field(
+        default_factory=lambda: ["admin"],
+        description="who may change it besides the table owner and BYPASSRLS roles: roles, and `admin` "
+                    "for users the admin predicate accepts")
+
+
+Privilege = Literal["select", "insert", "update", "references"]
 
 
 class ColumnFull(Strict):
@@ -82,6 +113,11 @@ class ColumnFull(Strict):
     collation: str | None = None
     description: str | None = None
     renamed_from: str | None = None
+    protected: Union[bool, ProtectedFull, None] = Field(
+        None, description="only declared paths may change it (a guard trigger); default true for columns an "
+                          "admin or role predicate reads")
+    privileges: dict[Privilege, list[str]] = Field(
+        default_factory=dict, description="column privileges: only these roles may select/insert/update it")
 
 
 ColumnSpec = Union[str, ColumnFull]
@@ -106,6 +142,27 @@ class IndexFull(Strict):
 IndexSpec = Union[list[str], str, IndexFull]
 
 
+class ForeignKeyTarget(Strict):
+    entity: str = Field(description="entity key, or schema.table outside the spec")
+    columns: list[str] = Field(description="the referenced columns (a primary key or unique constraint)")
+
+
+class ForeignKeyFull(Strict):
+    """A foreign key over one or more columns."""
+
+    columns: list[str]
+    references: Union[str, ForeignKeyTarget] = Field(description="`entity(col, …)` or {entity, columns}")
+    on_delete: Action | None = None
+    on_update: Action | None = None
+    match: Match | None = None
+    deferrable: bool = False
+    initially_deferred: bool = False
+    not_valid: bool = False
+    name: str | None = None
+    same_tenant: bool | None = None
+    same_owner: bool | None = None
+
+
 class UniqueFull(Strict):
     columns: list[str]
     name: str | None = None
@@ -125,6 +182,7 @@ class PolicyFull(Strict):
     using: str | None = None
     check: str | None = None
     restrictive: bool = False
+    public: bool = Field(False, description="this policy opens its command to everyone it applies to, on purpose")
     column: str | None = Field(None, description="owner preset: the column holding the owner's user id")
     where: str | None = Field(None, description="public_read preset: which rows are public")
     description: str | None = None
@@ -145,6 +203,8 @@ class TriggerFull(Strict):
 class RlsFull(Strict):
     enabled: bool = True
     force: bool = True
+    deny_all: bool = Field(False, description="RLS on and no policy, on purpose: only the owner and "
+                                              "BYPASSRLS roles reach the table")
 
 
 class TenantFull(Strict):
@@ -166,6 +226,7 @@ class Entity(Strict):
     owner: str | None = Field(None, description="column holding the owning user's id (owner preset)")
     columns: dict[str, ColumnSpec] = Field(default_factory=dict)
     primary_key: list[str] | None = None
+    foreign_keys: list[ForeignKeyFull] = Field(default_factory=list)
     unique: list[Union[list[str], UniqueFull]] = Field(default_factory=list)
     checks: list[Union[str, CheckFull]] = Field(default_factory=list)
     indexes: list[IndexSpec] = Field(default_factory=list)
@@ -176,6 +237,7 @@ class Entity(Strict):
     created_from: CreatedFrom | None = Field(
         None, description="create a row here for each new row of another table (Supabase: auth.users)")
     renamed_from: str | None = None
+    lint: LintOverrides = Field(default_factory=dict, description="lint rules overridden for this table, with reasons")
 
 
 class Trait(Strict):
@@ -221,6 +283,7 @@ class ViewSpec(Strict):
     description: str | None = None
     security_invoker: bool = True
     grants: dict[str, list[str]] = Field(default_factory=dict)
+    lint: LintOverrides = Field(default_factory=dict)
 
 
 class FunctionSpec(Strict):
@@ -232,6 +295,10 @@ class FunctionSpec(Strict):
     security_definer: bool = False
     search_path: str | None = None
     description: str | None = None
+    execute: list[str] | None = Field(
+        None, description="roles that may call it (others' EXECUTE is revoked); default: PostgreSQL's (everyone), "
+                          "and for SECURITY DEFINER functions the roles of the policies that call it")
+    lint: LintOverrides = Field(default_factory=dict)
 
 
 class RoleSpec(Strict):
@@ -272,3 +339,5 @@ class SpecFile(Strict):
     functions: dict[str, FunctionSpec] = Field(default_factory=dict)
     seed: dict[str, Union[list[dict[str, object]], SeedFull]] = Field(default_factory=dict)
     migrations: MigrationSettings = Field(default_factory=MigrationSettings)
+    lint: dict[str, Literal["off", "warning", "error"]] = Field(
+        default_factory=dict, description="spec-wide lint severities, e.g. {RL013: error}")

@@ -46,7 +46,7 @@ def _key_cell(schema: Schema, table: Table, col: Column, keys: tuple[str, ...],
 
 def column_rows(schema: Schema, table: Table, edges: list[rel.Edge]) -> list[list[str]]:
     keys = rel.column_keys(table)
-    parents = {c: e for e in edges for c in e.fk.columns}
+    parents = {c: e for e in edges for c in e.fk.own_columns}
     return [[md_code(c.name), md_code(c.type.sql), "yes" if c.nullable else "no", _default(c),
              _key_cell(schema, table, c, keys[c.name], parents), md_text(c.comment)]
             for c in table.columns]

@@ -87,8 +87,9 @@ def _edge(edge: rel.Edge) -> Edge:
     fk = edge.fk
     tip = (f"{fk.name}: ({', '.join(fk.columns)}) -> "
            f"{rel.table_label(edge.parent)}({', '.join(fk.ref_columns)})")
-    return Edge(node_id(edge.child), _port(edge.child, fk.columns[0], "e"), node_id(edge.parent),
-                _port(edge.parent, fk.ref_columns[0], "w"), tail, head, dot_string(tip))
+    first = len(fk.columns) - len(fk.own_columns)       # past the scope columns it carries along
+    return Edge(node_id(edge.child), _port(edge.child, fk.columns[first], "e"), node_id(edge.parent),
+                _port(edge.parent, fk.ref_columns[first], "w"), tail, head, dot_string(tip))
 
 
 def dot_context(schema: Schema, tables: list[Table], title: str | None = None) -> dict:

@@ -85,7 +85,7 @@ def cardinality(edge: rel.Edge) -> str:
 
 def _relationship(edge: rel.Edge) -> Relationship:
     return Relationship(entity_id(edge.parent), cardinality(edge), entity_id(edge.child),
-                        mermaid_string(", ".join(edge.fk.columns)))
+                        mermaid_string(", ".join(edge.fk.own_columns)))
 
 
 def diagram_context(schema: Schema, tables: list[Table], keys_only: frozenset = frozenset(),

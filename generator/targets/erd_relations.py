@@ -42,15 +42,15 @@ def table_label(table: Table) -> str:
 
 
 def is_unique_set(table: Table, columns: tuple[str, ...]) -> bool:
-    """True when `columns` (as a set) are the primary key, a unique constraint or a plain
+    """True when `columns` (as a set) hold the primary key, a unique constraint or a plain
     unique index without predicate: then each value appears at most once."""
     wanted = set(columns)
-    if table.primary_key and set(table.primary_key.columns) == wanted:
+    if table.primary_key and set(table.primary_key.columns) <= wanted:
         return True
-    if any(set(u.columns) == wanted for u in table.uniques):
+    if any(set(u.columns) <= wanted for u in table.uniques):
         return True
     return any(ix.unique and not ix.where and len(ix.elements) == len(ix.columns)
-               and set(ix.columns) == wanted for ix in table.indexes)
+               and set(ix.columns) <= wanted for ix in table.indexes)
 
 
 @dataclass(frozen=True)
@@ -66,11 +66,13 @@ class Edge:
 
 
 def _edge(child: Table, fk: ForeignKey, parent: Table) -> Edge:
-    cols = [child.column(c) for c in fk.columns]
+    """A tenant- or owner-consistent key is drawn by its own columns (the scope column it
+    carries along is not what relates the two rows)."""
+    own = fk.own_columns
+    cols = [child.column(c) for c in own]
     optional = any(c is None or c.nullable for c in cols)
     pk = set(child.primary_key.columns) if child.primary_key else set()
-    return Edge(child, fk, parent, is_unique_set(child, fk.columns), optional,
-                bool(pk) and set(fk.columns) <= pk)
+    return Edge(child, fk, parent, is_unique_set(child, own), optional, bool(pk) and set(own) <= pk)
 
 
 def external_tables(schema: Schema) -> list[Table]:
@@ -134,7 +136,7 @@ def _build_graph(schema: Schema) -> Graph:
     edges, outgoing = [], {}
     for t in schema.tables:
         own = []
-        for fk in t.foreign_keys:
+        for fk in t.relation_keys:
             key = (fk.ref_schema, fk.ref_table)
             parent = schema.tables_by_key.get(key) or stand_ins[key]
             own.append(_edge(t, fk, parent))

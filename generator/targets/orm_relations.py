@@ -86,16 +86,17 @@ def is_unique_on(table: Table, columns: tuple[str, ...]) -> bool:
 def _pair_counts(schema: Schema) -> Counter:
     pairs: Counter = Counter()
     for t in schema.tables:
-        for fk in t.foreign_keys:
+        for fk in t.relation_keys:
             pairs[frozenset({t.key, (fk.ref_schema, fk.ref_table)})] += 1
     return pairs
 
 
 def _owning_base(fk: ForeignKey, target_model: str, ambiguous: bool) -> str:
-    if len(fk.columns) == 1 and fk.columns[0].endswith("_id") and len(fk.columns[0]) > 3:
-        return camel(fk.columns[0][:-3])
+    own = fk.own_columns
+    if len(own) == 1 and own[0].endswith("_id") and len(own[0]) > 3:
+        return camel(own[0][:-3])
     base = camel(target_model)
-    return base + "By" + pascal("_".join(fk.columns)) if ambiguous else base
+    return base + "By" + pascal("_".join(own)) if ambiguous else base
 
 
 def build_names(schema: Schema, reserved: frozenset[str] = frozenset(),
@@ -111,7 +112,7 @@ def build_names(schema: Schema, reserved: frozenset[str] = frozenset(),
     pairs = _pair_counts(schema)
     owning = []
     for t in schema.tables:
-        for fk in t.foreign_keys:
+        for fk in t.relation_keys:
             target = schema.table(fk.ref_table, fk.ref_schema)
             if target is None:
                 continue

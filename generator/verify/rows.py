@@ -126,11 +126,13 @@ class RowBuilder:
             values[col] = tenant
 
     def _parents(self, table: Table, values: dict[str, str], tenant, fill, depth: int) -> None:
+        """Wider keys first: a tenant-consistent key sets the tenant column and its own column
+        together from one parent, which the plain keys over those columns then accept."""
         self.ensure_parents(table, values, tenant)
-        for fk in table.foreign_keys:
+        for fk in sorted(table.foreign_keys, key=lambda f: -len(f.columns)):
             if all(c in values for c in fk.columns):
                 continue
-            cols = [table.column(c) for c in fk.columns]
+            cols = [table.column(c) for c in fk.own_columns]    # a tenant column alone calls for no parent
             if all(c.nullable for c in cols) and not any(c.name in fill for c in cols):
                 continue
             if fk.ref_table == table.name and fk.ref_schema == table.schema and not any(c.nullable for c in cols):

@@ -216,6 +216,9 @@ $fn$;
 -- comment on function handle_new_users_profiles
 COMMENT ON FUNCTION handle_new_users_profiles() IS 'Creates the profiles row of every new auth.users row (created_from).';
 
+-- only declared roles may execute handle_new_users_profiles
+REVOKE ALL ON FUNCTION handle_new_users_profiles() FROM PUBLIC, anon, authenticated, service_role;
+
 -- function handle_new_users_user_settings
 CREATE OR REPLACE FUNCTION handle_new_users_user_settings()
 RETURNS trigger
@@ -232,6 +235,9 @@ $fn$;
 
 -- comment on function handle_new_users_user_settings
 COMMENT ON FUNCTION handle_new_users_user_settings() IS 'Creates the user_settings row of every new auth.users row (created_from).';
+
+-- only declared roles may execute handle_new_users_user_settings
+REVOKE ALL ON FUNCTION handle_new_users_user_settings() FROM PUBLIC, anon, authenticated, service_role;
 
 -- function is_admin
 CREATE OR REPLACE FUNCTION is_admin()
@@ -251,6 +257,12 @@ $fn$;
 -- comment on function is_admin
 COMMENT ON FUNCTION is_admin() IS 'True when the current user is an admin (generated for the admin_full_access preset).';
 
+-- only declared roles may execute is_admin
+REVOKE ALL ON FUNCTION is_admin() FROM PUBLIC, anon, service_role;
+
+-- execute is_admin: authenticated
+GRANT EXECUTE ON FUNCTION is_admin() TO authenticated;
+
 -- function owns_conversation
 CREATE OR REPLACE FUNCTION owns_conversation(conversation uuid)
 RETURNS boolean
@@ -267,6 +279,12 @@ $fn$;
 
 -- comment on function owns_conversation
 COMMENT ON FUNCTION owns_conversation(conversation uuid) IS 'True when the current user owns the conversation (used by child-table policies).';
+
+-- only declared roles may execute owns_conversation
+REVOKE ALL ON FUNCTION owns_conversation(conversation uuid) FROM PUBLIC, anon, service_role;
+
+-- execute owns_conversation: authenticated
+GRANT EXECUTE ON FUNCTION owns_conversation(conversation uuid) TO authenticated;
 
 -- function owns_document
 CREATE OR REPLACE FUNCTION owns_document(document uuid)
@@ -285,6 +303,38 @@ $fn$;
 -- comment on function owns_document
 COMMENT ON FUNCTION owns_document(document uuid) IS 'True when the current user owns the document (used by child-table policies).';
 
+-- only declared roles may execute owns_document
+REVOKE ALL ON FUNCTION owns_document(document uuid) FROM PUBLIC, anon, service_role;
+
+-- execute owns_document: authenticated
+GRANT EXECUTE ON FUNCTION owns_document(document uuid) TO authenticated;
+
+-- function profiles_guard
+CREATE OR REPLACE FUNCTION profiles_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $fn$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = current_user AND (r.rolsuper OR r.rolbypassrls))
+     OR pg_catalog.pg_has_role(current_user, (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID), 'MEMBER') THEN
+    RETURN NEW;
+  END IF;
+  IF (CASE WHEN TG_OP = 'INSERT' THEN NEW.role IS DISTINCT FROM ('user')
+             ELSE NEW.role IS DISTINCT FROM OLD.role END)
+     AND NOT ((SELECT public.is_admin())) THEN
+    RAISE EXCEPTION 'column role of profiles is protected: % may not set it', current_user USING ERRCODE = '42501', HINT = 'only the table owner, BYPASSRLS roles and admin may change it';
+  END IF;
+  RETURN NEW;
+END;
+$fn$;
+
+-- comment on function profiles_guard
+COMMENT ON FUNCTION profiles_guard() IS 'Trigger function: only declared paths may change role (protected columns).';
+
+-- only declared roles may execute profiles_guard
+REVOKE ALL ON FUNCTION profiles_guard() FROM PUBLIC, anon, authenticated, service_role;
+
 -- function set_updated_at
 CREATE OR REPLACE FUNCTION set_updated_at()
 RETURNS trigger
@@ -298,6 +348,15 @@ $fn$;
 
 -- comment on function set_updated_at
 COMMENT ON FUNCTION set_updated_at() IS 'Trigger function: keeps updated_at at the time of the last update.';
+
+-- only declared roles may execute set_updated_at
+REVOKE ALL ON FUNCTION set_updated_at() FROM PUBLIC, anon, authenticated, service_role;
+
+-- trigger profiles_guard on profiles
+CREATE TRIGGER profiles_guard
+BEFORE INSERT OR UPDATE OF role ON profiles
+FOR EACH ROW
+EXECUTE FUNCTION public.profiles_guard();
 
 -- trigger profiles_set_updated_at on profiles
 CREATE TRIGGER profiles_set_updated_at
@@ -545,83 +604,110 @@ CREATE POLICY "Users can view their own API keys" ON api_keys
   TO authenticated
   USING (user_id = (SELECT auth.uid()));
 
+-- profiles: only the declared privileges
+REVOKE ALL ON profiles FROM anon, authenticated, service_role;
+
 -- grant on profiles to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON profiles TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON profiles TO anon;
 
 -- grant on profiles to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON profiles TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON profiles TO authenticated;
 
 -- grant on profiles to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON profiles TO service_role;
 
+-- user_settings: only the declared privileges
+REVOKE ALL ON user_settings FROM anon, authenticated, service_role;
+
 -- grant on user_settings to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON user_settings TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON user_settings TO anon;
 
 -- grant on user_settings to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON user_settings TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON user_settings TO authenticated;
 
 -- grant on user_settings to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON user_settings TO service_role;
 
+-- conversations: only the declared privileges
+REVOKE ALL ON conversations FROM anon, authenticated, service_role;
+
 -- grant on conversations to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON conversations TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON conversations TO anon;
 
 -- grant on conversations to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON conversations TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON conversations TO authenticated;
 
 -- grant on conversations to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON conversations TO service_role;
 
+-- messages: only the declared privileges
+REVOKE ALL ON messages FROM anon, authenticated, service_role;
+
 -- grant on messages to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON messages TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON messages TO anon;
 
 -- grant on messages to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON messages TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON messages TO authenticated;
 
 -- grant on messages to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON messages TO service_role;
 
+-- documents: only the declared privileges
+REVOKE ALL ON documents FROM anon, authenticated, service_role;
+
 -- grant on documents to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON documents TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON documents TO anon;
 
 -- grant on documents to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON documents TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON documents TO authenticated;
 
 -- grant on documents to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON documents TO service_role;
 
+-- document_chunks: only the declared privileges
+REVOKE ALL ON document_chunks FROM anon, authenticated, service_role;
+
 -- grant on document_chunks to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON document_chunks TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON document_chunks TO anon;
 
 -- grant on document_chunks to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON document_chunks TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON document_chunks TO authenticated;
 
 -- grant on document_chunks to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON document_chunks TO service_role;
 
+-- document_conversation_links: only the declared privileges
+REVOKE ALL ON document_conversation_links FROM anon, authenticated, service_role;
+
 -- grant on document_conversation_links to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON document_conversation_links TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON document_conversation_links TO anon;
 
 -- grant on document_conversation_links to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON document_conversation_links TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON document_conversation_links TO authenticated;
 
 -- grant on document_conversation_links to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON document_conversation_links TO service_role;
 
+-- api_usage: only the declared privileges
+REVOKE ALL ON api_usage FROM anon, authenticated, service_role;
+
 -- grant on api_usage to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON api_usage TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON api_usage TO anon;
 
 -- grant on api_usage to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON api_usage TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON api_usage TO authenticated;
 
 -- grant on api_usage to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON api_usage TO service_role;
 
+-- api_keys: only the declared privileges
+REVOKE ALL ON api_keys FROM anon, authenticated, service_role;
+
 -- grant on api_keys to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON api_keys TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON api_keys TO anon;
 
 -- grant on api_keys to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON api_keys TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON api_keys TO authenticated;
 
 -- grant on api_keys to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON api_keys TO service_role;

@@ -350,6 +350,38 @@ $fn$;
 -- comment on function is_admin
 COMMENT ON FUNCTION is_admin() IS 'True when the current user is an admin (generated for the admin_full_access preset).';
 
+-- only declared roles may execute is_admin
+REVOKE ALL ON FUNCTION is_admin() FROM PUBLIC, anon, service_role;
+
+-- execute is_admin: authenticated
+GRANT EXECUTE ON FUNCTION is_admin() TO authenticated;
+
+-- function automations_guard
+CREATE OR REPLACE FUNCTION automations_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $fn$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = current_user AND (r.rolsuper OR r.rolbypassrls))
+     OR pg_catalog.pg_has_role(current_user, (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID), 'MEMBER') THEN
+    RETURN NEW;
+  END IF;
+  IF (CASE WHEN TG_OP = 'INSERT' THEN NEW.published IS DISTINCT FROM (false)
+             ELSE NEW.published IS DISTINCT FROM OLD.published END)
+     AND NOT ((SELECT public.is_admin())) THEN
+    RAISE EXCEPTION 'column published of automations is protected: % may not set it', current_user USING ERRCODE = '42501', HINT = 'only the table owner, BYPASSRLS roles and admin may change it';
+  END IF;
+  RETURN NEW;
+END;
+$fn$;
+
+-- comment on function automations_guard
+COMMENT ON FUNCTION automations_guard() IS 'Trigger function: only declared paths may change published (protected columns).';
+
+-- only declared roles may execute automations_guard
+REVOKE ALL ON FUNCTION automations_guard() FROM PUBLIC, anon, authenticated, service_role;
+
 -- function set_updated_at
 CREATE OR REPLACE FUNCTION set_updated_at()
 RETURNS trigger
@@ -364,6 +396,41 @@ $fn$;
 -- comment on function set_updated_at
 COMMENT ON FUNCTION set_updated_at() IS 'Trigger function: keeps updated_at at the time of the last update.';
 
+-- only declared roles may execute set_updated_at
+REVOKE ALL ON FUNCTION set_updated_at() FROM PUBLIC, anon, authenticated, service_role;
+
+-- function user_profiles_guard
+CREATE OR REPLACE FUNCTION user_profiles_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $fn$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = current_user AND (r.rolsuper OR r.rolbypassrls))
+     OR pg_catalog.pg_has_role(current_user, (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID), 'MEMBER') THEN
+    RETURN NEW;
+  END IF;
+  IF (CASE WHEN TG_OP = 'INSERT' THEN NEW.role IS DISTINCT FROM ('user')
+             ELSE NEW.role IS DISTINCT FROM OLD.role END)
+     AND NOT ((SELECT public.is_admin())) THEN
+    RAISE EXCEPTION 'column role of user_profiles is protected: % may not set it', current_user USING ERRCODE = '42501', HINT = 'only the table owner, BYPASSRLS roles and admin may change it';
+  END IF;
+  RETURN NEW;
+END;
+$fn$;
+
+-- comment on function user_profiles_guard
+COMMENT ON FUNCTION user_profiles_guard() IS 'Trigger function: only declared paths may change role (protected columns).';
+
+-- only declared roles may execute user_profiles_guard
+REVOKE ALL ON FUNCTION user_profiles_guard() FROM PUBLIC, anon, authenticated, service_role;
+
+-- trigger user_profiles_guard on user_profiles
+CREATE TRIGGER user_profiles_guard
+BEFORE INSERT OR UPDATE OF role ON user_profiles
+FOR EACH ROW
+EXECUTE FUNCTION public.user_profiles_guard();
+
 -- trigger user_profiles_set_updated_at on user_profiles
 CREATE TRIGGER user_profiles_set_updated_at
 BEFORE UPDATE ON user_profiles
@@ -375,6 +442,12 @@ CREATE TRIGGER questionnaire_sessions_set_updated_at
 BEFORE UPDATE ON questionnaire_sessions
 FOR EACH ROW
 EXECUTE FUNCTION public.set_updated_at();
+
+-- trigger automations_guard on automations
+CREATE TRIGGER automations_guard
+BEFORE INSERT OR UPDATE OF published ON automations
+FOR EACH ROW
+EXECUTE FUNCTION public.automations_guard();
 
 -- trigger automations_set_updated_at on automations
 CREATE TRIGGER automations_set_updated_at
@@ -740,119 +813,158 @@ CREATE POLICY "Users can view own data" ON usage_metrics
   TO authenticated
   USING (user_id = (SELECT auth.uid()));
 
+-- user_profiles: only the declared privileges
+REVOKE ALL ON user_profiles FROM anon, authenticated, service_role;
+
 -- grant on user_profiles to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON user_profiles TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON user_profiles TO anon;
 
 -- grant on user_profiles to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON user_profiles TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON user_profiles TO authenticated;
 
 -- grant on user_profiles to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON user_profiles TO service_role;
 
+-- questionnaire_sessions: only the declared privileges
+REVOKE ALL ON questionnaire_sessions FROM anon, authenticated, service_role;
+
 -- grant on questionnaire_sessions to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON questionnaire_sessions TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON questionnaire_sessions TO anon;
 
 -- grant on questionnaire_sessions to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON questionnaire_sessions TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON questionnaire_sessions TO authenticated;
 
 -- grant on questionnaire_sessions to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON questionnaire_sessions TO service_role;
 
+-- questionnaire_responses: only the declared privileges
+REVOKE ALL ON questionnaire_responses FROM anon, authenticated, service_role;
+
 -- grant on questionnaire_responses to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON questionnaire_responses TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON questionnaire_responses TO anon;
 
 -- grant on questionnaire_responses to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON questionnaire_responses TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON questionnaire_responses TO authenticated;
 
 -- grant on questionnaire_responses to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON questionnaire_responses TO service_role;
 
+-- automations: only the declared privileges
+REVOKE ALL ON automations FROM anon, authenticated, service_role;
+
 -- grant on automations to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON automations TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON automations TO anon;
 
 -- grant on automations to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON automations TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON automations TO authenticated;
 
 -- grant on automations to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON automations TO service_role;
 
+-- automation_tools: only the declared privileges
+REVOKE ALL ON automation_tools FROM anon, authenticated, service_role;
+
 -- grant on automation_tools to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON automation_tools TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON automation_tools TO anon;
 
 -- grant on automation_tools to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON automation_tools TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON automation_tools TO authenticated;
 
 -- grant on automation_tools to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON automation_tools TO service_role;
 
+-- implementation_steps: only the declared privileges
+REVOKE ALL ON implementation_steps FROM anon, authenticated, service_role;
+
 -- grant on implementation_steps to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON implementation_steps TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON implementation_steps TO anon;
 
 -- grant on implementation_steps to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON implementation_steps TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON implementation_steps TO authenticated;
 
 -- grant on implementation_steps to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON implementation_steps TO service_role;
 
+-- step_media: only the declared privileges
+REVOKE ALL ON step_media FROM anon, authenticated, service_role;
+
 -- grant on step_media to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON step_media TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON step_media TO anon;
 
 -- grant on step_media to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON step_media TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON step_media TO authenticated;
 
 -- grant on step_media to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON step_media TO service_role;
 
+-- weekly_discoveries: only the declared privileges
+REVOKE ALL ON weekly_discoveries FROM anon, authenticated, service_role;
+
 -- grant on weekly_discoveries to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON weekly_discoveries TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON weekly_discoveries TO anon;
 
 -- grant on weekly_discoveries to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON weekly_discoveries TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON weekly_discoveries TO authenticated;
 
 -- grant on weekly_discoveries to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON weekly_discoveries TO service_role;
 
+-- discovered_automations: only the declared privileges
+REVOKE ALL ON discovered_automations FROM anon, authenticated, service_role;
+
 -- grant on discovered_automations to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON discovered_automations TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON discovered_automations TO anon;
 
 -- grant on discovered_automations to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON discovered_automations TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON discovered_automations TO authenticated;
 
 -- grant on discovered_automations to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON discovered_automations TO service_role;
 
+-- user_automations: only the declared privileges
+REVOKE ALL ON user_automations FROM anon, authenticated, service_role;
+
 -- grant on user_automations to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON user_automations TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON user_automations TO anon;
 
 -- grant on user_automations to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON user_automations TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON user_automations TO authenticated;
 
 -- grant on user_automations to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON user_automations TO service_role;
 
+-- automation_progress: only the declared privileges
+REVOKE ALL ON automation_progress FROM anon, authenticated, service_role;
+
 -- grant on automation_progress to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON automation_progress TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON automation_progress TO anon;
 
 -- grant on automation_progress to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON automation_progress TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON automation_progress TO authenticated;
 
 -- grant on automation_progress to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON automation_progress TO service_role;
 
+-- subscriptions: only the declared privileges
+REVOKE ALL ON subscriptions FROM anon, authenticated, service_role;
+
 -- grant on subscriptions to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON subscriptions TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON subscriptions TO anon;
 
 -- grant on subscriptions to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON subscriptions TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON subscriptions TO authenticated;
 
 -- grant on subscriptions to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON subscriptions TO service_role;
 
+-- usage_metrics: only the declared privileges
+REVOKE ALL ON usage_metrics FROM anon, authenticated, service_role;
+
 -- grant on usage_metrics to anon
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON usage_metrics TO anon;
+GRANT DELETE, INSERT, SELECT, UPDATE ON usage_metrics TO anon;
 
 -- grant on usage_metrics to authenticated
-GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON usage_metrics TO authenticated;
+GRANT DELETE, INSERT, SELECT, UPDATE ON usage_metrics TO authenticated;
 
 -- grant on usage_metrics to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON usage_metrics TO service_role;

@@ -112,6 +112,7 @@ CREATE TABLE chatapp_users (
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT chatapp_users_pkey PRIMARY KEY (id),
+  CONSTRAINT chatapp_users_company_id_id_key UNIQUE (company_id, id),
   CONSTRAINT chatapp_users_email_key UNIQUE (email),
   CONSTRAINT chatapp_users_company_role CHECK (role = 'master_admin' OR company_id IS NOT NULL),
   CONSTRAINT chatapp_users_company_id_fkey FOREIGN KEY (company_id) REFERENCES chatapp_companies (id) ON DELETE CASCADE
@@ -136,8 +137,9 @@ CREATE TABLE chatapp_agents (
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT chatapp_agents_pkey PRIMARY KEY (id),
+  CONSTRAINT chatapp_agents_company_id_id_key UNIQUE (company_id, id),
   CONSTRAINT chatapp_agents_company_id_fkey FOREIGN KEY (company_id) REFERENCES chatapp_companies (id) ON DELETE CASCADE,
-  CONSTRAINT chatapp_agents_created_by_fkey FOREIGN KEY (created_by) REFERENCES chatapp_users (id) ON DELETE SET NULL
+  CONSTRAINT chatapp_agents_created_by_fkey FOREIGN KEY (company_id, created_by) REFERENCES chatapp_users (company_id, id) ON DELETE SET NULL (created_by)
 );
 
 -- table chatapp_agent_packages
@@ -174,10 +176,11 @@ CREATE TABLE chatapp_knowledge_sources (
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT chatapp_knowledge_sources_pkey PRIMARY KEY (id),
+  CONSTRAINT chatapp_knowledge_sources_company_id_id_key UNIQUE (company_id, id),
   CONSTRAINT chatapp_knowledge_sources_file_size_check CHECK (file_size IS NULL OR file_size >= 0),
-  CONSTRAINT chatapp_knowledge_sources_agent_id_fkey FOREIGN KEY (agent_id) REFERENCES chatapp_agents (id) ON DELETE SET NULL,
+  CONSTRAINT chatapp_knowledge_sources_agent_id_fkey FOREIGN KEY (company_id, agent_id) REFERENCES chatapp_agents (company_id, id) ON DELETE SET NULL (agent_id),
   CONSTRAINT chatapp_knowledge_sources_company_id_fkey FOREIGN KEY (company_id) REFERENCES chatapp_companies (id) ON DELETE CASCADE,
-  CONSTRAINT chatapp_knowledge_sources_created_by_fkey FOREIGN KEY (created_by) REFERENCES chatapp_users (id) ON DELETE SET NULL
+  CONSTRAINT chatapp_knowledge_sources_created_by_fkey FOREIGN KEY (company_id, created_by) REFERENCES chatapp_users (company_id, id) ON DELETE SET NULL (created_by)
 );
 
 -- table chatapp_knowledge_chunks
@@ -195,7 +198,7 @@ CREATE TABLE chatapp_knowledge_chunks (
   CONSTRAINT chatapp_knowledge_chunks_pkey PRIMARY KEY (id),
   CONSTRAINT chatapp_knowledge_chunks_source_id_chunk_index_key UNIQUE (source_id, chunk_index),
   CONSTRAINT chatapp_knowledge_chunks_company_id_fkey FOREIGN KEY (company_id) REFERENCES chatapp_companies (id) ON DELETE CASCADE,
-  CONSTRAINT chatapp_knowledge_chunks_source_id_fkey FOREIGN KEY (source_id) REFERENCES chatapp_knowledge_sources (id) ON DELETE CASCADE
+  CONSTRAINT chatapp_knowledge_chunks_source_id_fkey FOREIGN KEY (company_id, source_id) REFERENCES chatapp_knowledge_sources (company_id, id) ON DELETE CASCADE
 );
 
 -- table chatapp_customers
@@ -214,6 +217,7 @@ CREATE TABLE chatapp_customers (
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT chatapp_customers_pkey PRIMARY KEY (id),
+  CONSTRAINT chatapp_customers_company_id_id_key UNIQUE (company_id, id),
   CONSTRAINT chatapp_customers_company_id_fkey FOREIGN KEY (company_id) REFERENCES chatapp_companies (id) ON DELETE CASCADE
 );
 
@@ -235,11 +239,12 @@ CREATE TABLE chatapp_conversations (
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT chatapp_conversations_pkey PRIMARY KEY (id),
+  CONSTRAINT chatapp_conversations_company_id_id_key UNIQUE (company_id, id),
   CONSTRAINT chatapp_conversations_priority_check CHECK (priority BETWEEN 0 AND 10),
-  CONSTRAINT chatapp_conversations_agent_id_fkey FOREIGN KEY (agent_id) REFERENCES chatapp_agents (id) ON DELETE RESTRICT,
-  CONSTRAINT chatapp_conversations_assigned_user_id_fkey FOREIGN KEY (assigned_user_id) REFERENCES chatapp_users (id) ON DELETE SET NULL,
+  CONSTRAINT chatapp_conversations_agent_id_fkey FOREIGN KEY (company_id, agent_id) REFERENCES chatapp_agents (company_id, id) ON DELETE RESTRICT,
+  CONSTRAINT chatapp_conversations_assigned_user_id_fkey FOREIGN KEY (company_id, assigned_user_id) REFERENCES chatapp_users (company_id, id) ON DELETE SET NULL (assigned_user_id),
   CONSTRAINT chatapp_conversations_company_id_fkey FOREIGN KEY (company_id) REFERENCES chatapp_companies (id) ON DELETE CASCADE,
-  CONSTRAINT chatapp_conversations_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES chatapp_customers (id) ON DELETE CASCADE
+  CONSTRAINT chatapp_conversations_customer_id_fkey FOREIGN KEY (company_id, customer_id) REFERENCES chatapp_customers (company_id, id) ON DELETE CASCADE
 );
 
 -- table chatapp_messages
@@ -257,7 +262,7 @@ CREATE TABLE chatapp_messages (
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT chatapp_messages_pkey PRIMARY KEY (id),
   CONSTRAINT chatapp_messages_company_id_fkey FOREIGN KEY (company_id) REFERENCES chatapp_companies (id) ON DELETE CASCADE,
-  CONSTRAINT chatapp_messages_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES chatapp_conversations (id) ON DELETE CASCADE
+  CONSTRAINT chatapp_messages_conversation_id_fkey FOREIGN KEY (company_id, conversation_id) REFERENCES chatapp_conversations (company_id, id) ON DELETE CASCADE
 );
 
 -- table chatapp_team_invitations
@@ -276,7 +281,7 @@ CREATE TABLE chatapp_team_invitations (
   CONSTRAINT chatapp_team_invitations_pkey PRIMARY KEY (id),
   CONSTRAINT chatapp_team_invitations_token_key UNIQUE (token),
   CONSTRAINT chatapp_team_invitations_company_id_fkey FOREIGN KEY (company_id) REFERENCES chatapp_companies (id) ON DELETE CASCADE,
-  CONSTRAINT chatapp_team_invitations_invited_by_fkey FOREIGN KEY (invited_by) REFERENCES chatapp_users (id) ON DELETE SET NULL
+  CONSTRAINT chatapp_team_invitations_invited_by_fkey FOREIGN KEY (company_id, invited_by) REFERENCES chatapp_users (company_id, id) ON DELETE SET NULL (invited_by)
 );
 
 -- table chatapp_conversation_analytics
@@ -298,9 +303,9 @@ CREATE TABLE chatapp_conversation_analytics (
   CONSTRAINT chatapp_conversation_analytics_pkey PRIMARY KEY (id),
   CONSTRAINT chatapp_conversation_analytics_conversation_id_key UNIQUE (conversation_id),
   CONSTRAINT chatapp_conversation_analytics_satisfaction_score_check CHECK (satisfaction_score IS NULL OR satisfaction_score BETWEEN 1 AND 5),
-  CONSTRAINT chatapp_conversation_analytics_agent_id_fkey FOREIGN KEY (agent_id) REFERENCES chatapp_agents (id) ON DELETE SET NULL,
+  CONSTRAINT chatapp_conversation_analytics_agent_id_fkey FOREIGN KEY (company_id, agent_id) REFERENCES chatapp_agents (company_id, id) ON DELETE SET NULL (agent_id),
   CONSTRAINT chatapp_conversation_analytics_company_id_fkey FOREIGN KEY (company_id) REFERENCES chatapp_companies (id) ON DELETE CASCADE,
-  CONSTRAINT chatapp_conversation_analytics_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES chatapp_conversations (id) ON DELETE CASCADE
+  CONSTRAINT chatapp_conversation_analytics_conversation_id_fkey FOREIGN KEY (company_id, conversation_id) REFERENCES chatapp_conversations (company_id, id) ON DELETE CASCADE
 );
 
 -- table chatapp_daily_analytics
@@ -369,7 +374,8 @@ CREATE TABLE chatapp_audit_logs (
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT chatapp_audit_logs_pkey PRIMARY KEY (id),
   CONSTRAINT chatapp_audit_logs_company_id_fkey FOREIGN KEY (company_id) REFERENCES chatapp_companies (id) ON DELETE CASCADE,
-  CONSTRAINT chatapp_audit_logs_user_id_fkey FOREIGN KEY (user_id) REFERENCES chatapp_users (id) ON DELETE SET NULL
+  CONSTRAINT chatapp_audit_logs_user_id_fkey FOREIGN KEY (user_id) REFERENCES chatapp_users (id) ON DELETE SET NULL,
+  CONSTRAINT chatapp_audit_logs_user_id_tenant_fkey FOREIGN KEY (company_id, user_id) REFERENCES chatapp_users (company_id, id)
 );
 
 -- table chatapp_widget_settings
@@ -386,7 +392,7 @@ CREATE TABLE chatapp_widget_settings (
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT chatapp_widget_settings_pkey PRIMARY KEY (id),
   CONSTRAINT chatapp_widget_settings_company_id_key UNIQUE (company_id),
-  CONSTRAINT chatapp_widget_settings_agent_id_fkey FOREIGN KEY (agent_id) REFERENCES chatapp_agents (id) ON DELETE SET NULL,
+  CONSTRAINT chatapp_widget_settings_agent_id_fkey FOREIGN KEY (company_id, agent_id) REFERENCES chatapp_agents (company_id, id) ON DELETE SET NULL (agent_id),
   CONSTRAINT chatapp_widget_settings_company_id_fkey FOREIGN KEY (company_id) REFERENCES chatapp_companies (id) ON DELETE CASCADE
 );
 
@@ -407,26 +413,17 @@ CREATE TABLE chatapp_canned_responses (
   CONSTRAINT chatapp_canned_responses_pkey PRIMARY KEY (id),
   CONSTRAINT chatapp_canned_responses_company_id_shortcut_key UNIQUE (company_id, shortcut),
   CONSTRAINT chatapp_canned_responses_company_id_fkey FOREIGN KEY (company_id) REFERENCES chatapp_companies (id) ON DELETE CASCADE,
-  CONSTRAINT chatapp_canned_responses_user_id_fkey FOREIGN KEY (user_id) REFERENCES chatapp_users (id) ON DELETE CASCADE
+  CONSTRAINT chatapp_canned_responses_user_id_fkey FOREIGN KEY (company_id, user_id) REFERENCES chatapp_users (company_id, id) ON DELETE CASCADE
 );
 
 -- index chatapp_companies_subscription_plan_id_idx
 CREATE INDEX chatapp_companies_subscription_plan_id_idx ON chatapp_companies (subscription_plan_id);
-
--- index chatapp_users_company_id_idx
-CREATE INDEX chatapp_users_company_id_idx ON chatapp_users (company_id);
-
--- index chatapp_agents_company_id_idx
-CREATE INDEX chatapp_agents_company_id_idx ON chatapp_agents (company_id);
 
 -- index chatapp_agents_created_by_idx
 CREATE INDEX chatapp_agents_created_by_idx ON chatapp_agents (created_by);
 
 -- index chatapp_knowledge_sources_agent_id_idx
 CREATE INDEX chatapp_knowledge_sources_agent_id_idx ON chatapp_knowledge_sources (agent_id);
-
--- index chatapp_knowledge_sources_company_id_idx
-CREATE INDEX chatapp_knowledge_sources_company_id_idx ON chatapp_knowledge_sources (company_id);
 
 -- index chatapp_knowledge_sources_created_by_idx
 CREATE INDEX chatapp_knowledge_sources_created_by_idx ON chatapp_knowledge_sources (created_by);
@@ -569,6 +566,9 @@ $fn$;
 -- comment on function chatapp_is_admin
 COMMENT ON FUNCTION chatapp_is_admin() IS 'True when the current user is an admin (generated for the admin_full_access preset).';
 
+-- execute chatapp_is_admin: public
+GRANT EXECUTE ON FUNCTION chatapp_is_admin() TO PUBLIC;
+
 -- function chatapp_set_updated_at
 CREATE OR REPLACE FUNCTION chatapp_set_updated_at()
 RETURNS trigger
@@ -583,6 +583,35 @@ $fn$;
 -- comment on function chatapp_set_updated_at
 COMMENT ON FUNCTION chatapp_set_updated_at() IS 'Trigger function: keeps updated_at at the time of the last update.';
 
+-- only declared roles may execute chatapp_set_updated_at
+REVOKE ALL ON FUNCTION chatapp_set_updated_at() FROM PUBLIC;
+
+-- function chatapp_users_guard
+CREATE OR REPLACE FUNCTION chatapp_users_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $fn$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = current_user AND (r.rolsuper OR r.rolbypassrls))
+     OR pg_catalog.pg_has_role(current_user, (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID), 'MEMBER') THEN
+    RETURN NEW;
+  END IF;
+  IF (CASE WHEN TG_OP = 'INSERT' THEN NEW.role IS DISTINCT FROM ('support_agent')
+             ELSE NEW.role IS DISTINCT FROM OLD.role END)
+     AND NOT ((SELECT public.chatapp_is_admin())) THEN
+    RAISE EXCEPTION 'column role of chatapp_users is protected: % may not set it', current_user USING ERRCODE = '42501', HINT = 'only the table owner, BYPASSRLS roles and admin may change it';
+  END IF;
+  RETURN NEW;
+END;
+$fn$;
+
+-- comment on function chatapp_users_guard
+COMMENT ON FUNCTION chatapp_users_guard() IS 'Trigger function: only declared paths may change role (protected columns).';
+
+-- only declared roles may execute chatapp_users_guard
+REVOKE ALL ON FUNCTION chatapp_users_guard() FROM PUBLIC;
+
 -- trigger chatapp_subscription_plans_set_updated_at on chatapp_subscription_plans
 CREATE TRIGGER chatapp_subscription_plans_set_updated_at
 BEFORE UPDATE ON chatapp_subscription_plans
@@ -594,6 +623,12 @@ CREATE TRIGGER chatapp_companies_set_updated_at
 BEFORE UPDATE ON chatapp_companies
 FOR EACH ROW
 EXECUTE FUNCTION public.chatapp_set_updated_at();
+
+-- trigger chatapp_users_guard on chatapp_users
+CREATE TRIGGER chatapp_users_guard
+BEFORE INSERT OR UPDATE OF role ON chatapp_users
+FOR EACH ROW
+EXECUTE FUNCTION public.chatapp_users_guard();
 
 -- trigger chatapp_users_set_updated_at on chatapp_users
 CREATE TRIGGER chatapp_users_set_updated_at

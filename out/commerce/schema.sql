@@ -372,6 +372,9 @@ $fn$;
 -- comment on function set_updated_at
 COMMENT ON FUNCTION set_updated_at() IS 'Trigger function: keeps updated_at at the time of the last update.';
 
+-- only declared roles may execute set_updated_at
+REVOKE ALL ON FUNCTION set_updated_at() FROM PUBLIC;
+
 -- trigger users_set_updated_at on users
 CREATE TRIGGER users_set_updated_at
 BEFORE UPDATE ON users

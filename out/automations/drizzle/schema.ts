@@ -2,10 +2,13 @@
 //
 // Not expressible in Drizzle (kept in the SQL output instead):
 //   - extension vector: CREATE EXTENSION is not declared in Drizzle (see schema.sql)
+//   - function automations_guard: functions cannot be declared (see schema.sql)
 //   - function is_admin: functions cannot be declared (see schema.sql)
 //   - function set_updated_at: functions cannot be declared (see schema.sql)
+//   - function user_profiles_guard: functions cannot be declared (see schema.sql)
 //   - comment user_profiles: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - foreign key user_profiles.user_profiles_user_id_fkey: references users, which is not in the model (see schema.sql)
+//   - trigger user_profiles.user_profiles_guard: triggers cannot be declared (see schema.sql)
 //   - trigger user_profiles.user_profiles_set_updated_at: triggers cannot be declared (see schema.sql)
 //   - grant user_profiles.anon: GRANTs cannot be declared (see schema.sql)
 //   - grant user_profiles.authenticated: GRANTs cannot be declared (see schema.sql)
@@ -26,6 +29,7 @@
 //   - comment automations: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - foreign key automations.automations_created_by_fkey: references users, which is not in the model (see schema.sql)
 //   - force row level security automations: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
+//   - trigger automations.automations_guard: triggers cannot be declared (see schema.sql)
 //   - trigger automations.automations_set_updated_at: triggers cannot be declared (see schema.sql)
 //   - grant automations.anon: GRANTs cannot be declared (see schema.sql)
 //   - grant automations.authenticated: GRANTs cannot be declared (see schema.sql)

@@ -4,6 +4,7 @@
 //   - extension vector: CREATE EXTENSION is not declared in Drizzle (see schema.sql)
 //   - function chatapp_is_admin: functions cannot be declared (see schema.sql)
 //   - function chatapp_set_updated_at: functions cannot be declared (see schema.sql)
+//   - function chatapp_users_guard: functions cannot be declared (see schema.sql)
 //   - comment chatapp_subscription_plans: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - force row level security chatapp_subscription_plans: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger chatapp_subscription_plans.chatapp_subscription_plans_set_updated_at: triggers cannot be declared (see schema.sql)
@@ -11,6 +12,7 @@
 //   - force row level security chatapp_companies: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger chatapp_companies.chatapp_companies_set_updated_at: triggers cannot be declared (see schema.sql)
 //   - comment chatapp_users: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
+//   - trigger chatapp_users.chatapp_users_guard: triggers cannot be declared (see schema.sql)
 //   - trigger chatapp_users.chatapp_users_set_updated_at: triggers cannot be declared (see schema.sql)
 //   - comment chatapp_agents: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - force row level security chatapp_agents: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
@@ -144,8 +146,8 @@ export const users = pgTable("chatapp_users", {
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t): PgTableExtraConfigValue[] => [
   foreignKey({ name: "chatapp_users_company_id_fkey", columns: [t.companyId], foreignColumns: [companies.id] }).onDelete("cascade"),
+  unique("chatapp_users_company_id_id_key").on(t.companyId, t.id),
   unique("chatapp_users_email_key").on(t.email),
-  index("chatapp_users_company_id_idx").on(t.companyId),
   check("chatapp_users_company_role", sql`role = 'master_admin' OR company_id IS NOT NULL`),
   pgPolicy("chatapp_users_admin_all", { to: "public", using: sql`(SELECT public.chatapp_is_admin())`, withCheck: sql`(SELECT public.chatapp_is_admin())` }),
   pgPolicy("chatapp_users_owner_select", { for: "select", to: "public", using: sql`id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
@@ -174,8 +176,8 @@ export const agents = pgTable("chatapp_agents", {
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t): PgTableExtraConfigValue[] => [
   foreignKey({ name: "chatapp_agents_company_id_fkey", columns: [t.companyId], foreignColumns: [companies.id] }).onDelete("cascade"),
-  foreignKey({ name: "chatapp_agents_created_by_fkey", columns: [t.createdBy], foreignColumns: [users.id] }).onDelete("set null"),
-  index("chatapp_agents_company_id_idx").on(t.companyId),
+  foreignKey({ name: "chatapp_agents_created_by_fkey", columns: [t.companyId, t.createdBy], foreignColumns: [users.companyId, users.id] }).onDelete("set null"),
+  unique("chatapp_agents_company_id_id_key").on(t.companyId, t.id),
   index("chatapp_agents_created_by_idx").on(t.createdBy),
   pgPolicy("chatapp_agents_tenant_isolation", { to: "public", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
 ]).enableRLS();
@@ -220,11 +222,11 @@ export const knowledgeSources = pgTable("chatapp_knowledge_sources", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t): PgTableExtraConfigValue[] => [
-  foreignKey({ name: "chatapp_knowledge_sources_agent_id_fkey", columns: [t.agentId], foreignColumns: [agents.id] }).onDelete("set null"),
+  foreignKey({ name: "chatapp_knowledge_sources_agent_id_fkey", columns: [t.companyId, t.agentId], foreignColumns: [agents.companyId, agents.id] }).onDelete("set null"),
   foreignKey({ name: "chatapp_knowledge_sources_company_id_fkey", columns: [t.companyId], foreignColumns: [companies.id] }).onDelete("cascade"),
-  foreignKey({ name: "chatapp_knowledge_sources_created_by_fkey", columns: [t.createdBy], foreignColumns: [users.id] }).onDelete("set null"),
+  foreignKey({ name: "chatapp_knowledge_sources_created_by_fkey", columns: [t.companyId, t.createdBy], foreignColumns: [users.companyId, users.id] }).onDelete("set null"),
+  unique("chatapp_knowledge_sources_company_id_id_key").on(t.companyId, t.id),
   index("chatapp_knowledge_sources_agent_id_idx").on(t.agentId),
-  index("chatapp_knowledge_sources_company_id_idx").on(t.companyId),
   index("chatapp_knowledge_sources_created_by_idx").on(t.createdBy),
   check("chatapp_knowledge_sources_file_size_check", sql`file_size IS NULL OR file_size >= 0`),
   pgPolicy("chatapp_knowledge_sources_tenant_isolation", { to: "public", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
@@ -246,7 +248,7 @@ export const knowledgeChunks = pgTable("chatapp_knowledge_chunks", {
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t): PgTableExtraConfigValue[] => [
   foreignKey({ name: "chatapp_knowledge_chunks_company_id_fkey", columns: [t.companyId], foreignColumns: [companies.id] }).onDelete("cascade"),
-  foreignKey({ name: "chatapp_knowledge_chunks_source_id_fkey", columns: [t.sourceId], foreignColumns: [knowledgeSources.id] }).onDelete("cascade"),
+  foreignKey({ name: "chatapp_knowledge_chunks_source_id_fkey", columns: [t.companyId, t.sourceId], foreignColumns: [knowledgeSources.companyId, knowledgeSources.id] }).onDelete("cascade"),
   unique("chatapp_knowledge_chunks_source_id_chunk_index_key").on(t.sourceId, t.chunkIndex),
   index("chatapp_knowledge_chunks_company_id_idx").on(t.companyId),
   index("chatapp_knowledge_chunks_embedding_idx").using("hnsw", t.embedding.op("vector_cosine_ops")).with({ ef_construction: 64, m: 16 }),
@@ -272,6 +274,7 @@ export const customers = pgTable("chatapp_customers", {
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t): PgTableExtraConfigValue[] => [
   foreignKey({ name: "chatapp_customers_company_id_fkey", columns: [t.companyId], foreignColumns: [companies.id] }).onDelete("cascade"),
+  unique("chatapp_customers_company_id_id_key").on(t.companyId, t.id),
   index("chatapp_customers_company_id_email_idx").on(t.companyId, t.email),
   index("chatapp_customers_tags_idx").using("gin", t.tags),
   pgPolicy("chatapp_customers_tenant_isolation", { to: "public", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
@@ -297,10 +300,11 @@ export const conversations = pgTable("chatapp_conversations", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t): PgTableExtraConfigValue[] => [
-  foreignKey({ name: "chatapp_conversations_agent_id_fkey", columns: [t.agentId], foreignColumns: [agents.id] }).onDelete("restrict"),
-  foreignKey({ name: "chatapp_conversations_assigned_user_id_fkey", columns: [t.assignedUserId], foreignColumns: [users.id] }).onDelete("set null"),
+  foreignKey({ name: "chatapp_conversations_agent_id_fkey", columns: [t.companyId, t.agentId], foreignColumns: [agents.companyId, agents.id] }).onDelete("restrict"),
+  foreignKey({ name: "chatapp_conversations_assigned_user_id_fkey", columns: [t.companyId, t.assignedUserId], foreignColumns: [users.companyId, users.id] }).onDelete("set null"),
   foreignKey({ name: "chatapp_conversations_company_id_fkey", columns: [t.companyId], foreignColumns: [companies.id] }).onDelete("cascade"),
-  foreignKey({ name: "chatapp_conversations_customer_id_fkey", columns: [t.customerId], foreignColumns: [customers.id] }).onDelete("cascade"),
+  foreignKey({ name: "chatapp_conversations_customer_id_fkey", columns: [t.companyId, t.customerId], foreignColumns: [customers.companyId, customers.id] }).onDelete("cascade"),
+  unique("chatapp_conversations_company_id_id_key").on(t.companyId, t.id),
   index("chatapp_conversations_agent_id_idx").on(t.agentId),
   index("chatapp_conversations_assigned_user_id_idx").on(t.assignedUserId),
   index("chatapp_conversations_company_id_status_idx").on(t.companyId, t.status),
@@ -327,7 +331,7 @@ export const messages = pgTable("chatapp_messages", {
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t): PgTableExtraConfigValue[] => [
   foreignKey({ name: "chatapp_messages_company_id_fkey", columns: [t.companyId], foreignColumns: [companies.id] }).onDelete("cascade"),
-  foreignKey({ name: "chatapp_messages_conversation_id_fkey", columns: [t.conversationId], foreignColumns: [conversations.id] }).onDelete("cascade"),
+  foreignKey({ name: "chatapp_messages_conversation_id_fkey", columns: [t.companyId, t.conversationId], foreignColumns: [conversations.companyId, conversations.id] }).onDelete("cascade"),
   index("chatapp_messages_company_id_idx").on(t.companyId),
   index("chatapp_messages_conversation_id_created_at_idx").on(t.conversationId, t.createdAt),
   pgPolicy("chatapp_messages_tenant_isolation", { to: "public", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
@@ -350,7 +354,7 @@ export const teamInvitations = pgTable("chatapp_team_invitations", {
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t): PgTableExtraConfigValue[] => [
   foreignKey({ name: "chatapp_team_invitations_company_id_fkey", columns: [t.companyId], foreignColumns: [companies.id] }).onDelete("cascade"),
-  foreignKey({ name: "chatapp_team_invitations_invited_by_fkey", columns: [t.invitedBy], foreignColumns: [users.id] }).onDelete("set null"),
+  foreignKey({ name: "chatapp_team_invitations_invited_by_fkey", columns: [t.companyId, t.invitedBy], foreignColumns: [users.companyId, users.id] }).onDelete("set null"),
   unique("chatapp_team_invitations_token_key").on(t.token),
   index("chatapp_team_invitations_company_id_idx").on(t.companyId),
   index("chatapp_team_invitations_invited_by_idx").on(t.invitedBy),
@@ -376,9 +380,9 @@ export const conversationAnalytics = pgTable("chatapp_conversation_analytics", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t): PgTableExtraConfigValue[] => [
-  foreignKey({ name: "chatapp_conversation_analytics_agent_id_fkey", columns: [t.agentId], foreignColumns: [agents.id] }).onDelete("set null"),
+  foreignKey({ name: "chatapp_conversation_analytics_agent_id_fkey", columns: [t.companyId, t.agentId], foreignColumns: [agents.companyId, agents.id] }).onDelete("set null"),
   foreignKey({ name: "chatapp_conversation_analytics_company_id_fkey", columns: [t.companyId], foreignColumns: [companies.id] }).onDelete("cascade"),
-  foreignKey({ name: "chatapp_conversation_analytics_conversation_id_fkey", columns: [t.conversationId], foreignColumns: [conversations.id] }).onDelete("cascade"),
+  foreignKey({ name: "chatapp_conversation_analytics_conversation_id_fkey", columns: [t.companyId, t.conversationId], foreignColumns: [conversations.companyId, conversations.id] }).onDelete("cascade"),
   unique("chatapp_conversation_analytics_conversation_id_key").on(t.conversationId),
   index("chatapp_conversation_analytics_agent_id_idx").on(t.agentId),
   index("chatapp_conversation_analytics_company_id_idx").on(t.companyId),
@@ -467,6 +471,7 @@ export const auditLogs = pgTable("chatapp_audit_logs", {
 }, (t): PgTableExtraConfigValue[] => [
   foreignKey({ name: "chatapp_audit_logs_company_id_fkey", columns: [t.companyId], foreignColumns: [companies.id] }).onDelete("cascade"),
   foreignKey({ name: "chatapp_audit_logs_user_id_fkey", columns: [t.userId], foreignColumns: [users.id] }).onDelete("set null"),
+  foreignKey({ name: "chatapp_audit_logs_user_id_tenant_fkey", columns: [t.companyId, t.userId], foreignColumns: [users.companyId, users.id] }),
   index("chatapp_audit_logs_company_id_created_at_idx").on(t.companyId, t.createdAt),
   index("chatapp_audit_logs_user_id_idx").on(t.userId),
   pgPolicy("chatapp_audit_logs_admin_all", { to: "public", using: sql`(SELECT public.chatapp_is_admin())`, withCheck: sql`(SELECT public.chatapp_is_admin())` }),
@@ -488,7 +493,7 @@ export const widgetSettings = pgTable("chatapp_widget_settings", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t): PgTableExtraConfigValue[] => [
-  foreignKey({ name: "chatapp_widget_settings_agent_id_fkey", columns: [t.agentId], foreignColumns: [agents.id] }).onDelete("set null"),
+  foreignKey({ name: "chatapp_widget_settings_agent_id_fkey", columns: [t.companyId, t.agentId], foreignColumns: [agents.companyId, agents.id] }).onDelete("set null"),
   foreignKey({ name: "chatapp_widget_settings_company_id_fkey", columns: [t.companyId], foreignColumns: [companies.id] }).onDelete("cascade"),
   unique("chatapp_widget_settings_company_id_key").on(t.companyId),
   index("chatapp_widget_settings_agent_id_idx").on(t.agentId),
@@ -513,7 +518,7 @@ export const cannedResponses = pgTable("chatapp_canned_responses", {
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t): PgTableExtraConfigValue[] => [
   foreignKey({ name: "chatapp_canned_responses_company_id_fkey", columns: [t.companyId], foreignColumns: [companies.id] }).onDelete("cascade"),
-  foreignKey({ name: "chatapp_canned_responses_user_id_fkey", columns: [t.userId], foreignColumns: [users.id] }).onDelete("cascade"),
+  foreignKey({ name: "chatapp_canned_responses_user_id_fkey", columns: [t.companyId, t.userId], foreignColumns: [users.companyId, users.id] }).onDelete("cascade"),
   unique("chatapp_canned_responses_company_id_shortcut_key").on(t.companyId, t.shortcut),
   index("chatapp_canned_responses_user_id_idx").on(t.userId),
   pgPolicy("chatapp_canned_responses_tenant_isolation", { to: "public", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
@@ -554,7 +559,7 @@ export const usersRelations = relations(users, ({ one, many }) => ({
 
 export const agentsRelations = relations(agents, ({ one, many }) => ({
   company: one(companies, { fields: [agents.companyId], references: [companies.id] }),
-  user: one(users, { fields: [agents.createdBy], references: [users.id] }),
+  user: one(users, { fields: [agents.companyId, agents.createdBy], references: [users.companyId, users.id] }),
   knowledgeSources: many(knowledgeSources),
   conversations: many(conversations),
   conversationAnalytics: many(conversationAnalytics),
@@ -562,15 +567,15 @@ export const agentsRelations = relations(agents, ({ one, many }) => ({
 }));
 
 export const knowledgeSourcesRelations = relations(knowledgeSources, ({ one, many }) => ({
-  agent: one(agents, { fields: [knowledgeSources.agentId], references: [agents.id] }),
+  agent: one(agents, { fields: [knowledgeSources.companyId, knowledgeSources.agentId], references: [agents.companyId, agents.id] }),
   company: one(companies, { fields: [knowledgeSources.companyId], references: [companies.id] }),
-  user: one(users, { fields: [knowledgeSources.createdBy], references: [users.id] }),
+  user: one(users, { fields: [knowledgeSources.companyId, knowledgeSources.createdBy], references: [users.companyId, users.id] }),
   knowledgeChunks: many(knowledgeChunks),
 }));
 
 export const knowledgeChunksRelations = relations(knowledgeChunks, ({ one }) => ({
   company: one(companies, { fields: [knowledgeChunks.companyId], references: [companies.id] }),
-  source: one(knowledgeSources, { fields: [knowledgeChunks.sourceId], references: [knowledgeSources.id] }),
+  source: one(knowledgeSources, { fields: [knowledgeChunks.companyId, knowledgeChunks.sourceId], references: [knowledgeSources.companyId, knowledgeSources.id] }),
 }));
 
 export const customersRelations = relations(customers, ({ one, many }) => ({
@@ -579,28 +584,28 @@ export const customersRelations = relations(customers, ({ one, many }) => ({
 }));
 
 export const conversationsRelations = relations(conversations, ({ one, many }) => ({
-  agent: one(agents, { fields: [conversations.agentId], references: [agents.id] }),
-  assignedUser: one(users, { fields: [conversations.assignedUserId], references: [users.id] }),
+  agent: one(agents, { fields: [conversations.companyId, conversations.agentId], references: [agents.companyId, agents.id] }),
+  assignedUser: one(users, { fields: [conversations.companyId, conversations.assignedUserId], references: [users.companyId, users.id] }),
   company: one(companies, { fields: [conversations.companyId], references: [companies.id] }),
-  customer: one(customers, { fields: [conversations.customerId], references: [customers.id] }),
+  customer: one(customers, { fields: [conversations.companyId, conversations.customerId], references: [customers.companyId, customers.id] }),
   messages: many(messages),
-  conversationAnalytics: one(conversationAnalytics),
+  conversationAnalytics: many(conversationAnalytics),
 }));
 
 export const messagesRelations = relations(messages, ({ one }) => ({
   company: one(companies, { fields: [messages.companyId], references: [companies.id] }),
-  conversation: one(conversations, { fields: [messages.conversationId], references: [conversations.id] }),
+  conversation: one(conversations, { fields: [messages.companyId, messages.conversationId], references: [conversations.companyId, conversations.id] }),
 }));
 
 export const teamInvitationsRelations = relations(teamInvitations, ({ one }) => ({
   company: one(companies, { fields: [teamInvitations.companyId], references: [companies.id] }),
-  user: one(users, { fields: [teamInvitations.invitedBy], references: [users.id] }),
+  user: one(users, { fields: [teamInvitations.companyId, teamInvitations.invitedBy], references: [users.companyId, users.id] }),
 }));
 
 export const conversationAnalyticsRelations = relations(conversationAnalytics, ({ one }) => ({
-  agent: one(agents, { fields: [conversationAnalytics.agentId], references: [agents.id] }),
+  agent: one(agents, { fields: [conversationAnalytics.companyId, conversationAnalytics.agentId], references: [agents.companyId, agents.id] }),
   company: one(companies, { fields: [conversationAnalytics.companyId], references: [companies.id] }),
-  conversation: one(conversations, { fields: [conversationAnalytics.conversationId], references: [conversations.id] }),
+  conversation: one(conversations, { fields: [conversationAnalytics.companyId, conversationAnalytics.conversationId], references: [conversations.companyId, conversations.id] }),
 }));
 
 export const dailyAnalyticsRelations = relations(dailyAnalytics, ({ one }) => ({
@@ -621,11 +626,11 @@ export const auditLogsRelations = relations(auditLogs, ({ one }) => ({
 }));
 
 export const widgetSettingsRelations = relations(widgetSettings, ({ one }) => ({
-  agent: one(agents, { fields: [widgetSettings.agentId], references: [agents.id] }),
+  agent: one(agents, { fields: [widgetSettings.companyId, widgetSettings.agentId], references: [agents.companyId, agents.id] }),
   company: one(companies, { fields: [widgetSettings.companyId], references: [companies.id] }),
 }));
 
 export const cannedResponsesRelations = relations(cannedResponses, ({ one }) => ({
   company: one(companies, { fields: [cannedResponses.companyId], references: [companies.id] }),
-  user: one(users, { fields: [cannedResponses.userId], references: [users.id] }),
+  user: one(users, { fields: [cannedResponses.companyId, cannedResponses.userId], references: [users.companyId, users.id] }),
 }));

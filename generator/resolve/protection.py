@@ -1,0 +1,107 @@
+"""Protected columns: a column that an admin or role predicate reads (or that the spec marks
+`protected`) can be changed, or set on insert to anything but its default, only through a
+declared path: the roles in `writable_by`, `admin` (users the admin predicate accepts), and always
+the table owner (migrations, seeds, SECURITY DEFINER functions it owns), superusers and BYPASSRLS
+roles (Supabase's service_role). A BEFORE INSERT OR UPDATE OF <columns> trigger enforces it, with
+SQLSTATE 42501 (insufficient_privilege), whatever grants the application roles hold."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from generator.model import Column, Function, Protection, Schema, Table, Trigger
+from generator.model.access import condition_columns
+from generator.model.naming import quote_ident, quote_literal, shorten
+from generator.resolve.columns_pass import EntityColumns
+from generator.resolve.context import Ctx
+from generator.spec.schema import ProtectedFull
+
+PRIVILEGED = ("EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = current_user "
+              "AND (r.rolsuper OR r.rolbypassrls))\n"
+              "     OR pg_catalog.pg_has_role(current_user, (SELECT c.relowner FROM pg_catalog.pg_class c "
+              "WHERE c.oid = TG_RELID), 'MEMBER')")
+
+
+def protect(ctx: Ctx, schema: Schema, all_cols: dict[str, EntityColumns]) -> Schema:
+    """Add the guard function and trigger of every table with protected columns."""
+    read = condition_columns(schema)
+    admin = schema.auth.admin_function if schema.auth else None
+    tables, functions = [], list(schema.functions)
+    for t in schema.tables:
+        cols = all_cols.get(t.meta.entity or "")
+        guarded = _protections(ctx, t, cols, read.get(t.key, {}), admin) if cols else []
+        if not guarded:
+            tables.append(t)
+            continue
+        fn = _guard_function(ctx, t, guarded, admin)
+        trigger = Trigger(shorten(f"{t.name}_guard"), f"{quote_ident(fn.schema)}.{quote_ident(fn.name)}", "BEFORE",
+                          ("INSERT", "UPDATE"), "ROW", columns=tuple(p.column for p in guarded), loc=t.loc)
+        functions.append(fn)
+        tables.append(replace(t, triggers=tuple(sorted(t.triggers + (trigger,), key=lambda x: x.name)),
+                              meta=replace(t.meta, protected=tuple(guarded))))
+    return replace(schema, tables=tuple(tables), functions=tuple(sorted(functions, key=lambda f: f.key)))
+
+
+def _protections(ctx: Ctx, t: Table, cols: EntityColumns, read: dict[str, list[str]], admin: str | None
+                 ) -> list[Protection]:
+    out = []
+    for name, info in cols.columns.items():
+        declared = info.full.protected
+        col = t.column(name)
+        if col is None or declared is False or col.generated:
+            continue
+        if declared is None and name not in read:
+            continue
+        if isinstance(declared, ProtectedFull):
+            writable = tuple(declared.writable_by)
+            if "admin" in writable and admin is None:
+                ctx.error("RS120", f"'{name}' may be written by `admin`, but the spec has no admin predicate",
+                          info.path, "add `auth: {admin: …}`, or name roles in writable_by")
+        else:   # by default admins may, where the spec has an admin predicate
+            writable = ("admin",) if admin else ()
+        why = "; ".join(read.get(name, [])) or "declared protected"
+        out.append(Protection(name, writable, f"read by {why}" if name in read else why))
+    return out
+
+
+def _changed(col: Column) -> str:
+    """SQL that is true when the row sets `col` to something it may not: on INSERT anything but
+    its default (NULL without one), on UPDATE anything but its old value."""
+    q = f"NEW.{quote_ident(col.name)}"
+    default = f"({col.default})" if col.default is not None else "NULL"
+    return (f"(CASE WHEN TG_OP = 'INSERT' THEN {q} IS DISTINCT FROM {default}\n"
+            f"             ELSE {q} IS DISTINCT FROM OLD.{quote_ident(col.name)} END)")
+
+
+def _allowed(p: Protection, admin: str | None) -> str:
+    parts = []
+    for role in p.writable_by:
+        if role == "admin":
+            if admin:
+                sch, _, name = admin.partition(".")
+                parts.append(f"(SELECT {quote_ident(sch)}.{quote_ident(name)}())")
+        else:
+            parts.append(f"pg_catalog.pg_has_role(current_user, {quote_literal(role)}, 'MEMBER')")
+    return " OR ".join(parts) or "false"
+
+
+def _guard_function(ctx: Ctx, t: Table, guarded: list[Protection], admin: str | None) -> Function:
+    checks = []
+    for p in guarded:
+        col = t.column(p.column)
+        who = ", ".join(p.writable_by) or "nobody"
+        message = quote_literal(f"column {p.column} of {t.name} is protected: % may not set it")
+        hint = quote_literal(f"only the table owner, BYPASSRLS roles and {who} may change it")
+        checks.append(
+            f"  IF {_changed(col)}\n     AND NOT ({_allowed(p, admin)}) THEN\n"
+            f"    RAISE EXCEPTION {message}, current_user USING ERRCODE = '42501', HINT = {hint};\n  END IF;\n")
+    body = (f"\nBEGIN\n  IF {PRIVILEGED} THEN\n    RETURN NEW;\n  END IF;\n" + "".join(checks) + "  RETURN NEW;\nEND;\n")
+    cols = ", ".join(p.column for p in guarded)
+    return Function(name=shorten(f"{t.name}_guard"), returns="trigger", body=body, schema=t.schema,
+                    language="plpgsql", search_path="''", execute=(),
+                    revoke_from=("public",) + _client_roles(ctx),
+                    comment=f"Trigger function: only declared paths may change {cols} (protected columns).")
+
+
+def _client_roles(ctx: Ctx) -> tuple[str, ...]:
+    """Roles that default privileges may have given EXECUTE on a new function (Supabase)."""
+    return ("anon", "authenticated", "service_role") if ctx.flavor == "supabase" else ()
