@@ -29,10 +29,11 @@ class Ref:
     on_update: str | None
     deferrable: bool = False
     name: str | None = None      # only when not the generated <table>_<column>_fkey
+    extra: tuple[tuple[str, object], ...] = ()   # full-form keys: match, not_valid, same_tenant ...
 
     @property
     def compact(self) -> bool:
-        return (self.on_update is None and not self.deferrable and self.name is None
+        return (self.on_update is None and not self.deferrable and self.name is None and not self.extra
                 and (self.column is None or bool(_WORD.match(self.column))))
 
     def target(self) -> str:
@@ -45,6 +46,8 @@ class Flags:
     unique: bool = False
     index: bool = False
     ref: Ref | None = None
+    protected: object = None          # the column's `protected:` value, when the spec needs one
+    privileges: dict | None = None    # the column's `privileges:` value
 
 
 def type_text(ctx: ImportCtx, t: DataType) -> str | None:
@@ -167,7 +170,8 @@ def column_entry(col: Column, text: str, f: Flags) -> str | dict:
     default, identity = literal_default(col), col.identity
     if f.pk:
         default, identity = implied_by_pk(col, default)
-    full = bool(col.generated or identity or col.collation or col.comment or (f.ref and not f.ref.compact))
+    full = bool(col.generated or identity or col.collation or col.comment or (f.ref and not f.ref.compact)
+                or f.protected is not None or f.privileges)
     if not full:
         return _compact(col, text, f, default)
     out: dict = {"type": text}
@@ -190,6 +194,10 @@ def column_entry(col: Column, text: str, f: Flags) -> str | dict:
         out["collation"] = col.collation
     if col.comment:
         out["description"] = col.comment
+    if f.protected is not None:
+        out["protected"] = f.protected
+    if f.privileges:
+        out["privileges"] = f.privileges
     return out
 
 
@@ -216,4 +224,5 @@ def _ref_full(r: Ref) -> dict:
         ref["deferrable"] = True
     if r.name:
         ref["name"] = r.name
+    ref.update(dict(r.extra))
     return {"ref": ref}

@@ -38,6 +38,8 @@ class ImportCtx:
     hidden_extensions: set[str] = field(default_factory=set)             # installed by a stand-in
     prefix: str = ""                                                       # naming.table_prefix
     absorbed_triggers: set[tuple[str, str, str]] = field(default_factory=set)  # made again by created_from
+    tenancy: object = None                                                 # importer.tenancy.Tenancy, once known
+    guards: dict = field(default_factory=dict)                             # table -> protected column -> writable_by
 
     def lose(self, obj: Obj, part: str | None, what: str, carried: str, listed: bool = True) -> None:
         self.losses.append(Loss(obj, part, what, carried, listed))

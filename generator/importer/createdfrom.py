@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 
 from generator.db.types import split_qualified
+from generator.importer.recognize import same_function
 from generator.importer.context import ImportCtx
 from generator.model import Function
 from generator.model.naming import quote_ident, shorten
-from generator.postgres.normalize import normalize_function
 from generator.model.sqltext import split_top_level
 
 _BODY = re.compile(r"^\nBEGIN\n  INSERT INTO (?P<table>\S+) \((?P<cols>.*?)\)\n  VALUES \((?P<values>.*)\) "
@@ -54,7 +54,7 @@ def _match(ctx: ImportCtx, row: dict) -> tuple[str, dict] | None:
     expected_body = (f"\nBEGIN\n  INSERT INTO {quote_ident(schema or 'public')}.{quote_ident(table)} "
                      f"({', '.join(quote_ident(c) for c in cols)})\n  VALUES ({', '.join(values)}) "
                      "ON CONFLICT DO NOTHING;\n  RETURN NEW;\nEND;\n")
-    if (normalize_function(want) != normalize_function(fn) or expected_body != fn.body
+    if (not same_function(want, fn) or expected_body != fn.body
             or row["name"] != shorten(f"on_{source}_created_{table}")):
         return None
     return key, {"table": f"{row['schema']}.{source}", "values": dict(zip(cols, values))}

@@ -10,12 +10,14 @@ from generator.importer.entity import Planned, entity_spec, table_keys
 from generator.importer.indexes import auto_fk_indexes
 from generator.importer.recognize import recognize_admin, recognize_traits
 from generator.importer.supabase import SUPABASE_ROLES
+from generator.importer.protection import recognize_guards
 from generator.importer.tenancy import recognize_tenancy
 from generator.importer.unsupported import catalog_losses
 
 
-ENTITY_ORDER = ("table", "schema", "description", "traits", "tenant", "columns", "primary_key", "unique", "checks",
-                "indexes", "policies", "rls", "grants", "triggers", "created_from")
+ENTITY_ORDER = ("table", "schema", "description", "traits", "tenant", "owner", "columns", "primary_key",
+                "foreign_keys", "unique", "checks", "indexes", "policies", "rls", "grants", "triggers", "created_from",
+                "lint")
 
 
 def build_document(ctx: ImportCtx, name: str) -> dict:
@@ -29,6 +31,8 @@ def build_document(ctx: ImportCtx, name: str) -> dict:
     carried = {k: {c.name: c for c, _ in v} for k, v in prepared.items()}
     traits = {t.key: recognize_traits(ctx, t, [c for c, _ in prepared[t.key]]) for t in ctx.model.tables}
     tenancy = recognize_tenancy(ctx, {k: set(v) for k, v in carried.items()})
+    ctx.tenancy = tenancy
+    ctx.guards = recognize_guards(ctx)
     enums = objects.enums(ctx)
     functions = objects.functions(ctx)
     objects.function_dependents(ctx, set(functions))
@@ -111,7 +115,7 @@ def _auto_indexes(ctx: ImportCtx, tables, keys: dict, carried: dict) -> dict | N
     for t in tables:
         order = {c.name: i for i, c in enumerate(t.columns)}
         fks = sorted(keys[t.key].fk_columns, key=lambda cols: order.get(cols[0], 0))
-        got = auto_fk_indexes(ctx, t, set(carried[t.key]), keys[t.key].covered, fks)
+        got = auto_fk_indexes(ctx, t, set(carried[t.key]), keys[t.key].covered, fks, keys[t.key].scoped)
         if got is None:
             return None
         out[t.key] = got

@@ -8,7 +8,9 @@ from generator.importer.columns import column_entry
 from generator.importer.context import ImportCtx, table_obj
 from generator.importer.indexes import plan_indexes
 from generator.importer.keys import Keys, expr_columns, plan_keys, valid_expression
+from generator.importer.protection import privilege_entries, protection_entries
 from generator.importer.recognize import recognize_policy
+from generator.resolve.tables import SUPABASE_DEFAULT_GRANTS
 from generator.importer.supabase import SUPABASE_ROLES
 from generator.importer.tenancy import Tenancy
 from generator.model import Column, Policy, Table, Trigger
@@ -44,6 +46,13 @@ def entity_spec(ctx: ImportCtx, t: Table, plan: Planned) -> tuple[dict, dict[str
     indexes, index_flags = plan_indexes(ctx, t, set(cols), trait_cols, plan.auto_indexes)
     for c in index_flags:
         keys.flags[c] = replace(keys.flags[c], index=True)
+    for c, value in protection_entries(ctx, t, ctx.guards, plan.admin_table is not None).items():
+        if c in keys.flags:
+            keys.flags[c] = replace(keys.flags[c], protected=value)
+    privileges, table_extra = privilege_entries(t)
+    for c, value in privileges.items():
+        if c in keys.flags:
+            keys.flags[c] = replace(keys.flags[c], privileges=value)
     out: dict = {}
     if t.name != ctx.table_name(ctx.key_of(t)):
         out["table"] = t.name
@@ -58,8 +67,8 @@ def entity_spec(ctx: ImportCtx, t: Table, plan: Planned) -> tuple[dict, dict[str
                for c, text in plan.columns if c.name not in trait_cols}
     _omit_auto_tenant_column(ctx, t, plan, columns, tenant_col)
     out["columns"] = columns
-    for k, v in (("primary_key", keys.primary_key), ("unique", keys.uniques), ("checks", keys.checks),
-                 ("indexes", indexes)):
+    for k, v in (("primary_key", keys.primary_key), ("foreign_keys", keys.foreign_keys), ("unique", keys.uniques),
+                 ("checks", keys.checks), ("indexes", indexes)):
         if v:
             out[k] = v
     policies = _policies(ctx, t, plan, set(cols))
@@ -71,7 +80,7 @@ def entity_spec(ctx: ImportCtx, t: Table, plan: Planned) -> tuple[dict, dict[str
     triggers = _triggers(ctx, t, plan, trait_triggers, set(cols))
     if triggers:
         out["triggers"] = triggers
-    return out, _grants(ctx, t.grants)
+    return out, _grants(ctx, t.grants, table_extra)
 
 
 def _tenant(ctx: ImportCtx, t: Table, plan: Planned, out: dict) -> str | None:
@@ -172,17 +181,22 @@ def _resolved_rls(opt, policies: int, admin: bool) -> tuple[bool, bool]:
     return enabled, forced
 
 
-def _grants(ctx: ImportCtx, grants) -> dict[str, list[str]]:
-    """Table privileges by role; on Supabase, ALL for anon/authenticated/service_role is the
-    resolver's default and left out, and anything else for them is spelled out (even none)."""
-    out = {}
+def _grants(ctx: ImportCtx, grants, extra: dict[str, set[str]] | None = None) -> dict[str, list[str]]:
+    """Table privileges by role (column privileges are the columns' `privileges:`; `extra` adds
+    the table privileges they are carved from); on Supabase, the resolver's default grants for
+    anon/authenticated/service_role are left out, anything else for them is spelled out (even none)."""
+    merged: dict[str, set[str]] = {}
     for g in grants:
         ctx.roles.add(g.role)
-        privs = set(g.privileges)
-        out[g.role] = ["all"] if privs == set(ALL_PRIVILEGES) else sorted(p.lower() for p in privs)
+        merged.setdefault(g.role, set()).update(() if g.columns else g.privileges)
+    for role, privs in (extra or {}).items():
+        merged.setdefault(role, set()).update(privs)
+    out = {r: ["all"] if privs == set(ALL_PRIVILEGES) else sorted(p.lower() for p in privs)
+           for r, privs in merged.items()}
     if ctx.flavor == "supabase":
         for role in SUPABASE_ROLES:
-            if out.get(role) == ["all"]:
+            default = SUPABASE_DEFAULT_GRANTS[role]
+            if out.get(role) == (["all"] if default == ["all"] else sorted(default)):
                 del out[role]
             else:
                 out.setdefault(role, [])
@@ -192,7 +206,7 @@ def _grants(ctx: ImportCtx, grants) -> dict[str, list[str]]:
 def _triggers(ctx: ImportCtx, t: Table, plan: Planned, skip: set[str], cols: set[str]) -> list[dict]:
     out, obj = [], table_obj(t)
     for tr in t.triggers:
-        if tr.name in skip:
+        if tr.name in skip or (t.schema, t.name, tr.name) in ctx.absorbed_triggers:
             continue
         why, fn = _trigger_problem(ctx, t, tr, plan, cols)
         if why:
@@ -210,6 +224,8 @@ def _triggers(ctx: ImportCtx, t: Table, plan: Planned, skip: set[str], cols: set
             entry["level"] = "statement"
         if tr.when:
             entry["when"] = tr.when
+        if tr.columns:
+            entry["columns"] = list(tr.columns)
         out.append(entry)
     return out
 
@@ -219,8 +235,8 @@ def _trigger_problem(ctx, t: Table, tr: Trigger, plan: Planned, cols: set[str]) 
                 (t.schema, t.name, tr.name)), None)
     if row is None:
         return "a trigger missing from the catalog", ""
-    if row["nargs"] or row["update_columns"] or row["constraint_trigger"] or row["transition"]:
-        return ("a trigger with arguments, UPDATE OF columns, a constraint trigger or transition tables "
+    if row["nargs"] or row["constraint_trigger"] or row["transition"]:
+        return ("a trigger with arguments, a constraint trigger or transition tables "
                 f"({row['definition'][:120]})"), ""
     if row["enabled"] != "O":
         return f"a trigger whose firing is set to '{row['enabled']}' (disabled, replica or always)", ""

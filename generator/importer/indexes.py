@@ -32,16 +32,20 @@ def plan_indexes(ctx: ImportCtx, t: Table, cols: set[str], trait_cols: set[str],
 
 
 def auto_fk_indexes(ctx: ImportCtx, t: Table, cols: set[str], covered: list[tuple[str, ...]],
-                    fk_columns: list[tuple[str, ...]]) -> set[str] | None:
+                    fk_columns: list[tuple[str, ...]], scoped: dict | None = None) -> set[str] | None:
     """Names of the indexes the resolver's FK-index rule (naming.index_foreign_keys) would make
-    for t exactly as they are; None when it would make one the database lacks."""
+    for t exactly as they are; None when it would make one the database lacks. As the resolver
+    does, an index covers a key when its leading columns are the key's in any order, and a
+    tenant-consistent key (`scoped`: own columns -> whole key) also by its whole column list."""
+    scoped = scoped or {}
     candidates = {i.name for i in t.indexes if _auto_shape(t, i) and i.columns in fk_columns}
     while True:
         declared = [i for i in t.indexes if i.name not in candidates and not _unrepresentable(ctx, t, i, cols)]
         prefixes = list(covered) + [i.columns for i in declared if i.method == "btree" and i.where is None]
         used: set[str] = set()
         for fk in fk_columns:
-            if any(tuple(p[:len(fk)]) == fk for p in prefixes):
+            whole = scoped.get(fk, fk)
+            if any(set(p[:len(x)]) == set(x) and len(p) >= len(x) for p in prefixes for x in (fk, whole)):
                 continue
             name = constraint_name(t.name, list(fk), "idx")
             if name not in candidates:

@@ -4,7 +4,7 @@ reproduces it exactly, else at entity level, else recorded as a loss."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from generator.importer.columns import Flags, Ref, pk_flag_ok
 from generator.importer.context import ImportCtx, table_obj
@@ -22,6 +22,8 @@ class Keys:
     uniques: list = field(default_factory=list)
     checks: list = field(default_factory=list)
     covered: list[tuple[str, ...]] = field(default_factory=list)   # pk/unique column lists
+    foreign_keys: list = field(default_factory=list)               # entity-level (composite) keys
+    scoped: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)  # own columns -> whole key
     fk_columns: list[tuple[str, ...]] = field(default_factory=list)
 
 
@@ -84,13 +86,58 @@ def _primary_key(ctx, t: Table, cols, trait_cols, keys: Keys) -> None:
         keys.primary_key = list(pk.columns)
 
 
+def tenant_tables(ctx) -> tuple[str | None, set[tuple[str, str]]]:
+    """The tenant column and the tenant-scoped tables (the root left out) the import found."""
+    tn = ctx.tenancy
+    if tn is None:
+        return None, set()
+    return tn.column, {k for k in tn.policies if k != tn.root}
+
+
+def scoped_view(ctx, t: Table, fk: ForeignKey) -> ForeignKey | None:
+    """A tenant-consistent key as gen makes it, seen over its own columns (what the spec writes),
+    or None when `fk` is not one."""
+    column, scoped = tenant_tables(ctx)
+    if (column is None or t.key not in scoped or (fk.ref_schema, fk.ref_table) not in scoped
+            or len(fk.columns) < 2 or fk.columns[0] != column or fk.ref_columns[0] != column):
+        return None
+    own = replace(fk, columns=fk.columns[1:], ref_columns=fk.ref_columns[1:], scope=("tenant",))
+    if fk.delete_columns and fk.delete_columns != own.columns:
+        return None
+    return replace(own, delete_columns=())
+
+
+def _derived_twin(ctx, t: Table, fk: ForeignKey) -> bool:
+    """The NO ACTION tenant key gen adds beside a plain key when the tenant column may be NULL."""
+    own = scoped_view(ctx, t, fk)
+    return (own is not None and fk.on_delete == "NO ACTION" and fk.on_update == "NO ACTION"
+            and fk.name == constraint_name(t.name, list(own.columns), "tenant_fkey")
+            and any(o.columns == own.columns and o.name != fk.name for o in t.foreign_keys))
+
+
+def _crosses_tenants(ctx, t: Table, fk: ForeignKey) -> bool:
+    """A key between two tenant-scoped tables without the tenant column: the spec must say
+    `same_tenant: false`, or the resolver would add the column."""
+    column, scoped = tenant_tables(ctx)
+    twinned = any(_derived_twin(ctx, t, o) and o.columns[1:] == fk.columns for o in t.foreign_keys)
+    return (column is not None and t.key in scoped and (fk.ref_schema, fk.ref_table) in scoped
+            and column not in fk.columns and not twinned)
+
+
 def _foreign_key(ctx, t: Table, fk: ForeignKey, cols, trait_cols, carried, keys: Keys) -> None:
     obj, part = table_obj(t), f"foreign key {fk.name}"
+    if _derived_twin(ctx, t, fk):
+        return
+    own = scoped_view(ctx, t, fk)
+    if own is not None:
+        keys.scoped[own.columns] = fk.columns
+    fk = own or fk
     col = fk.columns[0]
     reason = None
     if len(fk.columns) > 1:
-        reason = "a foreign key over several columns (references are per column)"
-    elif col not in cols:
+        _composite(ctx, t, fk, cols, carried, keys)
+        return
+    if col not in cols:
         reason = f"a foreign key on column {col}, which is not imported"
     elif col in trait_cols or keys.flags[col].ref is not None:
         reason = f"a second reference on column {col} (or one on a trait column)"
@@ -102,14 +149,56 @@ def _foreign_key(ctx, t: Table, fk: ForeignKey, cols, trait_cols, carried, keys:
     if ref is None:
         ctx.lose(obj, part, reason or "a reference the spec cannot name", "not imported")
         return
-    row = _constraint_row(ctx, t, fk.name)
+    _set(keys, col, ref=replace(ref, extra=_options(ctx, t, fk)))
+    keys.fk_columns.append(fk.columns)
+
+
+def _options(ctx, t: Table, fk: ForeignKey) -> tuple[tuple[str, object], ...]:
+    out = []
     if fk.initially_deferred:
-        ctx.lose(obj, part, "INITIALLY DEFERRED", "DEFERRABLE INITIALLY IMMEDIATE")
-    if row.get("match") == "f":
-        ctx.lose(obj, part, "MATCH FULL", "MATCH SIMPLE")
-    if row.get("validated") is False:
-        ctx.lose(obj, part, "NOT VALID", "a validated foreign key")
-    _set(keys, col, ref=ref)
+        out.append(("initially_deferred", True))
+    if fk.match == "FULL":
+        out.append(("match", "full"))
+    if not fk.validated:
+        out.append(("not_valid", True))
+    if not fk.scope and _crosses_tenants(ctx, t, fk):
+        out.append(("same_tenant", False))
+    return tuple(out)
+
+
+def _composite(ctx, t: Table, fk: ForeignKey, cols, carried, keys: Keys) -> None:
+    """A key over several columns: an entity-level `foreign_keys:` entry."""
+    obj, part = table_obj(t), f"foreign key {fk.name}"
+    target = (fk.ref_schema, fk.ref_table)
+    missing = [c for c in fk.columns if c not in cols]
+    if missing:
+        ctx.lose(obj, part, f"a foreign key on column {missing[0]}, which is not imported", "not imported")
+        return
+    if target in ctx.keys:
+        have = carried.get(target, {})
+        if any(c not in have for c in fk.ref_columns):
+            ctx.lose(obj, part, "a reference to columns that are not imported", "not imported")
+            return
+        entity = ctx.keys[target]
+    elif re.match(r"^[A-Za-z_]\w*$", fk.ref_schema) and re.match(r"^[A-Za-z_]\w*$", fk.ref_table):
+        entity = f"{fk.ref_schema}.{fk.ref_table}"
+    else:
+        ctx.lose(obj, part, f"a reference to {fk.ref_schema}.{fk.ref_table}, a name the spec cannot spell",
+                 "not imported")
+        return
+    if fk.delete_columns and fk.delete_columns != fk.columns:
+        ctx.lose(obj, part, f"ON DELETE {fk.on_delete} ({', '.join(fk.delete_columns)})",
+                 f"ON DELETE {fk.on_delete} of every column")
+    entry: dict = {"columns": list(fk.columns), "references": f"{entity}({', '.join(fk.ref_columns)})"}
+    for key in ("on_delete", "on_update"):
+        if getattr(fk, key) != "NO ACTION":
+            entry[key] = getattr(fk, key).lower()
+    if fk.deferrable:
+        entry["deferrable"] = True
+    entry.update(dict(_options(ctx, t, fk)))
+    if fk.name != constraint_name(t.name, list(fk.columns), "fkey"):
+        entry["name"] = fk.name
+    keys.foreign_keys.append(entry)
     keys.fk_columns.append(fk.columns)
 
 
@@ -139,6 +228,9 @@ def _uniques(ctx, t: Table, cols, trait_cols, keys: Keys) -> None:
     obj = table_obj(t)
     for u in t.uniques:
         part, row = f"unique {u.name}", _constraint_row(ctx, t, u.name)
+        if _scope_unique(ctx, t, u):
+            keys.covered.append(u.columns)
+            continue
         if any(c not in cols for c in u.columns):
             ctx.lose(obj, part, "a unique constraint on a column not imported", "not imported")
             continue
@@ -165,6 +257,18 @@ def _uniques(ctx, t: Table, cols, trait_cols, keys: Keys) -> None:
             if u.nulls_not_distinct:
                 entry["nulls_not_distinct"] = True
             keys.uniques.append(entry)
+
+
+def _scope_unique(ctx, t: Table, u) -> bool:
+    """The UNIQUE (tenant column, primary key) gen adds to a table tenant-consistent keys point at."""
+    column, scoped = tenant_tables(ctx)
+    if column is None or t.key not in scoped or t.primary_key is None:
+        return False
+    cols = (column,) + t.primary_key.columns
+    if u.columns != cols or u.nulls_not_distinct or u.name != constraint_name(t.name, list(cols), "key"):
+        return False
+    return any(scoped_view(ctx, o, fk) is not None and (fk.ref_schema, fk.ref_table) == t.key
+               and fk.ref_columns == cols for o in ctx.model.tables for fk in o.foreign_keys)
 
 
 def _checks(ctx, t: Table, cols, keys: Keys) -> None:

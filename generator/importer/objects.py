@@ -65,6 +65,7 @@ def functions(ctx: ImportCtx) -> dict:
             continue
         _attribute_losses(ctx, obj, row)
         entry: dict = {"returns": f.returns}
+        execute = _execute(ctx, f, row.get("acl"))
         if f.args:
             entry["args"] = f.args
         entry["language"] = f.language
@@ -76,6 +77,8 @@ def functions(ctx: ImportCtx) -> dict:
             entry["search_path"] = f.search_path
         if f.comment:
             entry["description"] = f.comment
+        if execute is not None:
+            entry["execute"] = execute
         entry["body"] = f.body
         out[f.name] = entry
     return out
@@ -109,8 +112,17 @@ def _attribute_losses(ctx: ImportCtx, obj, row: dict) -> None:
     lost += [f"SET {c}" for c in settings]
     if lost:
         ctx.lose(obj, None, ", ".join(lost), "function without them")
-    if _execute_changed(row.get("acl"), ctx.flavor):
-        ctx.lose(obj, None, f"EXECUTE privileges ({', '.join(row['acl'])})", "the default privileges")
+
+
+def _execute(ctx: ImportCtx, f, acl) -> list[str] | str | None:
+    """`execute:` of a function: its exact EXECUTE holders when not PostgreSQL's (or Supabase's)
+    default; `default` for a SECURITY DEFINER function left at the default (the resolver would
+    otherwise lock it down to the roles of its policies)."""
+    if not _execute_changed(acl, ctx.flavor):
+        return "default" if f.security_definer else None
+    holders = sorted(set(f.execute or ()))
+    ctx.roles.update(r for r in holders if r != "public")
+    return holders
 
 
 def _execute_changed(acl, flavor: str) -> bool:

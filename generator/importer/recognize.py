@@ -3,6 +3,8 @@ versioned), the admin check and policy presets. Each is used only where the spec
 resolves to exactly what the database holds (compared after normalizing the SQL)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import re
 
 from generator.db.types import split_qualified
@@ -49,9 +51,14 @@ def trait_function(main: str, kind: str, column: str, prefix: str = "") -> Funct
                     schema=main, language="plpgsql", comment=f"Trigger function: {what}.")
 
 
+def same_function(a: Function, b: Function) -> bool:
+    """Equal as gen would generate them, who may execute them aside (the resolver sets that)."""
+    return replace(normalize_function(a), execute=None) == replace(normalize_function(b), execute=None)
+
+
 def function_present(ctx: ImportCtx, fn: Function) -> bool:
-    want = normalize_function(fn)
-    return any(normalize_function(f) == want for f in ctx.model.functions)
+    """`fn` is in the database as gen generates it."""
+    return any(same_function(fn, f) for f in ctx.model.functions)
 
 
 def _column_is(col: Column, spec: tuple) -> bool:
@@ -125,7 +132,7 @@ def recognize_admin(ctx: ImportCtx) -> None:
     want = Function(name=admin, returns="boolean", body=body, schema=ctx.main, language="sql",
                     volatility="STABLE", security_definer=True, search_path="''",
                     comment="True when the current user is an admin (generated for the admin_full_access preset).")
-    if normalize_function(want) != normalize_function(fn):
+    if not same_function(want, fn):
         return
     ctx.auth = {**auth, "admin": {"entity": key, "user_column": user_col, "where": where}}
     ctx.generated_functions.add((ctx.main, admin))

@@ -111,8 +111,6 @@ def _columns(ctx: ImportCtx) -> None:
         if (r["schema"], r["table_name"]) in partitions:
             continue
         obj, part = ("table", r["schema"], r["table_name"]), f"column {r['column_name']}"
-        if r["acl"]:
-            ctx.lose(obj, part, f"column privileges ({', '.join(r['acl'])})", "not imported (table privileges only)")
         if not r["local"]:
             ctx.lose(obj, part, "an inherited column", "the table's own column")
         extras = [w for w, k in (("storage", "storage_changed"), ("compression", "compression_set"),

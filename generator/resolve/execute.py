@@ -26,6 +26,8 @@ def function_access(ctx: Ctx, schema: Schema) -> Schema:
 
 def _access(ctx: Ctx, f: Function, callers: set[str] | None, revoke: tuple[str, ...]) -> Function:
     declared = ctx.spec.functions.get(f.name) if f.schema == ctx.schema_name else None
+    if declared is not None and declared.execute == "default":
+        return replace(f, execute=None)
     if declared is not None and declared.execute is not None:
         return replace(f, execute=tuple(sorted(set(declared.execute))), revoke_from=revoke)
     if f.execute is not None:                      # set by whoever generated it (guards)

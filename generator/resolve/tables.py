@@ -47,7 +47,7 @@ def build_table(ctx: Ctx, ent: Entity, cols: EntityColumns, refs: References, ad
     enabled = bool(policies) or deny_all if rls is None else (rls if isinstance(rls, bool) else rls.enabled or deny_all)
     forced = enabled and not (isinstance(rls, RlsFull) and not rls.force) and t != admin_table
     triggers, meta_cols = _traits(ctx, cols, t)
-    triggers += _entity_triggers(ctx, ent, cols.key, t)
+    triggers += _entity_triggers(ctx, ent, cols, t)
     return Table(
         name=t, schema=info.schema, columns=tuple(ci.column for ci in cols.columns.values()), primary_key=pk,
         foreign_keys=tuple(sorted(fks, key=lambda f: f.name)), uniques=tuple(sorted(uniques, key=lambda u: u.name)),
@@ -292,7 +292,8 @@ def _traits(ctx: Ctx, cols: EntityColumns, t: str) -> tuple[list[Trigger], dict[
     return triggers, meta
 
 
-def _entity_triggers(ctx: Ctx, ent: Entity, key: str, t: str) -> list[Trigger]:
+def _entity_triggers(ctx: Ctx, ent: Entity, cols: EntityColumns, t: str) -> list[Trigger]:
+    key = cols.key
     out = []
     for i, tr in enumerate(ent.triggers):
         path = ("entities", key, "triggers", i)
@@ -305,8 +306,14 @@ def _entity_triggers(ctx: Ctx, ent: Entity, key: str, t: str) -> list[Trigger]:
             fn = f"{quote_ident(ctx.schema_name)}.{quote_ident(fn)}"
         when = ctx.expr(tr.when, path + ("when",), "trigger WHEN") if tr.when else None
         events = tuple(e.upper() for e in tr.events)
+        if tr.columns and "UPDATE" not in events:
+            ctx.error("RS122", "trigger `columns:` (UPDATE OF) needs the update event", path + ("columns",),
+                      "add update to events, or drop columns")
+        if not _columns_exist(ctx, tr.columns, cols, path + ("columns",)):
+            continue
         name = tr.name or shorten(f"{t}_{'_'.join(e.lower() for e in events)}_{tr.function.split('.')[-1]}")
-        out.append(Trigger(name, fn, tr.timing.upper(), events, tr.level.upper(), when, loc=ctx.loc(*path)))
+        out.append(Trigger(name, fn, tr.timing.upper(), events, tr.level.upper(), when, tuple(tr.columns),
+                           loc=ctx.loc(*path)))
     return out
 
 

@@ -198,6 +198,7 @@ class TriggerFull(Strict):
     events: list[Literal["insert", "update", "delete", "truncate"]] = Field(default_factory=lambda: ["update"])
     level: Literal["row", "statement"] = "row"
     when: str | None = None
+    columns: list[str] = Field(default_factory=list, description="UPDATE OF these columns only")
 
 
 class RlsFull(Strict):
@@ -295,9 +296,10 @@ class FunctionSpec(Strict):
     security_definer: bool = False
     search_path: str | None = None
     description: str | None = None
-    execute: list[str] | None = Field(
-        None, description="roles that may call it (others' EXECUTE is revoked); default: PostgreSQL's (everyone), "
-                          "and for SECURITY DEFINER functions the roles of the policies that call it")
+    execute: Union[list[str], Literal["default"], None] = Field(
+        None, description="roles that may call it (others' EXECUTE is revoked); `default`: PostgreSQL's (everyone); "
+                          "unset: PostgreSQL's, except SECURITY DEFINER functions: the roles of the policies that "
+                          "call it")
     lint: LintOverrides = Field(default_factory=dict)
 
 
