@@ -2,6 +2,8 @@
 compact columns, many-to-many) into plain model objects, collecting all errors first."""
 from __future__ import annotations
 
+import difflib
+
 from generator.model import Enum, Extension, Function, LintOverride, Role, Schema, Settings, View, replace
 from generator.resolve.columns_pass import collect_columns
 from generator.resolve.context import Ctx, EntityInfo
@@ -15,7 +17,7 @@ from generator.resolve.references import resolve_references
 from generator.resolve.seeds import resolve_seeds
 from generator.resolve.tables import build_table
 from generator.spec.loader import LoadedSpec, paused_gc
-from generator.spec.schema import ColumnFull, Entity, SpecFile
+from generator.spec.schema import ColumnFull, Entity, RefFull, SpecFile
 
 SUPABASE_ROLES = ("anon", "authenticated", "service_role")
 BUILTIN_ROLES = ("public",)
@@ -108,15 +110,26 @@ def _singular(name: str) -> str:
 
 
 def _relations(ctx: Ctx, entities: dict[str, Entity]) -> None:
-    """Many-to-many: create the join entity (composite PK, two cascading FKs) unless declared."""
+    """Many-to-many: create the join entity (composite PK, two cascading FKs typed like the
+    targets' primary keys) unless declared. A self-link (`[users, users]`) names its two columns."""
     for i, rel in enumerate(ctx.spec.relations):
         path = ("relations", i)
         a, b = rel.many_to_many
         missing = [x for x in (a, b) if x not in entities]
         if missing:
-            ctx.error("RS090", f"many_to_many names unknown entity '{missing[0]}'", path, "name two entity keys")
+            close = difflib.get_close_matches(missing[0], list(entities), n=1)
+            ctx.error("RS090", f"many_to_many names unknown entity '{missing[0]}'", path + ("many_to_many",),
+                      (f"did you mean '{close[0]}'? " if close else "") + "name two entity keys")
+            continue
+        if a == b and not rel.columns:
+            ctx.error("RS093", f"a many-to-many link of '{a}' with itself needs its two column names",
+                      path + ("many_to_many",), "add `columns: [follower_id, followed_id]` (one per role)")
             continue
         cols = rel.columns or [f"{_singular(a)}_id", f"{_singular(b)}_id"]
+        if len(cols) != 2 or cols[0] == cols[1]:
+            ctx.error("RS094", "many_to_many `columns:` names two different columns", path + ("columns",),
+                      "one column per side, e.g. [follower_id, followed_id]")
+            continue
         if rel.through in entities:
             ent = entities[rel.through]
             for c, target in zip(cols, (a, b)):
@@ -124,13 +137,42 @@ def _relations(ctx: Ctx, entities: dict[str, Entity]) -> None:
                     ctx.error("RS091", f"join entity '{rel.through}' lacks column '{c}' -> {target}", path,
                               "add the column, or let gen create the join entity")
             continue
-        columns: dict = {c: ColumnFull(type="uuid", nullable=False, ref=t, on_delete=rel.on_delete)
-                         for c, t in zip(cols, (a, b))}
+        keys = [_key_of(ctx, x, entities[x], path) for x in (a, b)]
+        if None in keys:
+            continue
+        columns: dict = {c: ColumnFull(type=t, nullable=False, ref=RefFull(entity=x, column=k), on_delete=rel.on_delete)
+                         for c, x, (k, t) in zip(cols, (a, b), keys)}
         # a link between tenant data is tenant data: it gets the tenant column and isolation
         tenant = bool(ctx.spec.tenancy) and any(entities[x].tenant and x != ctx.spec.tenancy.root for x in (a, b))
         entities[rel.through] = Entity(
             description=f"Links {a} and {b} (many-to-many).", columns=columns, primary_key=cols,
             traits=["created_at"] if rel.timestamps else [], group=entities[a].group, tenant=tenant)
+
+
+def _key_of(ctx: Ctx, key: str, ent: Entity, path: tuple) -> tuple[str, str] | None:
+    """(column, type) of an entity's single-column primary key, from its declaration."""
+    from generator.resolve.columns import ColumnSyntaxError, parse_compact
+    if ent.primary_key:
+        if len(ent.primary_key) != 1:
+            ctx.error("RS097", f"many_to_many: '{key}' has a primary key of {len(ent.primary_key)} columns",
+                      path + ("many_to_many",), "link entities with a single-column primary key, or declare "
+                      "the join entity yourself (`through:` an entity with the columns you need)")
+            return None
+        wanted = ent.primary_key[0]
+    else:
+        wanted = None
+    for name, spec in ent.columns.items():
+        try:
+            full = spec if isinstance(spec, ColumnFull) else ColumnFull.model_validate(parse_compact(spec))
+        except (ColumnSyntaxError, ValueError):
+            return None             # reported where the column is resolved
+        if name == wanted or (wanted is None and full.pk):
+            serial = {"serial": "integer", "serial4": "integer", "bigserial": "bigint", "serial8": "bigint",
+                      "smallserial": "smallint", "serial2": "smallint"}
+            return name, serial.get(full.type.strip().lower(), full.type)
+    ctx.error("RS097", f"many_to_many: '{key}' has no primary key to link to", path + ("many_to_many",),
+              "give it `pk` on a column (e.g. `id: uuid pk`)")
+    return None
 
 
 def _tenancy_checks(ctx: Ctx) -> None:

@@ -43,6 +43,7 @@ CREATE TABLE questionnaire_sessions (
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT questionnaire_sessions_pkey PRIMARY KEY (id),
+  CONSTRAINT questionnaire_sessions_user_id_id_key UNIQUE (user_id, id),
   CONSTRAINT questionnaire_sessions_current_step_check CHECK (current_step >= 0),
   CONSTRAINT questionnaire_sessions_status_check CHECK (status IN ('in_progress', 'completed', 'abandoned')),
   CONSTRAINT questionnaire_sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users (id) ON DELETE CASCADE
@@ -58,7 +59,7 @@ CREATE TABLE questionnaire_responses (
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT questionnaire_responses_pkey PRIMARY KEY (id),
   CONSTRAINT questionnaire_responses_session_id_question_key_key UNIQUE (session_id, question_key),
-  CONSTRAINT questionnaire_responses_session_id_fkey FOREIGN KEY (session_id) REFERENCES questionnaire_sessions (id) ON DELETE CASCADE,
+  CONSTRAINT questionnaire_responses_session_id_fkey FOREIGN KEY (user_id, session_id) REFERENCES questionnaire_sessions (user_id, id) ON DELETE CASCADE,
   CONSTRAINT questionnaire_responses_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users (id) ON DELETE CASCADE
 );
 
@@ -141,6 +142,7 @@ CREATE TABLE weekly_discoveries (
   viewed_at timestamp with time zone,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT weekly_discoveries_pkey PRIMARY KEY (id),
+  CONSTRAINT weekly_discoveries_user_id_id_key UNIQUE (user_id, id),
   CONSTRAINT weekly_discoveries_user_id_week_of_key UNIQUE (user_id, week_of),
   CONSTRAINT weekly_discoveries_status_check CHECK (status IN ('pending', 'delivered', 'viewed')),
   CONSTRAINT weekly_discoveries_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users (id) ON DELETE CASCADE
@@ -159,7 +161,7 @@ CREATE TABLE discovered_automations (
   CONSTRAINT discovered_automations_discovery_id_automation_id_key UNIQUE (discovery_id, automation_id),
   CONSTRAINT discovered_automations_relevance_score_check CHECK (relevance_score IS NULL OR relevance_score BETWEEN 0 AND 1),
   CONSTRAINT discovered_automations_automation_id_fkey FOREIGN KEY (automation_id) REFERENCES automations (id) ON DELETE CASCADE,
-  CONSTRAINT discovered_automations_discovery_id_fkey FOREIGN KEY (discovery_id) REFERENCES weekly_discoveries (id) ON DELETE CASCADE,
+  CONSTRAINT discovered_automations_discovery_id_fkey FOREIGN KEY (user_id, discovery_id) REFERENCES weekly_discoveries (user_id, id) ON DELETE CASCADE,
   CONSTRAINT discovered_automations_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users (id) ON DELETE CASCADE
 );
 
@@ -176,6 +178,7 @@ CREATE TABLE user_automations (
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT user_automations_pkey PRIMARY KEY (id),
   CONSTRAINT user_automations_user_id_automation_id_key UNIQUE (user_id, automation_id),
+  CONSTRAINT user_automations_user_id_id_key UNIQUE (user_id, id),
   CONSTRAINT user_automations_status_check CHECK (status IN ('saved', 'in_progress', 'completed', 'abandoned')),
   CONSTRAINT user_automations_automation_id_fkey FOREIGN KEY (automation_id) REFERENCES automations (id) ON DELETE CASCADE,
   CONSTRAINT user_automations_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users (id) ON DELETE CASCADE
@@ -194,7 +197,7 @@ CREATE TABLE automation_progress (
   CONSTRAINT automation_progress_pkey PRIMARY KEY (id),
   CONSTRAINT automation_progress_user_automation_id_step_id_key UNIQUE (user_automation_id, step_id),
   CONSTRAINT automation_progress_step_id_fkey FOREIGN KEY (step_id) REFERENCES implementation_steps (id) ON DELETE CASCADE,
-  CONSTRAINT automation_progress_user_automation_id_fkey FOREIGN KEY (user_automation_id) REFERENCES user_automations (id) ON DELETE CASCADE,
+  CONSTRAINT automation_progress_user_automation_id_fkey FOREIGN KEY (user_id, user_automation_id) REFERENCES user_automations (user_id, id) ON DELETE CASCADE,
   CONSTRAINT automation_progress_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users (id) ON DELETE CASCADE
 );
 

@@ -110,7 +110,7 @@ ALTER TABLE chatapp_canned_responses FORCE ROW LEVEL SECURITY;
 -- policy chatapp_subscription_plans_admin_all on chatapp_subscription_plans
 CREATE POLICY chatapp_subscription_plans_admin_all ON chatapp_subscription_plans
   FOR ALL
-  TO public
+  TO chatapp_app
   USING ((SELECT public.chatapp_is_admin()))
   WITH CHECK ((SELECT public.chatapp_is_admin()));
 
@@ -123,48 +123,48 @@ CREATE POLICY chatapp_subscription_plans_public_read ON chatapp_subscription_pla
 -- policy chatapp_companies_admin_all on chatapp_companies
 CREATE POLICY chatapp_companies_admin_all ON chatapp_companies
   FOR ALL
-  TO public
+  TO chatapp_app
   USING ((SELECT public.chatapp_is_admin()))
   WITH CHECK ((SELECT public.chatapp_is_admin()));
 
 -- policy chatapp_companies_tenant_isolation on chatapp_companies
 CREATE POLICY chatapp_companies_tenant_isolation ON chatapp_companies
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_users_admin_all on chatapp_users
 CREATE POLICY chatapp_users_admin_all ON chatapp_users
   FOR ALL
-  TO public
+  TO chatapp_app
   USING ((SELECT public.chatapp_is_admin()))
   WITH CHECK ((SELECT public.chatapp_is_admin()));
 
 -- policy chatapp_users_owner_select on chatapp_users
 CREATE POLICY chatapp_users_owner_select ON chatapp_users
   FOR SELECT
-  TO public
+  TO chatapp_app
   USING (id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
 
 -- policy chatapp_users_tenant_isolation on chatapp_users
 CREATE POLICY chatapp_users_tenant_isolation ON chatapp_users
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_agents_tenant_isolation on chatapp_agents
 CREATE POLICY chatapp_agents_tenant_isolation ON chatapp_agents
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_agent_packages_admin_all on chatapp_agent_packages
 CREATE POLICY chatapp_agent_packages_admin_all ON chatapp_agent_packages
   FOR ALL
-  TO public
+  TO chatapp_app
   USING ((SELECT public.chatapp_is_admin()))
   WITH CHECK ((SELECT public.chatapp_is_admin()));
 
@@ -177,97 +177,97 @@ CREATE POLICY chatapp_agent_packages_public_read ON chatapp_agent_packages
 -- policy chatapp_knowledge_sources_tenant_isolation on chatapp_knowledge_sources
 CREATE POLICY chatapp_knowledge_sources_tenant_isolation ON chatapp_knowledge_sources
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_knowledge_chunks_tenant_isolation on chatapp_knowledge_chunks
 CREATE POLICY chatapp_knowledge_chunks_tenant_isolation ON chatapp_knowledge_chunks
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_customers_tenant_isolation on chatapp_customers
 CREATE POLICY chatapp_customers_tenant_isolation ON chatapp_customers
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_conversations_tenant_isolation on chatapp_conversations
 CREATE POLICY chatapp_conversations_tenant_isolation ON chatapp_conversations
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_messages_tenant_isolation on chatapp_messages
 CREATE POLICY chatapp_messages_tenant_isolation ON chatapp_messages
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_team_invitations_tenant_isolation on chatapp_team_invitations
 CREATE POLICY chatapp_team_invitations_tenant_isolation ON chatapp_team_invitations
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_conversation_analytics_tenant_isolation on chatapp_conversation_analytics
 CREATE POLICY chatapp_conversation_analytics_tenant_isolation ON chatapp_conversation_analytics
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_daily_analytics_tenant_isolation on chatapp_daily_analytics
 CREATE POLICY chatapp_daily_analytics_tenant_isolation ON chatapp_daily_analytics
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_integrations_tenant_isolation on chatapp_integrations
 CREATE POLICY chatapp_integrations_tenant_isolation ON chatapp_integrations
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_webhooks_tenant_isolation on chatapp_webhooks
 CREATE POLICY chatapp_webhooks_tenant_isolation ON chatapp_webhooks
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_audit_logs_admin_all on chatapp_audit_logs
 CREATE POLICY chatapp_audit_logs_admin_all ON chatapp_audit_logs
   FOR ALL
-  TO public
+  TO chatapp_app
   USING ((SELECT public.chatapp_is_admin()))
   WITH CHECK ((SELECT public.chatapp_is_admin()));
 
 -- policy chatapp_audit_logs_tenant_isolation on chatapp_audit_logs
 CREATE POLICY chatapp_audit_logs_tenant_isolation ON chatapp_audit_logs
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_widget_settings_tenant_isolation on chatapp_widget_settings
 CREATE POLICY chatapp_widget_settings_tenant_isolation ON chatapp_widget_settings
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_canned_responses_tenant_isolation on chatapp_canned_responses
 CREATE POLICY chatapp_canned_responses_tenant_isolation ON chatapp_canned_responses
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));

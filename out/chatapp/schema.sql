@@ -8,6 +8,15 @@ BEGIN;
 -- extension vector
 CREATE EXTENSION IF NOT EXISTS vector;
 
+-- role chatapp_app (created if missing)
+DO $role$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'chatapp_app') THEN
+    CREATE ROLE chatapp_app NOLOGIN;
+  END IF;
+END
+$role$;
+
 -- enum user_role
 CREATE TYPE user_role AS ENUM ('master_admin', 'company_admin', 'support_agent');
 
@@ -566,8 +575,11 @@ $fn$;
 -- comment on function chatapp_is_admin
 COMMENT ON FUNCTION chatapp_is_admin() IS 'True when the current user is an admin (generated for the admin_full_access preset).';
 
--- execute chatapp_is_admin: public
-GRANT EXECUTE ON FUNCTION chatapp_is_admin() TO PUBLIC;
+-- only declared roles may execute chatapp_is_admin
+REVOKE ALL ON FUNCTION chatapp_is_admin() FROM PUBLIC;
+
+-- execute chatapp_is_admin: chatapp_app
+GRANT EXECUTE ON FUNCTION chatapp_is_admin() TO chatapp_app;
 
 -- function chatapp_set_updated_at
 CREATE OR REPLACE FUNCTION chatapp_set_updated_at()
@@ -828,7 +840,7 @@ ALTER TABLE chatapp_canned_responses FORCE ROW LEVEL SECURITY;
 -- policy chatapp_subscription_plans_admin_all on chatapp_subscription_plans
 CREATE POLICY chatapp_subscription_plans_admin_all ON chatapp_subscription_plans
   FOR ALL
-  TO public
+  TO chatapp_app
   USING ((SELECT public.chatapp_is_admin()))
   WITH CHECK ((SELECT public.chatapp_is_admin()));
 
@@ -841,48 +853,48 @@ CREATE POLICY chatapp_subscription_plans_public_read ON chatapp_subscription_pla
 -- policy chatapp_companies_admin_all on chatapp_companies
 CREATE POLICY chatapp_companies_admin_all ON chatapp_companies
   FOR ALL
-  TO public
+  TO chatapp_app
   USING ((SELECT public.chatapp_is_admin()))
   WITH CHECK ((SELECT public.chatapp_is_admin()));
 
 -- policy chatapp_companies_tenant_isolation on chatapp_companies
 CREATE POLICY chatapp_companies_tenant_isolation ON chatapp_companies
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_users_admin_all on chatapp_users
 CREATE POLICY chatapp_users_admin_all ON chatapp_users
   FOR ALL
-  TO public
+  TO chatapp_app
   USING ((SELECT public.chatapp_is_admin()))
   WITH CHECK ((SELECT public.chatapp_is_admin()));
 
 -- policy chatapp_users_owner_select on chatapp_users
 CREATE POLICY chatapp_users_owner_select ON chatapp_users
   FOR SELECT
-  TO public
+  TO chatapp_app
   USING (id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
 
 -- policy chatapp_users_tenant_isolation on chatapp_users
 CREATE POLICY chatapp_users_tenant_isolation ON chatapp_users
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_agents_tenant_isolation on chatapp_agents
 CREATE POLICY chatapp_agents_tenant_isolation ON chatapp_agents
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_agent_packages_admin_all on chatapp_agent_packages
 CREATE POLICY chatapp_agent_packages_admin_all ON chatapp_agent_packages
   FOR ALL
-  TO public
+  TO chatapp_app
   USING ((SELECT public.chatapp_is_admin()))
   WITH CHECK ((SELECT public.chatapp_is_admin()));
 
@@ -895,99 +907,207 @@ CREATE POLICY chatapp_agent_packages_public_read ON chatapp_agent_packages
 -- policy chatapp_knowledge_sources_tenant_isolation on chatapp_knowledge_sources
 CREATE POLICY chatapp_knowledge_sources_tenant_isolation ON chatapp_knowledge_sources
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_knowledge_chunks_tenant_isolation on chatapp_knowledge_chunks
 CREATE POLICY chatapp_knowledge_chunks_tenant_isolation ON chatapp_knowledge_chunks
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_customers_tenant_isolation on chatapp_customers
 CREATE POLICY chatapp_customers_tenant_isolation ON chatapp_customers
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_conversations_tenant_isolation on chatapp_conversations
 CREATE POLICY chatapp_conversations_tenant_isolation ON chatapp_conversations
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_messages_tenant_isolation on chatapp_messages
 CREATE POLICY chatapp_messages_tenant_isolation ON chatapp_messages
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_team_invitations_tenant_isolation on chatapp_team_invitations
 CREATE POLICY chatapp_team_invitations_tenant_isolation ON chatapp_team_invitations
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_conversation_analytics_tenant_isolation on chatapp_conversation_analytics
 CREATE POLICY chatapp_conversation_analytics_tenant_isolation ON chatapp_conversation_analytics
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_daily_analytics_tenant_isolation on chatapp_daily_analytics
 CREATE POLICY chatapp_daily_analytics_tenant_isolation ON chatapp_daily_analytics
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_integrations_tenant_isolation on chatapp_integrations
 CREATE POLICY chatapp_integrations_tenant_isolation ON chatapp_integrations
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_webhooks_tenant_isolation on chatapp_webhooks
 CREATE POLICY chatapp_webhooks_tenant_isolation ON chatapp_webhooks
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_audit_logs_admin_all on chatapp_audit_logs
 CREATE POLICY chatapp_audit_logs_admin_all ON chatapp_audit_logs
   FOR ALL
-  TO public
+  TO chatapp_app
   USING ((SELECT public.chatapp_is_admin()))
   WITH CHECK ((SELECT public.chatapp_is_admin()));
 
 -- policy chatapp_audit_logs_tenant_isolation on chatapp_audit_logs
 CREATE POLICY chatapp_audit_logs_tenant_isolation ON chatapp_audit_logs
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_widget_settings_tenant_isolation on chatapp_widget_settings
 CREATE POLICY chatapp_widget_settings_tenant_isolation ON chatapp_widget_settings
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
 
 -- policy chatapp_canned_responses_tenant_isolation on chatapp_canned_responses
 CREATE POLICY chatapp_canned_responses_tenant_isolation ON chatapp_canned_responses
   FOR ALL
-  TO public
+  TO chatapp_app
   USING (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid))
   WITH CHECK (company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid));
+
+-- chatapp_subscription_plans: only the declared privileges
+REVOKE ALL ON chatapp_subscription_plans FROM chatapp_app;
+
+-- grant on chatapp_subscription_plans to chatapp_app
+GRANT DELETE, INSERT, SELECT, UPDATE ON chatapp_subscription_plans TO chatapp_app;
+
+-- chatapp_companies: only the declared privileges
+REVOKE ALL ON chatapp_companies FROM chatapp_app;
+
+-- grant on chatapp_companies to chatapp_app
+GRANT DELETE, INSERT, SELECT, UPDATE ON chatapp_companies TO chatapp_app;
+
+-- chatapp_users: only the declared privileges
+REVOKE ALL ON chatapp_users FROM chatapp_app;
+
+-- grant on chatapp_users to chatapp_app
+GRANT DELETE, INSERT, SELECT, UPDATE ON chatapp_users TO chatapp_app;
+
+-- chatapp_agents: only the declared privileges
+REVOKE ALL ON chatapp_agents FROM chatapp_app;
+
+-- grant on chatapp_agents to chatapp_app
+GRANT DELETE, INSERT, SELECT, UPDATE ON chatapp_agents TO chatapp_app;
+
+-- chatapp_agent_packages: only the declared privileges
+REVOKE ALL ON chatapp_agent_packages FROM chatapp_app;
+
+-- grant on chatapp_agent_packages to chatapp_app
+GRANT DELETE, INSERT, SELECT, UPDATE ON chatapp_agent_packages TO chatapp_app;
+
+-- chatapp_knowledge_sources: only the declared privileges
+REVOKE ALL ON chatapp_knowledge_sources FROM chatapp_app;
+
+-- grant on chatapp_knowledge_sources to chatapp_app
+GRANT DELETE, INSERT, SELECT, UPDATE ON chatapp_knowledge_sources TO chatapp_app;
+
+-- chatapp_knowledge_chunks: only the declared privileges
+REVOKE ALL ON chatapp_knowledge_chunks FROM chatapp_app;
+
+-- grant on chatapp_knowledge_chunks to chatapp_app
+GRANT DELETE, INSERT, SELECT, UPDATE ON chatapp_knowledge_chunks TO chatapp_app;
+
+-- chatapp_customers: only the declared privileges
+REVOKE ALL ON chatapp_customers FROM chatapp_app;
+
+-- grant on chatapp_customers to chatapp_app
+GRANT DELETE, INSERT, SELECT, UPDATE ON chatapp_customers TO chatapp_app;
+
+-- chatapp_conversations: only the declared privileges
+REVOKE ALL ON chatapp_conversations FROM chatapp_app;
+
+-- grant on chatapp_conversations to chatapp_app
+GRANT DELETE, INSERT, SELECT, UPDATE ON chatapp_conversations TO chatapp_app;
+
+-- chatapp_messages: only the declared privileges
+REVOKE ALL ON chatapp_messages FROM chatapp_app;
+
+-- grant on chatapp_messages to chatapp_app
+GRANT DELETE, INSERT, SELECT, UPDATE ON chatapp_messages TO chatapp_app;
+
+-- chatapp_team_invitations: only the declared privileges
+REVOKE ALL ON chatapp_team_invitations FROM chatapp_app;
+
+-- grant on chatapp_team_invitations to chatapp_app
+GRANT DELETE, INSERT, SELECT, UPDATE ON chatapp_team_invitations TO chatapp_app;
+
+-- chatapp_conversation_analytics: only the declared privileges
+REVOKE ALL ON chatapp_conversation_analytics FROM chatapp_app;
+
+-- grant on chatapp_conversation_analytics to chatapp_app
+GRANT DELETE, INSERT, SELECT, UPDATE ON chatapp_conversation_analytics TO chatapp_app;
+
+-- chatapp_daily_analytics: only the declared privileges
+REVOKE ALL ON chatapp_daily_analytics FROM chatapp_app;
+
+-- grant on chatapp_daily_analytics to chatapp_app
+GRANT DELETE, INSERT, SELECT, UPDATE ON chatapp_daily_analytics TO chatapp_app;
+
+-- chatapp_integrations: only the declared privileges
+REVOKE ALL ON chatapp_integrations FROM chatapp_app;
+
+-- grant on chatapp_integrations to chatapp_app
+GRANT DELETE, INSERT, SELECT, UPDATE ON chatapp_integrations TO chatapp_app;
+
+-- chatapp_webhooks: only the declared privileges
+REVOKE ALL ON chatapp_webhooks FROM chatapp_app;
+
+-- grant on chatapp_webhooks to chatapp_app
+GRANT DELETE, INSERT, SELECT, UPDATE ON chatapp_webhooks TO chatapp_app;
+
+-- chatapp_audit_logs: only the declared privileges
+REVOKE ALL ON chatapp_audit_logs FROM chatapp_app;
+
+-- grant on chatapp_audit_logs to chatapp_app
+GRANT DELETE, INSERT, SELECT, UPDATE ON chatapp_audit_logs TO chatapp_app;
+
+-- chatapp_widget_settings: only the declared privileges
+REVOKE ALL ON chatapp_widget_settings FROM chatapp_app;
+
+-- grant on chatapp_widget_settings to chatapp_app
+GRANT DELETE, INSERT, SELECT, UPDATE ON chatapp_widget_settings TO chatapp_app;
+
+-- chatapp_canned_responses: only the declared privileges
+REVOKE ALL ON chatapp_canned_responses FROM chatapp_app;
+
+-- grant on chatapp_canned_responses to chatapp_app
+GRANT DELETE, INSERT, SELECT, UPDATE ON chatapp_canned_responses TO chatapp_app;
 
 COMMIT;

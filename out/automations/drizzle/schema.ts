@@ -136,6 +136,7 @@ export const questionnaireSessions = pgTable("questionnaire_sessions", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t): PgTableExtraConfigValue[] => [
+  unique("questionnaire_sessions_user_id_id_key").on(t.userId, t.id),
   index("questionnaire_sessions_user_id_created_at_idx").on(t.userId, t.createdAt),
   index("questionnaire_sessions_user_id_status_idx").on(t.userId, t.status),
   check("questionnaire_sessions_current_step_check", sql`current_step >= 0`),
@@ -157,7 +158,7 @@ export const questionnaireResponses = pgTable("questionnaire_responses", {
   answer: jsonb("answer").notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t): PgTableExtraConfigValue[] => [
-  foreignKey({ name: "questionnaire_responses_session_id_fkey", columns: [t.sessionId], foreignColumns: [questionnaireSessions.id] }).onDelete("cascade"),
+  foreignKey({ name: "questionnaire_responses_session_id_fkey", columns: [t.userId, t.sessionId], foreignColumns: [questionnaireSessions.userId, questionnaireSessions.id] }).onDelete("cascade"),
   unique("questionnaire_responses_session_id_question_key_key").on(t.sessionId, t.questionKey),
   index("questionnaire_responses_user_id_idx").on(t.userId),
   pgPolicy("Admins have full access", { to: "authenticated", using: sql`(SELECT public.is_admin())`, withCheck: sql`(SELECT public.is_admin())` }),
@@ -267,6 +268,7 @@ export const weeklyDiscoveries = pgTable("weekly_discoveries", {
   viewedAt: timestamp("viewed_at", { withTimezone: true }),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t): PgTableExtraConfigValue[] => [
+  unique("weekly_discoveries_user_id_id_key").on(t.userId, t.id),
   unique("weekly_discoveries_user_id_week_of_key").on(t.userId, t.weekOf),
   index("weekly_discoveries_week_of_user_id_idx").on(t.weekOf, t.userId),
   check("weekly_discoveries_status_check", sql`status IN ('pending', 'delivered', 'viewed')`),
@@ -288,7 +290,7 @@ export const discoveredAutomations = pgTable("discovered_automations", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t): PgTableExtraConfigValue[] => [
   foreignKey({ name: "discovered_automations_automation_id_fkey", columns: [t.automationId], foreignColumns: [automations.id] }).onDelete("cascade"),
-  foreignKey({ name: "discovered_automations_discovery_id_fkey", columns: [t.discoveryId], foreignColumns: [weeklyDiscoveries.id] }).onDelete("cascade"),
+  foreignKey({ name: "discovered_automations_discovery_id_fkey", columns: [t.userId, t.discoveryId], foreignColumns: [weeklyDiscoveries.userId, weeklyDiscoveries.id] }).onDelete("cascade"),
   unique("discovered_automations_discovery_id_automation_id_key").on(t.discoveryId, t.automationId),
   index("discovered_automations_automation_id_idx").on(t.automationId),
   index("discovered_automations_user_id_idx").on(t.userId),
@@ -313,6 +315,7 @@ export const userAutomations = pgTable("user_automations", {
 }, (t): PgTableExtraConfigValue[] => [
   foreignKey({ name: "user_automations_automation_id_fkey", columns: [t.automationId], foreignColumns: [automations.id] }).onDelete("cascade"),
   unique("user_automations_user_id_automation_id_key").on(t.userId, t.automationId),
+  unique("user_automations_user_id_id_key").on(t.userId, t.id),
   index("user_automations_automation_id_idx").on(t.automationId),
   index("user_automations_user_id_created_at_idx").on(t.userId, t.createdAt),
   index("user_automations_user_id_status_idx").on(t.userId, t.status),
@@ -338,7 +341,7 @@ export const automationProgress = pgTable("automation_progress", {
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t): PgTableExtraConfigValue[] => [
   foreignKey({ name: "automation_progress_step_id_fkey", columns: [t.stepId], foreignColumns: [implementationSteps.id] }).onDelete("cascade"),
-  foreignKey({ name: "automation_progress_user_automation_id_fkey", columns: [t.userAutomationId], foreignColumns: [userAutomations.id] }).onDelete("cascade"),
+  foreignKey({ name: "automation_progress_user_automation_id_fkey", columns: [t.userId, t.userAutomationId], foreignColumns: [userAutomations.userId, userAutomations.id] }).onDelete("cascade"),
   unique("automation_progress_user_automation_id_step_id_key").on(t.userAutomationId, t.stepId),
   index("automation_progress_step_id_idx").on(t.stepId),
   index("automation_progress_user_id_created_at_idx").on(t.userId, t.createdAt),
@@ -400,7 +403,7 @@ export const questionnaireSessionsRelations = relations(questionnaireSessions, (
 }));
 
 export const questionnaireResponsesRelations = relations(questionnaireResponses, ({ one }) => ({
-  session: one(questionnaireSessions, { fields: [questionnaireResponses.sessionId], references: [questionnaireSessions.id] }),
+  session: one(questionnaireSessions, { fields: [questionnaireResponses.userId, questionnaireResponses.sessionId], references: [questionnaireSessions.userId, questionnaireSessions.id] }),
 }));
 
 export const automationsRelations = relations(automations, ({ many }) => ({
@@ -430,7 +433,7 @@ export const weeklyDiscoveriesRelations = relations(weeklyDiscoveries, ({ many }
 
 export const discoveredAutomationsRelations = relations(discoveredAutomations, ({ one }) => ({
   automation: one(automations, { fields: [discoveredAutomations.automationId], references: [automations.id] }),
-  discovery: one(weeklyDiscoveries, { fields: [discoveredAutomations.discoveryId], references: [weeklyDiscoveries.id] }),
+  discovery: one(weeklyDiscoveries, { fields: [discoveredAutomations.userId, discoveredAutomations.discoveryId], references: [weeklyDiscoveries.userId, weeklyDiscoveries.id] }),
 }));
 
 export const userAutomationsRelations = relations(userAutomations, ({ one, many }) => ({
@@ -440,5 +443,5 @@ export const userAutomationsRelations = relations(userAutomations, ({ one, many 
 
 export const automationProgressRelations = relations(automationProgress, ({ one }) => ({
   step: one(implementationSteps, { fields: [automationProgress.stepId], references: [implementationSteps.id] }),
-  userAutomation: one(userAutomations, { fields: [automationProgress.userAutomationId], references: [userAutomations.id] }),
+  userAutomation: one(userAutomations, { fields: [automationProgress.userId, automationProgress.userAutomationId], references: [userAutomations.userId, userAutomations.id] }),
 }));

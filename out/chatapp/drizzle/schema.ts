@@ -5,60 +5,79 @@
 //   - function chatapp_is_admin: functions cannot be declared (see schema.sql)
 //   - function chatapp_set_updated_at: functions cannot be declared (see schema.sql)
 //   - function chatapp_users_guard: functions cannot be declared (see schema.sql)
+//   - role chatapp_app: roles are not created by the ORM (see schema.sql)
 //   - comment chatapp_subscription_plans: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - force row level security chatapp_subscription_plans: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger chatapp_subscription_plans.chatapp_subscription_plans_set_updated_at: triggers cannot be declared (see schema.sql)
+//   - grant chatapp_subscription_plans.chatapp_app: GRANTs cannot be declared (see schema.sql)
 //   - comment chatapp_companies: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - force row level security chatapp_companies: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger chatapp_companies.chatapp_companies_set_updated_at: triggers cannot be declared (see schema.sql)
+//   - grant chatapp_companies.chatapp_app: GRANTs cannot be declared (see schema.sql)
 //   - comment chatapp_users: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - trigger chatapp_users.chatapp_users_guard: triggers cannot be declared (see schema.sql)
 //   - trigger chatapp_users.chatapp_users_set_updated_at: triggers cannot be declared (see schema.sql)
+//   - grant chatapp_users.chatapp_app: GRANTs cannot be declared (see schema.sql)
 //   - comment chatapp_agents: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - force row level security chatapp_agents: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger chatapp_agents.chatapp_agents_set_updated_at: triggers cannot be declared (see schema.sql)
+//   - grant chatapp_agents.chatapp_app: GRANTs cannot be declared (see schema.sql)
 //   - comment chatapp_agent_packages: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - force row level security chatapp_agent_packages: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger chatapp_agent_packages.chatapp_agent_packages_set_updated_at: triggers cannot be declared (see schema.sql)
+//   - grant chatapp_agent_packages.chatapp_app: GRANTs cannot be declared (see schema.sql)
 //   - comment chatapp_knowledge_sources: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - force row level security chatapp_knowledge_sources: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger chatapp_knowledge_sources.chatapp_knowledge_sources_set_updated_at: triggers cannot be declared (see schema.sql)
+//   - grant chatapp_knowledge_sources.chatapp_app: GRANTs cannot be declared (see schema.sql)
 //   - comment chatapp_knowledge_chunks: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - force row level security chatapp_knowledge_chunks: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger chatapp_knowledge_chunks.chatapp_knowledge_chunks_set_updated_at: triggers cannot be declared (see schema.sql)
+//   - grant chatapp_knowledge_chunks.chatapp_app: GRANTs cannot be declared (see schema.sql)
 //   - comment chatapp_customers: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - force row level security chatapp_customers: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger chatapp_customers.chatapp_customers_set_updated_at: triggers cannot be declared (see schema.sql)
+//   - grant chatapp_customers.chatapp_app: GRANTs cannot be declared (see schema.sql)
 //   - comment chatapp_conversations: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - force row level security chatapp_conversations: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger chatapp_conversations.chatapp_conversations_set_updated_at: triggers cannot be declared (see schema.sql)
+//   - grant chatapp_conversations.chatapp_app: GRANTs cannot be declared (see schema.sql)
 //   - comment chatapp_messages: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - force row level security chatapp_messages: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger chatapp_messages.chatapp_messages_set_updated_at: triggers cannot be declared (see schema.sql)
+//   - grant chatapp_messages.chatapp_app: GRANTs cannot be declared (see schema.sql)
 //   - comment chatapp_team_invitations: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - force row level security chatapp_team_invitations: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger chatapp_team_invitations.chatapp_team_invitations_set_updated_at: triggers cannot be declared (see schema.sql)
+//   - grant chatapp_team_invitations.chatapp_app: GRANTs cannot be declared (see schema.sql)
 //   - comment chatapp_conversation_analytics: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - force row level security chatapp_conversation_analytics: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger chatapp_conversation_analytics.chatapp_conversation_analytics_set_updated_at: triggers cannot be declared (see schema.sql)
+//   - grant chatapp_conversation_analytics.chatapp_app: GRANTs cannot be declared (see schema.sql)
 //   - comment chatapp_daily_analytics: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - force row level security chatapp_daily_analytics: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger chatapp_daily_analytics.chatapp_daily_analytics_set_updated_at: triggers cannot be declared (see schema.sql)
+//   - grant chatapp_daily_analytics.chatapp_app: GRANTs cannot be declared (see schema.sql)
 //   - comment chatapp_integrations: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - comment chatapp_integrations.config: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
 //   - force row level security chatapp_integrations: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger chatapp_integrations.chatapp_integrations_set_updated_at: triggers cannot be declared (see schema.sql)
+//   - grant chatapp_integrations.chatapp_app: GRANTs cannot be declared (see schema.sql)
 //   - comment chatapp_webhooks: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - force row level security chatapp_webhooks: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger chatapp_webhooks.chatapp_webhooks_set_updated_at: triggers cannot be declared (see schema.sql)
+//   - grant chatapp_webhooks.chatapp_app: GRANTs cannot be declared (see schema.sql)
 //   - comment chatapp_audit_logs: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - force row level security chatapp_audit_logs: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
+//   - grant chatapp_audit_logs.chatapp_app: GRANTs cannot be declared (see schema.sql)
 //   - comment chatapp_widget_settings: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - force row level security chatapp_widget_settings: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger chatapp_widget_settings.chatapp_widget_settings_set_updated_at: triggers cannot be declared (see schema.sql)
+//   - grant chatapp_widget_settings.chatapp_app: GRANTs cannot be declared (see schema.sql)
 //   - comment chatapp_canned_responses: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - force row level security chatapp_canned_responses: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger chatapp_canned_responses.chatapp_canned_responses_set_updated_at: triggers cannot be declared (see schema.sql)
+//   - grant chatapp_canned_responses.chatapp_app: GRANTs cannot be declared (see schema.sql)
 
 import { relations, sql } from "drizzle-orm";
 import { boolean, check, date, foreignKey, index, integer, jsonb, numeric, pgEnum, pgPolicy, pgTable, type PgTableExtraConfigValue, text, timestamp, unique, uuid, vector } from "drizzle-orm/pg-core";
@@ -100,7 +119,7 @@ export const subscriptionPlans = pgTable("chatapp_subscription_plans", {
 }, (t): PgTableExtraConfigValue[] => [
   unique("chatapp_subscription_plans_slug_key").on(t.slug),
   check("chatapp_subscription_plans_price_monthly_price_yearly_check", sql`price_monthly >= 0 AND price_yearly >= 0`),
-  pgPolicy("chatapp_subscription_plans_admin_all", { to: "public", using: sql`(SELECT public.chatapp_is_admin())`, withCheck: sql`(SELECT public.chatapp_is_admin())` }),
+  pgPolicy("chatapp_subscription_plans_admin_all", { to: "chatapp_app", using: sql`(SELECT public.chatapp_is_admin())`, withCheck: sql`(SELECT public.chatapp_is_admin())` }),
   pgPolicy("chatapp_subscription_plans_public_read", { for: "select", to: "public", using: sql`is_active` }),
 ]).enableRLS();
 
@@ -125,8 +144,8 @@ export const companies = pgTable("chatapp_companies", {
   unique("chatapp_companies_slug_key").on(t.slug),
   index("chatapp_companies_subscription_plan_id_idx").on(t.subscriptionPlanId),
   check("chatapp_companies_slug_format", sql`slug ~ '^[a-z0-9][a-z0-9-]*$'`),
-  pgPolicy("chatapp_companies_admin_all", { to: "public", using: sql`(SELECT public.chatapp_is_admin())`, withCheck: sql`(SELECT public.chatapp_is_admin())` }),
-  pgPolicy("chatapp_companies_tenant_isolation", { to: "public", using: sql`id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
+  pgPolicy("chatapp_companies_admin_all", { to: "chatapp_app", using: sql`(SELECT public.chatapp_is_admin())`, withCheck: sql`(SELECT public.chatapp_is_admin())` }),
+  pgPolicy("chatapp_companies_tenant_isolation", { to: "chatapp_app", using: sql`id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
 ]).enableRLS();
 
 /**
@@ -149,9 +168,9 @@ export const users = pgTable("chatapp_users", {
   unique("chatapp_users_company_id_id_key").on(t.companyId, t.id),
   unique("chatapp_users_email_key").on(t.email),
   check("chatapp_users_company_role", sql`role = 'master_admin' OR company_id IS NOT NULL`),
-  pgPolicy("chatapp_users_admin_all", { to: "public", using: sql`(SELECT public.chatapp_is_admin())`, withCheck: sql`(SELECT public.chatapp_is_admin())` }),
-  pgPolicy("chatapp_users_owner_select", { for: "select", to: "public", using: sql`id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
-  pgPolicy("chatapp_users_tenant_isolation", { to: "public", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
+  pgPolicy("chatapp_users_admin_all", { to: "chatapp_app", using: sql`(SELECT public.chatapp_is_admin())`, withCheck: sql`(SELECT public.chatapp_is_admin())` }),
+  pgPolicy("chatapp_users_owner_select", { for: "select", to: "chatapp_app", using: sql`id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
+  pgPolicy("chatapp_users_tenant_isolation", { to: "chatapp_app", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
 ]).enableRLS();
 
 /**
@@ -179,7 +198,7 @@ export const agents = pgTable("chatapp_agents", {
   foreignKey({ name: "chatapp_agents_created_by_fkey", columns: [t.companyId, t.createdBy], foreignColumns: [users.companyId, users.id] }).onDelete("set null"),
   unique("chatapp_agents_company_id_id_key").on(t.companyId, t.id),
   index("chatapp_agents_created_by_idx").on(t.createdBy),
-  pgPolicy("chatapp_agents_tenant_isolation", { to: "public", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
+  pgPolicy("chatapp_agents_tenant_isolation", { to: "chatapp_app", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
 ]).enableRLS();
 
 /**
@@ -198,7 +217,7 @@ export const agentPackages = pgTable("chatapp_agent_packages", {
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t): PgTableExtraConfigValue[] => [
   unique("chatapp_agent_packages_name_key").on(t.name),
-  pgPolicy("chatapp_agent_packages_admin_all", { to: "public", using: sql`(SELECT public.chatapp_is_admin())`, withCheck: sql`(SELECT public.chatapp_is_admin())` }),
+  pgPolicy("chatapp_agent_packages_admin_all", { to: "chatapp_app", using: sql`(SELECT public.chatapp_is_admin())`, withCheck: sql`(SELECT public.chatapp_is_admin())` }),
   pgPolicy("chatapp_agent_packages_public_read", { for: "select", to: "public", using: sql`is_active` }),
 ]).enableRLS();
 
@@ -229,7 +248,7 @@ export const knowledgeSources = pgTable("chatapp_knowledge_sources", {
   index("chatapp_knowledge_sources_agent_id_idx").on(t.agentId),
   index("chatapp_knowledge_sources_created_by_idx").on(t.createdBy),
   check("chatapp_knowledge_sources_file_size_check", sql`file_size IS NULL OR file_size >= 0`),
-  pgPolicy("chatapp_knowledge_sources_tenant_isolation", { to: "public", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
+  pgPolicy("chatapp_knowledge_sources_tenant_isolation", { to: "chatapp_app", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
 ]).enableRLS();
 
 /**
@@ -252,7 +271,7 @@ export const knowledgeChunks = pgTable("chatapp_knowledge_chunks", {
   unique("chatapp_knowledge_chunks_source_id_chunk_index_key").on(t.sourceId, t.chunkIndex),
   index("chatapp_knowledge_chunks_company_id_idx").on(t.companyId),
   index("chatapp_knowledge_chunks_embedding_idx").using("hnsw", t.embedding.op("vector_cosine_ops")).with({ ef_construction: 64, m: 16 }),
-  pgPolicy("chatapp_knowledge_chunks_tenant_isolation", { to: "public", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
+  pgPolicy("chatapp_knowledge_chunks_tenant_isolation", { to: "chatapp_app", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
 ]).enableRLS();
 
 /**
@@ -277,7 +296,7 @@ export const customers = pgTable("chatapp_customers", {
   unique("chatapp_customers_company_id_id_key").on(t.companyId, t.id),
   index("chatapp_customers_company_id_email_idx").on(t.companyId, t.email),
   index("chatapp_customers_tags_idx").using("gin", t.tags),
-  pgPolicy("chatapp_customers_tenant_isolation", { to: "public", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
+  pgPolicy("chatapp_customers_tenant_isolation", { to: "chatapp_app", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
 ]).enableRLS();
 
 /**
@@ -311,7 +330,7 @@ export const conversations = pgTable("chatapp_conversations", {
   index("chatapp_conversations_customer_id_idx").on(t.customerId),
   index("chatapp_conversations_tags_idx").using("gin", t.tags),
   check("chatapp_conversations_priority_check", sql`priority BETWEEN 0 AND 10`),
-  pgPolicy("chatapp_conversations_tenant_isolation", { to: "public", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
+  pgPolicy("chatapp_conversations_tenant_isolation", { to: "chatapp_app", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
 ]).enableRLS();
 
 /**
@@ -334,7 +353,7 @@ export const messages = pgTable("chatapp_messages", {
   foreignKey({ name: "chatapp_messages_conversation_id_fkey", columns: [t.companyId, t.conversationId], foreignColumns: [conversations.companyId, conversations.id] }).onDelete("cascade"),
   index("chatapp_messages_company_id_idx").on(t.companyId),
   index("chatapp_messages_conversation_id_created_at_idx").on(t.conversationId, t.createdAt),
-  pgPolicy("chatapp_messages_tenant_isolation", { to: "public", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
+  pgPolicy("chatapp_messages_tenant_isolation", { to: "chatapp_app", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
 ]).enableRLS();
 
 /**
@@ -358,7 +377,7 @@ export const teamInvitations = pgTable("chatapp_team_invitations", {
   unique("chatapp_team_invitations_token_key").on(t.token),
   index("chatapp_team_invitations_company_id_idx").on(t.companyId),
   index("chatapp_team_invitations_invited_by_idx").on(t.invitedBy),
-  pgPolicy("chatapp_team_invitations_tenant_isolation", { to: "public", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
+  pgPolicy("chatapp_team_invitations_tenant_isolation", { to: "chatapp_app", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
 ]).enableRLS();
 
 /**
@@ -387,7 +406,7 @@ export const conversationAnalytics = pgTable("chatapp_conversation_analytics", {
   index("chatapp_conversation_analytics_agent_id_idx").on(t.agentId),
   index("chatapp_conversation_analytics_company_id_idx").on(t.companyId),
   check("chatapp_conversation_analytics_satisfaction_score_check", sql`satisfaction_score IS NULL OR satisfaction_score BETWEEN 1 AND 5`),
-  pgPolicy("chatapp_conversation_analytics_tenant_isolation", { to: "public", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
+  pgPolicy("chatapp_conversation_analytics_tenant_isolation", { to: "chatapp_app", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
 ]).enableRLS();
 
 /**
@@ -409,7 +428,7 @@ export const dailyAnalytics = pgTable("chatapp_daily_analytics", {
 }, (t): PgTableExtraConfigValue[] => [
   foreignKey({ name: "chatapp_daily_analytics_company_id_fkey", columns: [t.companyId], foreignColumns: [companies.id] }).onDelete("cascade"),
   unique("chatapp_daily_analytics_company_id_date_key").on(t.companyId, t.date),
-  pgPolicy("chatapp_daily_analytics_tenant_isolation", { to: "public", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
+  pgPolicy("chatapp_daily_analytics_tenant_isolation", { to: "chatapp_app", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
 ]).enableRLS();
 
 /**
@@ -429,7 +448,7 @@ export const integrations = pgTable("chatapp_integrations", {
 }, (t): PgTableExtraConfigValue[] => [
   foreignKey({ name: "chatapp_integrations_company_id_fkey", columns: [t.companyId], foreignColumns: [companies.id] }).onDelete("cascade"),
   index("chatapp_integrations_company_id_idx").on(t.companyId),
-  pgPolicy("chatapp_integrations_tenant_isolation", { to: "public", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
+  pgPolicy("chatapp_integrations_tenant_isolation", { to: "chatapp_app", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
 ]).enableRLS();
 
 /**
@@ -450,7 +469,7 @@ export const webhooks = pgTable("chatapp_webhooks", {
   foreignKey({ name: "chatapp_webhooks_company_id_fkey", columns: [t.companyId], foreignColumns: [companies.id] }).onDelete("cascade"),
   index("chatapp_webhooks_company_id_idx").on(t.companyId),
   check("chatapp_webhooks_url_check", sql`url ~ '^https?://'`),
-  pgPolicy("chatapp_webhooks_tenant_isolation", { to: "public", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
+  pgPolicy("chatapp_webhooks_tenant_isolation", { to: "chatapp_app", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
 ]).enableRLS();
 
 /**
@@ -474,8 +493,8 @@ export const auditLogs = pgTable("chatapp_audit_logs", {
   foreignKey({ name: "chatapp_audit_logs_user_id_tenant_fkey", columns: [t.companyId, t.userId], foreignColumns: [users.companyId, users.id] }),
   index("chatapp_audit_logs_company_id_created_at_idx").on(t.companyId, t.createdAt),
   index("chatapp_audit_logs_user_id_idx").on(t.userId),
-  pgPolicy("chatapp_audit_logs_admin_all", { to: "public", using: sql`(SELECT public.chatapp_is_admin())`, withCheck: sql`(SELECT public.chatapp_is_admin())` }),
-  pgPolicy("chatapp_audit_logs_tenant_isolation", { to: "public", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
+  pgPolicy("chatapp_audit_logs_admin_all", { to: "chatapp_app", using: sql`(SELECT public.chatapp_is_admin())`, withCheck: sql`(SELECT public.chatapp_is_admin())` }),
+  pgPolicy("chatapp_audit_logs_tenant_isolation", { to: "chatapp_app", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
 ]).enableRLS();
 
 /**
@@ -497,7 +516,7 @@ export const widgetSettings = pgTable("chatapp_widget_settings", {
   foreignKey({ name: "chatapp_widget_settings_company_id_fkey", columns: [t.companyId], foreignColumns: [companies.id] }).onDelete("cascade"),
   unique("chatapp_widget_settings_company_id_key").on(t.companyId),
   index("chatapp_widget_settings_agent_id_idx").on(t.agentId),
-  pgPolicy("chatapp_widget_settings_tenant_isolation", { to: "public", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
+  pgPolicy("chatapp_widget_settings_tenant_isolation", { to: "chatapp_app", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
 ]).enableRLS();
 
 /**
@@ -521,7 +540,7 @@ export const cannedResponses = pgTable("chatapp_canned_responses", {
   foreignKey({ name: "chatapp_canned_responses_user_id_fkey", columns: [t.companyId, t.userId], foreignColumns: [users.companyId, users.id] }).onDelete("cascade"),
   unique("chatapp_canned_responses_company_id_shortcut_key").on(t.companyId, t.shortcut),
   index("chatapp_canned_responses_user_id_idx").on(t.userId),
-  pgPolicy("chatapp_canned_responses_tenant_isolation", { to: "public", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
+  pgPolicy("chatapp_canned_responses_tenant_isolation", { to: "chatapp_app", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
 ]).enableRLS();
 
 export const subscriptionPlansRelations = relations(subscriptionPlans, ({ many }) => ({
