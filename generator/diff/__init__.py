@@ -3,15 +3,17 @@ Objects are matched by identity (schema, name) or a declared rename; equal objec
 nothing. `reverse_changes` turns a change list into the one that undoes it."""
 from __future__ import annotations
 
-from generator.diff.alter import RebuildEnum, ReplaceFunction, SetExtensionSchema
-from generator.diff.changes import (AddExtension, AddFunction, AddRole, AddSchema, AddTrigger, Change, DropExtension,
-                                    DropFunction, DropSchema, DropTrigger)
+from dataclasses import replace
+
+from generator.diff.alter import AddConstraint, RebuildEnum, ReplaceFunction, SetExtensionSchema
+from generator.diff.changes import (AddExtension, AddForeignKey, AddFunction, AddRole, AddSchema, AddTrigger, Change,
+                                    DropExtension, DropFunction, DropSchema, DropTrigger)
 from generator.diff.enums import enum_changes
 from generator.diff.renames import Renames, from_hints
 from generator.diff.reverse import reverse_changes
 from generator.diff.tables import created_table, table_changes
 from generator.diff.views import view_changes
-from generator.model import Schema, Table
+from generator.model import Schema, Table, Unique
 
 __all__ = ["diff", "created_table", "reverse_changes", "external_trigger_changes", "Renames", "from_hints"]
 
@@ -29,11 +31,22 @@ def diff(old: Schema, new: Schema, renames: Renames | None = None) -> list[Chang
     for c in enums:
         for t, col in c.uses if isinstance(c, RebuildEnum) else ():
             rebuilt.setdefault(t.key, set()).add(col.name)
-    tables = table_changes(old, new, r, rebuilt)
+    tables = _after_new_keys(table_changes(old, new, r, rebuilt))
     changes += tables
     changes += _functions(old, new)
     changes += view_changes(old, new, tables)
     return changes
+
+
+def _after_new_keys(changes: list[Change]) -> list[Change]:
+    """A foreign key referencing a unique key that this diff adds to a populated table (built
+    concurrently, after the transaction) must wait for it: mark it late."""
+    built = {(c.table.key, frozenset(c.constraint.columns)) for c in changes
+             if isinstance(c, AddConstraint) and c.existing and isinstance(c.constraint, Unique)}
+    if not built:
+        return changes
+    return [replace(c, late=True) if isinstance(c, AddForeignKey) and c.existing and
+            ((c.fk.ref_schema, c.fk.ref_table), frozenset(c.fk.ref_columns)) in built else c for c in changes]
 
 
 def _keyed(old, new, key, add, drop) -> list[Change]:

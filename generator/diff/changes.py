@@ -107,11 +107,14 @@ class DropTable(Change):
 
 @dataclass(frozen=True)
 class AddForeignKey(Change):
-    """`existing`: the table already holds rows: add NOT VALID, validate in a later step."""
+    """`existing`: the table already holds rows: add NOT VALID, validate in a later step.
+    `late`: the unique key it references is built concurrently by the same migration, so the
+    key is added after it, outside the transaction too."""
 
     table: Table
     fk: ForeignKey
     existing: bool = False
+    late: bool = False
 
     def reverse(self):
         return DropForeignKey(self.table, self.fk, self.existing)

@@ -53,6 +53,10 @@ class ImportCtx:
 
     @property
     def default_roles(self) -> tuple[str, ...]:
+        """The roles policies apply to when they name none: `auth.roles` once the import found
+        one role set most policies use, else the flavor's default."""
+        if self.auth.get("roles"):
+            return tuple(self.auth["roles"])
         return ("authenticated",) if self.flavor == "supabase" else ("public",)
 
 

@@ -25,6 +25,7 @@ def build_document(ctx: ImportCtx, name: str) -> dict:
     ctx.losses, ctx.roles, ctx.generated_functions, ctx.auth = [], set(), set(), {}
     ctx.absorbed_triggers = set()
     recognize_admin(ctx)
+    _policy_roles(ctx)
     created = recognize_created_from(ctx)
     catalog_losses(ctx)
     prepared = {t.key: prepare_columns(ctx, t) for t in ctx.model.tables}
@@ -70,6 +71,21 @@ def build_document(ctx: ImportCtx, name: str) -> dict:
     _put(doc, "views", views)
     _put(doc, "functions", functions)
     return doc
+
+
+def _policy_roles(ctx: ImportCtx) -> None:
+    """`auth.roles`: the role set most policies apply to, when it is not the flavor's default
+    (public_read policies are left out: their default is anyone)."""
+    from collections import Counter
+    sets = Counter(tuple(sorted(p.roles)) for t in ctx.model.tables for p in t.policies
+                   if p.command != "SELECT" or "public" not in p.roles and "anon" not in p.roles)
+    if not sets:
+        return
+    best, n = sets.most_common(1)[0]
+    flavor = ("authenticated",) if ctx.flavor == "supabase" else ("public",)
+    if best != flavor and n * 2 > sum(sets.values()) and "public" not in best:
+        ctx.auth = {**ctx.auth, "roles": list(best)}
+        ctx.roles.update(best)
 
 
 def _rank(field: str) -> int:

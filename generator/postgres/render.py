@@ -305,8 +305,9 @@ def _add_fk(c: ch.AddForeignKey) -> list[Statement]:
     the spec declares NOT VALID stays so (existing rows are never checked)."""
     if not c.existing and c.fk.validated:
         return _s(f"ALTER TABLE {c.table.qname}\n  ADD {fk_sql(c.fk)};", f"foreign key {c.fk.name}", "foreign_keys", c)
+    step = "post" if c.late else "main"
     out = _s(f"ALTER TABLE {c.table.qname}\n  ADD {fk_sql(c.fk)} NOT VALID;",
-             f"foreign key {c.fk.name} (checked for new rows now)", "foreign_keys", c)
+             f"foreign key {c.fk.name} (checked for new rows now)", "foreign_keys", c, True, step)
     if not c.fk.validated:
         return out
     return out + _s(f"ALTER TABLE {c.table.qname} VALIDATE CONSTRAINT {quote_ident(c.fk.name)};",
