@@ -125,7 +125,8 @@ def test_traits_tenancy_and_presets(tmp_path):
     assert by_name["app_notes_owner_select"].check is None          # SELECT has no WITH CHECK
     assert by_name["app_notes_owner_update"].check == by_name["app_notes_owner_update"].using
     assert by_name["app_notes_public_read"].command == "SELECT"
-    assert {t.name for t in notes.triggers} == {"app_notes_set_updated_at", "app_notes_bump_version"}
+    assert {t.name for t in notes.triggers} == {"app_notes_set_updated_at", "app_notes_bump_version",
+                                                "app_notes_soft_delete"}
     assert {f.name for f in s.functions} == {"app_set_updated_at", "app_bump_version"}
     root = s.table("app_companies")
     assert root.meta.tenant_column == "id" and root.policies[0].using.startswith("id = ")

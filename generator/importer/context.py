@@ -40,6 +40,7 @@ class ImportCtx:
     absorbed_triggers: set[tuple[str, str, str]] = field(default_factory=set)  # made again by created_from
     tenancy: object = None                                                 # importer.tenancy.Tenancy, once known
     guards: dict = field(default_factory=dict)                             # table -> protected column -> writable_by
+    soft_deleted: dict = field(default_factory=dict)                       # table -> importer.soft_delete.SoftDeleted
 
     def lose(self, obj: Obj, part: str | None, what: str, carried: str, listed: bool = True) -> None:
         self.losses.append(Loss(obj, part, what, carried, listed))

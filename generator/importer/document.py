@@ -23,7 +23,7 @@ ENTITY_ORDER = ("table", "schema", "description", "traits", "tenant", "owner", "
 def build_document(ctx: ImportCtx, name: str) -> dict:
     """The spec data; ctx.losses is filled on the way (fresh for every call)."""
     ctx.losses, ctx.roles, ctx.generated_functions, ctx.auth = [], set(), set(), {}
-    ctx.absorbed_triggers = set()
+    ctx.absorbed_triggers, ctx.soft_deleted = set(), {}
     recognize_admin(ctx)
     _policy_roles(ctx)
     created = recognize_created_from(ctx)

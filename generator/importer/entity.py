@@ -77,6 +77,9 @@ def entity_spec(ctx: ImportCtx, t: Table, plan: Planned) -> tuple[dict, dict[str
     count = len(policies) + (1 if "tenant" in out and not any(
         isinstance(p, dict) and p.get("preset") == "tenant_isolation" for p in policies) else 0)
     _rls(ctx, t, out, count, plan.admin_table == t.key)
+    soft = ctx.soft_deleted.get(t.key)
+    if soft and soft.rls_off:          # RLS only hid soft-deleted rows: the spec says nothing
+        out.pop("rls", None)
     triggers = _triggers(ctx, t, plan, trait_triggers, set(cols))
     if triggers:
         out["triggers"] = triggers
@@ -105,7 +108,10 @@ def _policies(ctx: ImportCtx, t: Table, plan: Planned, cols: set[str]) -> list:
     out, obj = [], table_obj(t)
     lost = {c.name for c in t.columns} - cols
     tenant_policy = plan.tenancy.policies.get(t.key) if plan.tenancy else None
+    soft = ctx.soft_deleted.get(t.key)
     for p in t.policies:
+        if soft and p.name in soft.policies:
+            continue
         if p is tenant_policy:
             entry = plan.tenancy.entry(ctx, t)
             if entry:

@@ -17,6 +17,8 @@ def plan_indexes(ctx: ImportCtx, t: Table, cols: set[str], trait_cols: set[str],
     """(entity index entries, columns to flag `index`); `skip` are indexes the resolver adds
     by itself for foreign keys."""
     entries, flags = [], set()
+    soft = ctx.soft_deleted.get(t.key)
+    skip = skip | {u.name for u in soft.uniques} if soft else skip
     for i in t.indexes:
         if i.name in skip:
             continue

@@ -226,7 +226,8 @@ def _ref(ctx, t: Table, fk: ForeignKey, col: Column, carried) -> Ref | str:
 
 def _uniques(ctx, t: Table, cols, trait_cols, keys: Keys) -> None:
     obj = table_obj(t)
-    for u in t.uniques:
+    soft = ctx.soft_deleted.get(t.key)
+    for u in t.uniques + tuple(soft.uniques if soft else ()):
         part, row = f"unique {u.name}", _constraint_row(ctx, t, u.name)
         if _scope_unique(ctx, t, u):
             keys.covered.append(u.columns)

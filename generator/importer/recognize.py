@@ -12,6 +12,7 @@ from generator.importer.context import ImportCtx
 from generator.model import Column, Function, Policy, Table
 from generator.model.naming import qualified, quote_ident, quote_literal, shorten
 from generator.postgres.normalize import normalize_expression, normalize_function
+from generator.resolve.trait_functions import trait_function as _trait_function
 
 _ADMIN_BODY = re.compile(r"^\s*SELECT EXISTS \(\s*SELECT 1 FROM (?P<table>.+?)\s+WHERE (?P<col>\S+) = (?P<user>.+?)"
                          r"\n\s+AND \((?P<where>.*)\)\n\s*\);\s*$", re.DOTALL)
@@ -41,14 +42,7 @@ def setting_expr(setting: str) -> str:
 
 def trait_function(main: str, kind: str, column: str, prefix: str = "") -> Function:
     """The trigger function a touch/version trait generates (as generator.resolve makes it)."""
-    q = quote_ident(column)
-    body = (f"\nBEGIN\n  NEW.{q} := now();\n  RETURN NEW;\nEND;\n" if kind == "touch"
-            else f"\nBEGIN\n  NEW.{q} := OLD.{q} + 1;\n  RETURN NEW;\nEND;\n")
-    what = (f"keeps {column} at the time of the last update" if kind == "touch"
-            else f"increments {column} on every update (optimistic locking)")
-    verb = "set" if kind == "touch" else "bump"
-    return Function(name=shorten(f"{prefix}{verb}_{column}"), returns="trigger", body=body,
-                    schema=main, language="plpgsql", comment=f"Trigger function: {what}.")
+    return _trait_function(main, prefix, kind, column)
 
 
 def same_function(a: Function, b: Function) -> bool:
@@ -97,6 +91,12 @@ def recognize_traits(ctx: ImportCtx, t: Table, cols: list[Column]) -> tuple[list
             trigger = _trait_trigger(ctx, t, trait) if trait in _TRAIT_TOUCH else ""
             if trigger is None:
                 continue
+            if trait == "soft_delete":
+                from generator.importer import soft_delete
+                machinery = soft_delete.recognize(ctx, t)
+                if machinery is None:          # a plain deleted_at column: the trait would add more
+                    continue
+                soft_delete.remember(ctx, t, machinery)
             found.append(trait)
             columns |= {c.name for c in tail}
             if trigger:

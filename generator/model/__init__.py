@@ -18,7 +18,7 @@ __all__ = [
     "DataType", "Location", "Column", "PrimaryKey", "ForeignKey", "Unique", "Check", "IndexElement",
     "Index", "Policy", "Trigger", "Grant", "Table", "Enum", "Extension", "Function", "View", "Role",
     "Seed", "ExternalTrigger", "Tenancy", "Auth", "Settings", "Schema", "replace", "COMMANDS", "FK_ACTIONS",
-    "Protection", "LintOverride", "TableMeta",
+    "Protection", "LintOverride", "TableMeta", "SoftDelete",
 ]
 
 COMMANDS = ("ALL", "SELECT", "INSERT", "UPDATE", "DELETE")
@@ -170,6 +170,20 @@ class Protection:
 
 
 @dataclass(frozen=True, slots=True)
+class SoftDelete:
+    """DELETE by the application roles marks the row (`column` = the deleting transaction's
+    timestamp, `by` = the current user) instead of removing it; `flag` is a generated boolean.
+    `children`: cascade | block | leave; `restore`/`purge`: roles or "admin"."""
+
+    column: str = "deleted_at"
+    flag: str | None = None
+    by: str | None = None
+    children: str = "cascade"
+    restore: tuple[str, ...] = ("admin",)
+    purge: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class LintOverride:
     """`lint: {RL004: "reason"}` on an object: the rule's severity there (off by default)."""
 
@@ -193,6 +207,9 @@ class TableMeta:
     join_table: bool = False           # made for a many-to-many relation
     renamed_from: str | None = None    # spec hint: the table's previous name (RENAME, keep data)
     protected: tuple["Protection", ...] = ()   # columns only declared paths may change (guard trigger)
+    soft_delete: SoftDelete | None = None      # DELETE marks the row instead
+    audited: tuple[str, ...] | None = None     # audited: the columns left out of the trail (None: not audited)
+    audit_table: bool = False                  # the spec's audit table
     deny_all: bool = False             # RLS on with no policy, on purpose
     lint: tuple["LintOverride", ...] = ()      # per-object lint overrides, with reasons
 

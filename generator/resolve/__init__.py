@@ -9,11 +9,14 @@ from generator.resolve.columns_pass import collect_columns
 from generator.resolve.context import Ctx, EntityInfo
 from generator.resolve.identifiers import check_identifiers
 from generator.resolve.created_from import created_from
-from generator.resolve.policies import auth_model, tenancy_model
+from generator.resolve.policies import admin_function, auth_model, tenancy_model
+from generator.resolve.audit import audit, audit_entity
+from generator.resolve.compose import compose
 from generator.resolve.execute import function_access
 from generator.resolve.lint_overrides import lint_overrides
 from generator.resolve.protection import protect
 from generator.resolve.references import resolve_references
+from generator.resolve.soft_delete import soft_delete
 from generator.resolve.seeds import resolve_seeds
 from generator.resolve.tables import build_table
 from generator.spec.loader import LoadedSpec, paused_gc
@@ -33,6 +36,8 @@ def _resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
     enums = _enums(ctx)
     entities = dict(spec.entities)
     _relations(ctx, entities)
+    entities = compose(ctx, entities)
+    audit_entity(ctx, entities)
     for key, ent in entities.items():
         table = ent.table or f"{ctx.prefix}{key}"
         ctx.check_name(table, "table", ("entities", key))
@@ -46,6 +51,8 @@ def _resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
     by_entity = {t.meta.entity: t for t in tables}
     external = [created_from(ctx, key, ent, by_entity[key]) for key, ent in entities.items() if ent.created_from]
     seeds, seeded_external = resolve_seeds(ctx, by_entity)
+    if spec.auth and spec.auth.admin and not any(f.name.endswith("is_admin") for f in ctx.functions.values()):
+        admin_function(ctx)     # declared: guards, soft delete and audit may name `admin` without a preset
     schema = Schema(
         name=spec.name,
         tables=tuple(tables),
@@ -68,7 +75,8 @@ def _resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
                                 for code, sev in sorted(spec.lint.items()))),
         description=spec.description,
     )
-    schema = function_access(ctx, protect(ctx, schema, all_cols))
+    schema = audit(ctx, schema, entities)
+    schema = function_access(ctx, protect(ctx, soft_delete(ctx, schema), all_cols))
     _check_roles(ctx, schema)
     _check_collisions(ctx, schema)
     check_identifiers(schema, ctx.diags, ctx.loc(), skip_long=ctx.reported_long)

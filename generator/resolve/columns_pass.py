@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from generator.model import Column
+from generator.model.naming import quote_ident
 from generator.model.types import INTEGER_TYPES
 from generator.resolve.columns import ColumnSyntaxError, parse_compact, parse_type
 from generator.resolve.context import Ctx
@@ -62,6 +63,29 @@ def trait_for(ctx: Ctx, name: str, path: tuple) -> Trait | None:
     return trait
 
 
+def soft_delete_of(trait: Trait):
+    """The trait's soft delete in its full form, or None."""
+    from generator.spec.schema import SoftDeleteFull
+    sd = trait.soft_delete
+    return SoftDeleteFull(column=sd) if isinstance(sd, str) else sd
+
+
+def implied_columns(trait: Trait) -> dict[str, object]:
+    """Columns a trait's soft delete needs that it does not list itself."""
+    sd = soft_delete_of(trait)
+    if sd is None:
+        return {}
+    out: dict[str, object] = {}
+    if sd.column not in trait.columns:
+        out[sd.column] = "timestamptz"
+    if sd.flag and sd.flag not in trait.columns:
+        out[sd.flag] = ColumnFull(type="boolean", nullable=False, generated=f"{quote_ident(sd.column)} IS NOT NULL",
+                                  description=f"true once the row is soft-deleted ({sd.column} is set)")
+    if sd.by and sd.by not in trait.columns:
+        out[sd.by] = ColumnFull(type="uuid", description="who soft-deleted the row")
+    return out
+
+
 def _ordered_specs(ctx: Ctx, key: str, ent: Entity) -> tuple[list[tuple[str, object, tuple]], list[Trait]]:
     specs = [(name, spec, ("entities", key, "columns", name)) for name, spec in ent.columns.items()]
     declared = set(ent.columns)
@@ -72,7 +96,7 @@ def _ordered_specs(ctx: Ctx, key: str, ent: Entity) -> tuple[list[tuple[str, obj
             continue
         traits.append(trait)
         base = ("traits", tname, "columns") if tname in ctx.spec.traits else ("entities", key, "traits", i)
-        for cname, cspec in trait.columns.items():
+        for cname, cspec in {**trait.columns, **implied_columns(trait)}.items():
             if cname not in declared:
                 declared.add(cname)
                 path = base + (cname,) if tname in ctx.spec.traits else base

@@ -32,6 +32,7 @@ class Ctx:
     enum_values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # db name -> labels
     functions: dict[tuple, Function] = field(default_factory=dict)    # generated helper functions
     reported_long: set[str] = field(default_factory=set)               # names already reported as too long
+    aliases: dict[tuple, tuple] = field(default_factory=dict)          # entity path -> where a trait/default wrote it
 
     @property
     def flavor(self) -> str:
@@ -46,6 +47,13 @@ class Ctx:
         return self.spec.naming.table_prefix
 
     def loc(self, *path, key: bool = False) -> Location | None:
+        """Where `path` is written; an item a trait or a spec-wide default contributed to an
+        entity points at the trait or default."""
+        if self.aliases:
+            for n in range(len(path), 1, -1):
+                source = self.aliases.get(path[:n])
+                if source is not None:
+                    return self.loaded.loc(source + tuple(path[n:]), key=key)
         return self.loaded.loc(tuple(path), key=key)
 
     def error(self, code: str, message: str, path: tuple, hint: str = "", key: bool = False) -> None:

@@ -44,8 +44,12 @@ def protect(ctx: Ctx, schema: Schema, all_cols: dict[str, EntityColumns]) -> Sch
 def _protections(ctx: Ctx, t: Table, cols: EntityColumns, read: dict[str, list[str]], admin: str | None
                  ) -> list[Protection]:
     out = []
+    sd = t.meta.soft_delete
+    own = {sd.column, sd.by} if sd else set()        # the soft-delete trigger guards those
     for name, info in cols.columns.items():
         declared = info.full.protected
+        if name in own:
+            continue
         col = t.column(name)
         if col is None or declared is False or col.generated:
             continue

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
-from generator.model import (Check, Function, Grant, Index, IndexElement, PrimaryKey, Table, TableMeta, Trigger,
-                             Unique)
+from generator.model import (Check, Function, Grant, Index, IndexElement, PrimaryKey, SoftDelete, Table, TableMeta,
+                             Trigger, Unique)
 from generator.model.naming import constraint_name, quote_ident, shorten
-from generator.resolve.columns_pass import EntityColumns
+from generator.resolve.columns_pass import EntityColumns, soft_delete_of
 from generator.resolve.context import Ctx
 from generator.resolve.lint_overrides import lint_overrides
 from generator.resolve.policies import resolve_policies, warn_owner_in_tenant
+from generator.resolve.trait_functions import trait_function
 from generator.resolve.references import References, parent_uniques
 from generator.spec.schema import CheckFull, Entity, IndexFull, RlsFull, UniqueFull
 
@@ -58,7 +59,8 @@ def build_table(ctx: Ctx, ent: Entity, cols: EntityColumns, refs: References, ad
         meta=TableMeta(entity=cols.key, group=ent.group,
                        tenant_column=cols.tenant_column if ent.tenant else None,
                        owner_column=owner or _owner_from_policies(policies),
-                       touch_column=meta_cols.get("touch"), soft_delete_column=meta_cols.get("soft_delete"),
+                       touch_column=meta_cols.get("touch"),
+                       soft_delete_column=sd.column if (sd := meta_cols.get("soft_delete")) else None, soft_delete=sd,
                        version_column=meta_cols.get("version"), renamed_from=_renamed_from(ctx, ent),
                        deny_all=deny_all, lint=lint_overrides(ctx, ent.lint, base)),
         loc=ctx.loc(*base),
@@ -265,19 +267,12 @@ def _covers(prefix: tuple[str, ...], columns: tuple[str, ...]) -> bool:
 
 
 def _trait_function(ctx: Ctx, kind: str, column: str) -> Function:
-    q = quote_ident(column)
-    body = (f"\nBEGIN\n  NEW.{q} := now();\n  RETURN NEW;\nEND;\n" if kind == "touch"
-            else f"\nBEGIN\n  NEW.{q} := OLD.{q} + 1;\n  RETURN NEW;\nEND;\n")
-    name = shorten(f"{ctx.prefix}{'set' if kind == 'touch' else 'bump'}_{column}")
-    what = f"keeps {column} at the time of the last update" if kind == "touch" else \
-        f"increments {column} on every update (optimistic locking)"
-    fn = Function(name=name, returns="trigger", body=body, schema=ctx.schema_name, language="plpgsql",
-                  comment=f"Trigger function: {what}.")
+    fn = trait_function(ctx.schema_name, ctx.prefix, kind, column)
     ctx.functions.setdefault(fn.key, fn)
     return fn
 
 
-def _traits(ctx: Ctx, cols: EntityColumns, t: str) -> tuple[list[Trigger], dict[str, str]]:
+def _traits(ctx: Ctx, cols: EntityColumns, t: str) -> tuple[list[Trigger], dict[str, object]]:
     triggers, meta = [], {}
     for trait in cols.traits:
         for kind, column in (("touch", trait.touch), ("version", trait.version)):
@@ -287,8 +282,9 @@ def _traits(ctx: Ctx, cols: EntityColumns, t: str) -> tuple[list[Trigger], dict[
                 triggers.append(Trigger(shorten(f"{t}_{verb}_{column}"), f"{quote_ident(fn.schema)}.{quote_ident(fn.name)}",
                                         "BEFORE", ("UPDATE",), "ROW"))
                 meta[kind] = column
-        if trait.soft_delete and trait.soft_delete in cols.columns:
-            meta["soft_delete"] = trait.soft_delete
+        sd = soft_delete_of(trait)
+        if sd is not None and sd.column in cols.columns:
+            meta["soft_delete"] = SoftDelete(sd.column, sd.flag, sd.by, sd.children, tuple(sd.restore), tuple(sd.purge))
     return triggers, meta
 
 

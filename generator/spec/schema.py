@@ -239,15 +239,70 @@ class Entity(Strict):
         None, description="create a row here for each new row of another table (Supabase: auth.users)")
     renamed_from: str | None = None
     lint: LintOverrides = Field(default_factory=dict, description="lint rules overridden for this table, with reasons")
+    audit: Union[bool, AuditFull, None] = Field(None, description="record every write in the audit table")
+    skip_defaults: Union[bool, list[str]] = Field(
+        False, description="true: none of the spec-wide defaults; or the traits/presets/policies to leave out")
+
+
+class SoftDeleteFull(Strict):
+    """DELETE by the application roles marks the row instead of removing it."""
+
+    column: str = Field("deleted_at", description="timestamptz set when the row is soft-deleted")
+    flag: str | None = Field(None, description="a boolean column kept equal to `column IS NOT NULL` "
+                                               "(generated), e.g. is_deleted")
+    by: str | None = Field(None, description="a column recording who deleted the row (the current user)")
+    children: Literal["cascade", "block", "leave"] = Field(
+        "cascade", description="soft-deletable children: soft-deleted too (cascade), or the delete refused "
+                               "while live children exist (block), or left as they are (leave)")
+    restore: list[str] = Field(
+        default_factory=lambda: ["admin"],
+        description="who may see soft-deleted rows and restore them: roles, `admin` (the admin predicate)")
+    purge: list[str] = Field(
+        default_factory=list, description="who may remove rows for good besides the table owner and "
+                                          "BYPASSRLS roles: roles, `admin`")
+
+
+class AuditFull(Strict):
+    """Every INSERT, UPDATE and DELETE of the entity is recorded in the audit table."""
+
+    exclude: list[str] = Field(default_factory=list, description="columns never written to the audit trail "
+                                                                 "(secrets, large blobs)")
 
 
 class Trait(Strict):
     description: str | None = None
     columns: dict[str, ColumnSpec] = Field(default_factory=dict)
     touch: str | None = Field(None, description="column set to now() by a BEFORE UPDATE trigger")
-    soft_delete: str | None = Field(None, description="column marking a row deleted")
-    version: str | None = Field(None, description="column incremented on every update (optimistic locking)")
+    soft_delete: Union[str, SoftDeleteFull, None] = Field(
+        None, description="soft delete: the timestamptz column marking a row deleted, or the full form")
+    version: str | None = Field(
+        None, description="column for optimistic locking: an UPDATE carrying a stale value is rejected "
+                          "(SQLSTATE 40001), a current one increments it")
+    audit: Union[bool, AuditFull, None] = Field(None, description="record every write in the audit table")
+    checks: list[Union[str, "CheckFull"]] = Field(default_factory=list)
+    unique: list[Union[list[str], "UniqueFull"]] = Field(default_factory=list)
     indexes: list[IndexSpec] = Field(default_factory=list)
+    triggers: list["TriggerFull"] = Field(default_factory=list)
+    policies: list["PolicySpec"] = Field(default_factory=list)
+
+
+class DefaultsFull(Strict):
+    """Traits, policies and auditing applied to every entity (or every tenant-scoped one)."""
+
+    for_: Literal["all", "tenant"] = Field("all", alias="for", description="all entities, or tenant-scoped ones")
+    traits: list[str] = Field(default_factory=list)
+    policies: list["PolicySpec"] = Field(default_factory=list)
+    audit: Union[bool, AuditFull, None] = None
+
+
+class AuditSettings(Strict):
+    """The spec's audit table."""
+
+    table: str = Field("audit_log", description="entity key of the audit table (prefixed like the others)")
+    readers: list[str] = Field(default_factory=lambda: ["admin"],
+                               description="besides the row's tenant: who may read every audit row (`admin`, roles)")
+    prune: list[str] = Field(default_factory=list,
+                             description="roles (or `admin`) that may call <prefix>audit_prune(older_than interval)")
 
 
 class Tenancy(Strict):
@@ -336,6 +391,9 @@ class SpecFile(Strict):
     tenancy: Tenancy | None = None
     auth: Auth | None = None
     entities: dict[str, Entity]
+    defaults: list[DefaultsFull] = Field(default_factory=list, description="traits, policies and auditing for "
+                                                                           "every entity (or tenant entity)")
+    audit: AuditSettings | None = Field(None, description="the audit table (defaults apply when an entity is audited)")
     relations: list[RelationSpec] = Field(default_factory=list)
     views: dict[str, ViewSpec] = Field(default_factory=dict)
     functions: dict[str, FunctionSpec] = Field(default_factory=dict)

@@ -237,8 +237,10 @@ class RowBuilder:
         """Columns we choose values for: not given, not generated, no identity, no default,
         and not a nullable foreign key column left empty."""
         fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
+        sd = table.meta.soft_delete            # a live row: the soft-delete mark stays NULL
+        marks = {sd.column, sd.by} if sd else set()
         return [c for c in table.columns if c.name not in fixed and not c.generated and not c.identity
-                and c.default is None and c.name not in fk_cols]
+                and c.default is None and c.name not in fk_cols and c.name not in marks]
 
     def _choices(self, table: Table, col: Column, must: bool) -> list[str]:
         hints = [lit for chk in table.checks if col.name in expression_columns(chk.expression, [col.name])

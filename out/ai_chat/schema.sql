@@ -339,6 +339,7 @@ REVOKE ALL ON FUNCTION profiles_guard() FROM PUBLIC, anon, authenticated, servic
 CREATE OR REPLACE FUNCTION set_updated_at()
 RETURNS trigger
 LANGUAGE plpgsql
+SET search_path = ''
 AS $fn$
 BEGIN
   NEW.updated_at := now();

@@ -389,6 +389,7 @@ REVOKE ALL ON FUNCTION automations_guard() FROM PUBLIC, anon, authenticated, ser
 CREATE OR REPLACE FUNCTION set_updated_at()
 RETURNS trigger
 LANGUAGE plpgsql
+SET search_path = ''
 AS $fn$
 BEGIN
   NEW.updated_at := now();

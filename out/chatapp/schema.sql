@@ -585,6 +585,7 @@ GRANT EXECUTE ON FUNCTION chatapp_is_admin() TO chatapp_app;
 CREATE OR REPLACE FUNCTION chatapp_set_updated_at()
 RETURNS trigger
 LANGUAGE plpgsql
+SET search_path = ''
 AS $fn$
 BEGIN
   NEW.updated_at := now();

@@ -58,7 +58,6 @@ CREATE TABLE businesses (
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   deleted_at timestamp with time zone,
   CONSTRAINT businesses_pkey PRIMARY KEY (id),
-  CONSTRAINT businesses_slug_key UNIQUE (slug),
   CONSTRAINT businesses_currency_check CHECK (currency ~ '^[A-Z]{3}$'),
   CONSTRAINT businesses_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES users (id) ON DELETE RESTRICT
 );
@@ -268,6 +267,9 @@ CREATE UNIQUE INDEX users_email_lower_key ON users ((lower(email)));
 -- index businesses_owner_id_idx
 CREATE INDEX businesses_owner_id_idx ON businesses (owner_id);
 
+-- index businesses_slug_key
+CREATE UNIQUE INDEX businesses_slug_key ON businesses (slug) WHERE deleted_at IS NULL;
+
 -- index products_business_id_idx
 CREATE INDEX products_business_id_idx ON products (business_id);
 
@@ -322,6 +324,9 @@ COMMENT ON TABLE users IS 'People who sign in and run businesses.';
 -- comment on table businesses
 COMMENT ON TABLE businesses IS 'A shop; owned by one user.';
 
+-- comment on index businesses_slug_key
+COMMENT ON INDEX businesses_slug_key IS 'unique among rows that are not soft-deleted';
+
 -- comment on table products
 COMMENT ON TABLE products IS 'A product a business sells.';
 
@@ -358,10 +363,84 @@ COMMENT ON TABLE business_context_embeddings IS 'OpenAI embedding (1536 dimensio
 -- comment on table workspace_chat_messages
 COMMENT ON TABLE workspace_chat_messages IS 'The business owner''s own chat with the AI assistant in the workspace.';
 
+-- function businesses_soft_delete
+CREATE OR REPLACE FUNCTION businesses_soft_delete()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $fn$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = current_user AND (r.rolsuper OR r.rolbypassrls))
+     OR pg_catalog.pg_has_role(current_user, (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID), 'MEMBER') THEN
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    IF false THEN
+      RETURN OLD;
+    END IF;
+    IF OLD.deleted_at IS NOT NULL THEN
+      RETURN NULL;
+    END IF;
+    UPDATE public.businesses SET deleted_at = transaction_timestamp() WHERE id = OLD.id;
+    UPDATE public.products SET deleted_at = transaction_timestamp() WHERE business_id = OLD.id AND deleted_at IS NULL;
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp()
+      OR NEW.deleted_at IS NULL AND (false)) THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'rows of businesses are soft-deleted: % may not set deleted_at that way', current_user
+    USING ERRCODE = '42501', HINT = 'DELETE the row to soft-delete it; only admin may restore it';
+END;
+$fn$;
+
+-- comment on function businesses_soft_delete
+COMMENT ON FUNCTION businesses_soft_delete() IS 'Trigger function: DELETE marks rows of businesses (deleted_at); guards the mark.';
+
+-- only declared roles may execute businesses_soft_delete
+REVOKE ALL ON FUNCTION businesses_soft_delete() FROM PUBLIC;
+
+-- function products_soft_delete
+CREATE OR REPLACE FUNCTION products_soft_delete()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $fn$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = current_user AND (r.rolsuper OR r.rolbypassrls))
+     OR pg_catalog.pg_has_role(current_user, (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID), 'MEMBER') THEN
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    IF false THEN
+      RETURN OLD;
+    END IF;
+    IF OLD.deleted_at IS NOT NULL THEN
+      RETURN NULL;
+    END IF;
+    UPDATE public.products SET deleted_at = transaction_timestamp() WHERE id = OLD.id;
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp()
+      OR NEW.deleted_at IS NULL AND (false)) THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'rows of products are soft-deleted: % may not set deleted_at that way', current_user
+    USING ERRCODE = '42501', HINT = 'DELETE the row to soft-delete it; only admin may restore it';
+END;
+$fn$;
+
+-- comment on function products_soft_delete
+COMMENT ON FUNCTION products_soft_delete() IS 'Trigger function: DELETE marks rows of products (deleted_at); guards the mark.';
+
+-- only declared roles may execute products_soft_delete
+REVOKE ALL ON FUNCTION products_soft_delete() FROM PUBLIC;
+
 -- function set_updated_at
 CREATE OR REPLACE FUNCTION set_updated_at()
 RETURNS trigger
 LANGUAGE plpgsql
+SET search_path = ''
 AS $fn$
 BEGIN
   NEW.updated_at := now();
@@ -387,11 +466,23 @@ BEFORE UPDATE ON businesses
 FOR EACH ROW
 EXECUTE FUNCTION public.set_updated_at();
 
+-- trigger businesses_soft_delete on businesses
+CREATE TRIGGER businesses_soft_delete
+BEFORE INSERT OR UPDATE OF deleted_at OR DELETE ON businesses
+FOR EACH ROW
+EXECUTE FUNCTION public.businesses_soft_delete();
+
 -- trigger products_set_updated_at on products
 CREATE TRIGGER products_set_updated_at
 BEFORE UPDATE ON products
 FOR EACH ROW
 EXECUTE FUNCTION public.set_updated_at();
+
+-- trigger products_soft_delete on products
+CREATE TRIGGER products_soft_delete
+BEFORE INSERT OR UPDATE OF deleted_at OR DELETE ON products
+FOR EACH ROW
+EXECUTE FUNCTION public.products_soft_delete();
 
 -- trigger product_variants_set_updated_at on product_variants
 CREATE TRIGGER product_variants_set_updated_at
@@ -422,5 +513,53 @@ CREATE TRIGGER business_context_chunks_set_updated_at
 BEFORE UPDATE ON business_context_chunks
 FOR EACH ROW
 EXECUTE FUNCTION public.set_updated_at();
+
+-- row level security on businesses
+ALTER TABLE businesses ENABLE ROW LEVEL SECURITY;
+
+-- row level security on products
+ALTER TABLE products ENABLE ROW LEVEL SECURITY;
+
+-- policy businesses_all_rows on businesses
+CREATE POLICY businesses_all_rows ON businesses
+  FOR ALL
+  TO public
+  USING (true)
+  WITH CHECK (true);
+
+-- policy businesses_hide_deleted on businesses
+CREATE POLICY businesses_hide_deleted ON businesses
+  AS RESTRICTIVE
+  FOR SELECT
+  TO public
+  USING (deleted_at IS NULL OR deleted_at = transaction_timestamp());
+
+-- policy businesses_mark_deleted on businesses
+CREATE POLICY businesses_mark_deleted ON businesses
+  FOR UPDATE
+  TO public
+  USING ((true))
+  WITH CHECK (deleted_at = transaction_timestamp() AND ((true)));
+
+-- policy products_all_rows on products
+CREATE POLICY products_all_rows ON products
+  FOR ALL
+  TO public
+  USING (true)
+  WITH CHECK (true);
+
+-- policy products_hide_deleted on products
+CREATE POLICY products_hide_deleted ON products
+  AS RESTRICTIVE
+  FOR SELECT
+  TO public
+  USING (deleted_at IS NULL OR deleted_at = transaction_timestamp());
+
+-- policy products_mark_deleted on products
+CREATE POLICY products_mark_deleted ON products
+  FOR UPDATE
+  TO public
+  USING ((true))
+  WITH CHECK (deleted_at = transaction_timestamp() AND ((true)));
 
 COMMIT;

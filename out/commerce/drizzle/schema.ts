@@ -2,13 +2,18 @@
 //
 // Not expressible in Drizzle (kept in the SQL output instead):
 //   - extension vector: CREATE EXTENSION is not declared in Drizzle (see schema.sql)
+//   - function businesses_soft_delete: functions cannot be declared (see schema.sql)
+//   - function products_soft_delete: functions cannot be declared (see schema.sql)
 //   - function set_updated_at: functions cannot be declared (see schema.sql)
 //   - comment users: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - trigger users.users_set_updated_at: triggers cannot be declared (see schema.sql)
 //   - comment businesses: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
+//   - comment businesses.businesses_slug_key: COMMENT ON INDEX is not created by the ORM (see schema.sql)
 //   - trigger businesses.businesses_set_updated_at: triggers cannot be declared (see schema.sql)
+//   - trigger businesses.businesses_soft_delete: triggers cannot be declared (see schema.sql)
 //   - comment products: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - trigger products.products_set_updated_at: triggers cannot be declared (see schema.sql)
+//   - trigger products.products_soft_delete: triggers cannot be declared (see schema.sql)
 //   - comment product_variants: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - trigger product_variants.product_variants_set_updated_at: triggers cannot be declared (see schema.sql)
 //   - comment product_variant_options: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
@@ -27,7 +32,7 @@
 //   - comment workspace_chat_messages: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 
 import { relations, sql } from "drizzle-orm";
-import { bigint, boolean, char, check, foreignKey, index, integer, jsonb, numeric, pgEnum, pgTable, type PgTableExtraConfigValue, text, timestamp, unique, uniqueIndex, uuid, vector } from "drizzle-orm/pg-core";
+import { bigint, boolean, char, check, foreignKey, index, integer, jsonb, numeric, pgEnum, pgPolicy, pgTable, type PgTableExtraConfigValue, text, timestamp, unique, uniqueIndex, uuid, vector } from "drizzle-orm/pg-core";
 
 export const socialPlatformType = pgEnum("social_platform_type", ["instagram", "facebook", "whatsapp", "tiktok", "telegram"]);
 export const messageSenderType = pgEnum("message_sender_type", ["customer", "business", "ai", "system"]);
@@ -72,10 +77,13 @@ export const businesses = pgTable("businesses", {
   deletedAt: timestamp("deleted_at", { withTimezone: true }),
 }, (t): PgTableExtraConfigValue[] => [
   foreignKey({ name: "businesses_owner_id_fkey", columns: [t.ownerId], foreignColumns: [users.id] }).onDelete("restrict"),
-  unique("businesses_slug_key").on(t.slug),
   index("businesses_owner_id_idx").on(t.ownerId),
+  uniqueIndex("businesses_slug_key").on(t.slug).where(sql`deleted_at IS NULL`),
   check("businesses_currency_check", sql`currency ~ '^[A-Z]{3}$'`),
-]);
+  pgPolicy("businesses_all_rows", { to: "public", using: sql`true`, withCheck: sql`true` }),
+  pgPolicy("businesses_hide_deleted", { as: "restrictive", for: "select", to: "public", using: sql`deleted_at IS NULL OR deleted_at = transaction_timestamp()` }),
+  pgPolicy("businesses_mark_deleted", { for: "update", to: "public", using: sql`(true)`, withCheck: sql`deleted_at = transaction_timestamp() AND ((true))` }),
+]).enableRLS();
 
 /**
  * A product a business sells.
@@ -100,7 +108,10 @@ export const products = pgTable("products", {
   index("products_business_id_status_idx").on(t.businessId, t.status).where(sql`deleted_at IS NULL`),
   index("products_tags_idx").using("gin", t.tags),
   check("products_base_price_check", sql`base_price >= 0`),
-]);
+  pgPolicy("products_all_rows", { to: "public", using: sql`true`, withCheck: sql`true` }),
+  pgPolicy("products_hide_deleted", { as: "restrictive", for: "select", to: "public", using: sql`deleted_at IS NULL OR deleted_at = transaction_timestamp()` }),
+  pgPolicy("products_mark_deleted", { for: "update", to: "public", using: sql`(true)`, withCheck: sql`deleted_at = transaction_timestamp() AND ((true))` }),
+]).enableRLS();
 
 /**
  * A purchasable variant of a product (size, colour, …).
