@@ -127,7 +127,7 @@ def test_traits_tenancy_and_presets(tmp_path):
     assert by_name["app_notes_public_read"].command == "SELECT"
     assert {t.name for t in notes.triggers} == {"app_notes_set_updated_at", "app_notes_bump_version",
                                                 "app_notes_soft_delete"}
-    assert {f.name for f in s.functions} == {"app_set_updated_at", "app_bump_version"}
+    assert {f.name for f in s.functions} == {"app_set_updated_at", "app_bump_version", "app_notes_soft_delete"}
     root = s.table("app_companies")
     assert root.meta.tenant_column == "id" and root.policies[0].using.startswith("id = ")
 
