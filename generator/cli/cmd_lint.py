@@ -36,7 +36,7 @@ def run(args) -> int:
     if args.rules:
         return _list_rules(args.format)
     if bool(args.specs) == bool(args.database_url):
-        raise GenError([Diagnostic("CL001", "give either spec files or --database-url", name="lint",
+        raise GenError([Diagnostic("CL010", "give either spec files or --database-url", name="lint",
                                    hint="gen lint spec/app.yaml, or gen lint --database-url postgresql://…")],
                        EXIT_BAD_INPUT)
     show_suppressed = args.verbose or args.format == "json"
@@ -72,9 +72,13 @@ def _report(diags: list[Diagnostic], args) -> int:
         print(text)
     if args.format == "human":
         extra = f", {suppressed} suppressed" if suppressed else ""
-        print(f"{errors} errors, {warnings} warnings{extra}" if diags else "no lint findings")
+        print(f"{_n(errors, 'error')}, {_n(warnings, 'warning')}{extra}" if diags else "no lint findings")
     failed = errors or (args.strict and warnings)
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _list_rules(fmt: str) -> int:

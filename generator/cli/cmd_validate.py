@@ -47,8 +47,8 @@ def run(args) -> int:
             print_diagnostics(found, args.format)
         if args.format == "human":
             for s in summary:
-                counts = (f", {s['errors']} lint errors" if s["errors"] else "") + \
-                         (f", {s['warnings']} warnings" if s["warnings"] else "")
+                counts = "".join(f", {n} {word}{'s' if n != 1 else ''}" for n, word in
+                                 ((s["errors"], "lint error"), (s["warnings"], "warning")) if n)
                 verdict = "lint errors" if s["errors"] else "ok"
                 print(f"{s['spec']}: {verdict} ({s['tables']} tables, {s['enums']} enums, "
                       f"{s['policies']} policies{counts})")

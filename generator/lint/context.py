@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Iterator
 
 from generator.diagnostics import Location
-from generator.lint.predicates import conjuncts, deparse, parse_expr, scope_term, _scalar
+from generator.lint.predicates import Known, deparse, parse_expr, scope_terms, _scalar
 from generator.model import Function, Policy, Schema, Table
 from generator.model.naming import qualified, quote_ident
 
@@ -74,6 +74,16 @@ class LintContext:
                 out[deparse(_scalar(node))] = kind
         return out
 
+    @cached_property
+    def names(self) -> list:
+        """Every identifier of the model (generator.lint.names), read once for all rules."""
+        from generator.lint.names import names
+        return list(names(self.schema))
+
+    @cached_property
+    def known(self) -> Known:
+        return tuple(sorted(self.known_principals.items()))
+
     def scopes(self, table: Table) -> dict[str, str]:
         """Scope column -> "tenant"/"owner": the spec's tenant and owner columns, plus every
         column a policy pins to the current principal (`col = current_setting(…)`, `auth.uid()`)."""
@@ -89,10 +99,9 @@ class LintContext:
             out.setdefault(table.meta.owner_column, "owner")
         for p in table.policies:
             for text in (p.using, p.check):
-                for term in conjuncts(parse_expr(text)):
-                    got = scope_term(term, self.known_principals)
-                    if got and table.column(got[0]) is not None:
-                        out.setdefault(*got)
+                for column, kind in scope_terms(text, self.known):
+                    if table.column(column) is not None:
+                        out.setdefault(column, kind)
         return out
 
     def table(self, schema: str | None, name: str) -> Table | None:

@@ -73,23 +73,24 @@ def _roles(schema: Schema) -> Iterator[Name]:
 
 
 def _table(t: Table) -> Iterator[Name]:
-    sub = ("table", t.schema, t.name)
+    sub, key, qname, raw = ("table", t.schema, t.name), t.key, t.qname, t.name
     for ns in (("relation", t.schema), ("type", t.schema)):
-        yield Name("table", t.name, ns, t.loc, _schema(t.schema), sub)
+        yield Name("table", raw, ns, t.loc, _schema(t.schema), sub)
+    relation, constraint = ("relation", t.schema), ("constraint", key)
     for c in t.columns:
-        yield Name("column", c.name, ("column", t.key), c.loc or t.loc, t.qname, sub, t.name)
+        yield Name("column", c.name, ("column", key), c.loc or t.loc, qname, sub, raw)
     keyed = [("primary key", t.primary_key)] if t.primary_key else []
     keyed += [("unique constraint", u) for u in t.uniques]
     for kind, obj in keyed:      # backed by an index: a relation name too
-        yield Name(kind, obj.name, ("relation", t.schema), obj.loc or t.loc, t.qname, sub, t.name)
+        yield Name(kind, obj.name, relation, obj.loc or t.loc, qname, sub, raw)
     for kind, obj in keyed + [("foreign key", f) for f in t.foreign_keys] + [("check", c) for c in t.checks]:
-        yield Name(kind, obj.name, ("constraint", t.key), obj.loc or t.loc, t.qname, sub, t.name)
+        yield Name(kind, obj.name, constraint, obj.loc or t.loc, qname, sub, raw)
     for i in t.indexes:
-        yield Name("index", i.name, ("relation", t.schema), i.loc or t.loc, t.qname, sub, t.name)
+        yield Name("index", i.name, relation, i.loc or t.loc, qname, sub, raw)
     for p in t.policies:
-        yield Name("policy", p.name, ("policy", t.key), p.loc or t.loc, t.qname, sub, t.name)
+        yield Name("policy", p.name, ("policy", key), p.loc or t.loc, qname, sub, raw)
     for tr in t.triggers:
-        yield Name("trigger", tr.name, ("trigger", t.key), tr.loc or t.loc, t.qname, sub, t.name)
+        yield Name("trigger", tr.name, ("trigger", key), tr.loc or t.loc, qname, sub, raw)
 
 
 @dataclass(frozen=True)
@@ -125,4 +126,6 @@ def sql_texts(schema: Schema) -> Iterator[SqlText]:
     for v in schema.views:
         yield SqlText("query", v.query, v.loc, v.qname, ("view", v.schema, v.name))
     for f in schema.functions:
-        yield SqlText("body", f.body, f.loc, f"{qualified(f.schema, f.name)}()", ("function", f.schema, f.name))
+        for what, text in (("arguments", f.args), ("body", f.body)):
+            if text:
+                yield SqlText(what, text, f.loc, f"{qualified(f.schema, f.name)}()", ("function", f.schema, f.name))

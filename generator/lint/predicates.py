@@ -232,3 +232,35 @@ def relations(query: str) -> list[tuple[str | None, str]]:
             if key not in out:
                 out.append(key)
     return out
+
+
+# ---------------------------------------------------------------- by text, cached (policies repeat)
+
+Known = tuple[tuple[str, str], ...]      # deparsed principal expression -> kind, as hashable pairs
+
+
+@lru_cache(maxsize=16384)
+def scope_terms(text: str | None, known: Known = ()) -> tuple[tuple[str, str], ...]:
+    """(column, kind) of every top-level AND term of `text` that pins a column to the principal."""
+    out = []
+    for term in conjuncts(parse_expr(text)):
+        got = scope_term(term, dict(known))
+        if got and got not in out:
+            out.append(got)
+    return tuple(out)
+
+
+@lru_cache(maxsize=16384)
+def text_pins(text: str | None, column: str, admin_names: frozenset[str], known: Known = ()) -> bool:
+    return pins(parse_expr(text), column, admin_names, dict(known))
+
+
+@lru_cache(maxsize=16384)
+def text_admin_only(text: str | None, admin_names: frozenset[str]) -> bool:
+    return admin_only(parse_expr(text), admin_names)
+
+
+@lru_cache(maxsize=16384)
+def text_truth(text: str | None) -> bool | None:
+    node = parse_expr(text)
+    return None if node is None else truth(node)

@@ -43,6 +43,13 @@ def char_name(ch: str) -> str:
     return f"U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}"
 
 
+def hidden_in(text: str) -> list[str]:
+    """The hidden characters of a text, each once, in order (printable ASCII has none)."""
+    if text.isascii() and text.isprintable():
+        return []
+    return [c for c in dict.fromkeys(text) if hidden(c)]
+
+
 def visible(text: str) -> str:
     """The text with every hidden character written as <U+XXXX>."""
     return "".join(f"<U+{ord(c):04X}>" if hidden(c) else c for c in text)
@@ -86,11 +93,16 @@ def _centre(node: str, near: set[str], graph: dict[str, set[str]]) -> str:
     return min(node, other)
 
 
+@lru_cache(maxsize=1)
+def _table() -> dict[int, str]:
+    return {ord(c): p for c, p in prototypes().items()}
+
+
+@lru_cache(maxsize=65536)
 def skeleton(text: str) -> str:
     """UTS #39 skeleton: NFD, each character replaced by its prototype, NFD again."""
-    protos = prototypes()
-    mapped = "".join(protos.get(c, c) for c in unicodedata.normalize("NFD", text))
-    return unicodedata.normalize("NFD", mapped)
+    mapped = unicodedata.normalize("NFD", text).translate(_table())
+    return mapped if mapped.isascii() else unicodedata.normalize("NFD", mapped)
 
 
 # Names a look-alike could pass for: PostgreSQL's built-in types, roles and schemas, and the

@@ -27,7 +27,7 @@ policies:
 from __future__ import annotations
 
 from generator.lint.context import Finding, LintContext, effective_check, policy_name, restrictive_for
-from generator.lint.predicates import parse_expr, truth
+from generator.lint.predicates import text_truth
 from generator.model import Policy, Table
 
 CODE = "RL004"
@@ -41,8 +41,7 @@ def check(ctx: LintContext):
             if not p.permissive or p.public or p.command == "SELECT":
                 continue
             for clause, text, cmds in _clauses(p):
-                node = parse_expr(text)
-                if node is None or truth(node) is not True:
+                if text_truth(text) is not True:
                     continue
                 open_cmds = [c for c in cmds if not restrictive_for(t, p, c)]
                 if not open_cmds:

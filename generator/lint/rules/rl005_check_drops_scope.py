@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from generator.lint.context import (Finding, LintContext, commands, effective_check, policy_name,
                                     restrictive_for)
-from generator.lint.predicates import parse_expr, pins
+from generator.lint.predicates import text_pins
 
 CODE = "RL005"
 NAME = "check-drops-scope"
@@ -61,12 +61,12 @@ def check(ctx: LintContext):
             cmds = [c for c in commands(p) if c in ("INSERT", "UPDATE")]
             if not cmds:
                 continue
-            node = parse_expr(effective_check(p))
+            check = effective_check(p)
             for column, kind in sorted(scopes.items()):
-                if pins(node, column, ctx.admin_names, ctx.known_principals):
+                if text_pins(check, column, ctx.admin_names, ctx.known):
                     continue
                 open_cmds = [c for c in cmds if not any(
-                    pins(parse_expr(effective_check(r)), column, ctx.admin_names, ctx.known_principals)
+                    text_pins(effective_check(r), column, ctx.admin_names, ctx.known)
                     for r in restrictive_for(t, p, c))]
                 if not open_cmds:
                     continue

@@ -36,7 +36,7 @@ attacker is not write it:
 from __future__ import annotations
 
 from generator.lint.context import Finding, LintContext, column_name, commands, effective_check
-from generator.lint.predicates import admin_only, parse_expr
+from generator.lint.predicates import text_admin_only
 from generator.model import Table
 from generator.model.access import condition_columns
 
@@ -78,8 +78,7 @@ def _writers(ctx: LintContext, t: Table, column: str):
     for p in t.policies:
         if not p.permissive:
             continue
-        if admin_only(parse_expr(effective_check(p)), ctx.admin_names) or \
-                admin_only(parse_expr(p.using), ctx.admin_names):
+        if text_admin_only(effective_check(p), ctx.admin_names) or text_admin_only(p.using, ctx.admin_names):
             continue
         for cmd in ("INSERT", "UPDATE"):
             if cmd not in commands(p):

@@ -30,8 +30,8 @@ entities:
 from __future__ import annotations
 
 from generator.lint.context import Finding, LintContext
-from generator.lint.names import names, sql_texts
-from generator.lint.unicode import BIDI, char_name, hidden, visible
+from generator.lint.names import sql_texts
+from generator.lint.unicode import BIDI, char_name, hidden, hidden_in, visible
 
 CODE = "RL010"
 NAME = "hidden-characters"
@@ -40,8 +40,8 @@ SEVERITY = "error"
 
 def check(ctx: LintContext):
     seen, reported = set(), set()
-    for n in names(ctx.schema):
-        bad = [c for c in dict.fromkeys(n.name) if hidden(c)]
+    for n in ctx.names:
+        bad = hidden_in(n.name)
         if not bad or (n.kind, n.name, n.owner) in seen:
             continue
         seen.add((n.kind, n.name, n.owner))
@@ -53,7 +53,7 @@ def check(ctx: LintContext):
         yield Finding(f"{n.kind} name '{visible(n.name)}'{of} contains {what}: it looks like a name it is not",
                       n.loc, visible(n.dotted), "spell the name with visible characters only", subject=n.subject)
     for s in sql_texts(ctx.schema):
-        bad = [c for c in dict.fromkeys(s.text) if ord(c) in BIDI]
+        bad = [] if s.text.isascii() else [c for c in dict.fromkeys(s.text) if ord(c) in BIDI]
         if bad:
             yield Finding(f"{s.what} of {visible(s.owner)} contains {', '.join(char_name(c) for c in bad)}: "
                           "bidirectional controls make code read differently from what runs", s.loc,

@@ -30,7 +30,6 @@ enums:
 from __future__ import annotations
 
 from generator.lint.context import Finding, LintContext
-from generator.lint.names import names
 from generator.lint.unicode import BUILTINS, builtin_skeletons, skeleton
 
 CODE = "RL011"
@@ -39,27 +38,30 @@ SEVERITY = "error"
 
 
 def check(ctx: LintContext):
-    groups: dict[tuple, dict[str, list]] = {}      # (namespace, skeleton) -> name -> its Name(s)
-    for n in names(ctx.schema):
-        groups.setdefault((n.namespace, skeleton(n.name)), {}).setdefault(n.name, []).append(n)
+    first: dict[tuple, object] = {}                 # (namespace, skeleton) -> first Name
+    clashes: dict[tuple, dict[str, object]] = {}    # … -> spelling -> Name, where spellings differ
+    for n in ctx.names:
+        key = (n.namespace, skeleton(n.name))
+        seen = first.setdefault(key, n)
+        if seen.name != n.name:
+            clashes.setdefault(key, {seen.name: seen}).setdefault(n.name, n)
     reported = set()
-    for (namespace, sk), by_name in groups.items():
-        spelled = list(by_name)
-        if len(spelled) > 1:
-            # the plain (ASCII) spelling is the one meant; report the others
-            first = next((s for s in spelled if s.isascii()), spelled[0])
-            for other in spelled:
-                n = by_name[other][0]
-                if other != first and _key(n) not in reported:
-                    reported.add(_key(n))
-                    yield _finding(n, f"the {_space(namespace)} name '{first}'", sk)
-        builtin = BUILTINS.get(namespace[0])
-        twin = builtin_skeletons(namespace[0]).get(sk) if builtin else None
-        for name in spelled:
-            n = by_name[name][0]
-            if twin is not None and twin != name and _key(n) not in reported:
+    for (namespace, sk), by_name in clashes.items():
+        # the plain (ASCII) spelling is the one meant; report the others
+        meant = next((s for s in by_name if s.isascii()), next(iter(by_name)))
+        for spelling, n in by_name.items():
+            if spelling != meant and _key(n) not in reported:
                 reported.add(_key(n))
-                yield _finding(n, f"the {builtin[0]} '{twin}'", sk)
+                yield _finding(n, f"the {_space(namespace)} name '{meant}'", sk)
+    for (namespace, sk), n in first.items():
+        builtin = BUILTINS.get(namespace[0])
+        if builtin is None:
+            continue
+        twin = builtin_skeletons(namespace[0]).get(sk)
+        for spelling, m in (clashes.get((namespace, sk)) or {n.name: n}).items():
+            if twin is not None and twin != spelling and _key(m) not in reported:
+                reported.add(_key(m))
+                yield _finding(m, f"the {builtin[0]} '{twin}'", sk)
 
 
 def _key(n) -> tuple:
