@@ -53,12 +53,12 @@ def test_a_restrictive_policy_pinning_the_tenant_covers_a_weak_check(tmp_path):
 
 
 def test_a_restrictive_policy_covers_an_always_true_permissive_one(tmp_path):
-    body = TENANCY + "entities:\n" + COMPANIES + f"""  tickets:
+    body = TENANCY + "entities:\n" + COMPANIES + """  tickets:
     tenant: true
-    columns: {{id: uuid pk}}
+    columns: {id: uuid pk}
     policies:
-      - {{preset: tenant_isolation, restrictive: true}}
-      - {{name: members delete, for: delete, using: "true"}}
+      - {preset: tenant_isolation, restrictive: true}
+      - {name: members delete, for: delete, using: "true"}
 """
     assert codes(tmp_path, body) == []
     assert codes(tmp_path, body.replace("restrictive: true", "restrictive: false")) == [
@@ -111,7 +111,9 @@ functions:
     security_definer: true
     search_path: "''"
     execute: [public]
-    body: "SELECT EXISTS (SELECT 1 FROM public.members m WHERE m.org_id = org AND m.user_id = NULLIF(current_setting('app.user_id', true), '')::uuid)"
+    body: >-
+      SELECT EXISTS (SELECT 1 FROM public.members m WHERE m.org_id = org
+      AND m.user_id = NULLIF(current_setting('app.user_id', true), '')::uuid)
 """
     got = codes(tmp_path, body)
     assert ("RL012", "members") not in got

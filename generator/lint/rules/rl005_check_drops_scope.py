@@ -9,7 +9,7 @@ command whose check pins the column. Scope columns are the spec's tenant column 
 plus every column some policy of the table pins to the current principal (`col = (SELECT
 current_setting(…))`, `col = auth.uid()`); on a live database only the latter. A scope column
 that is the table's whole primary key (the tenant root's `id`, a profile keyed by the user's id)
-is the principal itself and is left out.
+is the principal itself and is left out, and so are policies marked `public: true`.
 
 **Why.** USING decides which rows a user may update; WITH CHECK decides what the row may become.
 With `check: true` (or a check that forgot the tenant) `UPDATE t SET company_id = '<B>'` moves

@@ -47,5 +47,6 @@ def check(ctx: LintContext):
             if privs:
                 yield Finding(f"{role} holds {', '.join(sorted(privs))} on {t.qname}: row-level security does not "
                               "check them (TRUNCATE empties every tenant's rows)", t.loc, table_name(t),
-                              f"grant {role} only what it needs: `grants: {{{role}: [select, insert, update, delete]}}`",
+                              f"grant {role} only what it needs: "
+                              f"`grants: {{{role}: [select, insert, update, delete]}}`",
                               subject=("table", t.schema, t.name))
