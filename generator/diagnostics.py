@@ -35,7 +35,7 @@ class Diagnostic:
     loc: Location | None = None
     name: str = ""
     hint: str = ""
-    severity: str = "error"  # error | warning
+    severity: str = "error"  # error | warning | off (a lint finding an override suppressed)
 
     def to_dict(self) -> dict:
         return {
@@ -102,7 +102,7 @@ def format_diagnostics(diags: Iterable[Diagnostic], fmt: str = "human", color: b
     if fmt == "github":
         lines = []
         for d in diags:
-            kind = "error" if d.severity == "error" else "warning"
+            kind = {"error": "error", "off": "notice"}.get(d.severity, "warning")
             props = []
             if d.loc:
                 props += [f"file={d.loc.file}", f"line={d.loc.line}", f"col={d.loc.col}"]
@@ -116,7 +116,8 @@ def format_diagnostics(diags: Iterable[Diagnostic], fmt: str = "human", color: b
     for d in diags:
         where = f"{d.loc}: " if d.loc else ""
         name = f" [{d.name}]" if d.name else ""
-        sev = f"{red}error{reset}" if d.severity == "error" else f"{yellow}warning{reset}"
+        sev = (f"{red}error{reset}" if d.severity == "error" else f"{dim}suppressed{reset}" if d.severity == "off"
+               else f"{yellow}warning{reset}")
         lines.append(f"{where}{sev} {d.code}{name} {d.message}")
         if d.hint:
             lines.append(f"  {dim}hint: {d.hint}{reset}")

@@ -13,6 +13,7 @@ from generator.diagnostics import EXIT_BAD_INPUT, GenError, format_diagnostics
 COMMAND_MODULES = [
     "generator.cli.cmd_init",
     "generator.cli.cmd_validate",
+    "generator.cli.cmd_lint",
     "generator.cli.cmd_build",
     "generator.cli.cmd_schema",
     "generator.cli.cmd_import",
@@ -21,7 +22,8 @@ COMMAND_MODULES = [
 ]
 
 EPILOG = """examples:
-  gen validate spec/chatapp.yaml
+  gen validate spec/chatapp.yaml        # shape, references, then the security lints
+  gen lint --database-url $URL          # the same lints on a live database
   gen build spec/*.yaml                 # writes out/<name>/...
   gen build spec/*.yaml --check         # CI: exit 1 when out/ is stale
   gen verify spec/chatapp.yaml          # apply + prove on a throw-away PostgreSQL
@@ -78,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 
 # Commands whose work is one bounded pass: their process runs without the cyclic collector (it
 # would only rescan the heap they build, ~10% of a large build) and is not swept at exit.
-NO_GC_COMMANDS = {"build", "validate", "diff", "schema"}
+NO_GC_COMMANDS = {"build", "validate", "lint", "diff", "schema"}
 
 
 def run() -> None:

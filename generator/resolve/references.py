@@ -222,7 +222,8 @@ def _foreign_keys(ctx: Ctx, key: str, cols: EntityColumns, ref: Ref, all_cols, s
         ctx.check_name(full.name, "constraint", ref.path)
     base = ForeignKey(name, ref.columns, ref_table, ref_cols, schema, ref.on_delete, ref.on_update,
                       full.deferrable or full.initially_deferred, full.initially_deferred,
-                      (full.match or "simple").upper(), not full.not_valid, loc=ctx.loc(*ref.path))
+                      (full.match or "simple").upper(), not full.not_valid, owner_declared=full.same_owner,
+                      loc=ctx.loc(*ref.path))
     pairs = _scope_pairs(ctx, key, ref, scope)
     if not pairs:
         return [base]
@@ -238,7 +239,7 @@ def _foreign_keys(ctx: Ctx, key: str, cols: EntityColumns, ref: Ref, all_cols, s
         # the scope key (NO ACTION, checked after the cascade) keeps rows within their scope.
         scoped = ForeignKey(constraint_name(table, list(ref.columns), f"{kinds[0]}_fkey"), mine, ref_table, theirs,
                             schema, "NO ACTION", "NO ACTION", base.deferrable, base.initially_deferred, "SIMPLE",
-                            base.validated, scope=kinds, loc=base.loc)
+                            base.validated, scope=kinds, owner_declared=full.same_owner, loc=base.loc)
         return [base, scoped]
     delete_columns = ref.columns if ref.on_delete in SET_ACTIONS else ()
     if delete_columns and ctx.spec.database.version < 15:

@@ -1,0 +1,47 @@
+"""A foreign key between two tenant-scoped tables that can point at another tenant's row.
+
+**What it catches.** A reference from a tenant-scoped table to another tenant-scoped table (or to
+itself) whose key does not include the tenant column: `same_tenant: false` in the spec, or on a
+live database a foreign key between two tables that both carry the tenant column (the column
+their policies pin to the current tenant) that leaves it out. References to the tenant root
+itself are not concerned.
+
+**Why.** Foreign-key checks ignore RLS. Without the tenant column in the key, tenant A's row may
+point at tenant B's parent: A learns that B's row exists, and when B deletes it, the cascade
+deletes or changes A's rows. gen's default key `(company_id, agent_id) -> agents (company_id,
+id)` makes such a row impossible.
+
+Bad:
+
+```yaml
+entities:
+  conversations:
+    tenant: true
+    columns:
+      customer_id: {type: uuid, ref: {entity: customers, same_tenant: false}}
+```
+
+Good:
+
+```yaml
+      customer_id: uuid -> customers      # tenant-consistent by default
+```
+"""
+from __future__ import annotations
+
+from generator.lint.context import Finding, LintContext, scoped_references
+
+CODE = "RL014"
+NAME = "cross-tenant-reference"
+SEVERITY = "warning"
+
+
+def check(ctx: LintContext):
+    for t, fk, parent, mine, theirs in scoped_references(ctx, "tenant"):
+        cols = ", ".join(fk.columns)
+        yield Finding(f"foreign key {fk.name} of {t.qname} ({cols}) -> {parent.qname} does not include the tenant "
+                      f"column {mine}: a row can point at another tenant's row", fk.loc or t.loc,
+                      f"{t.qname}.{fk.name}",
+                      "drop `same_tenant: false` (the key then carries the tenant column), or override this "
+                      "lint with the reason the reference crosses tenants",
+                      subject=("table", t.schema, t.name))
