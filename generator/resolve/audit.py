@@ -116,7 +116,7 @@ def _log_table(ctx: Ctx, schema: Schema, t: Table, admin: str | None) -> Table:
         policies.append(Policy(shorten(f"{t.name}_readers"), "SELECT", roles, readers, preset="audit",
                                description=f"{', '.join(settings(ctx).readers)} read every audit row", loc=t.loc))
     grants = tuple(Grant(g.role, ("SELECT",)) for g in t.grants if not g.columns)
-    lint = t.meta.lint + (LintOverride("RL-unforced", "off", UNFORCED),)
+    lint = t.meta.lint + (LintOverride("RL012", "off", UNFORCED),)
     return replace(t, policies=tuple(sorted(policies, key=lambda p: p.name)), rls_enabled=True, rls_forced=False,
                    grants=grants, meta=replace(t.meta, audit_table=True, lint=lint))
 

@@ -157,7 +157,7 @@ def _policies(ctx: Ctx, t: Table, sd: SoftDelete, admin: str | None) -> Table:
                                description="RLS is on only to hide soft-deleted rows", public=True, loc=t.loc))
         extra = {"rls_enabled": True, "rls_forced": False}
         overrides = t.meta.lint + tuple(LintOverride(code, "off", RLS_ONLY_FOR_SOFT_DELETE)
-                                        for code in ("RL-unforced",))
+                                        for code in ("RL012",))
         extra["meta"] = replace(t.meta, lint=overrides)
     deleting = [p for p in policies if p.permissive and p.command in ("ALL", "DELETE") and p.using]
     if deleting:
@@ -166,7 +166,7 @@ def _policies(ctx: Ctx, t: Table, sd: SoftDelete, admin: str | None) -> Table:
                                tuple(sorted({r for p in deleting for r in p.roles})), reach,
                                f"{col} = transaction_timestamp() AND ({reach})", preset="soft_delete",
                                description="who may delete a row may mark it deleted (and it stays where they "
-                                           "could delete it)", loc=t.loc))
+                                           "could delete it)", public=any(p.public for p in deleting), loc=t.loc))
     policies.append(hide)
     return replace(t, policies=tuple(sorted(policies, key=lambda p: p.name)), **extra)
 
