@@ -16,6 +16,7 @@ from generator.pipeline import load_schema, render
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
 SPECS = {"commerce": "000_bbd1d2e083a81db5.txt", "chatapp": "001_23acd6b8c4ebcd69.txt",
+         "conversational_commerce": "002_debc81afba3097cb.txt",
          "automations": "003_dcb8664f9ffc5889.txt", "ai_chat": "004_d8b8a1674fe32be7.txt"}
 
 
@@ -104,6 +105,38 @@ def test_commerce_has_every_table_enum_and_constraint_of_the_card():
     assert "embedding vector(1536) NOT NULL" in create_table_block(sql, "business_context_embeddings")
     assert re.search(r"ON business_context_embeddings USING hnsw \(embedding vector_cosine_ops\)", sql)
     assert "UNIQUE (business_id, sku)" in create_table_block(sql, "inventory_items")
+
+
+# ---- 002 conversational commerce: every table and key field of the card, and its design principles
+
+def test_conversational_commerce_has_every_table_field_and_principle_of_the_card():
+    text, sql = seed_text("conversational_commerce"), schema_sql("conversational_commerce")
+    schema = load_schema(ROOT / "spec" / "conversational_commerce.yaml")
+    cards = re.findall(r"^\*\*(\w+)\*\*\n- Primary key: `id` \(UUID\)\n- Key fields: (.+)$", text, re.M)
+    assert len(cards) == 23
+    renamed = {"user_id": "user_id"}              # address_book/saved_payment_method keep user_id as owner
+    for table, fields in cards:
+        have = column_names(create_table_block(sql, table))
+        wanted = [renamed.get(f, f) for f in re.findall(r"`(\w+)`", fields)]
+        missing = [c for c in wanted if c not in have and not (table == "conversation_history" and c == "customer_id")]
+        assert not missing, (table, missing)
+    tenant_tables = [t for t in schema.tables if t.meta.tenant_column]
+    assert all(any(p.preset == "tenant_isolation" for p in t.policies) for t in tenant_tables)
+    assert all(t.rls_forced for t in tenant_tables      # the admin lookup and audit tables: see postgres.md
+               if not t.meta.audit_table and t.key != schema.auth.admin_table)
+    assert all(c.name != "tenant_id" or not c.nullable for t in tenant_tables if t.name not in
+               ("users", "storefront_theme", "audit_log") for c in t.columns)
+    soft = {t.name for t in schema.tables if t.meta.soft_delete}
+    assert {"users", "buyer_profile", "seller_profile", "products", "orders"} <= soft
+    assert all(t.column("is_deleted") is not None for t in schema.tables if t.name in soft)
+    versioned = {t.name for t in schema.tables if t.meta.version_column}
+    assert {"tenant", "products", "orders", "seller_profile", "storefront"} <= versioned
+    audited = {t.name for t in schema.tables if t.meta.audited is not None}
+    assert {"orders", "order_returns", "saved_payment_method", "kyc_document", "team_members"} <= audited
+    assert schema.table("audit_log").meta.audit_table
+    assert all(t.column("created_at") and t.column("updated_at") for t in schema.tables if not t.meta.audit_table)
+    admin = schema.auth
+    assert admin.admin_where == "is_system_admin" and schema.table("users").column("tenant_id").nullable
 
 
 # ---- 003 automations: tables, the check-constrained enum fields, policies, GIN and composite indexes

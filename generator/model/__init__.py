@@ -66,6 +66,7 @@ class ForeignKey:
     delete_columns: tuple[str, ...] = ()    # ON DELETE SET NULL/SET DEFAULT (these columns only), PG 15+
     scope: tuple[str, ...] = field(default=(), compare=False)   # "tenant"/"owner": made scope-consistent
     owner_declared: bool | None = field(default=None, compare=False)   # the spec's same_owner (None: unsaid)
+    shared: tuple[str, str] | None = field(default=None, compare=False)  # same_tenant: shared (child, parent tenant column)
     loc: Location | None = _loc()
 
     @property

@@ -16,6 +16,7 @@ from generator.resolve.execute import function_access
 from generator.resolve.lint_overrides import lint_overrides
 from generator.resolve.protection import protect
 from generator.resolve.references import resolve_references
+from generator.resolve.shared_refs import shared_references
 from generator.resolve.soft_delete import soft_delete
 from generator.resolve.seeds import resolve_seeds
 from generator.resolve.tables import build_table
@@ -75,7 +76,7 @@ def _resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
                                 for code, sev in sorted(spec.lint.items()))),
         description=spec.description,
     )
-    schema = audit(ctx, schema, entities)
+    schema = shared_references(audit(ctx, schema, entities))
     schema = function_access(ctx, protect(ctx, soft_delete(ctx, schema), all_cols))
     _check_roles(ctx, schema)
     _check_collisions(ctx, schema)

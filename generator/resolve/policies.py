@@ -79,10 +79,11 @@ def _policy(name: str, command: str, roles, using, check, preset=None, descripti
 
 
 def resolve_policies(ctx: Ctx, entity_key: str, table: str, columns: set[str], specs: list,
-                     tenant_column: str | None, owner_column: str | None) -> list[Policy]:
+                     tenant_column: str | None, owner_column: str | None, where: tuple | None = None) -> list[Policy]:
+    """`where`: the path the policies come from when it is not the entity's `policies:` list."""
     out: list[Policy] = []
     for i, raw in enumerate(specs):
-        path = ("entities", entity_key, "policies", i)
+        path = where or ("entities", entity_key, "policies", i)
         p = PolicyFull(preset=raw) if isinstance(raw, str) else raw
         if isinstance(raw, str) and raw not in ("tenant_isolation", "owner", "admin_full_access", "public_read"):
             ctx.error("RS031", f"unknown policy preset '{raw}'", path,

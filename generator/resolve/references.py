@@ -188,7 +188,12 @@ def _scope_pairs(ctx: Ctx, key: str, ref: Ref, scope: dict[str, Scope]) -> list[
     mine, theirs = scope.get(key, Scope()), scope.get(ref.target)
     pairs = []
     same_tenant = ref.full.same_tenant
-    if theirs is not None and mine.tenant and theirs.tenant and same_tenant is not False \
+    if same_tenant == "shared":
+        if theirs is None or not (mine.tenant and theirs.tenant and theirs.tenant_nullable):
+            ctx.error("RS117", f"same_tenant: shared: '{ref.target}' has no rows of no tenant to share "
+                      "(its tenant column is required)", ref.path,
+                      "shared is for a parent with `tenant: {required: false}`; drop it to keep the default key")
+    elif theirs is not None and mine.tenant and theirs.tenant and same_tenant is not False \
             and mine.tenant not in ref.columns:
         pairs.append(("tenant", mine.tenant, theirs.tenant, mine.tenant_nullable))
     elif same_tenant:
@@ -225,6 +230,9 @@ def _foreign_keys(ctx: Ctx, key: str, cols: EntityColumns, ref: Ref, all_cols, s
                       (full.match or "simple").upper(), not full.not_valid, owner_declared=full.same_owner,
                       loc=ctx.loc(*ref.path))
     pairs = _scope_pairs(ctx, key, ref, scope)
+    if full.same_tenant == "shared":
+        from dataclasses import replace as _replace
+        return [_replace(base, shared=(scope[key].tenant, scope[ref.target].tenant))]
     if not pairs:
         return [base]
     kinds = tuple(p[0] for p in pairs)

@@ -39,7 +39,7 @@ def build_table(ctx: Ctx, ent: Entity, cols: EntityColumns, refs: References, ad
     if ent.tenant and cols.tenant_column and not any(p.preset == "tenant_isolation" for p in policies):
         from generator.spec.schema import PolicyFull
         policies = resolve_policies(ctx, cols.key, t, names, [PolicyFull(preset="tenant_isolation")],
-                                    cols.tenant_column, owner) + policies
+                                    cols.tenant_column, owner, ("entities", cols.key, "tenant")) + policies
     tcol = cols.columns.get(cols.tenant_column or "")
     if tcol is not None and not tcol.column.nullable:   # with NULL tenants an owner policy does add rows
         warn_owner_in_tenant(ctx, cols.key, t, policies)

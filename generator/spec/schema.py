@@ -70,9 +70,10 @@ class RefFull(Strict):
     match: Match | None = Field(None, description="MATCH SIMPLE (default) or FULL")
     not_valid: bool = Field(False, description="NOT VALID: rows already in the table are never checked")
     name: str | None = None
-    same_tenant: bool | None = Field(
+    same_tenant: Union[bool, Literal["shared"], None] = Field(
         None, description="between tenant-scoped entities the key includes the tenant column (default true); "
-                          "false lets a row point at another tenant's row")
+                          "`shared`: the parent's own tenant or one of its rows of no tenant (system rows), checked "
+                          "by a trigger; false lets a row point at another tenant's row")
     same_owner: bool | None = Field(
         None, description="between owner-scoped entities: true makes the key include the owner column, so a "
                           "row can only point at a row of the same owner")
@@ -159,7 +160,7 @@ class ForeignKeyFull(Strict):
     initially_deferred: bool = False
     not_valid: bool = False
     name: str | None = None
-    same_tenant: bool | None = None
+    same_tenant: Union[bool, Literal["shared"], None] = None
     same_owner: bool | None = None
 
 

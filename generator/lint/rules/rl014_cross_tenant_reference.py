@@ -30,14 +30,23 @@ Good:
 from __future__ import annotations
 
 from generator.lint.context import Finding, LintContext, scoped_references
+from generator.model.naming import shorten
 
 CODE = "RL014"
 NAME = "cross-tenant-reference"
 SEVERITY = "warning"
 
 
+def _shared(t, fk) -> bool:
+    """`same_tenant: shared`: gen's trigger admits this tenant's or shared (no tenant) rows only."""
+    name = shorten(f"{t.name}_{'_'.join(fk.columns)}_tenant")
+    return any(tr.name == name and set(fk.columns) <= set(tr.columns) for tr in t.triggers)
+
+
 def check(ctx: LintContext):
     for t, fk, parent, mine, theirs in scoped_references(ctx, "tenant"):
+        if _shared(t, fk):
+            continue
         cols = ", ".join(fk.columns)
         yield Finding(f"foreign key {fk.name} of {t.qname} ({cols}) -> {parent.qname} does not include the tenant "
                       f"column {mine}: a row can point at another tenant's row", fk.loc or t.loc,
