@@ -65,6 +65,7 @@ class ForeignKey:
     validated: bool = True              # False: NOT VALID (existing rows unchecked)
     delete_columns: tuple[str, ...] = ()    # ON DELETE SET NULL/SET DEFAULT (these columns only), PG 15+
     scope: tuple[str, ...] = field(default=(), compare=False)   # "tenant"/"owner": made scope-consistent
+    crosses: tuple[str, ...] = field(default=(), compare=False)  # scopes it may cross, as declared
     loc: Location | None = _loc()
 
     @property

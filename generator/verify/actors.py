@@ -26,7 +26,7 @@ class Actor:
     role: str
     tenant: str | None = None      # tenant id as text
     user: str | None = None        # user id as text
-    blank: str = "unset"           # unset | empty | reset
+    blank: str = "unset"           # unset | empty | reset | claims (a JWT with no user: PostgREST's anon)
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,8 @@ def enter(conn: psycopg.Connection, ident: Identity, actor: Actor) -> None:
     if actor.user is not None:
         claims = {"sub": actor.user, "role": actor.role}
         user_value = json.dumps(claims) if ident.user_jwt else actor.user
+    elif ident.user_jwt and actor.blank == "claims":      # PostgREST without a token: anon's claims
+        user_value = json.dumps({"role": actor.role})
     for setting, value in ((ident.tenant_setting, actor.tenant), (user_setting, user_value)):
         if setting:
             _apply(conn, setting, value, actor.blank)
@@ -116,7 +118,10 @@ def _set(conn: psycopg.Connection, name: str, value: str) -> None:
 
 
 def prepare_roles(conn: psycopg.Connection, roles: set[str], schemas: tuple[str, ...]) -> list[str]:
-    """Create our app role if missing; give every probing role DML on the spec's tables.
+    """Check that every probing role exists and is held to RLS. Roles the spec names (its own,
+    Supabase's anon/authenticated) keep exactly the privileges the schema grants them; only
+    our stand-in `gen_verify_app`, used where policies apply to everyone (PUBLIC) and the spec
+    names no application role, is created here and given DML on the spec's tables.
     Returns problems (a role that is superuser, bypasses RLS or does not exist)."""
     if APP_ROLE in roles:
         _create_app_role(conn)
@@ -129,12 +134,18 @@ def prepare_roles(conn: psycopg.Connection, roles: set[str], schemas: tuple[str,
         if got[0] or got[1]:
             problems.append(f"role {role} is a superuser or bypasses RLS; probes would prove nothing")
             continue
+        if role != APP_ROLE:
+            continue
         for s in schemas:
             q, r = quote_ident(s), quote_ident(role)
             conn.execute(f"GRANT USAGE ON SCHEMA {q} TO {r}")
             conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {q} TO {r}")
             conn.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {q} TO {r}")
     return problems
+
+
+STAND_IN = ("stand-in for the application (the spec names no role of its own): given SELECT, INSERT, "
+            "UPDATE, DELETE on every table and USAGE on the spec's schemas and sequences")
 
 
 def _create_app_role(conn: psycopg.Connection) -> None:

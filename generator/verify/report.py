@@ -47,8 +47,8 @@ class Report:
         return {s: sum(1 for r in self.results if r.status == s) for s in STATUSES}
 
     def ok(self, strict: bool = False) -> bool:
-        """No failure (and, when strict, no warning either)."""
-        bad = (FAIL, WARN) if strict else (FAIL,)
+        """No failure (and, when strict, no warning or skip either: what was not proven fails)."""
+        bad = (FAIL, WARN, SKIP) if strict else (FAIL,)
         return not any(r.status in bad for r in self.results)
 
     def to_dict(self) -> dict:

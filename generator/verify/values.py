@@ -152,6 +152,17 @@ def expression_literals(sql: str) -> list[str]:
     return [lit.this for lit in tree.find_all(exp.Literal)]
 
 
+def json_hints(literals: list[str]) -> list[str]:
+    """JSON objects built from a condition's string literals (`flags->>'admin' = 'yes'` ->
+    `{"admin": "yes"}`, `{"admin": true}`), as SQL literals."""
+    import json
+    words = [w for w in dict.fromkeys(literals) if w and not _is_number(w)][:6]
+    out = []
+    for key in words:
+        out += [json.dumps({key: v}) for v in words if v != key] + [json.dumps({key: True})]
+    return [quote_literal(o) for o in out]
+
+
 def simple_equality(sql: str) -> tuple[str, str] | None:
     """(column, literal) when the expression is `col = 'literal'` (either side) or
     `col IN ('literal', ...)` (the first one), else None."""
