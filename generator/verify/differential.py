@@ -43,15 +43,10 @@ def _actors(st: Stage) -> list[tuple[str, Actor]]:
     ident = st.ident
     role = ident.app_role if ident.app_role in st.roles else sorted(st.roles)[0]
     user = st.actor_for(role)
-    out = [(f"{role} ({_whom(user)})", user)]
+    out = [(f"{role} ({st.whom(user)})", user)]
     if ident.public_role in st.roles:
         out.append((f"{ident.public_role} (no user)", Actor(ident.public_role, blank="claims")))
     return out
-
-
-def _whom(a: Actor) -> str:
-    parts = (["tenant A"] if a.tenant else []) + (["user U1"] if a.user else [])
-    return ", ".join(parts) or "no tenant or user"
 
 
 def _mentions(st: Stage, text: str) -> bool:
@@ -62,9 +57,13 @@ def _views(st: Stage) -> list[tuple[str, str, list]]:
     out = []
     for v in st.schema.views:
         if _mentions(st, v.query):
-            sql = f"SELECT count(*), coalesce(array_agg(x::text ORDER BY x::text), '{{}}') FROM {v.qname} AS x"
-            out.append(("view", v.name if v.schema == "public" else f"{v.schema}.{v.name}", [(v.name, sql)]))
+            out.append(("view", v.name if v.schema == "public" else f"{v.schema}.{v.name}", [(v.name, _read(v.qname))]))
     return out
+
+
+def _read(source: str) -> str:
+    """Everything `source` (a view, a function call) returns, as one comparable value."""
+    return f"SELECT count(*), coalesce(array_agg(x::text ORDER BY x::text), '{{}}') FROM {source} AS x"
 
 
 def _functions(st: Stage) -> list[tuple[str, str, list]]:
@@ -80,9 +79,7 @@ def _functions(st: Stage) -> list[tuple[str, str, list]]:
         if (schema, name) not in wanted:
             continue
         fn = f"{quote_ident(schema)}.{quote_ident(name)}"
-        calls = [(f"{name}({', '.join(args)})",
-                  f"SELECT count(*), coalesce(array_agg(x::text ORDER BY x::text), '{{}}') FROM {fn}({', '.join(args)}) AS x")
-                 for args in arguments(st, list(types))]
+        calls = [(f"{name}({', '.join(a)})", _read(f"{fn}({', '.join(a)})")) for a in arguments(st, list(types))]
         label = f"{name}({shown})" if schema == "public" else f"{schema}.{name}({shown})"
         out.append(("function", label, calls))
     return out

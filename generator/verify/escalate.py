@@ -48,8 +48,11 @@ def _result(t: Table, col: str, what: str, verdict: Verdict) -> Result:
 
 
 def attackers(st: Stage, t: Table) -> list[Attacker]:
-    out = [Attacker(f"{s.actor.role} as {s.noun} {s.own}", s.actor, s)
-           for s in st.scopes.get(t.key, []) if not s.same_tenant]
+    out, seen = [], set()
+    for s in st.scopes.get(t.key, []):
+        if not s.same_tenant and (s.actor, s.own) not in seen:
+            seen.add((s.actor, s.own))
+            out.append(Attacker(f"{s.actor.role} as {st.whom(s.actor)}", s.actor, s))
     if not out:
         role = st.ident.role_for(t.policies)
         out.append(Attacker(f"{role} signed in", st.actor_for(role), None))

@@ -30,12 +30,14 @@ def attacks(st: Stage, t: Table) -> list[Result]:
                 continue
             done.add((kind, fk.own_columns))
             victim = st.world.rows.get((parent.key, LABELS[kind][1]))
+            cols = ", ".join(fk.own_columns)
+            whose = f"other {s.noun}'s {parent.name}"
             if victim is None:
+                why = st.world.problems.get((parent.key, kind), "no row was built")
+                out.append(rls_result(t, f"references {cols} to {whose}", ("skip", f"no such row: {why}")))
                 continue
             values = {c: victim.literal(rc) for c, rc in zip(fk.columns, fk.ref_columns) if c in fk.own_columns}
             crosses = any(kind in f.crosses for f in t.foreign_keys if f.own_columns == fk.own_columns)
-            cols = ", ".join(fk.own_columns)
-            whose = f"other {s.noun}'s {parent.name}"
             out.append(rls_result(t, f"INSERT pointing {cols} at {whose}",
                                   _insert(st, s, values, crosses, whose)))
             own = st.world.rows[(t.key, s.own)]

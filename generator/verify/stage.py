@@ -72,6 +72,12 @@ class Stage:
     def wanted(self, t: Table) -> bool:
         return self.only is None or t.key in self.only
 
+    def whom(self, actor: Actor) -> str:
+        """`tenant A, user U1` for messages."""
+        parts = [f"tenant {k}" for k, v in self.world.tenants.items() if v == actor.tenant]
+        parts += [f"user {k}" for k, v in self.world.users.items() if v == actor.user]
+        return ", ".join(parts) or "no tenant or user"
+
     def actor_for(self, role: str) -> Actor:
         """`role` as a signed-in user of tenant A: user U1 where the schema knows users."""
         user = self.world.users.get("U1") if (self.ident.user_jwt or self.ident.user_setting) else None

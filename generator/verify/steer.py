@@ -40,13 +40,18 @@ def steer(b: RowBuilder, row: Row, cond: str, want: bool, only: list[str] | None
     targets = [(row, only or expression_columns(cond, _free(row.table)))]
     if only is None:
         targets += [(p, expression_columns(cond, _free(p.table))) for p in ancestors(b, row, cond)]
-    hints = expression_literals(cond)
+    hints = list(dict.fromkeys(expression_literals(cond) + quoted_strings(cond)))
     for target, cols in targets:
         for col in cols:
             for value in _candidates(b, target.table, col, hints):
                 if _try_value(conn, target, col, value, row, cond, want):
                     return True
     return False
+
+
+def quoted_strings(cond: str) -> list[str]:
+    """Every '...' literal, also those a parser turns into something else (a JSON path)."""
+    return [m.replace("''", "'") for m in re.findall(r"'((?:[^']|'')*)'", cond)]
 
 
 def _free(t: Table) -> list[str]:
