@@ -4,6 +4,8 @@ cast errors. UPDATE and DELETE have no WHERE and read no column, so only their o
 decide (see rls_sweep)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from generator.verify.actors import NO_TENANT_WAYS, Actor
 from generator.verify.probe import insert_refused, none_visible, q
 from generator.verify.report import Result
@@ -45,7 +47,6 @@ def attacks(st: Stage, scopes: list[Scope]) -> list[Result]:
 
 def _merged(scopes: list[Scope]) -> Scope:
     """One scope whose 'own' prepared row carries every scope's own values (tenant A, user U1)."""
-    from dataclasses import replace
     values: dict = {}
     for s in scopes:
         values.update(s.values["own"])
