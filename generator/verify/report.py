@@ -69,7 +69,7 @@ def format_table(report: Report, only_problems: bool = False) -> str:
         return ""
     w_check = max(len(r.check) for r in rows)
     w_obj = min(max(len(r.object) for r in rows), 48)
-    w_what = min(max(len(r.what) for r in rows), 44)
+    w_what = min(max(len(r.what) for r in rows), 64)
     lines = []
     for r in rows:
         result = r.status.upper() + (f": {r.detail}" if r.detail else "")
