@@ -37,14 +37,15 @@ class Identity:
     tenant_setting: str | None
     user_setting: str | None       # None with jwt
     user_jwt: bool
+    own_role: str | None = None    # plain: the application role the spec declares, if any
 
     @property
     def app_role(self) -> str:
-        return "authenticated" if self.flavor == "supabase" else APP_ROLE
+        return "authenticated" if self.flavor == "supabase" else self.own_role or APP_ROLE
 
     @property
     def public_role(self) -> str:
-        return "anon" if self.flavor == "supabase" else APP_ROLE
+        return "anon" if self.flavor == "supabase" else self.app_role
 
     def role_for(self, policies: list[Policy] | tuple[Policy, ...], public: bool = False) -> str:
         """A role the policies apply to: our app role where they apply to everyone."""
@@ -68,6 +69,14 @@ def user_expression(policy: Policy) -> str | None:
     return match.group(1).strip() if match else None
 
 
+def _own_role(schema: Schema) -> str | None:
+    """The spec's own application role (declared under roles: and named by its policies): a
+    policy TO PUBLIC applies to it too, so that is who reads what PUBLIC may."""
+    declared = {r.name for r in schema.roles}
+    used = sorted({r for t in schema.tables for p in t.policies for r in p.roles if r in declared})
+    return used[0] if used and schema.settings.flavor != "supabase" else None
+
+
 def identity(schema: Schema) -> Identity:
     tenancy = schema.tenancy
     tenant = (tenancy.setting or setting_of(tenancy.current)) if tenancy else None
@@ -75,12 +84,12 @@ def identity(schema: Schema) -> Identity:
         auth = schema.auth
         jwt = "auth.uid()" in auth.current_user
         user = auth.user_setting or setting_of(auth.current_user)
-        return Identity(schema.settings.flavor, tenant, None if jwt else user, jwt)
+        return Identity(schema.settings.flavor, tenant, None if jwt else user, jwt, _own_role(schema))
     exprs = [user_expression(p) for t in schema.tables for p in t.policies if p.preset == "owner"]
     exprs += [f.body for f in schema.functions if f.name.endswith("is_admin")]
     jwt = any("auth.uid()" in (e or "") for e in exprs) or (not exprs and schema.settings.flavor == "supabase")
     user = next((setting_of(e) for e in exprs if setting_of(e)), None)
-    return Identity(schema.settings.flavor, tenant, None if jwt else user, jwt)
+    return Identity(schema.settings.flavor, tenant, None if jwt else user, jwt, _own_role(schema))
 
 
 def policies_of(t: Table, preset: str) -> list[Policy]:

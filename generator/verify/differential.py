@@ -40,13 +40,8 @@ def attacks(st: Stage) -> list[Result]:
 
 
 def _actors(st: Stage) -> list[tuple[str, Actor]]:
-    ident = st.ident
-    role = ident.app_role if ident.app_role in st.roles else sorted(st.roles)[0]
-    user = st.actor_for(role)
-    out = [(f"{role} ({st.whom(user)})", user)]
-    if ident.public_role in st.roles:
-        out.append((f"{ident.public_role} (no user)", Actor(ident.public_role, blank="claims")))
-    return out
+    user, nobody = st.actor_for(st.main_role), st.nobody()
+    return [(f"{user.role} ({st.whom(user)})", user), (f"{nobody.role} (no user)", nobody)]
 
 
 def _mentions(st: Stage, text: str) -> bool:

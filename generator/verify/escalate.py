@@ -56,9 +56,8 @@ def attackers(st: Stage, t: Table) -> list[Attacker]:
     if not out:
         role = st.ident.role_for(t.policies)
         out.append(Attacker(f"{role} signed in", st.actor_for(role), None))
-    anon = st.ident.public_role
-    if anon in st.roles:
-        out.append(Attacker(f"{anon} (no user)", Actor(anon, blank="claims"), None))
+    nobody = st.nobody()
+    out.append(Attacker(f"{nobody.role} (no user)", nobody, None))
     return out
 
 

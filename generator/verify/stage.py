@@ -78,6 +78,18 @@ class Stage:
         parts += [f"user {k}" for k, v in self.world.users.items() if v == actor.user]
         return ", ".join(parts) or "no tenant or user"
 
+    @property
+    def main_role(self) -> str:
+        """The role the application's signed-in users act as."""
+        return self.ident.app_role if self.ident.app_role in self.roles else sorted(self.roles)[0]
+
+    def nobody(self) -> Actor:
+        """Someone with no tenant or user: Supabase's anon (with PostgREST's token-less
+        claims), else the application role with nothing set."""
+        anon = self.ident.public_role
+        role = anon if self.ident.flavor == "supabase" and anon in self.roles else self.main_role
+        return Actor(role, blank="claims")
+
     def actor_for(self, role: str) -> Actor:
         """`role` as a signed-in user of tenant A: user U1 where the schema knows users."""
         user = self.world.users.get("U1") if (self.ident.user_jwt or self.ident.user_setting) else None
