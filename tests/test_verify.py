@@ -90,7 +90,7 @@ def test_leaking_policy_fails_and_names_table_and_command(pg_url, capsys):
     assert line("leaky_agents", "SELECT other tenant's row", "FAIL: 1 row(s) visible"), out
     assert line("leaky_agents", "UPDATE other tenant's row", "FAIL: 1 row(s) updated"), out
     assert line("leaky_agents", "DELETE other tenant's row", "FAIL: 1 row(s) deleted"), out
-    assert line("leaky_agents", "UPDATE own row to other tenant", "FAIL: row moved"), out
+    assert line("leaky_agents", "UPDATE own row to other tenant", "FAIL: 1 row(s) moved"), out
     assert line("leaky_agents", "SELECT with no tenant", "FAIL: unset:"), out
     assert line("leaky_documents", "INSERT for other tenant", "FAIL: row accepted"), out
     assert line("leaky_documents", "SELECT other tenant's row", "PASS"), out   # only INSERT leaks there

@@ -57,16 +57,18 @@ def _inspect_parser(sub) -> None:
 
 
 def _verify_parser(sub) -> None:
-    p = command_parser(sub, "verify", "Prove a spec on a real PostgreSQL: synced, constraints, RLS isolation.",
+    p = command_parser(sub, "verify", "Prove a spec on a real PostgreSQL: synced, constraints, and RLS attacked as the "
+                       "application's own roles.",
                        "  gen verify spec/chatapp.yaml                 # embedded PostgreSQL, removed after\n"
                        "  gen verify spec/chatapp.yaml --database-url postgresql://postgres@localhost/postgres\n"
                        "  gen verify spec/chatapp.yaml --format json\n"
-                       "exit: 0 all proven, 1 a check failed (or warned, with --strict), 2 bad spec or SQL, "
-                       "3 no server")
+                       "exit: 0 all proven, 1 a check failed (or warned or was skipped, with --strict), "
+                       "2 bad spec or SQL, 3 no server")
     p.add_argument("spec", metavar="SPEC")
     _url_option(p, False)
     p.add_argument("--format", choices=("human", "json"), default="human")
-    p.add_argument("--strict", action="store_true", help="warnings (e.g. no violating value found) fail too")
+    p.add_argument("--strict", action="store_true",
+                   help="warnings (e.g. no violating value found) and skips (each says why) fail too")
     p.add_argument("--problems", action="store_true", help="list only what did not pass")
     p.set_defaults(func=run_verify)
 

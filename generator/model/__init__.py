@@ -67,6 +67,7 @@ class ForeignKey:
     scope: tuple[str, ...] = field(default=(), compare=False)   # "tenant"/"owner": made scope-consistent
     owner_declared: bool | None = field(default=None, compare=False)   # the spec's same_owner (None: unsaid)
     shared: tuple[str, str] | None = field(default=None, compare=False)  # same_tenant: shared (child, parent tenant column)
+    crosses: tuple[str, ...] = field(default=(), compare=False)  # scopes it may cross, as declared
     loc: Location | None = _loc()
 
     @property

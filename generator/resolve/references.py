@@ -208,6 +208,11 @@ def _scope_pairs(ctx: Ctx, key: str, ref: Ref, scope: dict[str, Scope]) -> list[
     return pairs
 
 
+def _crosses(full: RefFull | ForeignKeyFull) -> tuple[str, ...]:
+    """Scopes the spec says this reference may cross (`same_tenant: false`, `same_owner: false`)."""
+    return tuple(k for k, v in (("tenant", full.same_tenant), ("owner", full.same_owner)) if v is False)
+
+
 def _foreign_keys(ctx: Ctx, key: str, cols: EntityColumns, ref: Ref, all_cols, scope, out: References
                   ) -> list[ForeignKey]:
     got = _target_columns(ctx, ref, all_cols)
@@ -228,6 +233,7 @@ def _foreign_keys(ctx: Ctx, key: str, cols: EntityColumns, ref: Ref, all_cols, s
     base = ForeignKey(name, ref.columns, ref_table, ref_cols, schema, ref.on_delete, ref.on_update,
                       full.deferrable or full.initially_deferred, full.initially_deferred,
                       (full.match or "simple").upper(), not full.not_valid, owner_declared=full.same_owner,
+                      crosses=_crosses(full),
                       loc=ctx.loc(*ref.path))
     pairs = _scope_pairs(ctx, key, ref, scope)
     if full.same_tenant == "shared":

@@ -26,7 +26,7 @@ class Actor:
     role: str
     tenant: str | None = None      # tenant id as text
     user: str | None = None        # user id as text
-    blank: str = "unset"           # unset | empty | reset
+    blank: str = "unset"           # unset | empty | reset | claims (a JWT with no user: PostgREST's anon)
 
 
 @dataclass(frozen=True)
@@ -37,14 +37,15 @@ class Identity:
     tenant_setting: str | None
     user_setting: str | None       # None with jwt
     user_jwt: bool
+    own_role: str | None = None    # plain: the application role the spec declares, if any
 
     @property
     def app_role(self) -> str:
-        return "authenticated" if self.flavor == "supabase" else APP_ROLE
+        return "authenticated" if self.flavor == "supabase" else self.own_role or APP_ROLE
 
     @property
     def public_role(self) -> str:
-        return "anon" if self.flavor == "supabase" else APP_ROLE
+        return "anon" if self.flavor == "supabase" else self.app_role
 
     def role_for(self, policies: list[Policy] | tuple[Policy, ...], public: bool = False) -> str:
         """A role the policies apply to: our app role where they apply to everyone."""
@@ -68,6 +69,14 @@ def user_expression(policy: Policy) -> str | None:
     return match.group(1).strip() if match else None
 
 
+def _own_role(schema: Schema) -> str | None:
+    """The spec's own application role (declared under roles: and named by its policies): a
+    policy TO PUBLIC applies to it too, so that is who reads what PUBLIC may."""
+    declared = {r.name for r in schema.roles}
+    used = sorted({r for t in schema.tables for p in t.policies for r in p.roles if r in declared})
+    return used[0] if used and schema.settings.flavor != "supabase" else None
+
+
 def identity(schema: Schema) -> Identity:
     tenancy = schema.tenancy
     tenant = (tenancy.setting or setting_of(tenancy.current)) if tenancy else None
@@ -75,12 +84,12 @@ def identity(schema: Schema) -> Identity:
         auth = schema.auth
         jwt = "auth.uid()" in auth.current_user
         user = auth.user_setting or setting_of(auth.current_user)
-        return Identity(schema.settings.flavor, tenant, None if jwt else user, jwt)
+        return Identity(schema.settings.flavor, tenant, None if jwt else user, jwt, _own_role(schema))
     exprs = [user_expression(p) for t in schema.tables for p in t.policies if p.preset == "owner"]
     exprs += [f.body for f in schema.functions if f.name.endswith("is_admin")]
     jwt = any("auth.uid()" in (e or "") for e in exprs) or (not exprs and schema.settings.flavor == "supabase")
     user = next((setting_of(e) for e in exprs if setting_of(e)), None)
-    return Identity(schema.settings.flavor, tenant, None if jwt else user, jwt)
+    return Identity(schema.settings.flavor, tenant, None if jwt else user, jwt, _own_role(schema))
 
 
 def policies_of(t: Table, preset: str) -> list[Policy]:
@@ -96,6 +105,8 @@ def enter(conn: psycopg.Connection, ident: Identity, actor: Actor) -> None:
     if actor.user is not None:
         claims = {"sub": actor.user, "role": actor.role}
         user_value = json.dumps(claims) if ident.user_jwt else actor.user
+    elif ident.user_jwt and actor.blank == "claims":      # PostgREST without a token: anon's claims
+        user_value = json.dumps({"role": actor.role})
     for setting, value in ((ident.tenant_setting, actor.tenant), (user_setting, user_value)):
         if setting:
             _apply(conn, setting, value, actor.blank)
@@ -116,7 +127,10 @@ def _set(conn: psycopg.Connection, name: str, value: str) -> None:
 
 
 def prepare_roles(conn: psycopg.Connection, roles: set[str], schemas: tuple[str, ...]) -> list[str]:
-    """Create our app role if missing; give every probing role DML on the spec's tables.
+    """Check that every probing role exists and is held to RLS. Roles the spec names (its own,
+    Supabase's anon/authenticated) keep exactly the privileges the schema grants them; only
+    our stand-in `gen_verify_app`, used where policies apply to everyone (PUBLIC) and the spec
+    names no application role, is created here and given DML on the spec's tables.
     Returns problems (a role that is superuser, bypasses RLS or does not exist)."""
     if APP_ROLE in roles:
         _create_app_role(conn)
@@ -129,12 +143,18 @@ def prepare_roles(conn: psycopg.Connection, roles: set[str], schemas: tuple[str,
         if got[0] or got[1]:
             problems.append(f"role {role} is a superuser or bypasses RLS; probes would prove nothing")
             continue
+        if role != APP_ROLE:
+            continue
         for s in schemas:
             q, r = quote_ident(s), quote_ident(role)
             conn.execute(f"GRANT USAGE ON SCHEMA {q} TO {r}")
             conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {q} TO {r}")
             conn.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {q} TO {r}")
     return problems
+
+
+STAND_IN = ("stand-in for the application (the spec names no role of its own): given SELECT, INSERT, "
+            "UPDATE, DELETE on every table and USAGE on the spec's schemas and sequences")
 
 
 def _create_app_role(conn: psycopg.Connection) -> None:

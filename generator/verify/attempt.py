@@ -27,6 +27,11 @@ class Outcome:
         return self.sqlstate is None
 
     @property
+    def refused(self) -> bool:
+        """Refused by access control: a policy, a missing privilege or a guard trigger."""
+        return self.sqlstate == RLS_VIOLATION
+
+    @property
     def rls_refused(self) -> bool:
         return self.sqlstate == RLS_VIOLATION and "row-level security" in self.message
 
@@ -48,7 +53,29 @@ def attempt(conn: psycopg.Connection, sql: str, params=None, undo: bool = False)
                 raise psycopg.Rollback(tx)
         return outcome
     except psycopg.Error as exc:
-        diag = exc.diag
-        message = (diag.message_primary or str(exc)).strip() if diag else str(exc).strip()
-        return Outcome(sqlstate=exc.sqlstate or "?", constraint=diag.constraint_name if diag else None,
-                       message=message.splitlines()[0] if message else type(exc).__name__)
+        return failure(exc)
+
+
+def attempt_copy(conn: psycopg.Connection, sql: str, rows: list[tuple] | None = None) -> Outcome:
+    """COPY … TO STDOUT (the rows come back as text tuples) or, with `rows`, COPY … FROM STDIN,
+    in a savepoint like attempt()."""
+    try:
+        with conn.transaction():
+            cur = conn.cursor()
+            got: list[tuple] = []
+            with cur.copy(sql) as copy:
+                if rows is None:
+                    got = [tuple(r) for r in copy.rows()]
+                else:
+                    for r in rows:
+                        copy.write_row(r)
+            return Outcome(rowcount=cur.rowcount, rows=tuple(got))
+    except psycopg.Error as exc:
+        return failure(exc)
+
+
+def failure(exc: psycopg.Error) -> Outcome:
+    diag = exc.diag
+    message = (diag.message_primary or str(exc)).strip() if diag else str(exc).strip()
+    return Outcome(sqlstate=exc.sqlstate or "?", constraint=diag.constraint_name if diag else None,
+                   message=message.splitlines()[0] if message else type(exc).__name__)

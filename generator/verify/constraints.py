@@ -35,9 +35,12 @@ def _name(t: Table, constraint: str) -> str:
     return f"{t.name}.{constraint}"
 
 
-def check_constraints(conn: psycopg.Connection, schema: Schema) -> list[Result]:
+def check_constraints(conn: psycopg.Connection, schema: Schema,
+                      only: set[tuple[str, str]] | None = None) -> list[Result]:
     out: list[Result] = []
     for t in schema.tables:
+        if only is not None and t.key not in only:
+            continue
         for fk in t.foreign_keys:
             out.append(_guard(conn, schema, "fk", t, fk.name, "orphan rejected", lambda b: fk_orphan(b, t, fk)))
             out.append(_guard(conn, schema, "fk", t, fk.name, f"ON DELETE {fk.on_delete}",

@@ -23,6 +23,7 @@ class Probe:
     outcome: Outcome
     before: object = None
     after: object = None
+    then: Outcome | None = None     # what `then` returned, still as the actor
 
 
 class Prober:
@@ -45,18 +46,21 @@ class Prober:
         return self.conn
 
     def run(self, actor: Actor, sql: str | Callable[[psycopg.Connection], str],
-            look: Callable[[psycopg.Connection], object] | None = None) -> Probe:
+            look: Callable[[psycopg.Connection], object] | None = None,
+            runner: Callable[[psycopg.Connection, str], Outcome] = attempt, then: str | None = None) -> Probe:
         """`sql` may be built as the owner first (e.g. an INSERT of a prepared row); `look`
-        runs as the owner before and after the statement."""
+        runs as the owner before and after the statement; `runner` runs it (a COPY); `then`
+        runs as the actor afterwards (is the actor an admin now?)."""
         conn = self._conn_for(actor)
         with conn.transaction(force_rollback=True):
             text = sql(conn) if callable(sql) else sql
             before = look(conn) if look else None
             enter(conn, self.ident, actor)
-            got = attempt(conn, text)
+            got = runner(conn, text)
+            followed = attempt(conn, then) if then else None
             conn.execute("RESET ROLE")
             after = look(conn) if look else None
-        return Probe(got, before, after)
+        return Probe(got, before, after, followed)
 
 
 def q(t: Table) -> str:
@@ -93,24 +97,30 @@ def visible(p: Probe, want: int = 1) -> Verdict:
     return ("pass", "") if count >= want else ("fail", f"{count} row(s) visible, expected {want}")
 
 
+def refusal(o: Outcome) -> Verdict | None:
+    """A refusal by access control (SQLSTATE 42501: a policy, a missing privilege, a guard
+    trigger) is what an attack must meet; None for anything else."""
+    if o.rls_refused:
+        return "pass", "refused by policy"
+    if o.refused:
+        return "pass", f"refused: {o.message}"
+    return None
+
+
 def write_refused(p: Probe, verb: str) -> Verdict:
     o = p.outcome
     if o.ok and o.rowcount == 0 and p.before == p.after:
         return "pass", ""
     if o.ok:
         return "fail", f"{o.rowcount} row(s) {verb}" if o.rowcount else "row changed"
-    if o.rls_refused:
-        return "pass", "refused by policy"
-    return _error(o) or ("warn", f"refused, but not by RLS: {o.describe()}")
+    return refusal(o) or _error(o) or ("warn", f"refused, but not by RLS: {o.describe()}")
 
 
 def insert_refused(p: Probe) -> Verdict:
     o = p.outcome
-    if o.rls_refused:
-        return "pass", ""
     if o.ok:
         return "fail", "row accepted"
-    return _error(o) or ("warn", f"refused, but not by RLS: {o.describe()}")
+    return refusal(o) or _error(o) or ("warn", f"refused, but not by RLS: {o.describe()}")
 
 
 def allowed(p: Probe, want_rows: int = 1) -> Verdict:
@@ -118,13 +128,3 @@ def allowed(p: Probe, want_rows: int = 1) -> Verdict:
     if not o.ok:
         return "fail", f"refused: {o.describe()}"
     return ("pass", "") if o.rowcount >= want_rows else ("fail", f"{o.rowcount} row(s) affected")
-
-
-def moved_refused(p: Probe) -> Verdict:
-    """UPDATE of one's own row into another scope: must be refused (or touch nothing)."""
-    o = p.outcome
-    if o.rls_refused:
-        return "pass", ""
-    if o.ok:
-        return ("fail", "row moved") if o.rowcount else ("pass", "no row updated")
-    return _error(o) or ("warn", f"refused, but not by RLS: {o.describe()}")

@@ -47,8 +47,8 @@ class Report:
         return {s: sum(1 for r in self.results if r.status == s) for s in STATUSES}
 
     def ok(self, strict: bool = False) -> bool:
-        """No failure (and, when strict, no warning either)."""
-        bad = (FAIL, WARN) if strict else (FAIL,)
+        """No failure (and, when strict, no warning or skip either: what was not proven fails)."""
+        bad = (FAIL, WARN, SKIP) if strict else (FAIL,)
         return not any(r.status in bad for r in self.results)
 
     def to_dict(self) -> dict:
@@ -69,7 +69,7 @@ def format_table(report: Report, only_problems: bool = False) -> str:
         return ""
     w_check = max(len(r.check) for r in rows)
     w_obj = min(max(len(r.object) for r in rows), 48)
-    w_what = min(max(len(r.what) for r in rows), 44)
+    w_what = min(max(len(r.what) for r in rows), 64)
     lines = []
     for r in rows:
         result = r.status.upper() + (f": {r.detail}" if r.detail else "")

@@ -1,57 +1,114 @@
-"""The RLS isolation matrix, run as non-owner, non-superuser application roles: tenant and
-owner isolation for every command (targeted, and bulk with no WHERE), owners compared within
-one tenant where the table is tenant-scoped too, fail-closed with no tenant/user, public_read
-visibility, and admin_full_access (an admin sees everything, a non-admin nothing beyond its
-own rows)."""
+"""The attacks on row-level security, run as the application's own non-owner roles (derived
+from the spec: Supabase's `authenticated` with JWT claims and `anon`, the spec's roles, or a
+stand-in where policies apply to everyone): the scopes of every table become principals with
+fixture rows, and each attack module yields its probes from the model. Table attacks run per
+scope (matrix, moves, sweeps, RETURNING, ON CONFLICT, COPY) or per table (references across
+principals, no tenant/user, TRUNCATE, public_read, admin); escalation and the differential
+reads through views and SECURITY DEFINER functions run over the whole schema."""
 from __future__ import annotations
-
-from dataclasses import replace
 
 import psycopg
 
 from generator.model import Schema, Table
-from generator.model.naming import quote_ident, quote_literal
-from generator.verify.actors import Actor, Identity, identity, policies_of, prepare_roles
-from generator.verify.probe import Prober, none_visible, q
-from generator.verify.report import Result, failed
-from generator.verify.rls_blank import blank_probes
-from generator.verify.rls_scope import owner_scope, prepared_insert, rls_result, scope_probes, tenant_scope
+from generator.verify import (differential, escalate, rls_admin, rls_blank, rls_copy, rls_matrix, rls_move,
+                              rls_public, rls_refs, rls_returning, rls_sweep, rls_upsert)
+from generator.verify.actors import APP_ROLE, STAND_IN, Identity, identity, policies_of, prepare_roles
+from generator.verify.probe import Prober
+from generator.verify.report import Result, failed, passed
+from generator.verify.scopes import infer
+from generator.verify.stage import Scope, Stage, derived_scope, owner_scope, rls_result, scope_policies, \
+    tenant_scope
 from generator.verify.sync import spec_schemas
-from generator.verify.world import ROOT_PROBLEM, World, WorldBuilder, public_conditions
+from generator.verify.world import ROOT_PROBLEM, World, WorldBuilder, public_policies
+
+SCOPE_ATTACKS = (rls_matrix, rls_move, rls_sweep, rls_returning, rls_upsert, rls_copy)
+TABLE_ATTACKS = (rls_refs, rls_public, rls_admin)
+SCHEMA_ATTACKS = (escalate, differential)
 
 
-def _roles(t: Table, ident: Identity) -> dict[str, str]:
-    """Which role probes each concern of this table."""
-    out = {}
-    if t.meta.tenant_column:
-        out["tenant"] = ident.role_for(policies_of(t, "tenant_isolation"))
-    if t.meta.owner_column:
-        out["owner"] = ident.role_for(policies_of(t, "owner"))
-    for i, p in enumerate(policies_of(t, "public_read")):
-        out[f"public{i}"] = ident.role_for([p], public=True)
-    if policies_of(t, "admin_full_access"):
-        out["admin"] = ident.role_for(policies_of(t, "admin_full_access"))
-    return out
-
-
-def check_rls(conn: psycopg.Connection, url: str, schema: Schema) -> list[Result]:
+def check_rls(conn: psycopg.Connection, url: str, schema: Schema,
+              only: set[tuple[str, str]] | None = None) -> list[Result]:
     ident = identity(schema)
-    roles = {r for t in schema.tables for r in _roles(t, ident).values()}
+    inferred = infer(schema)
+    targets = [t for t in schema.tables if t.rls_enabled or t.key in inferred]
+    roles = _roles(schema, ident, inferred, targets)
     if not roles:
         return []
     with conn.transaction():
         problems = prepare_roles(conn, roles, spec_schemas(schema))
     if problems:
         return [failed("rls", "roles", "probing roles usable", p) for p in problems]
-    world = WorldBuilder(conn, schema).build()
+    out = [_role_note(schema, r) for r in sorted(roles)]
+    world = WorldBuilder(conn, schema, ident, inferred).build(_needed(schema, targets, only))
     prober = Prober(conn, url, schema, ident)
-    out: list[Result] = []
+    stage = Stage(prober, world, inferred=inferred, only=only, roles=roles)
     try:
-        for t in schema.tables:
-            out += table_probes(prober, t, world, _roles(t, ident))
+        for t in targets:
+            scopes, skipped = table_scopes(stage, t)
+            stage.scopes[t.key] = scopes
+            if stage.wanted(t):
+                out += skipped
+        for t in targets:
+            if stage.wanted(t):
+                out += table_attacks(stage, t)
+        for module in SCHEMA_ATTACKS:
+            out += module.attacks(stage)
     finally:
         prober.close()
     return out
+
+
+def table_attacks(st: Stage, t: Table) -> list[Result]:
+    out: list[Result] = []
+    scopes = st.scopes.get(t.key, [])
+    for s in scopes:
+        for module in SCOPE_ATTACKS:
+            out += module.attacks(st, s)
+    if scopes:
+        out += rls_blank.attacks(st, scopes)
+    for module in TABLE_ATTACKS:
+        out += module.attacks(st, t)
+    out += rls_copy.truncate(st, t)
+    return out
+
+
+def _needed(schema: Schema, targets: list[Table], only) -> list[Table] | None:
+    """Tables that need fixture rows: all, or the wanted ones with their parents."""
+    if only is None:
+        return None
+    keys, todo = set(), [k for k in only]
+    while todo:
+        key = todo.pop()
+        t = schema.tables_by_key.get(key)
+        if t is None or key in keys:
+            continue
+        keys.add(key)
+        todo += [(fk.ref_schema, fk.ref_table) for fk in t.foreign_keys]
+    if schema.auth and schema.auth.admin_table:
+        keys.add(schema.auth.admin_table)
+    return [t for t in schema.tables if t.key in keys]
+
+
+def _roles(schema: Schema, ident: Identity, inferred, targets: list[Table]) -> set[str]:
+    out = set()
+    for t in targets:
+        for ts in inferred.get(t.key, {}).values():
+            out.add(ident.role_for(scope_policies(t, ts)))
+        for p in public_policies(t):
+            out.add(ident.role_for([p], public=True))
+        if policies_of(t, "admin_full_access"):
+            out.add(ident.role_for(policies_of(t, "admin_full_access")))
+        out.add(ident.role_for(t.policies))
+    if out and ident.flavor == "supabase":
+        out.add(ident.public_role)
+    return out
+
+
+def _role_note(schema: Schema, role: str) -> Result:
+    if role == APP_ROLE:
+        return passed("rls", "roles", f"act as {role}", STAND_IN)
+    how = " with JWT claims in request.jwt.claims, as PostgREST sets them" if role == "authenticated" else ""
+    return passed("rls", "roles", f"act as {role}", f"privileges exactly as the schema grants them{how}")
 
 
 def _missing(world: World, t: Table, concern: str, *labels: str) -> str | None:
@@ -65,41 +122,39 @@ def _missing(world: World, t: Table, concern: str, *labels: str) -> str | None:
     return "no rows were built"
 
 
-def table_probes(p: Prober, t: Table, world: World, roles: dict[str, str]) -> list[Result]:
-    out: list[Result] = []
-    scopes = []
-    ten = p.schema.tenancy
+def table_scopes(st: Stage, t: Table) -> tuple[list[Scope], list[Result]]:
+    """The principals of `t` (tenant A/B, user U1/U2, direct or derived), or why not."""
+    ident, world = st.ident, st.world
+    kinds = st.inferred.get(t.key, {})
+    scopes: list[Scope] = []
+    skipped: list[Result] = []
+    ten = st.schema.tenancy
     root = bool(ten) and t.name == ten.root
-    has_user = bool(p.ident.user_jwt or p.ident.user_setting)
-    if "tenant" in roles:
-        why = _missing(world, t, "tenant", "A", "B") if p.ident.tenant_setting else \
-            "the tenant is not read from a setting (tenancy.current is a custom expression)"
-        if why:
-            out.append(rls_result(t, "tenant isolation", ("skip", why)))
+    has_user = bool(ident.user_jwt or ident.user_setting)
+    for kind, ts in kinds.items():
+        role = ident.role_for(scope_policies(t, ts))
+        labels = ("A", "B") if kind == "tenant" else ("U1", "U2")
+        if kind == "tenant" and not ident.tenant_setting:
+            why = "the tenant is not read from a setting (tenancy.current is a custom expression)"
+        elif kind == "owner" and not has_user:
+            why = "the current user is neither auth.uid() nor read from a setting"
         else:
-            with_user = "owner" in roles and has_user and (t.key, "U1") in world.rows
-            scopes.append(tenant_scope(t, world, roles["tenant"], root, with_user))
-    if "owner" in roles:
-        why = _missing(world, t, "owner", "U1", "U2") if has_user else \
-            "the current user is neither auth.uid() nor read from a setting"
+            why = _missing(world, t, kind, *labels)
         if why:
-            out.append(rls_result(t, "owner isolation", ("skip", why)))
+            skipped.append(rls_result(t, f"{ts.noun if kind == 'owner' else 'tenant'} isolation", ("skip", why)))
+            continue
+        if ts.derived:
+            scopes.append(derived_scope(t, ts, world, role))
+        elif kind == "tenant":
+            with_user = "owner" in kinds and has_user and (t.key, "U1") in world.rows
+            scopes.append(tenant_scope(t, world, role, root, with_user))
         else:
-            tenant_a = scopes[0].tenant["own"] if scopes else _tenant_a(p, t, world)
-            in_tenant = world.tenants["A"] if _tenant_required(t) and tenant_a and p.ident.tenant_setting \
+            tenant_scoped = next((s for s in scopes if s.kind == "tenant" and not s.derived), None)
+            tenant_a = tenant_scoped.tenant["own"] if tenant_scoped else _tenant_a(t, world)
+            in_tenant = world.tenants["A"] if _tenant_required(t) and tenant_a and ident.tenant_setting \
                 and not root else None
-            scopes.append(owner_scope(t, world, roles["owner"], tenant_a, in_tenant))
-    for s in scopes:
-        out += scope_probes(p, s, world)
-    if scopes:
-        label = " or ".join(("tenant" if s.noun == "tenant" else "user") for s in scopes)
-        insert = prepared_insert(p, _merged(scopes), "own", tuple(world.rows[(t.key, s.own)] for s in scopes))
-        first = scopes[0]
-        out += blank_probes(p, t, first.actor.role, first.column, first.own_value, f"no {label}", insert)
-    out += public_probes(p, t, world, roles)
-    if "admin" in roles:
-        out += admin_probes(p, t, world, roles["admin"])
-    return out
+            scopes.append(owner_scope(t, world, role, tenant_a, in_tenant))
+    return scopes, skipped
 
 
 def _tenant_required(t: Table) -> bool:
@@ -110,64 +165,8 @@ def _tenant_required(t: Table) -> bool:
     return bool(t.meta.tenant_column) and not t.column(t.meta.tenant_column).nullable
 
 
-def _tenant_a(p: Prober, t: Table, world: World) -> str | None:
+def _tenant_a(t: Table, world: World) -> str | None:
     if not t.meta.tenant_column or "A" not in world.tenants:
         return None
+    from generator.model.naming import quote_literal
     return f"{quote_literal(world.tenants['A'])}::{t.column(t.meta.tenant_column).type.sql}"
-
-
-def _merged(scopes):
-    """One scope whose 'own' prepared row carries every scope's own values (tenant A, user U1)."""
-    values = {}
-    for s in scopes:
-        values.update(s.values["own"])
-    tenant = next((s.tenant["own"] for s in scopes if s.tenant["own"]), None)
-    return replace(scopes[0], values={"own": values, "other": {}}, tenant={"own": tenant, "other": None})
-
-
-def public_probes(p: Prober, t: Table, world: World, roles: dict[str, str]) -> list[Result]:
-    out = []
-    for i, pol in enumerate(policies_of(t, "public_read")):
-        role = roles[f"public{i}"]
-        if (t.key, f"public{i}") not in world.rows:
-            out.append(rls_result(t, f"public_read {pol.name}", ("skip", world.problems.get((t.key, "public"), ""))))
-            continue
-        shown = world.rows[(t.key, f"public{i}")]
-        probe = p.run(Actor(role), f"SELECT count(*) FROM {q(t)} WHERE {shown.where()}")
-        o = probe.outcome
-        verdict = ("pass", "") if o.ok and o.rows[0][0] == 1 else \
-            ("fail", "public row not visible" if o.ok else f"query failed: {o.describe()}")
-        out.append(rls_result(t, f"public row visible to {role}", verdict))
-        hidden = world.rows.get((t.key, f"private{i}"))
-        if hidden is not None:
-            probe = p.run(Actor(role), f"SELECT count(*) FROM {q(t)} WHERE {hidden.where()}")
-            out.append(rls_result(t, f"private row hidden from {role}", none_visible(probe)))
-    return out
-
-
-def admin_probes(p: Prober, t: Table, world: World, role: str) -> list[Result]:
-    adm = world.admin
-    if adm.admin is None:
-        return [rls_result(t, "admin_full_access", ("skip", adm.reason or "no admin could be made"))]
-    hidden = " OR ".join(f"({c})" for c in public_conditions(t)) or "false"
-    mine = [c for c in (t.meta.owner_column, adm.user_column if t == adm.table else None) if c]
-    own = " AND ".join(f"{quote_ident(c)}::text IS DISTINCT FROM '{adm.plain}'" for c in mine) or "true"
-    sql = f"SELECT count(*) FROM {q(t)} WHERE NOT coalesce({hidden}, false) AND {own}"
-    out = [rls_result(t, "non-admin sees no other rows", none_visible(p.run(Actor(role, user=adm.plain), sql)))]
-
-    def total(conn):
-        return conn.execute(f"SELECT count(*) FROM {q(t)}").fetchone()[0]
-    probe = p.run(Actor(role, user=adm.admin), f"SELECT count(*) FROM {q(t)}", total)
-    o = probe.outcome
-    seen = o.rows[0][0] if o.ok else None
-    verdict = ("pass", f"{seen} rows") if o.ok and seen == probe.before else \
-        ("fail", f"admin sees {seen} of {probe.before} rows" if o.ok else f"query failed: {o.describe()}")
-    out.append(rls_result(t, "admin sees every row", verdict))
-    c = quote_ident(next(x.name for x in t.columns if not x.generated and x.identity != "always"))
-    probe = p.run(Actor(role, user=adm.admin), f"UPDATE {q(t)} SET {c} = {c}", total)
-    o = probe.outcome
-    verdict = ("pass", "") if o.ok and o.rowcount == probe.before else \
-        ("fail", f"admin updated {o.rowcount} of {probe.before} rows" if o.ok else f"refused: {o.describe()}")
-    out.append(rls_result(t, "admin updates every row", verdict))
-    return out
-

@@ -14,23 +14,39 @@ from typing import Callable
 import psycopg
 
 from generator.model import Table
-from generator.model.naming import quote_ident
 from generator.verify.probe import Probe, Verdict, q
+from generator.verify.report import Result
+from generator.verify.rls_matrix import hinted
+from generator.verify.stage import Scope, Stage, rls_result, sets
 
 Prepare = Callable[[psycopg.Connection], str]
+REPLICA = "SET LOCAL session_replication_role = replica"
 
 
-def sweeps(t: Table, column: str, value: str) -> dict[str, str]:
-    """Per command, a statement with no WHERE that reads no column: `column` is set to `value`
-    (the actor's own tenant or user, so a reached row is moved to the actor)."""
-    return {"UPDATE": f"UPDATE {q(t)} SET {quote_ident(column)} = {value}", "DELETE": f"DELETE FROM {q(t)}"}
+def attacks(st: Stage, s: Scope) -> list[Result]:
+    """A bulk UPDATE (moving every reached row into the actor's scope) and DELETE reach no
+    row once the actor's own rows are gone."""
+    out = []
+    for command, sql in sweeps(s.table, s.own_set).items():
+        if s.probes(command):
+            probe = st.prober.run(s.actor, prepared(s.table, sql, drop_where=s.mine()))
+            verb = "changed" if command == "UPDATE" else "deleted"
+            verdict = hinted(s, command, reached_none(probe, verb, f"other {s.noun}s"))
+            out.append(rls_result(s.table, f"{command} without WHERE{s.suffix}", verdict))
+    return out
+
+
+def sweeps(t: Table, values: dict[str, str]) -> dict[str, str]:
+    """Per command, a statement with no WHERE that reads no column: `values` (the actor's own
+    tenant, user or parents) are set, so a reached row is moved to the actor."""
+    return {"UPDATE": f"UPDATE {q(t)} SET {sets(values)}", "DELETE": f"DELETE FROM {q(t)}"}
 
 
 def prepared(t: Table, sql: str, drop_where: str | None = None) -> Prepare:
     """Prepare `sql` as the owner: constraint and user triggers off, then the rows matching
     `drop_where` (the actor's own) removed; all rolled back with the probe."""
     def make(conn: psycopg.Connection) -> str:
-        conn.execute("SET LOCAL session_replication_role = replica")
+        conn.execute(REPLICA)
         if drop_where:
             conn.execute(f"DELETE FROM {q(t)} WHERE {drop_where}")
         return sql

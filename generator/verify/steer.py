@@ -1,13 +1,19 @@
 """Change an existing row until a condition holds (or stops holding) for it: used to build a
-row that a public_read policy shows or hides, a row a partial index covers, a non-admin."""
+row that a public_read policy shows or hides, a row a partial index covers, an admin and a
+non-admin. A condition that looks at a parent row (`EXISTS (SELECT 1 FROM automations a WHERE
+a.id = automation_id AND a.published)`) is steered through the parent (and its parents)."""
 from __future__ import annotations
+
+import re
 
 import psycopg
 
 from generator.model import Table
 from generator.model.naming import quote_ident
 from generator.verify.rows import Row, RowBuilder
-from generator.verify.values import NULL, base_values, expression_columns
+from generator.verify.values import NULL, base_values, expression_columns, expression_literals, json_hints
+
+MAX_ANCESTORS = 3
 
 
 def reload(conn: psycopg.Connection, row: Row) -> Row:
@@ -21,29 +27,82 @@ def _q(t: Table) -> str:
     return f"{quote_ident(t.schema)}.{quote_ident(t.name)}"
 
 
-def _holds(conn: psycopg.Connection, t: Table, row: Row, cond: str) -> bool:
-    return conn.execute(f"SELECT coalesce(({cond}), false) FROM {_q(t)} WHERE {row.where()}").fetchone()[0]
+def _holds(conn: psycopg.Connection, row: Row, cond: str) -> bool:
+    return conn.execute(f"SELECT coalesce(({cond}), false) FROM {_q(row.table)} WHERE {row.where()}").fetchone()[0]
 
 
 def steer(b: RowBuilder, row: Row, cond: str, want: bool, only: list[str] | None = None) -> bool:
-    """Update columns of `row` (not its key) until `cond` is `want` for it; True on success."""
-    t, conn = row.table, b.conn
-    if _holds(conn, t, row, cond) == want:
+    """Update columns of `row` (not its key), or of the parent rows `cond` looks at, until
+    `cond` is `want` for `row`; True on success."""
+    conn = b.conn
+    if _holds(conn, row, cond) == want:
         return True
-    keys = set(t.primary_key.columns) if t.primary_key else set()
-    free = [c.name for c in t.columns if not c.generated and c.identity != "always" and c.name not in keys]
-    for col in only or expression_columns(cond, free):
-        for value in base_values(t.column(col).type, b.schema, next(b.seq)) + [NULL]:
-            if _try_value(conn, t, row, col, value, cond, want):
-                return True
+    targets = [(row, only or expression_columns(cond, _free(row.table)))]
+    if only is None:
+        targets += [(p, expression_columns(cond, _free(p.table))) for p in ancestors(b, row, cond)]
+    hints = list(dict.fromkeys(expression_literals(cond) + quoted_strings(cond)))
+    for target, cols in targets:
+        for col in cols:
+            for value in _candidates(b, target.table, col, hints):
+                if _try_value(conn, target, col, value, row, cond, want):
+                    return True
     return False
 
 
-def _try_value(conn, t: Table, row: Row, col: str, value: str, cond: str, want: bool) -> bool:
+def quoted_strings(cond: str) -> list[str]:
+    """Every '...' literal, also those a parser turns into something else (a JSON path)."""
+    return [m.replace("''", "'") for m in re.findall(r"'((?:[^']|'')*)'", cond)]
+
+
+def _free(t: Table) -> list[str]:
+    keys = set(t.primary_key.columns) if t.primary_key else set()
+    return [c.name for c in t.columns if not c.generated and c.identity != "always" and c.name not in keys]
+
+
+def _candidates(b: RowBuilder, t: Table, col: str, hints: list[str]) -> list[str]:
+    typ = t.column(col).type
+    values = base_values(typ, b.schema, next(b.seq), hints)
+    if typ.base in ("json", "jsonb") and not typ.is_array:
+        values = [f"{v}::{typ.sql}" for v in json_hints(hints)] + values
+    return values + [NULL]
+
+
+def ancestors(b: RowBuilder, row: Row, cond: str) -> list[Row]:
+    """Parent rows (and theirs, a few levels up) of tables the condition names."""
+    named = set(re.findall(r"[A-Za-z_][\w$]*", cond))
+    out, frontier = [], [row]
+    for _ in range(MAX_ANCESTORS):
+        nxt = []
+        for child in frontier:
+            for fk in child.table.foreign_keys:
+                parent = b.schema.table(fk.ref_table, fk.ref_schema)
+                if parent is None or parent.key == child.table.key:
+                    continue
+                values = [child.values.get(c) for c in fk.columns]
+                if any(v is None for v in values):
+                    continue
+                where = " AND ".join(f"{quote_ident(rc)}::text = {_lit(v)}" for rc, v in zip(fk.ref_columns, values))
+                cols = ", ".join(f"{quote_ident(c.name)}::text" for c in parent.columns)
+                got = b.conn.execute(f"SELECT {cols} FROM {_q(parent)} WHERE {where}").fetchone()
+                if got is None:
+                    continue
+                found = Row(parent, dict(zip((c.name for c in parent.columns), got)))
+                nxt.append(found)
+                if parent.name in named and found not in out:
+                    out.append(found)
+        frontier = nxt
+    return out
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _try_value(conn, target: Row, col: str, value: str, judged: Row, cond: str, want: bool) -> bool:
     try:
         with conn.transaction() as tx:
-            conn.execute(f"UPDATE {_q(t)} SET {quote_ident(col)} = {value} WHERE {row.where()}")
-            if _holds(conn, t, row, cond) == want:
+            conn.execute(f"UPDATE {_q(target.table)} SET {quote_ident(col)} = {value} WHERE {target.where()}")
+            if _holds(conn, judged, cond) == want:
                 return True
             raise psycopg.Rollback(tx)
     except psycopg.Error:

@@ -2,6 +2,7 @@
 violates a check; plus the literals and columns a SQL expression mentions. Pure: no database."""
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
@@ -152,25 +153,11 @@ def expression_literals(sql: str) -> list[str]:
     return [lit.this for lit in tree.find_all(exp.Literal)]
 
 
-def simple_equality(sql: str) -> tuple[str, str] | None:
-    """(column, literal) when the expression is `col = 'literal'` (either side) or
-    `col IN ('literal', ...)` (the first one), else None."""
-    tree = _parse(sql)
-    while isinstance(tree, exp.Paren):
-        tree = tree.this
-    if isinstance(tree, exp.In) and isinstance(tree.this, exp.Column):
-        first = _string(tree.expressions[0]) if tree.expressions else None
-        return (tree.this.name, first) if first is not None else None
-    if not isinstance(tree, exp.EQ):
-        return None
-    sides = (tree.this, tree.expression)
-    for col, lit in (sides, sides[::-1]):
-        if isinstance(col, exp.Column) and _string(lit) is not None:
-            return col.name, _string(lit)
-    return None
-
-
-def _string(node: exp.Expression) -> str | None:
-    while isinstance(node, exp.Cast):
-        node = node.this
-    return node.this if isinstance(node, exp.Literal) and node.is_string else None
+def json_hints(literals: list[str]) -> list[str]:
+    """JSON objects built from a condition's string literals (`flags->>'admin' = 'yes'` ->
+    `{"admin": "yes"}`, `{"admin": true}`), as SQL literals."""
+    words = [w for w in dict.fromkeys(literals) if w and not _is_number(w)][:6]
+    out = []
+    for key in words:
+        out += [json.dumps({key: v}) for v in words if v != key] + [json.dumps({key: True})]
+    return [quote_literal(o) for o in out]
