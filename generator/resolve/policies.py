@@ -96,12 +96,30 @@ def resolve_policies(ctx: Ctx, entity_key: str, table: str, columns: set[str], s
             out.extend(_raw(ctx, p, table, path, roles, loc))
         else:
             out.extend(_preset(ctx, p, table, columns, path, roles, loc, tenant_column, owner_column))
+    out = _admins_pass_restrictions(out)
     names = {}
     for pol in out:
         if pol.name in names:
             ctx.error("RS032", f"two policies on '{table}' are named '{pol.name}'", ("entities", entity_key,
                       "policies"), "give each policy its own name:")
         names[pol.name] = pol
+    return out
+
+
+def _admins_pass_restrictions(policies: list[Policy]) -> list[Policy]:
+    """On a table admins may do anything on (admin_full_access), a restrictive owner preset
+    ("own rows within the tenant") lets them through too: RESTRICTIVE policies are ANDed with
+    every permissive one, the admin's included."""
+    admin = next((p for p in policies if p.preset == "admin_full_access"), None)
+    if admin is None:
+        return policies
+    out = []
+    for p in policies:
+        if p.preset == "owner" and not p.permissive:
+            from dataclasses import replace
+            p = replace(p, using=f"({p.using}) OR {admin.using}" if p.using else None,
+                        check=f"({p.check}) OR {admin.check}" if p.check else None)
+        out.append(p)
     return out
 
 

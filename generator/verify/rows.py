@@ -61,6 +61,11 @@ def insert_sql(table: Table, values: dict[str, str]) -> str:
             f"VALUES ({', '.join(values.values())}) RETURNING {returning}")
 
 
+def exists_row(conn: psycopg.Connection, schema: str, table: str, values: dict[str, str]) -> bool:
+    where = " AND ".join(f"{quote_ident(c)} = {v}" for c, v in values.items())
+    return conn.execute(f"SELECT EXISTS (SELECT 1 FROM {qualified(schema, table, '')} WHERE {where})").fetchone()[0]
+
+
 def exists(conn: psycopg.Connection, schema: str, table: str, column: str, value: str) -> bool:
     sql = f"SELECT EXISTS (SELECT 1 FROM {qualified(schema, table, '')} WHERE {quote_ident(column)} = {value})"
     return conn.execute(sql).fetchone()[0]
@@ -102,15 +107,16 @@ class RowBuilder:
         return {c: got[rc] for c, rc in zip(fk.columns, fk.ref_columns)}
 
     def ensure_parents(self, table: Table, values: dict[str, str], tenant: str | None = None) -> None:
-        """For overridden single-column FKs, create the referenced row when it does not exist."""
-        for fk in table.foreign_keys:
-            if len(fk.columns) != 1 or fk.columns[0] not in values or values[fk.columns[0]] == NULL:
+        """For FKs whose every column is given, create the referenced row when none exists
+        (a tenant-consistent key: a parent of that tenant with that id)."""
+        for fk in sorted(table.foreign_keys, key=lambda f: -len(f.columns)):
+            if any(c not in values or values[c] == NULL for c in fk.columns):
                 continue
-            value = values[fk.columns[0]]
             if fk.ref_table == table.name and fk.ref_schema == table.schema:
                 continue
-            if not exists(self.conn, fk.ref_schema, fk.ref_table, fk.ref_columns[0], value):
-                self.parent_for(fk, tenant, {fk.ref_columns[0]: value})
+            wanted = {rc: values[c] for c, rc in zip(fk.columns, fk.ref_columns)}
+            if not exists_row(self.conn, fk.ref_schema, fk.ref_table, wanted):
+                self.parent_for(fk, tenant, wanted)
 
     # ------------------------------------------------------------ steps
 
@@ -138,6 +144,11 @@ class RowBuilder:
             if fk.ref_table == table.name and fk.ref_schema == table.schema and not any(c.nullable for c in cols):
                 raise BuildError(f"{table.name}.{fk.name} is a required reference to its own table")
             known = {rc: values[c] for c, rc in zip(fk.columns, fk.ref_columns) if c in values}
+            if fk.shared and fk.shared[0] in values and values[fk.shared[0]] != NULL:
+                known[fk.shared[1]] = values[fk.shared[0]]     # same_tenant: shared: a parent of this tenant
+                got = self.parent_for(fk, tenant, known, depth)
+                values.update({c: v for c, v in got.items() if c in fk.columns})
+                continue
             values.update(self.parent_for(fk, tenant, known, depth))
 
     def _external(self, fk: ForeignKey, overrides: dict[str, str]) -> dict[str, str]:
@@ -202,6 +213,9 @@ class RowBuilder:
         name = exc.diag.constraint_name
         keys = [u.columns for u in table.uniques if u.name == name]
         keys += [i.columns for i in table.indexes if i.name == name and i.columns and not i.where]
+        sd = table.meta.soft_delete           # a live-row unique index: the live row is the one
+        keys += [i.columns for i in table.indexes if i.name == name and i.columns and sd
+                 and i.where == f"{quote_ident(sd.column)} IS NULL"]
         if table.primary_key and table.primary_key.name == name:
             keys.append(table.primary_key.columns)
         return next((k for k in keys if all(c in fixed and fixed[c] != NULL for c in k)), ())
@@ -209,6 +223,8 @@ class RowBuilder:
     def _adopt(self, table: Table, fixed: dict[str, str], key: tuple[str, ...], keep: bool) -> Row:
         """The existing row with that key, given the other values we were told."""
         where = " AND ".join(f"{quote_ident(c)} = {fixed[c]}" for c in key)
+        if table.meta.soft_delete:
+            where += f" AND {quote_ident(table.meta.soft_delete.column)} IS NULL"
         sets = ", ".join(f"{quote_ident(c)} = {v}" for c, v in fixed.items() if c not in key)
         returning = ", ".join(f"{quote_ident(c.name)}::text" for c in table.columns)
         target = qualified(table.schema, table.name, "")

@@ -44,8 +44,26 @@ def steer(b: RowBuilder, row: Row, cond: str, want: bool, only: list[str] | None
     for target, cols in targets:
         for col in cols:
             for value in _candidates(b, target.table, col, hints):
-                if _try_value(conn, target, col, value, row, cond, want):
+                got = _try_value(conn, target, {col: value}, row, cond, want)
+                if got is True:
                     return True
+                if got and _with_check(b, target, col, value, got, row, cond, want, hints):
+                    return True
+    return False
+
+
+def _with_check(b: RowBuilder, target: Row, col: str, value: str, check_name: str, judged: Row, cond: str,
+                want: bool, hints: list[str]) -> bool:
+    """The value tripped a check (`is_system = (tenant_id IS NULL)`): try it together with
+    values of the other columns that check names."""
+    check = next((c for c in target.table.checks if c.name == check_name), None)
+    if check is None:
+        return False
+    others = [c for c in expression_columns(check.expression, _free(target.table)) if c != col]
+    for other in others:
+        for extra in _candidates(b, target.table, other, hints + expression_literals(check.expression)):
+            if _try_value(b.conn, target, {col: value, other: extra}, judged, cond, want) is True:
+                return True
     return False
 
 
@@ -98,13 +116,18 @@ def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _try_value(conn, target: Row, col: str, value: str, judged: Row, cond: str, want: bool) -> bool:
+def _try_value(conn, target: Row, values: dict[str, str], judged: Row, cond: str, want: bool):
+    """True when setting `values` makes `cond` what we want; the name of the check it violated
+    instead (so the caller can try the check's other columns too); False otherwise."""
+    sets = ", ".join(f"{quote_ident(c)} = {v}" for c, v in values.items())
     try:
         with conn.transaction() as tx:
-            conn.execute(f"UPDATE {_q(target.table)} SET {quote_ident(col)} = {value} WHERE {target.where()}")
+            conn.execute(f"UPDATE {_q(target.table)} SET {sets} WHERE {target.where()}")
             if _holds(conn, judged, cond) == want:
                 return True
             raise psycopg.Rollback(tx)
+    except psycopg.errors.CheckViolation as exc:
+        return exc.diag.constraint_name or False
     except psycopg.Error:
         return False
     return False

@@ -231,22 +231,22 @@ CREATE POLICY buyer_profile_owner_delete ON buyer_profile
   AS RESTRICTIVE
   FOR DELETE
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy buyer_profile_owner_insert on buyer_profile
 CREATE POLICY buyer_profile_owner_insert ON buyer_profile
   AS RESTRICTIVE
   FOR INSERT
   TO commerce_app
-  WITH CHECK (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  WITH CHECK ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy buyer_profile_owner_update on buyer_profile
 CREATE POLICY buyer_profile_owner_update ON buyer_profile
   AS RESTRICTIVE
   FOR UPDATE
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid))
-  WITH CHECK (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()))
+  WITH CHECK ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy buyer_profile_tenant_isolation on buyer_profile
 CREATE POLICY buyer_profile_tenant_isolation ON buyer_profile
@@ -281,22 +281,22 @@ CREATE POLICY seller_profile_owner_delete ON seller_profile
   AS RESTRICTIVE
   FOR DELETE
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy seller_profile_owner_insert on seller_profile
 CREATE POLICY seller_profile_owner_insert ON seller_profile
   AS RESTRICTIVE
   FOR INSERT
   TO commerce_app
-  WITH CHECK (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  WITH CHECK ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy seller_profile_owner_update on seller_profile
 CREATE POLICY seller_profile_owner_update ON seller_profile
   AS RESTRICTIVE
   FOR UPDATE
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid))
-  WITH CHECK (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()))
+  WITH CHECK ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy seller_profile_tenant_isolation on seller_profile
 CREATE POLICY seller_profile_tenant_isolation ON seller_profile
@@ -471,29 +471,29 @@ CREATE POLICY address_book_owner_delete ON address_book
   AS RESTRICTIVE
   FOR DELETE
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy address_book_owner_insert on address_book
 CREATE POLICY address_book_owner_insert ON address_book
   AS RESTRICTIVE
   FOR INSERT
   TO commerce_app
-  WITH CHECK (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  WITH CHECK ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy address_book_owner_select on address_book
 CREATE POLICY address_book_owner_select ON address_book
   AS RESTRICTIVE
   FOR SELECT
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy address_book_owner_update on address_book
 CREATE POLICY address_book_owner_update ON address_book
   AS RESTRICTIVE
   FOR UPDATE
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid))
-  WITH CHECK (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()))
+  WITH CHECK ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy address_book_tenant_isolation on address_book
 CREATE POLICY address_book_tenant_isolation ON address_book
@@ -528,29 +528,29 @@ CREATE POLICY saved_payment_method_owner_delete ON saved_payment_method
   AS RESTRICTIVE
   FOR DELETE
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy saved_payment_method_owner_insert on saved_payment_method
 CREATE POLICY saved_payment_method_owner_insert ON saved_payment_method
   AS RESTRICTIVE
   FOR INSERT
   TO commerce_app
-  WITH CHECK (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  WITH CHECK ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy saved_payment_method_owner_select on saved_payment_method
 CREATE POLICY saved_payment_method_owner_select ON saved_payment_method
   AS RESTRICTIVE
   FOR SELECT
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy saved_payment_method_owner_update on saved_payment_method
 CREATE POLICY saved_payment_method_owner_update ON saved_payment_method
   AS RESTRICTIVE
   FOR UPDATE
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid))
-  WITH CHECK (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()))
+  WITH CHECK ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy saved_payment_method_tenant_isolation on saved_payment_method
 CREATE POLICY saved_payment_method_tenant_isolation ON saved_payment_method
@@ -571,29 +571,29 @@ CREATE POLICY notification_preferences_owner_delete ON notification_preferences
   AS RESTRICTIVE
   FOR DELETE
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy notification_preferences_owner_insert on notification_preferences
 CREATE POLICY notification_preferences_owner_insert ON notification_preferences
   AS RESTRICTIVE
   FOR INSERT
   TO commerce_app
-  WITH CHECK (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  WITH CHECK ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy notification_preferences_owner_select on notification_preferences
 CREATE POLICY notification_preferences_owner_select ON notification_preferences
   AS RESTRICTIVE
   FOR SELECT
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy notification_preferences_owner_update on notification_preferences
 CREATE POLICY notification_preferences_owner_update ON notification_preferences
   AS RESTRICTIVE
   FOR UPDATE
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid))
-  WITH CHECK (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()))
+  WITH CHECK ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy notification_preferences_tenant_isolation on notification_preferences
 CREATE POLICY notification_preferences_tenant_isolation ON notification_preferences

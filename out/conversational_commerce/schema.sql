@@ -295,8 +295,8 @@ CREATE TABLE saved_payment_method (
   payment_type payment_type NOT NULL,
   is_default boolean NOT NULL DEFAULT false,
   card_last_four text,
-  expiry_month smallint,
-  expiry_year smallint,
+  expiry_month integer,
+  expiry_year integer,
   processor_token text NOT NULL,
   deleted_at timestamp with time zone,
   is_deleted boolean GENERATED ALWAYS AS (deleted_at IS NOT NULL) STORED NOT NULL,
@@ -2532,22 +2532,22 @@ CREATE POLICY buyer_profile_owner_delete ON buyer_profile
   AS RESTRICTIVE
   FOR DELETE
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy buyer_profile_owner_insert on buyer_profile
 CREATE POLICY buyer_profile_owner_insert ON buyer_profile
   AS RESTRICTIVE
   FOR INSERT
   TO commerce_app
-  WITH CHECK (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  WITH CHECK ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy buyer_profile_owner_update on buyer_profile
 CREATE POLICY buyer_profile_owner_update ON buyer_profile
   AS RESTRICTIVE
   FOR UPDATE
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid))
-  WITH CHECK (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()))
+  WITH CHECK ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy buyer_profile_tenant_isolation on buyer_profile
 CREATE POLICY buyer_profile_tenant_isolation ON buyer_profile
@@ -2582,22 +2582,22 @@ CREATE POLICY seller_profile_owner_delete ON seller_profile
   AS RESTRICTIVE
   FOR DELETE
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy seller_profile_owner_insert on seller_profile
 CREATE POLICY seller_profile_owner_insert ON seller_profile
   AS RESTRICTIVE
   FOR INSERT
   TO commerce_app
-  WITH CHECK (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  WITH CHECK ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy seller_profile_owner_update on seller_profile
 CREATE POLICY seller_profile_owner_update ON seller_profile
   AS RESTRICTIVE
   FOR UPDATE
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid))
-  WITH CHECK (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()))
+  WITH CHECK ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy seller_profile_tenant_isolation on seller_profile
 CREATE POLICY seller_profile_tenant_isolation ON seller_profile
@@ -2772,29 +2772,29 @@ CREATE POLICY address_book_owner_delete ON address_book
   AS RESTRICTIVE
   FOR DELETE
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy address_book_owner_insert on address_book
 CREATE POLICY address_book_owner_insert ON address_book
   AS RESTRICTIVE
   FOR INSERT
   TO commerce_app
-  WITH CHECK (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  WITH CHECK ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy address_book_owner_select on address_book
 CREATE POLICY address_book_owner_select ON address_book
   AS RESTRICTIVE
   FOR SELECT
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy address_book_owner_update on address_book
 CREATE POLICY address_book_owner_update ON address_book
   AS RESTRICTIVE
   FOR UPDATE
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid))
-  WITH CHECK (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()))
+  WITH CHECK ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy address_book_tenant_isolation on address_book
 CREATE POLICY address_book_tenant_isolation ON address_book
@@ -2829,29 +2829,29 @@ CREATE POLICY saved_payment_method_owner_delete ON saved_payment_method
   AS RESTRICTIVE
   FOR DELETE
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy saved_payment_method_owner_insert on saved_payment_method
 CREATE POLICY saved_payment_method_owner_insert ON saved_payment_method
   AS RESTRICTIVE
   FOR INSERT
   TO commerce_app
-  WITH CHECK (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  WITH CHECK ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy saved_payment_method_owner_select on saved_payment_method
 CREATE POLICY saved_payment_method_owner_select ON saved_payment_method
   AS RESTRICTIVE
   FOR SELECT
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy saved_payment_method_owner_update on saved_payment_method
 CREATE POLICY saved_payment_method_owner_update ON saved_payment_method
   AS RESTRICTIVE
   FOR UPDATE
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid))
-  WITH CHECK (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()))
+  WITH CHECK ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy saved_payment_method_tenant_isolation on saved_payment_method
 CREATE POLICY saved_payment_method_tenant_isolation ON saved_payment_method
@@ -2872,29 +2872,29 @@ CREATE POLICY notification_preferences_owner_delete ON notification_preferences
   AS RESTRICTIVE
   FOR DELETE
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy notification_preferences_owner_insert on notification_preferences
 CREATE POLICY notification_preferences_owner_insert ON notification_preferences
   AS RESTRICTIVE
   FOR INSERT
   TO commerce_app
-  WITH CHECK (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  WITH CHECK ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy notification_preferences_owner_select on notification_preferences
 CREATE POLICY notification_preferences_owner_select ON notification_preferences
   AS RESTRICTIVE
   FOR SELECT
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy notification_preferences_owner_update on notification_preferences
 CREATE POLICY notification_preferences_owner_update ON notification_preferences
   AS RESTRICTIVE
   FOR UPDATE
   TO commerce_app
-  USING (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid))
-  WITH CHECK (user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+  USING ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()))
+  WITH CHECK ((user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
 
 -- policy notification_preferences_tenant_isolation on notification_preferences
 CREATE POLICY notification_preferences_tenant_isolation ON notification_preferences

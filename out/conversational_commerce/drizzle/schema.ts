@@ -208,7 +208,7 @@
 //   - grant audit_log.commerce_app: GRANTs cannot be declared (see schema.sql)
 
 import { relations, sql } from "drizzle-orm";
-import { bigint, boolean, char, check, date, foreignKey, index, integer, jsonb, numeric, pgEnum, pgPolicy, pgTable, type PgTableExtraConfigValue, smallint, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, char, check, date, foreignKey, index, integer, jsonb, numeric, pgEnum, pgPolicy, pgTable, type PgTableExtraConfigValue, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 export const memberRole = pgEnum("member_role", ["owner", "admin", "member", "viewer"]);
 export const inviteStatus = pgEnum("invite_status", ["pending", "accepted", "revoked", "expired"]);
@@ -297,9 +297,9 @@ export const buyerProfile = pgTable("buyer_profile", {
   pgPolicy("buyer_profile_admin_all", { to: "commerce_app", using: sql`(SELECT public.is_admin())`, withCheck: sql`(SELECT public.is_admin())` }),
   pgPolicy("buyer_profile_hide_deleted", { as: "restrictive", for: "select", to: "commerce_app", using: sql`deleted_at IS NULL OR deleted_at = transaction_timestamp() OR (SELECT public.is_admin())` }),
   pgPolicy("buyer_profile_mark_deleted", { for: "update", to: "commerce_app", using: sql`((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))`, withCheck: sql`deleted_at = transaction_timestamp() AND (((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)))` }),
-  pgPolicy("buyer_profile_owner_delete", { as: "restrictive", for: "delete", to: "commerce_app", using: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
-  pgPolicy("buyer_profile_owner_insert", { as: "restrictive", for: "insert", to: "commerce_app", withCheck: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
-  pgPolicy("buyer_profile_owner_update", { as: "restrictive", for: "update", to: "commerce_app", using: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)`, withCheck: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
+  pgPolicy("buyer_profile_owner_delete", { as: "restrictive", for: "delete", to: "commerce_app", using: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())` }),
+  pgPolicy("buyer_profile_owner_insert", { as: "restrictive", for: "insert", to: "commerce_app", withCheck: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())` }),
+  pgPolicy("buyer_profile_owner_update", { as: "restrictive", for: "update", to: "commerce_app", using: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())`, withCheck: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())` }),
   pgPolicy("buyer_profile_tenant_isolation", { to: "commerce_app", using: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)`, withCheck: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)` }),
 ]).enableRLS();
 
@@ -329,9 +329,9 @@ export const sellerProfile = pgTable("seller_profile", {
   pgPolicy("seller_profile_admin_all", { to: "commerce_app", using: sql`(SELECT public.is_admin())`, withCheck: sql`(SELECT public.is_admin())` }),
   pgPolicy("seller_profile_hide_deleted", { as: "restrictive", for: "select", to: "commerce_app", using: sql`deleted_at IS NULL OR deleted_at = transaction_timestamp() OR (SELECT public.is_admin())` }),
   pgPolicy("seller_profile_mark_deleted", { for: "update", to: "commerce_app", using: sql`((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))`, withCheck: sql`deleted_at = transaction_timestamp() AND (((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)))` }),
-  pgPolicy("seller_profile_owner_delete", { as: "restrictive", for: "delete", to: "commerce_app", using: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
-  pgPolicy("seller_profile_owner_insert", { as: "restrictive", for: "insert", to: "commerce_app", withCheck: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
-  pgPolicy("seller_profile_owner_update", { as: "restrictive", for: "update", to: "commerce_app", using: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)`, withCheck: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
+  pgPolicy("seller_profile_owner_delete", { as: "restrictive", for: "delete", to: "commerce_app", using: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())` }),
+  pgPolicy("seller_profile_owner_insert", { as: "restrictive", for: "insert", to: "commerce_app", withCheck: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())` }),
+  pgPolicy("seller_profile_owner_update", { as: "restrictive", for: "update", to: "commerce_app", using: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())`, withCheck: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())` }),
   pgPolicy("seller_profile_tenant_isolation", { to: "commerce_app", using: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)`, withCheck: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)` }),
 ]).enableRLS();
 
@@ -556,10 +556,10 @@ export const addressBook = pgTable("address_book", {
   pgPolicy("address_book_admin_all", { to: "commerce_app", using: sql`(SELECT public.is_admin())`, withCheck: sql`(SELECT public.is_admin())` }),
   pgPolicy("address_book_hide_deleted", { as: "restrictive", for: "select", to: "commerce_app", using: sql`deleted_at IS NULL OR deleted_at = transaction_timestamp() OR (SELECT public.is_admin())` }),
   pgPolicy("address_book_mark_deleted", { for: "update", to: "commerce_app", using: sql`((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))`, withCheck: sql`deleted_at = transaction_timestamp() AND (((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)))` }),
-  pgPolicy("address_book_owner_delete", { as: "restrictive", for: "delete", to: "commerce_app", using: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
-  pgPolicy("address_book_owner_insert", { as: "restrictive", for: "insert", to: "commerce_app", withCheck: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
-  pgPolicy("address_book_owner_select", { as: "restrictive", for: "select", to: "commerce_app", using: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
-  pgPolicy("address_book_owner_update", { as: "restrictive", for: "update", to: "commerce_app", using: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)`, withCheck: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
+  pgPolicy("address_book_owner_delete", { as: "restrictive", for: "delete", to: "commerce_app", using: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())` }),
+  pgPolicy("address_book_owner_insert", { as: "restrictive", for: "insert", to: "commerce_app", withCheck: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())` }),
+  pgPolicy("address_book_owner_select", { as: "restrictive", for: "select", to: "commerce_app", using: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())` }),
+  pgPolicy("address_book_owner_update", { as: "restrictive", for: "update", to: "commerce_app", using: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())`, withCheck: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())` }),
   pgPolicy("address_book_tenant_isolation", { to: "commerce_app", using: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)`, withCheck: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)` }),
 ]).enableRLS();
 
@@ -574,8 +574,8 @@ export const savedPaymentMethod = pgTable("saved_payment_method", {
   paymentType: paymentType("payment_type").notNull(),
   isDefault: boolean("is_default").notNull().default(false),
   cardLastFour: text("card_last_four"),
-  expiryMonth: smallint("expiry_month"),
-  expiryYear: smallint("expiry_year"),
+  expiryMonth: integer("expiry_month"),
+  expiryYear: integer("expiry_year"),
   processorToken: text("processor_token").notNull(),
   deletedAt: timestamp("deleted_at", { withTimezone: true }),
   /** true once the row is soft-deleted (deleted_at is set) */
@@ -596,10 +596,10 @@ export const savedPaymentMethod = pgTable("saved_payment_method", {
   pgPolicy("saved_payment_method_admin_all", { to: "commerce_app", using: sql`(SELECT public.is_admin())`, withCheck: sql`(SELECT public.is_admin())` }),
   pgPolicy("saved_payment_method_hide_deleted", { as: "restrictive", for: "select", to: "commerce_app", using: sql`deleted_at IS NULL OR deleted_at = transaction_timestamp() OR (SELECT public.is_admin())` }),
   pgPolicy("saved_payment_method_mark_deleted", { for: "update", to: "commerce_app", using: sql`((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))`, withCheck: sql`deleted_at = transaction_timestamp() AND (((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)))` }),
-  pgPolicy("saved_payment_method_owner_delete", { as: "restrictive", for: "delete", to: "commerce_app", using: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
-  pgPolicy("saved_payment_method_owner_insert", { as: "restrictive", for: "insert", to: "commerce_app", withCheck: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
-  pgPolicy("saved_payment_method_owner_select", { as: "restrictive", for: "select", to: "commerce_app", using: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
-  pgPolicy("saved_payment_method_owner_update", { as: "restrictive", for: "update", to: "commerce_app", using: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)`, withCheck: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
+  pgPolicy("saved_payment_method_owner_delete", { as: "restrictive", for: "delete", to: "commerce_app", using: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())` }),
+  pgPolicy("saved_payment_method_owner_insert", { as: "restrictive", for: "insert", to: "commerce_app", withCheck: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())` }),
+  pgPolicy("saved_payment_method_owner_select", { as: "restrictive", for: "select", to: "commerce_app", using: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())` }),
+  pgPolicy("saved_payment_method_owner_update", { as: "restrictive", for: "update", to: "commerce_app", using: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())`, withCheck: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())` }),
   pgPolicy("saved_payment_method_tenant_isolation", { to: "commerce_app", using: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)`, withCheck: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)` }),
 ]).enableRLS();
 
@@ -623,10 +623,10 @@ export const notificationPreferences = pgTable("notification_preferences", {
   unique("notification_preferences_user_id_notification_type_key").on(t.userId, t.notificationType),
   index("notification_preferences_tenant_id_idx").on(t.tenantId),
   pgPolicy("notification_preferences_admin_all", { to: "commerce_app", using: sql`(SELECT public.is_admin())`, withCheck: sql`(SELECT public.is_admin())` }),
-  pgPolicy("notification_preferences_owner_delete", { as: "restrictive", for: "delete", to: "commerce_app", using: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
-  pgPolicy("notification_preferences_owner_insert", { as: "restrictive", for: "insert", to: "commerce_app", withCheck: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
-  pgPolicy("notification_preferences_owner_select", { as: "restrictive", for: "select", to: "commerce_app", using: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
-  pgPolicy("notification_preferences_owner_update", { as: "restrictive", for: "update", to: "commerce_app", using: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)`, withCheck: sql`user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
+  pgPolicy("notification_preferences_owner_delete", { as: "restrictive", for: "delete", to: "commerce_app", using: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())` }),
+  pgPolicy("notification_preferences_owner_insert", { as: "restrictive", for: "insert", to: "commerce_app", withCheck: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())` }),
+  pgPolicy("notification_preferences_owner_select", { as: "restrictive", for: "select", to: "commerce_app", using: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())` }),
+  pgPolicy("notification_preferences_owner_update", { as: "restrictive", for: "update", to: "commerce_app", using: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())`, withCheck: sql`(user_id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())` }),
   pgPolicy("notification_preferences_tenant_isolation", { to: "commerce_app", using: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)`, withCheck: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)` }),
 ]).enableRLS();
 
