@@ -31,9 +31,21 @@ class Attacker:
     scope: Scope | None        # the attacker's own scope on this table (its own row), if any
 
 
+def targets(schema) -> dict[tuple[str, str], list[str]]:
+    """Columns to attack per table: those access predicates read, and those the spec declares
+    protected (a requirement of the spec, whether or not a predicate reads them)."""
+    out = {key: list(cols) for key, cols in condition_columns(schema).items()}
+    for t in schema.tables:
+        for p in t.meta.protected:
+            cols = out.setdefault(t.key, [])
+            if p.column not in cols:
+                cols.append(p.column)
+    return out
+
+
 def attacks(st: Stage) -> list[Result]:
     out: list[Result] = []
-    for key, cols in condition_columns(st.schema).items():
+    for key, cols in targets(st.schema).items():
         t = st.schema.tables_by_key.get(key)
         if t is None or not st.wanted(t):
             continue

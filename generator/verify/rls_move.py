@@ -7,6 +7,7 @@ move is tried again with foreign keys and triggers off, since RLS must refuse it
 rows without such references would move."""
 from __future__ import annotations
 
+from generator.verify.attempt import UNIQUE_VIOLATION
 from generator.verify.probe import Probe, Verdict, q, refusal
 from generator.verify.report import Result
 from generator.verify.rls_matrix import hinted
@@ -23,11 +24,22 @@ def attacks(st: Stage, s: Scope) -> list[Result]:
     for what, where in ((f"UPDATE own row to other {s.noun}", f" WHERE {own.where()}"),
                         (f"UPDATE own rows to other {s.noun} (no WHERE)", "")):
         sql = f"UPDATE {q(t)} SET {sets(s.other_set)}{where}"
-        out.append(rls_result(t, what + s.suffix, hinted(s, "UPDATE", moved(st, s, sql))))
+        fresh = f"UPDATE {q(t)} SET {sets(_fresh(t, s.other_set))}{where}"
+        out.append(rls_result(t, what + s.suffix, hinted(s, "UPDATE", moved(st, s, sql, fresh))))
     return out
 
 
-def moved(st: Stage, s: Scope, sql: str) -> Verdict:
+def _fresh(t, values: dict[str, str]) -> dict[str, str]:
+    """The victim's scope values made into a principal that has no row here yet (a uuid no one
+    holds): a unique key (one profile per user) cannot then hide a move that RLS lets through."""
+    out = {}
+    for col, value in values.items():
+        c = t.column(col)
+        out[col] = "gen_random_uuid()" if c is not None and c.type.base == "uuid" and not c.type.is_array else value
+    return out
+
+
+def moved(st: Stage, s: Scope, sql: str, fresh: str | None = None) -> Verdict:
     look = count_mine(s)
     first = st.prober.run(s.actor, sql, look)
     verdict = _judge(first)
@@ -40,6 +52,14 @@ def moved(st: Stage, s: Scope, sql: str) -> Verdict:
         return sql
     again = st.prober.run(s.actor, replica, look)
     verdict = _judge(again)
+    if verdict is None and fresh and again.outcome.sqlstate == UNIQUE_VIOLATION:
+        def vacant(conn) -> str:
+            conn.execute(REPLICA)
+            return fresh
+        verdict = _judge(st.prober.run(s.actor, vacant, look))
+        if verdict is not None and verdict[0] == "fail":
+            verdict = ("fail", f"{verdict[1]} to a user with no row here yet (another user's row already holds "
+                               f"the key: {why})")
     if verdict is None:
         return "warn", f"refused, but not by RLS: {why}"
     if verdict[0] == "fail":

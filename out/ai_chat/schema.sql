@@ -395,6 +395,16 @@ AFTER INSERT ON auth.users
 FOR EACH ROW
 EXECUTE FUNCTION public.handle_new_users_user_settings();
 
+-- view conversation_overview
+CREATE VIEW conversation_overview WITH (security_invoker = true) AS
+SELECT c.id, c.owner_id, c.title, c.is_archived, count(m.id) AS message_count,
+       max(m.created_at) AS last_message_at
+FROM public.conversations c LEFT JOIN public.messages m ON m.conversation_id = c.id
+GROUP BY c.id, c.owner_id, c.title, c.is_archived;
+
+-- comment on view conversation_overview
+COMMENT ON VIEW conversation_overview IS 'The current user''s conversations with their message count and last activity (security_invoker, so the tables'' RLS decides what each user sees).';
+
 -- row level security on profiles
 ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;
 
@@ -712,5 +722,11 @@ GRANT DELETE, INSERT, SELECT, UPDATE ON api_keys TO authenticated;
 
 -- grant on api_keys to service_role
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON api_keys TO service_role;
+
+-- conversation_overview: only the declared privileges
+REVOKE ALL ON conversation_overview FROM authenticated;
+
+-- grant on conversation_overview to authenticated
+GRANT SELECT ON conversation_overview TO authenticated;
 
 COMMIT;

@@ -9,6 +9,8 @@
 //   - function owns_document: functions cannot be declared (see schema.sql)
 //   - function profiles_guard: functions cannot be declared (see schema.sql)
 //   - function set_updated_at: functions cannot be declared (see schema.sql)
+//   - view conversation_overview: views are not rendered (they live in SQL) (see schema.sql)
+//   - grant conversation_overview.authenticated: GRANTs cannot be declared (see schema.sql)
 //   - comment profiles: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - foreign key profiles.profiles_id_fkey: references users, which is not in the model (see schema.sql)
 //   - trigger profiles.profiles_guard: triggers cannot be declared (see schema.sql)
