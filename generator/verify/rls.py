@@ -10,8 +10,8 @@ from __future__ import annotations
 import psycopg
 
 from generator.model import Schema, Table
-from generator.verify import (differential, escalate, rls_admin, rls_blank, rls_copy, rls_matrix, rls_move,
-                              rls_public, rls_refs, rls_returning, rls_sweep, rls_upsert)
+from generator.verify import (differential, escalate, lifecycle, rls_admin, rls_blank, rls_copy, rls_matrix,
+                              rls_move, rls_public, rls_refs, rls_returning, rls_sweep, rls_upsert)
 from generator.verify.actors import APP_ROLE, STAND_IN, Identity, identity, policies_of, prepare_roles
 from generator.verify.probe import Prober
 from generator.verify.report import Result, failed, passed
@@ -22,7 +22,7 @@ from generator.verify.sync import spec_schemas
 from generator.verify.world import ROOT_PROBLEM, World, WorldBuilder, public_policies
 
 SCOPE_ATTACKS = (rls_matrix, rls_move, rls_sweep, rls_returning, rls_upsert, rls_copy)
-TABLE_ATTACKS = (rls_refs, rls_public, rls_admin)
+TABLE_ATTACKS = (rls_refs, rls_public, rls_admin, lifecycle)
 SCHEMA_ATTACKS = (escalate, differential)
 
 
@@ -53,6 +53,7 @@ def check_rls(conn: psycopg.Connection, url: str, schema: Schema,
                 out += table_attacks(stage, t)
         for module in SCHEMA_ATTACKS:
             out += module.attacks(stage)
+        out += lifecycle.attacks_schema(stage)
     finally:
         prober.close()
     return out

@@ -233,6 +233,8 @@ class RowBuilder:
                 if sets:
                     self.conn.execute(f"UPDATE {target} SET {sets} WHERE {where}")
                 got = self.conn.execute(f"SELECT {returning} FROM {target} WHERE {where}").fetchone()
+                if got is None:
+                    raise BuildError(f"{table.name} already has a row with that key (no longer live)")
                 row = Row(table, {c.name: v for c, v in zip(table.columns, got)})
                 if not keep:
                     raise psycopg.Rollback(tx)

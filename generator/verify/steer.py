@@ -78,6 +78,11 @@ def _free(t: Table) -> list[str]:
 
 
 def _candidates(b: RowBuilder, t: Table, col: str, hints: list[str]) -> list[str]:
+    """Values to try for `col`: the condition's literals, then those of the checks on that
+    column (`tier IN ('free', 'pro')`), then values of its type."""
+    hints = hints + [lit for chk in t.checks if col in expression_columns(chk.expression, [col])
+                     for lit in expression_literals(chk.expression) + quoted_strings(chk.expression)]
+    hints = list(dict.fromkeys(hints))
     typ = t.column(col).type
     values = base_values(typ, b.schema, next(b.seq), hints)
     if typ.base in ("json", "jsonb") and not typ.is_array:

@@ -48,12 +48,17 @@ def admin_function(schema: Schema, policy: Policy) -> Function | None:
 
 
 def parse_admin(schema: Schema) -> Admin | None:
-    """The admin lookup behind admin_full_access, or None when no table has that policy."""
+    """The admin lookup behind admin_full_access (or the spec's declared admin predicate, which
+    guards, soft delete and the audit trail name), or None when there is none."""
     policies = [p for t in schema.tables for p in policies_of(t, "admin_full_access")]
-    if not policies:
-        return None
-    fn = admin_function(schema, policies[0])
     auth = schema.auth
+    if policies:
+        fn = admin_function(schema, policies[0])
+    elif auth and auth.admin_function:
+        sch, _, name = auth.admin_function.partition(".")
+        fn = next((f for f in schema.functions if (f.schema, f.name) == (sch, name)), None)
+    else:
+        return None
     if auth and fn and auth.admin_table and auth.admin_function == f"{fn.schema}.{fn.name}":
         table = schema.table(auth.admin_table[1], auth.admin_table[0])
         if table is not None:
