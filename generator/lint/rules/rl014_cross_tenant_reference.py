@@ -25,6 +25,7 @@ Good:
 
 ```yaml
       customer_id: uuid -> customers      # tenant-consistent by default
+      theme_id: {type: uuid, ref: {entity: themes, same_tenant: shared}}   # own tenant's or a shared system row
 ```
 """
 from __future__ import annotations
