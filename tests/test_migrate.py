@@ -440,3 +440,27 @@ def test_verify_finds_a_spec_change_without_migration_and_an_edited_file(shop, p
 
 def test_live_changes_after_migration_are_seen_by_a_new_diff(shop):
     assert diff(normalize(inspect(shop.url)), normalize(_snapshot(shop, -1))) == []
+
+
+def test_soft_delete_versioning_and_audit_arrive_on_populated_tables_and_leave_again(shop):
+    shop.edit(("  products:\n    tenant: true\n", "  products:\n    tenant: true\n    traits: [soft_delete, versioned]\n"
+               "    audit: true\n    unique: [[company_id, code]]\n"))
+    written = shop.new("lifecycle")
+    text = up_sql(written)
+    assert "ADD COLUMN deleted_at timestamp with time zone" in text and "ADD COLUMN version integer" in text
+    assert "CREATE TRIGGER products_soft_delete" in text and "CREATE TRIGGER products_audit" in text
+    assert "CREATE TABLE audit_log" in text
+    shop.up()
+    assert shop.converged()
+    assert shop.rows("SELECT name, version, deleted_at FROM products ORDER BY name") == [
+        ("Gadget", 1, None), ("Widget", 1, None)]
+    shop.run("UPDATE products SET price = 11 WHERE name = 'Widget'")       # audited, versioned
+    assert shop.rows("SELECT operation, changed_columns FROM audit_log") == [("UPDATE", ["price", "version"])]
+    assert shop.rows("SELECT version FROM products WHERE name = 'Widget'") == [(2,)]
+    parts = len([p for p in written if p.name.endswith(".up.sql")])
+    assert len(shop.down(parts)) == parts              # every part of it undone ...
+    shop.write(SHOP)
+    assert shop.in_sync() == []                        # ... back to the base spec, rows kept
+    assert shop.rows("SELECT name FROM products ORDER BY name") == [("Gadget",), ("Widget",)]
+    assert shop.rows("SELECT to_regclass('audit_log') IS NULL, count(*) FROM pg_trigger "
+                     "WHERE tgrelid = 'products'::regclass AND NOT tgisinternal") == [(True, 0)]
