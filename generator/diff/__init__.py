@@ -9,6 +9,7 @@ from generator.diff.alter import AddConstraint, RebuildEnum, ReplaceFunction, Se
 from generator.diff.changes import (AddExtension, AddForeignKey, AddFunction, AddRole, AddSchema, AddTrigger, Change,
                                     DropExtension, DropFunction, DropSchema, DropTrigger)
 from generator.diff.enums import enum_changes
+from generator.diff.objects import object_changes
 from generator.diff.renames import Renames, from_hints
 from generator.diff.reverse import reverse_changes
 from generator.diff.tables import created_table, table_changes
@@ -27,6 +28,8 @@ def diff(old: Schema, new: Schema, renames: Renames | None = None) -> list[Chang
     changes += [AddRole(role) for role in new.roles if role.name not in {o.name for o in old.roles}]
     enums = enum_changes(old, new, r)
     changes += enums
+    early, late = object_changes(old, new)
+    changes += early
     rebuilt: dict[tuple[str, str], set[str]] = {}
     for c in enums:
         for t, col in c.uses if isinstance(c, RebuildEnum) else ():
@@ -35,6 +38,7 @@ def diff(old: Schema, new: Schema, renames: Renames | None = None) -> list[Chang
     changes += tables
     changes += _functions(old, new)
     changes += view_changes(old, new, tables)
+    changes += late
     return changes
 
 
@@ -80,7 +84,8 @@ def _functions(old: Schema, new: Schema) -> list[Change]:
         if o is None:
             out.append(AddFunction(f))
         elif o != f:
-            out += [ReplaceFunction(o, f)] if o.returns == f.returns else [DropFunction(o), AddFunction(f)]
+            same = (o.returns, o.kind) == (f.returns, f.kind)
+            out += [ReplaceFunction(o, f)] if same else [DropFunction(o), AddFunction(f)]
     return out
 
 

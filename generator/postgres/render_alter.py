@@ -5,9 +5,10 @@ builds and validation of constraints added NOT VALID)."""
 from __future__ import annotations
 
 from generator.diff import alter as al
-from generator.model import Check, Column, DataType, Index, PrimaryKey, Table, Unique
+from generator.model import Check, Column, DataType, Exclusion, Index, PrimaryKey, Table, Unique
 from generator.model.naming import qualified, quote_ident, quote_literal, shorten
-from generator.postgres.render import function_access, signature, Statement, column_sql, function_sql, index_sql, policy_roles, policy_sql
+from generator.postgres.render import (Statement, column_sql, exclusion_sql, function_access, function_sql, index_sql,
+                                      key_sql, policy_roles, policy_sql, signature)
 
 
 def _st(sql, comment, phase, change, transactional=True, step="main") -> Statement:
@@ -123,17 +124,18 @@ def _restart_identity(t: Table, col: Column) -> str:
 # ---------------------------------------------------------------- constraints
 
 def _constraint_body(k) -> str:
-    if isinstance(k, PrimaryKey):
-        return f"PRIMARY KEY ({_cols(k.columns)})"
-    if isinstance(k, Unique):
-        return f"UNIQUE{' NULLS NOT DISTINCT' if k.nulls_not_distinct else ''} ({_cols(k.columns)})"
-    return f"CHECK ({k.expression})"
+    if isinstance(k, (PrimaryKey, Unique)):
+        return key_sql(k)
+    if isinstance(k, Exclusion):
+        return exclusion_sql(k)
+    return f"CHECK ({k.expression})" + (" NO INHERIT" if k.no_inherit else "")
 
 
 def add_constraint(c: al.AddConstraint):
     t, k, name = c.table, c.constraint, quote_ident(c.constraint.name)
     label = f"{type(k).__name__.lower()} {k.name} on {t.name}"
-    if not c.existing:
+    if not c.existing or isinstance(k, Exclusion) or (not isinstance(k, Check) and (k.deferrable or
+                                                                                    getattr(k, "include", ()))):
         return [_st(f"ALTER TABLE {t.qname}\n  ADD CONSTRAINT {name} {_constraint_body(k)};", label, "constraints", c)]
     if isinstance(k, Check):
         return [_st(f"ALTER TABLE {t.qname}\n  ADD CONSTRAINT {name} {_constraint_body(k)} NOT VALID;",
@@ -185,8 +187,15 @@ def replace_function(c: al.ReplaceFunction):
 
 
 def set_extension_schema(c: al.SetExtensionSchema):
-    return [_st(f"ALTER EXTENSION {quote_ident(c.new.name)} SET SCHEMA {quote_ident(c.new.schema or 'public')};",
-                f"move extension {c.new.name}", "extensions", c)]
+    out = []
+    if c.old.schema != c.new.schema:
+        out.append(_st(f"ALTER EXTENSION {quote_ident(c.new.name)} SET SCHEMA {quote_ident(c.new.schema or 'public')};",
+                       f"move extension {c.new.name}", "extensions", c))
+    if c.old.version != c.new.version:
+        to = f" TO {quote_literal(c.new.version)}" if c.new.version else ""
+        out.append(_st(f"ALTER EXTENSION {quote_ident(c.new.name)} UPDATE{to};", f"update extension {c.new.name}",
+                       "extensions", c))
+    return out
 
 
 # ---------------------------------------------------------------- enum evolution
