@@ -205,5 +205,6 @@ SELECT n.nspname AS schema, p.proname AS name, pg_get_function_arguments(p.oid) 
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
-WHERE p.prokind IN ('f', 'p', 'w') AND n.nspname = ANY(%(schemas)s) AND {not_extension_member('pg_proc', 'p.oid')}
+WHERE p.prokind IN ('f', 'p', 'w') AND NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.classid = 'pg_proc'::regclass
+    AND i.objid = p.oid AND i.deptype = 'i') AND n.nspname = ANY(%(schemas)s) AND {not_extension_member('pg_proc', 'p.oid')}
 """

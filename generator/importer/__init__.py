@@ -103,6 +103,9 @@ def _context(conn: psycopg.Connection, wanted: list[str] | None) -> ImportCtx:
     catalog = read_catalog(conn, chosen, excluded if supabase_db else [])
     flavor = "supabase" if supabase_db or model_uses_supabase(model) else "plain"
     ctx = ImportCtx(model, catalog, chosen, _main_schema(chosen, model), flavor, conn.info.server_version // 10000)
+    from generator.importer.leftovers import default_privilege_roles, read_leftovers
+    ctx.leftovers = read_leftovers(conn, chosen, excluded if supabase_db else [], flavor == "supabase")
+    ctx.leftover_roles = default_privilege_roles(conn, chosen) if flavor != "supabase" and ctx.leftovers else set()
     assign_keys(ctx)
     find_serials(ctx)
     return ctx

@@ -2,7 +2,8 @@
 naming, extensions, schemas, enums, roles, grants, tenancy, auth, entities, views, functions."""
 from __future__ import annotations
 
-from generator.importer import objects
+from generator.importer import objects, schema_objects
+from generator.importer.columns import type_text
 from generator.importer.columns import prepare_columns
 from generator.importer.createdfrom import recognize_created_from
 from generator.importer.context import ImportCtx
@@ -24,6 +25,7 @@ def build_document(ctx: ImportCtx, name: str) -> dict:
     """The spec data; ctx.losses is filled on the way (fresh for every call)."""
     ctx.losses, ctx.roles, ctx.generated_functions, ctx.auth = [], set(), set(), {}
     ctx.absorbed_triggers, ctx.soft_deleted = set(), {}
+    ctx.roles |= {r for r in ctx.leftover_roles if r}
     recognize_admin(ctx)
     _policy_roles(ctx)
     created = recognize_created_from(ctx)
@@ -59,8 +61,11 @@ def build_document(ctx: ImportCtx, name: str) -> dict:
     if naming:
         doc["naming"] = naming
     _put(doc, "extensions", objects.extensions(ctx))
-    _put(doc, "schemas", objects.extra_schemas(ctx, {e.get("schema", ctx.main) for e in entities.values()}))
+    _put(doc, "schemas", schema_objects.schemas(ctx, {e.get("schema", ctx.main) for e in entities.values()}))
+    _put(doc, "collations", schema_objects.collations(ctx))
     _put(doc, "enums", enums)
+    _put(doc, "types", schema_objects.types(ctx, type_text))
+    _put(doc, "sequences", schema_objects.sequences(ctx))
     views = objects.views(ctx)
     _put(doc, "roles", objects.roles(ctx))
     _put(doc, "grants", common)
@@ -70,6 +75,8 @@ def build_document(ctx: ImportCtx, name: str) -> dict:
     doc["entities"] = entities
     _put(doc, "views", views)
     _put(doc, "functions", functions)
+    _put(doc, "aggregates", schema_objects.aggregates(ctx))
+    _put(doc, "sql", dict(ctx.leftovers))
     return doc
 
 

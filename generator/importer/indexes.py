@@ -9,7 +9,7 @@ from generator.importer.keys import expr_columns, valid_expression
 from generator.model import Index, Table
 from generator.model.naming import constraint_name, quote_ident
 
-METHODS = ("btree", "hash", "gin", "gist", "brin", "spgist", "hnsw", "ivfflat")
+METHODS = ("btree", "hash", "gin", "gist", "brin", "spgist", "hnsw", "ivfflat", "bloom", "rum")
 
 
 def plan_indexes(ctx: ImportCtx, t: Table, cols: set[str], trait_cols: set[str],
@@ -29,7 +29,7 @@ def plan_indexes(ctx: ImportCtx, t: Table, cols: set[str], trait_cols: set[str],
         if _flaggable(t, i) and i.columns[0] not in trait_cols | flags:
             flags.add(i.columns[0])
         else:
-            entries.append(_entry(t, i))
+            entries.append(index_entry(i, t.name))
     return entries, flags
 
 
@@ -78,18 +78,15 @@ def _unrepresentable(ctx: ImportCtx, t: Table, i: Index, cols: set[str]) -> str 
         return "an index expression the spec cannot hold (unparsable, or on a column not imported)"
     if i.where and (expr_columns(i.where, lost) or not valid_expression(i.where)):
         return "an index predicate the spec cannot hold"
-    if any(e.collation for e in i.elements):
-        return "a per-column collation in an index"
-    if any(e.nulls for e in i.elements):
-        return "NULLS FIRST/LAST in an index"
-    if any(e.descending and e.expression for e in i.elements):
-        return "a descending expression in an index"
-    ops = {e.opclass for e in i.elements}
-    if len(ops) > 1:
-        return "operator classes that differ between the index's columns"
-    if any(e.expression for e in i.elements) and any(e.descending for e in i.elements):
-        return "a descending column in an index with expressions"
     return None
+
+
+def _per_element(i: Index) -> bool:
+    """Whether the index needs `elements:` (options that differ between its elements)."""
+    ops = {e.opclass for e in i.elements}
+    has_expr = any(e.expression for e in i.elements)
+    return (len(ops) > 1 or any(e.collation or e.nulls for e in i.elements)
+            or (has_expr and any(e.descending for e in i.elements)))
 
 
 def _flaggable(t: Table, i: Index) -> bool:
@@ -104,7 +101,12 @@ def _generated_name(t: Table, columns: list[str], expressions: list[str], unique
     return constraint_name(t.name, parts, "key" if unique else "idx")
 
 
-def _entry(t: Table, i: Index):
+def index_entry(i: Index, table: str, full: bool = False):
+    """An index as the spec writes it (`full`: always the mapping, for materialized views)."""
+    t = Table(name=table, columns=())
+    if _per_element(i):
+        out: dict = {"name": i.name, "elements": [_element(e) for e in i.elements]}
+        return _options(i, out)
     has_expr = any(e.expression for e in i.elements)
     columns = [] if has_expr else [e.column for e in i.elements]
     expressions = [e.expression or quote_ident(e.column) for e in i.elements] if has_expr else []
@@ -113,20 +115,37 @@ def _entry(t: Table, i: Index):
     plain = (not has_expr and i.method == "btree" and not i.unique and not opclass and name_ok
              and not any(e.descending for e in i.elements)
              and not (i.where or i.include or i.params or i.nulls_not_distinct or i.comment))
-    if plain:
+    if plain and not full:
         return columns
     out: dict = {"columns": columns} if columns else {"expressions": expressions}
     if not name_ok:
         out["name"] = i.name
-    if i.unique:
-        out["unique"] = True
-    if i.method != "btree":
-        out["using"] = i.method
     if opclass:
         out["ops"] = opclass
     order = {e.column: "desc" for e in i.elements if e.descending and e.column}
     if order:
         out["order"] = order
+    return _options(i, out)
+
+
+def _element(e) -> dict:
+    out: dict = {"column": e.column} if e.column else {"expression": e.expression}
+    if e.opclass:
+        out["ops"] = e.opclass
+    if e.collation:
+        out["collation"] = e.collation
+    if e.descending:
+        out["order"] = "desc"
+    if e.nulls:
+        out["nulls"] = e.nulls
+    return out
+
+
+def _options(i: Index, out: dict) -> dict:
+    if i.unique:
+        out["unique"] = True
+    if i.method != "btree":
+        out["using"] = i.method
     if i.where:
         out["where"] = i.where
     if i.include:

@@ -18,7 +18,7 @@ class Keys:
     """What the entity will say about keys, plus what the FK-index rule needs to know."""
 
     flags: dict[str, Flags] = field(default_factory=dict)
-    primary_key: list[str] | None = None
+    primary_key: list[str] | dict | None = None
     uniques: list = field(default_factory=list)
     checks: list = field(default_factory=list)
     covered: list[tuple[str, ...]] = field(default_factory=list)   # pk/unique column lists
@@ -74,16 +74,29 @@ def _primary_key(ctx, t: Table, cols, trait_cols, keys: Keys) -> None:
     if lost:
         ctx.lose(obj, "primary key", f"primary key on column(s) not imported ({', '.join(lost)})", "not imported")
         return
-    if pk.name != shorten(f"{t.name}_pkey"):
-        ctx.lose(obj, "primary key", f"primary key name {pk.name}", f"named {shorten(t.name + '_pkey')}")
-    if _constraint_row(ctx, t, pk.name).get("deferrable"):
-        ctx.lose(obj, "primary key", "deferrable primary key", "not deferrable")
     keys.covered.append(pk.columns)
     only = pk.columns[0]
-    if len(pk.columns) == 1 and only not in trait_cols and pk_flag_ok(cols[only]):
+    named = pk.name != default_name(ctx, "pk", t.name, pk.columns)
+    if named or pk.deferrable:
+        full: dict = {"columns": list(pk.columns)}
+        if named:
+            full["name"] = pk.name
+        if pk.deferrable:
+            full["deferrable"] = True
+        if pk.initially_deferred:
+            full["initially_deferred"] = True
+        keys.primary_key = full
+    elif len(pk.columns) == 1 and only not in trait_cols and pk_flag_ok(cols[only]):
         _set(keys, only, pk=True)
     else:
         keys.primary_key = list(pk.columns)
+
+
+def default_name(ctx, kind: str, table: str, columns) -> str:
+    """The name the spec's naming convention gives a constraint of `kind` (pk, key)."""
+    if kind == "pk":
+        return shorten(f"{table}_pkey")
+    return constraint_name(table, list(columns), "key")
 
 
 def tenant_tables(ctx) -> tuple[str | None, set[tuple[str, str]]]:
@@ -212,7 +225,9 @@ def _ref(ctx, t: Table, fk: ForeignKey, col: Column, carried) -> Ref | str:
         if ref_col not in tcols:
             return f"a reference to {fk.ref_table}.{ref_col}, which is not imported"
         rt = tcols[ref_col].type
-        if (rt.base, rt.enum, rt.array_dims) != (col.type.base, col.type.enum, col.type.array_dims):
+        ints = ("smallint", "integer", "bigint")
+        same = (rt.base, rt.enum, rt.array_dims) == (col.type.base, col.type.enum, col.type.array_dims)
+        if not same and not (rt.base in ints and col.type.base in ints and not rt.array_dims + col.type.array_dims):
             return (f"a reference from {col.type.sql} to {rt.sql} (the spec requires equal types, RS052)")
         tpk = next((x.primary_key.columns for x in ctx.model.tables if x.key == target and x.primary_key), ())
         column = None if tuple(tpk) == (ref_col,) and all(c in tcols for c in tpk) else ref_col
@@ -235,28 +250,26 @@ def _uniques(ctx, t: Table, cols, trait_cols, keys: Keys) -> None:
         if any(c not in cols for c in u.columns):
             ctx.lose(obj, part, "a unique constraint on a column not imported", "not imported")
             continue
-        if " INCLUDE " in (row.get("definition") or ""):
-            ctx.lose(obj, part, "UNIQUE ... INCLUDE", "not imported")
+        if any(c not in cols for c in u.include):
+            ctx.lose(obj, part, "a unique constraint including a column not imported", "not imported")
             continue
-        if row.get("deferrable"):
-            ctx.lose(obj, part, "a deferrable unique constraint", "not deferrable")
-        if t.primary_key and u.columns == t.primary_key.columns:
-            ctx.lose(obj, part, "a unique constraint repeating the primary key",
-                     "kept, but CREATE TABLE leaves such a duplicate out")
         keys.covered.append(u.columns)
-        default_name = u.name == constraint_name(t.name, list(u.columns), "key")
+        plain_name = u.name == default_name(ctx, "key", t.name, u.columns)
+        plain = plain_name and not (u.nulls_not_distinct or u.include or u.deferrable)
         one = u.columns[0]
-        if (len(u.columns) == 1 and default_name and not u.nulls_not_distinct and one not in trait_cols
-                and not keys.flags[one].unique):
+        if len(u.columns) == 1 and plain and one not in trait_cols and not keys.flags[one].unique:
             _set(keys, one, unique=True)
-        elif default_name and not u.nulls_not_distinct:
+        elif plain:
             keys.uniques.append(list(u.columns))
         else:
             entry: dict = {"columns": list(u.columns)}
-            if not default_name:
+            if not plain_name:
                 entry["name"] = u.name
-            if u.nulls_not_distinct:
-                entry["nulls_not_distinct"] = True
+            for flag in ("nulls_not_distinct", "deferrable", "initially_deferred"):
+                if getattr(u, flag):
+                    entry[flag] = True
+            if u.include:
+                entry["include"] = list(u.include)
             keys.uniques.append(entry)
 
 
@@ -284,11 +297,13 @@ def _checks(ctx, t: Table, cols, keys: Keys) -> None:
             continue
         if row.get("validated") is False:
             ctx.lose(obj, part, "NOT VALID", "a validated check")
-        if row.get("noinherit"):
-            ctx.lose(obj, part, "NO INHERIT", "an inherited check")
         auto = _auto_check_name(t.name, c.expression, cols, used)
         used.add(c.name)
-        keys.checks.append(c.expression if auto == c.name else {"name": c.name, "expression": c.expression})
+        if auto == c.name and not c.no_inherit:
+            keys.checks.append(c.expression)
+        else:
+            keys.checks.append({"name": c.name, "expression": c.expression, **({"no_inherit": True}
+                                                                                if c.no_inherit else {})})
 
 
 def _auto_check_name(table: str, expr: str, cols, used: set[str]) -> str:

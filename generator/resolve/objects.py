@@ -15,7 +15,7 @@ USER_TYPE_KINDS = ("domain", "composite", "range")
 def declare_types(ctx: Ctx) -> None:
     """Make the spec's types known to column type parsing (key -> (schema, name))."""
     for key, t in ctx.spec.types.items():
-        ctx.user_types[key] = (t.schema_ or ctx.schema_name, key)
+        ctx.user_types[key] = (t.schema_ or ctx.schema_name, t.name or key)
 
 
 def namespaces(ctx: Ctx) -> tuple[tuple[str, ...], tuple[Namespace, ...]]:
@@ -53,8 +53,9 @@ def collations(ctx: Ctx) -> tuple[Collation, ...]:
 
 def user_types(ctx: Ctx) -> tuple[tuple[Domain, ...], tuple[CompositeType, ...], tuple[RangeType, ...]]:
     domains, composites, ranges = [], [], []
-    for name, t in ctx.spec.types.items():
-        path = ("types", name)
+    for key, t in ctx.spec.types.items():
+        path = ("types", key)
+        name = t.name or key
         ctx.check_name(name, "type", path)
         kinds = [k for k in USER_TYPE_KINDS if getattr(t, k) is not None]
         if len(kinds) != 1:

@@ -175,12 +175,20 @@ def _target_columns(ctx: Ctx, ref: Ref, all_cols: dict[str, EntityColumns]):
 def _types_match(ctx: Ctx, ref: Ref, cols: EntityColumns, ref_table: str, ref_cols, ref_types) -> bool:
     for name, rcol, rtype in zip(ref.columns, ref_cols, ref_types):
         col = cols.columns[name].column
-        if rtype is not None and (rtype.base != col.type.base or rtype.enum != col.type.enum
-                                  or rtype.array_dims != col.type.array_dims):
+        if rtype is not None and not _compatible(rtype, col.type):
             ctx.error("RS052", f"'{name}' is {col.type.sql} but references {ref_table}.{rcol} of type "
                       f"{rtype.sql}", cols.columns[name].path, f"declare '{name}' as {rtype.sql}")
             return False
     return True
+
+
+def _compatible(a, b) -> bool:
+    """Types a foreign key may join: the same, or integers of different widths (PostgreSQL
+    compares them; a smallint or integer key may reference a bigint one and back)."""
+    from generator.model.types import INTEGER_TYPES
+    if (a.enum, a.array_dims) != (b.enum, b.array_dims):
+        return False
+    return a.base == b.base or (a.base in INTEGER_TYPES and b.base in INTEGER_TYPES and not a.enum)
 
 
 def _scope_pairs(ctx: Ctx, key: str, ref: Ref, scope: dict[str, Scope]) -> list[tuple[str, str, str, bool]]:

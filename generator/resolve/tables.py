@@ -323,7 +323,8 @@ def _index(ctx: Ctx, full: IndexFull, cols: EntityColumns, t: str, path) -> Inde
             ctx.error("RS057", f"{full.using} index on '{c}', which is {col.type.sql}, not a vector", path,
                       "vector indexes (hnsw, ivfflat) need a vector(n) column")
             return None
-        if full.using == "gin" and not full.ops and not (col.type.is_array or col.type.base in ("jsonb", "tsvector")):
+        if (full.using == "gin" and not full.ops and not full.elements
+                and not (col.type.is_array or col.type.base in ("jsonb", "tsvector"))):
             ctx.error("RS058", f"gin index on '{c}' ({col.type.sql}) needs an operator class", path,
                       "gin indexes arrays, jsonb and tsvector; for text add `ops: gin_trgm_ops` (extension pg_trgm)")
             return None

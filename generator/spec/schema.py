@@ -83,6 +83,7 @@ class CollationSpec(Strict):
 class TypeSpec(Strict):
     """One of `domain` (a base type with rules), `composite` (attributes) or `range` (a subtype)."""
 
+    name: str | None = Field(None, description="the type's name when the key is not it")
     domain: str | None = Field(None, description="the base type of a domain")
     not_null: bool = False
     default: Text | None = None
