@@ -14,7 +14,7 @@ from generator.diff.renames import Renames, from_hints
 from generator.diff.reverse import reverse_changes
 from generator.diff.tables import created_table, table_changes
 from generator.diff.views import view_changes
-from generator.model import Schema, Table, Unique
+from generator.model import PrimaryKey, Schema, Table, Unique
 
 __all__ = ["diff", "created_table", "reverse_changes", "external_trigger_changes", "Renames", "from_hints"]
 
@@ -46,10 +46,10 @@ def _after_new_keys(changes: list[Change]) -> list[Change]:
     """A foreign key referencing a unique key that this diff adds to a populated table (built
     concurrently, after the transaction) must wait for it: mark it late."""
     built = {(c.table.key, frozenset(c.constraint.columns)) for c in changes
-             if isinstance(c, AddConstraint) and c.existing and isinstance(c.constraint, Unique)}
+             if isinstance(c, AddConstraint) and c.existing and isinstance(c.constraint, (Unique, PrimaryKey))}
     if not built:
         return changes
-    return [replace(c, late=True) if isinstance(c, AddForeignKey) and c.existing and
+    return [replace(c, late=True) if isinstance(c, AddForeignKey) and
             ((c.fk.ref_schema, c.fk.ref_table), frozenset(c.fk.ref_columns)) in built else c for c in changes]
 
 

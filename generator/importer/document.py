@@ -9,6 +9,7 @@ from generator.importer.createdfrom import recognize_created_from
 from generator.importer.context import ImportCtx
 from generator.importer.entity import Planned, entity_spec, table_keys
 from generator.importer.indexes import auto_fk_indexes
+from generator.importer.keys import inherited_columns
 from generator.importer.recognize import recognize_admin, recognize_traits
 from generator.importer.supabase import SUPABASE_ROLES
 from generator.importer.protection import recognize_guards
@@ -138,7 +139,7 @@ def _auto_indexes(ctx: ImportCtx, tables, keys: dict, carried: dict) -> dict | N
     for t in tables:
         order = {c.name: i for i, c in enumerate(t.columns)}
         fks = sorted(keys[t.key].fk_columns, key=lambda cols: order.get(cols[0], 0))
-        got = auto_fk_indexes(ctx, t, set(carried[t.key]), keys[t.key].covered, fks, keys[t.key].scoped)
+        got = auto_fk_indexes(ctx, t, set(carried[t.key]) | set(inherited_columns(ctx, t, carried)), keys[t.key].covered, fks, keys[t.key].scoped)
         if got is None:
             return None
         out[t.key] = got

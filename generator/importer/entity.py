@@ -43,7 +43,9 @@ def entity_spec(ctx: ImportCtx, t: Table, plan: Planned) -> tuple[dict, dict[str
     cols = {c.name: c for c, _ in plan.columns}
     traits, trait_cols, trait_triggers = plan.traits
     keys = plan.keys
-    indexes, index_flags = plan_indexes(ctx, t, set(cols), trait_cols, plan.auto_indexes)
+    from generator.importer.keys import inherited_columns
+    visible = set(cols) | set(inherited_columns(ctx, t, plan.carried))
+    indexes, index_flags = plan_indexes(ctx, t, visible, trait_cols, plan.auto_indexes)
     for c in index_flags:
         keys.flags[c] = replace(keys.flags[c], index=True)
     for c, value in protection_entries(ctx, t, ctx.guards, plan.admin_table is not None).items():

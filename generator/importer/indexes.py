@@ -26,7 +26,8 @@ def plan_indexes(ctx: ImportCtx, t: Table, cols: set[str], trait_cols: set[str],
         if why:
             ctx.lose(table_obj(t), f"index {i.name}", why, "not imported")
             continue
-        if _flaggable(t, i) and i.columns[0] not in trait_cols | flags:
+        own = i.columns[0] in {c.name for c in t.columns} if i.columns else False
+        if _flaggable(t, i) and own and i.columns[0] not in trait_cols | flags:
             flags.add(i.columns[0])
         else:
             entries.append(index_entry(i, t.name))

@@ -48,12 +48,28 @@ def valid_expression(expr: str) -> bool:
 def plan_keys(ctx: ImportCtx, t: Table, cols: dict[str, Column], trait_cols: set[str],
               carried: dict[tuple[str, str], dict[str, Column]]) -> Keys:
     keys = Keys(flags={n: Flags() for n in cols})
-    _primary_key(ctx, t, cols, trait_cols, keys)
+    every = {**inherited_columns(ctx, t, carried), **cols}     # a partition's keys name its parent's columns
+    _primary_key(ctx, t, every, trait_cols, keys)
     for fk in t.foreign_keys:
-        _foreign_key(ctx, t, fk, cols, trait_cols, carried, keys)
-    _uniques(ctx, t, cols, trait_cols, keys)
-    _checks(ctx, t, cols, keys)
+        _foreign_key(ctx, t, fk, every, trait_cols, carried, keys)
+    _uniques(ctx, t, every, trait_cols, keys)
+    _checks(ctx, t, every, keys)
     return keys
+
+
+def inherited_columns(ctx: ImportCtx, t: Table, carried, seen: tuple = ()) -> dict[str, Column]:
+    """The columns a partition or inheriting table has from its parents (as carried)."""
+    from generator.db.types import split_qualified
+    out: dict[str, Column] = {}
+    for name in ((t.partition_of,) if t.partition_of else ()) + t.inherits:
+        schema, table = split_qualified(name)
+        key = (schema or "public", table)
+        parent = ctx.model.table(key[1], key[0])
+        if parent is None or key in seen:
+            continue
+        out.update(inherited_columns(ctx, parent, carried, seen + (t.key,)))
+        out.update(carried.get(key, {}))
+    return out
 
 
 def _set(keys: Keys, col: str, **kw) -> None:
@@ -86,7 +102,7 @@ def _primary_key(ctx, t: Table, cols, trait_cols, keys: Keys) -> None:
         if pk.initially_deferred:
             full["initially_deferred"] = True
         keys.primary_key = full
-    elif len(pk.columns) == 1 and only not in trait_cols and pk_flag_ok(cols[only]):
+    elif len(pk.columns) == 1 and only not in trait_cols and only in keys.flags and pk_flag_ok(cols[only]):
         _set(keys, only, pk=True)
     else:
         keys.primary_key = list(pk.columns)
@@ -147,7 +163,7 @@ def _foreign_key(ctx, t: Table, fk: ForeignKey, cols, trait_cols, carried, keys:
     fk = own or fk
     col = fk.columns[0]
     reason = None
-    if len(fk.columns) > 1:
+    if len(fk.columns) > 1 or col not in keys.flags:
         _composite(ctx, t, fk, cols, carried, keys)
         return
     if col not in cols:
@@ -257,7 +273,7 @@ def _uniques(ctx, t: Table, cols, trait_cols, keys: Keys) -> None:
         plain_name = u.name == default_name(ctx, "key", t.name, u.columns)
         plain = plain_name and not (u.nulls_not_distinct or u.include or u.deferrable)
         one = u.columns[0]
-        if len(u.columns) == 1 and plain and one not in trait_cols and not keys.flags[one].unique:
+        if len(u.columns) == 1 and plain and one in keys.flags and one not in trait_cols and not keys.flags[one].unique:
             _set(keys, one, unique=True)
         elif plain:
             keys.uniques.append(list(u.columns))

@@ -121,7 +121,10 @@ def read_leftovers(conn: psycopg.Connection, schemas: list[str], excluded: list[
         _default_privileges(_rows(conn, DEFAULT_ACL, p), put)
         for r in _rows(conn, EVENT_TRIGGERS, {}):
             _event_trigger(r, put)
-        for r in _rows(conn, PUBLICATIONS, {}):
+    for r in _rows(conn, PUBLICATIONS, {}):
+        if supabase and r["name"] == SUPABASE_PUBLICATION:
+            _realtime_tables(r, put)
+        else:
             _publication(r, put)
     if excluded:
         for r in _rows(conn, OUTSIDE_POLICIES, {"schemas": excluded}):
@@ -184,6 +187,18 @@ def _publication(r: dict, put) -> None:
     after = [t.replace('"', "") for t in r["tables"]]
     put(f"publication {r['name']}", f"CREATE PUBLICATION {quote_ident(r['name'])}{target}{with_}",
         f"DROP PUBLICATION {quote_ident(r['name'])}", after)
+
+
+SUPABASE_PUBLICATION = "supabase_realtime"
+
+
+def _realtime_tables(r: dict, put) -> None:
+    """Supabase creates supabase_realtime itself: a project only adds its tables to it."""
+    if not r["tables"]:
+        return
+    head = f"ALTER PUBLICATION {SUPABASE_PUBLICATION}"
+    put(f"publication {SUPABASE_PUBLICATION} tables", f"{head} ADD TABLE {', '.join(r['tables'])}",
+        f"{head} DROP TABLE {', '.join(r['tables'])}", [t.replace('"', "") for t in r["tables"]])
 
 
 def _policy(r: dict, put) -> None:

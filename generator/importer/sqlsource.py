@@ -15,7 +15,7 @@ from generator.db.connect import connect
 from generator.db.server import debian_server, embedded_server, scratch_database
 from generator.diagnostics import EXIT_BAD_INPUT, Diagnostic, GenError, Location
 from generator.importer.sqltext import blank_meta_commands, line_col, statement_at, statement_spans
-from generator.importer.supabase import load_shim, sql_needs_supabase
+from generator.importer.supabase import created_extensions, load_shim, sql_needs_supabase
 from generator.model.naming import quote_ident
 
 SERVERS = ("embedded", "pg15")
@@ -97,8 +97,9 @@ def _create_role(base: str, name: str) -> None:
 def _load(url: str, files: list[SqlFile], supabase: bool, server: str) -> str | None:
     """Run every file, each on a fresh connection; returns a missing role's name, or None."""
     if supabase:
+        created = set().union(*(created_extensions(f.text) for f in files))
         with connect(url, autocommit=True) as conn:
-            conn.execute(load_shim())
+            conn.execute(load_shim(created))
     for f in files:
         if not statement_spans(f.text):
             continue

@@ -163,7 +163,7 @@ def _add_statements(adds: list[ch.Change]) -> list[Statement]:
     inline: dict[tuple, list[ForeignKey]] = {}
     trailing: list[ch.Change] = []
     for c in adds:
-        if isinstance(c, ch.AddForeignKey) and c.table.key in position and c.fk.validated:
+        if isinstance(c, ch.AddForeignKey) and c.table.key in position and c.fk.validated and not c.late:
             target = (c.fk.ref_schema, c.fk.ref_table)
             if target not in position or position[target] <= position[c.table.key]:
                 inline.setdefault(c.table.key, []).append(c.fk)
@@ -221,12 +221,20 @@ def _expressions(c: ch.Change) -> list[str | None]:
     return []
 
 
+def _reads(body: str, v) -> bool:
+    return re.search(r'(?:^|[^\w$"])"?' + re.escape(v.name) + r'"?(?:[^\w$"(]|$)', body) is not None
+
+
 def early_functions(statements: list[Statement], adds: list[ch.Change]) -> list[Statement]:
     """Functions that a new default, generated column, check or index calls (and what they
     call) are created before the tables."""
     fns = [c for c in adds if isinstance(c, ch.AddFunction)]
     exprs = [e for c in adds for e in _expressions(c) if e]
     early = {id(c) for c in fns if any(_calls(e, c.function) for e in exprs)}
+    views = [c.view for c in adds if isinstance(c, ch.AddView)]
+    # a SQL function's body is checked when it is created: one reading a view comes unchecked
+    early |= {id(c) for c in fns if c.function.language == "sql" and not c.function.atomic
+              and any(_reads(c.function.body, v) for v in views)}
     grew = True
     while grew:
         more = {id(o) for c in fns if id(c) in early for o in fns if _calls(c.function.body, o.function)} - early

@@ -396,8 +396,9 @@ def _rls(c: ch.SetRls) -> list[Statement]:
 def _add_fk(c: ch.AddForeignKey) -> list[Statement]:
     """On a table with rows: add NOT VALID (new rows checked at once) and validate later. A key
     the spec declares NOT VALID stays so (existing rows are never checked)."""
-    if not c.existing and c.fk.validated:
-        return _s(f"ALTER TABLE {c.table.qname}\n  ADD {fk_sql(c.fk)};", f"foreign key {c.fk.name}", "foreign_keys", c)
+    if not c.existing and c.fk.validated:        # a new table: nothing to check yet
+        return _s(f"ALTER TABLE {c.table.qname}\n  ADD {fk_sql(c.fk)};", f"foreign key {c.fk.name}", "foreign_keys", c,
+                  True, "post" if c.late else "main")
     step = "post" if c.late else "main"
     out = _s(f"ALTER TABLE {c.table.qname}\n  ADD {fk_sql(c.fk)} NOT VALID;",
              f"foreign key {c.fk.name} (checked for new rows now)", "foreign_keys", c, True, step)
