@@ -78,19 +78,26 @@ def test_changes_to_new_objects_migrate_both_ways(imported, pg_url):
     text = imported[0].text
     changed = (text.replace("increment: 10", "increment: 20").replace("strict: true", "strict: false")
                .replace("unlogged: true", "unlogged: false").replace("fillfactor: '70'", "fillfactor: '80'")
-               + "sql:\n  note: {create: \"COMMENT ON TABLE app.films IS 'films'\", "
-               "drop: 'COMMENT ON TABLE app.films IS NULL', after: [films]}\n")
+               + "sql:\n  stats: {create: 'CREATE STATISTICS app.films_stats (dependencies) ON id, invoice FROM app.films', "
+               "drop: 'DROP STATISTICS app.films_stats', after: [films]}\n")
     old, new = imported[0].resolved, resolve_text(changed)
     changes = diff(old, new)
     with scratch_database(pg_url) as url:
         apply_statements(url, schema_statements(old))
         apply_statements(url, plan(changes).statements)
         after = inspect(url, SCHEMAS)
-        assert after.table("films", "app").comment == "films"
+        assert _statistics(url) == ["films_stats"]
         assert differences(comparable(new, list(SCHEMAS)), comparable(after, list(SCHEMAS))) == []
         apply_statements(url, plan(reverse_changes(changes)).statements)
         back = inspect(url, SCHEMAS)
+        assert _statistics(url) == []
     assert differences(comparable(old, list(SCHEMAS)), comparable(back, list(SCHEMAS))) == []
+
+
+def _statistics(url: str) -> list[str]:
+    from generator.db.connect import connect
+    with connect(url, autocommit=True) as conn:
+        return [r[0] for r in conn.execute("SELECT stxname FROM pg_statistic_ext")]
 
 
 def test_raw_sql_without_drop_cannot_be_removed(imported):

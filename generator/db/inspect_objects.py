@@ -12,7 +12,7 @@ SEQUENCES = f"""
 SELECT n.nspname AS schema, c.relname AS name, format_type(s.seqtypid, NULL) AS type, s.seqstart AS start,
        s.seqincrement AS increment, s.seqmin AS min, s.seqmax AS max, s.seqcache AS cache, s.seqcycle AS cycle,
        tn.nspname AS table_schema, t.relname AS table_name, a.attname AS column_name,
-       obj_description(c.oid, 'pg_class') AS comment
+       obj_description(c.oid, 'pg_class') AS comment, c.relpersistence = 'u' AS unlogged
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_sequence s ON s.seqrelid = c.oid
@@ -96,7 +96,7 @@ _PARALLEL = {"s": "SAFE", "r": "RESTRICTED", "u": "UNSAFE"}
 def sequences(fetch: Fetch, schemas: list[str]) -> list[Sequence]:
     out = [Sequence(r["name"], r["schema"], r["type"], r["start"], r["increment"], r["min"], r["max"], r["cache"],
                     r["cycle"], (r["table_schema"], r["table_name"], r["column_name"]) if r["table_name"] else None,
-                    r["comment"]) for r in fetch(SEQUENCES, {"schemas": schemas})]
+                    r["comment"], unlogged=r["unlogged"]) for r in fetch(SEQUENCES, {"schemas": schemas})]
     return sorted(out, key=lambda s: s.key)
 
 

@@ -127,6 +127,7 @@ def find_serials(ctx: ImportCtx) -> None:
             low, high = sequence_bounds(c.type.base)
             if (seq.owned_by == (t.schema, t.name, c.name) and seq.name == shorten(f"{t.name}_{c.name}_seq")
                     and seq.schema == t.schema and seq.type == c.type.base
+                    and seq.unlogged == (t.unlogged and ctx.version >= 15)
                     and (seq.start, seq.increment, seq.min_value, seq.max_value, seq.cache, seq.cycle)
                     == (low, 1, low, high, 1, False) and seq.comment is None and c.default == _serial_default(seq)):
                 ctx.serials[(t.schema, t.name, c.name)] = seq.key

@@ -28,6 +28,8 @@ def sequences(ctx: ImportCtx) -> dict:
             entry["cache"] = s.cache
         if s.cycle:
             entry["cycle"] = True
+        if s.unlogged:
+            entry["unlogged"] = True
         if s.owned_by:
             table = ctx.keys.get(s.owned_by[:2])
             if table is not None:

@@ -47,6 +47,7 @@ class Sequence(_Named):
     owned_by: tuple[str, str, str] | None = None
     comment: str | None = None
     loc: Location | None = _loc()
+    unlogged: bool = False             # an unlogged table's serial sequence is unlogged too (PostgreSQL 15+)
 
 
 def sequence_bounds(type_: str, increment: int = 1) -> tuple[int, int]:

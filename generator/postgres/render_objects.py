@@ -39,7 +39,8 @@ def owned_by(s: Sequence) -> str:
 
 def add_sequence(c: ob.AddSequence):
     s = c.sequence
-    out = [_st(f"CREATE SEQUENCE {s.qname} {sequence_options(s)};", f"sequence {s.name}", "sequences", c)]
+    kind = "UNLOGGED SEQUENCE" if s.unlogged else "SEQUENCE"
+    out = [_st(f"CREATE {kind} {s.qname} {sequence_options(s)};", f"sequence {s.name}", "sequences", c)]
     if s.owned_by:
         out.append(_st(f"ALTER SEQUENCE {s.qname} OWNED BY {owned_by(s)};",
                        f"sequence {s.name} belongs to {s.owned_by[1]}.{s.owned_by[2]}", "constraints", c))
@@ -61,6 +62,9 @@ def alter_sequence(c: ob.AlterSequence):
             (n.type, n.increment, n.min_value, n.max_value, n.start, n.cache, n.cycle):
         out.append(_st(f"ALTER SEQUENCE {n.qname} {sequence_options(n)};", f"sequence {n.name} options",
                        "sequences", c))
+    if o.unlogged != n.unlogged:
+        out.append(_st(f"ALTER SEQUENCE {n.qname} SET {'UNLOGGED' if n.unlogged else 'LOGGED'};",
+                       f"sequence {n.name} {'unlogged' if n.unlogged else 'logged'}", "sequences", c))
     if o.owned_by != n.owned_by:
         out.append(_st(f"ALTER SEQUENCE {n.qname} OWNED BY {owned_by(n)};", f"owner of sequence {n.name}",
                        "constraints", c))

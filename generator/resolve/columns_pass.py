@@ -183,7 +183,8 @@ def _column(ctx: Ctx, name: str, full: ColumnFull, path: tuple, entity: str | No
     if serial and identity is None and default is None and entity in ctx.entities:
         from generator.resolve.objects import serial_sequence
         info = ctx.entities[entity]
-        seq = serial_sequence(ctx, info.schema, info.table, name, dtype.base)
+        seq = serial_sequence(ctx, info.schema, info.table, name, dtype.base,
+                              bool(ctx.spec.entities.get(entity) and ctx.spec.entities[entity].unlogged))
         ctx.sequences.append(seq)
         default = f"nextval({quote_literal(seq.qname)}::regclass)"
         full = full.model_copy(update={"nullable": False})

@@ -101,7 +101,7 @@ def sequences(ctx: Ctx) -> list[Sequence]:
         start = s.start if s.start is not None else (lo if s.increment > 0 else hi)
         owner = _owner(ctx, s.owned_by, path) if s.owned_by else None
         out.append(Sequence(name, s.schema_ or ctx.schema_name, s.type, start, s.increment, lo, hi, s.cache, s.cycle,
-                            owner, s.description, ctx.loc(*path)))
+                            owner, s.description, ctx.loc(*path), unlogged=s.unlogged))
     return out
 
 
@@ -115,12 +115,12 @@ def _owner(ctx: Ctx, text: str, path: tuple) -> tuple[str, str, str] | None:
     return (info.schema, info.table, column)
 
 
-def serial_sequence(ctx: Ctx, schema: str, table: str, column: str, type_: str) -> Sequence:
+def serial_sequence(ctx: Ctx, schema: str, table: str, column: str, type_: str, unlogged: bool = False) -> Sequence:
     """The sequence a serial column owns, named as PostgreSQL names it (<table>_<column>_seq)."""
     from generator.model.naming import shorten
     low, high = sequence_bounds(type_)
     return Sequence(shorten(f"{table}_{column}_seq"), schema, type_, low, 1, low, high, 1, False,
-                    (schema, table, column))
+                    (schema, table, column), unlogged=unlogged and ctx.spec.database.version >= 15)
 
 
 def aggregates(ctx: Ctx) -> tuple[Aggregate, ...]:

@@ -66,6 +66,7 @@ class SequenceSpec(Strict):
     cache: int = 1
     cycle: bool = False
     owned_by: str | None = Field(None, description="entity.column whose drop drops the sequence (OWNED BY)")
+    unlogged: bool = False
     schema_: str | None = Field(None, alias="schema")
     description: str | None = None
 
