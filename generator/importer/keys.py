@@ -241,9 +241,8 @@ def _ref(ctx, t: Table, fk: ForeignKey, col: Column, carried) -> Ref | str:
         if ref_col not in tcols:
             return f"a reference to {fk.ref_table}.{ref_col}, which is not imported"
         rt = tcols[ref_col].type
-        ints = ("smallint", "integer", "bigint")
-        same = (rt.base, rt.enum, rt.array_dims) == (col.type.base, col.type.enum, col.type.array_dims)
-        if not same and not (rt.base in ints and col.type.base in ints and not rt.array_dims + col.type.array_dims):
+        from generator.resolve.references import _compatible
+        if not _compatible(rt, col.type):
             return (f"a reference from {col.type.sql} to {rt.sql} (the spec requires equal types, RS052)")
         tpk = next((x.primary_key.columns for x in ctx.model.tables if x.key == target and x.primary_key), ())
         column = None if tuple(tpk) == (ref_col,) and all(c in tcols for c in tpk) else ref_col

@@ -188,12 +188,14 @@ def _col(cols: EntityColumns, name: str):
 
 
 def _compatible(a, b) -> bool:
-    """Types a foreign key may join: the same, or integers of different widths (PostgreSQL
-    compares them; a smallint or integer key may reference a bigint one and back)."""
-    from generator.model.types import INTEGER_TYPES
+    """Types a foreign key may join: the same, or of one family PostgreSQL compares with the key's
+    operator class (integers of any width; text and varchar)."""
     if (a.enum, a.array_dims) != (b.enum, b.array_dims):
         return False
-    return a.base == b.base or (a.base in INTEGER_TYPES and b.base in INTEGER_TYPES and not a.enum)
+    return a.base == b.base or (not a.enum and any(a.base in f and b.base in f for f in KEY_FAMILIES))
+
+
+KEY_FAMILIES = (frozenset({"smallint", "integer", "bigint"}), frozenset({"text", "character varying"}))
 
 
 def _scope_pairs(ctx: Ctx, key: str, ref: Ref, scope: dict[str, Scope]) -> list[tuple[str, str, str, bool]]:
