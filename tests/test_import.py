@@ -127,25 +127,29 @@ GRANT SELECT (id) ON a TO gen_test_importer;
 '''
 
 
-def test_unrepresentable_objects_are_listed_and_nothing_else_differs(pg_url, tmp_path):
+def test_objects_beyond_tables_are_imported_and_nothing_is_lost(pg_url, tmp_path):
     sql = tmp_path / "unsupported.sql"
     sql.write_text(UNSUPPORTED.replace("CREATE ROLE", "DROP ROLE IF EXISTS gen_test_importer; CREATE ROLE", 1))
     result = import_sql([str(sql)], base_url=pg_url)
-    header = result.text.split("\nspec: 1\n", 1)[0]
-    for expected in ("sequence public.shared_seq", "domain public.positive", "type pair",
-                     "exclusion constraint b_c_excl", "partitioned table", "a partition", "materialized view",
-                     "trigger t_args", "type circle is not in the spec language"):
-        assert expected in header.replace("\n#  ", ""), expected
-    columns = result.spec["entities"]["a"]["columns"]
-    assert columns["n"] == "integer"                          # the domain's base type
+    assert result.losses == [] and "Everything found was represented" in result.text
+    spec = result.spec
+    assert spec["sequences"] == {"shared_seq": {}}
+    assert spec["types"]["positive"] == {"domain": "integer", "checks": {"positive_check": "VALUE > 0"}}
+    assert spec["types"]["pair"] == {"composite": {"a": "integer", "b": "integer"}}
+    columns = spec["entities"]["a"]["columns"]
+    assert columns["n"] == "positive" and columns["p"] == "pair"
+    assert columns["id"]["default"] == "nextval('shared_seq'::regclass)"
     assert columns["id"]["privileges"] == {"select": ["gen_test_importer"]}   # GRANT SELECT (id) ... TO
-    assert "p" not in columns and "c" not in result.spec["entities"]["b"]["columns"]
-    assert "m_2024" not in result.spec["entities"]
-    assert unexplained(differences(comparable(result.model, result.schemas),
-                                   comparable(result.resolved, result.schemas)), result.losses) == []
+    assert spec["entities"]["b"]["exclude"] == [{"name": "b_c_excl", "using": "gist", "elements": [["c", "&&"]]}]
+    assert spec["entities"]["m"]["partition_by"] == "RANGE (d)"
+    assert spec["entities"]["m_2024"]["partition_of"] == "m"
+    assert spec["views"]["mv"]["materialized"] is True
+    assert spec["entities"]["a"]["triggers"] == [{"function": "touch", "name": "t_args", "args": ["x"]}]
+    assert differences(comparable(result.model, result.schemas), comparable(result.resolved, result.schemas)) == []
+    assert _rebuild(pg_url, result) == []
 
 
-def test_serial_becomes_identity_and_traits_need_the_exact_trigger(pg_url, tmp_path):
+def test_serial_stays_serial_and_traits_need_the_exact_trigger(pg_url, tmp_path):
     sql = tmp_path / "serial.sql"
     sql.write_text('''
 CREATE FUNCTION my_touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.updated_at := now(); RETURN NEW; END$$;
@@ -157,13 +161,15 @@ CREATE TABLE note (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL DEF
 ''')
     spec = import_sql([str(sql)], base_url=pg_url).spec
     post = spec["entities"]["post"]
-    assert post["columns"]["id"] == "integer pk"
+    assert post["columns"]["id"] == "serial"
+    assert post["primary_key"] == ['id']
     # timestamps needs gen's own trigger, soft_delete gen's own trigger and policies: a bare
     # deleted_at column stays a column
     assert "traits" not in post and post["columns"]["deleted_at"] == "timestamptz"
     assert post["triggers"] == [{"function": "my_touch", "name": "post_touch"}]
     assert "my_touch" in spec["functions"]
-    assert spec["entities"]["note"] == {"traits": ["created_at"], "columns": {"id": "bigint pk"}}
+    assert spec["entities"]["note"] == {"traits": ["created_at"], "columns": {"id": "bigserial"},
+                                        "primary_key": ["id"]}
 
 
 def test_supabase_project_is_recognised(pg_url, tmp_path):
@@ -191,7 +197,7 @@ CREATE POLICY "raw one" ON notes AS RESTRICTIVE FOR DELETE TO authenticated USIN
 
 def test_database_url_with_schema_choice_and_supabase_schemas_left_out(fresh_db, capsys):
     _run(fresh_db, SUPABASE_SHIM.replace("BEGIN;", "").replace("COMMIT;", "") + '''
-CREATE SCHEMA storage; CREATE TABLE storage.objects (id uuid PRIMARY KEY);
+CREATE SCHEMA IF NOT EXISTS storage; CREATE TABLE IF NOT EXISTS storage.objects (id uuid PRIMARY KEY);
 CREATE SCHEMA billing; CREATE TABLE billing.invoice (id uuid PRIMARY KEY, total numeric(10,2) NOT NULL);
 CREATE TABLE public.account (id uuid PRIMARY KEY);
 ''')

@@ -67,6 +67,9 @@ def import_sql(paths: list[str], server: str = "embedded", base_url: str | None 
             if f.meta_lines:
                 notes.append(f"psql meta-commands skipped in {f.path} at line(s) "
                              + ", ".join(str(n) for n in f.meta_lines))
+            if f.database_lines:
+                notes.append(f"statements about other databases (CREATE/DROP/ALTER DATABASE) skipped in {f.path} "
+                             "at line(s) " + ", ".join(str(n) for n in f.database_lines))
         label = ", ".join(paths)
         hidden = STAND_IN_EXTENSIONS if loaded.supabase else frozenset()
         return import_database(loaded.url, schemas, name or Path(paths[0]).stem, notes, label, hidden)
