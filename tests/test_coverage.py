@@ -128,3 +128,25 @@ def test_expressions_are_parsed_by_postgresql_grammar(tmp_path):
     good = tmp_path / "good.yaml"
     good.write_text(SPEC.format(check="a === b"))        # a custom operator: PostgreSQL's grammar accepts it
     assert load_schema(good).table("t").checks[0].expression == "a === b"
+
+
+def test_one_server_option_picks_a_server_with_the_extensions():
+    from generator.db.server import choose_server
+
+    assert choose_server("auto", {"vector"}) == "embedded"
+    assert choose_server(None, {"pg_trgm", "citext"}) == "pg15"          # contrib: Debian's 15
+    assert choose_server("postgresql://me@host/db", {"postgis"}) == "postgresql://me@host/db"
+    with pytest.raises(GenError) as info:
+        choose_server("embedded", {"pg_trgm", "vector"})
+    (d,) = info.value.diagnostics
+    assert d.code == "DB006" and "pg_trgm" in d.message and "vector" not in d.message
+    assert "--server pg15" in d.hint and "pg_trgm" in d.hint
+
+
+def test_every_command_that_starts_a_server_has_the_same_option():
+    from generator.cli import parser as build_parser
+
+    parser = build_parser()
+    for argv in (["verify", "s.yaml"], ["import", "--sql", "x.sql", "-o", "-"], ["migrate", "verify", "--spec", "s"]):
+        args = parser.parse_args(argv + ["--server", "pg15"])
+        assert args.server == "pg15", argv

@@ -51,7 +51,7 @@ def import_database(url: str, schemas: list[str] | None = None, name: str | None
                                  hidden_extensions)
 
 
-def import_sql(paths: list[str], server: str = "embedded", base_url: str | None = None,
+def import_sql(paths: list[str], server: str = "auto", base_url: str | None = None,
                name: str | None = None, schemas: list[str] | None = None) -> ImportResult:
     """Apply SQL files to a scratch database, then import it."""
     from generator.importer.sqlsource import loaded_database

@@ -14,14 +14,14 @@ from typing import Iterator
 import psycopg
 
 from generator.db.connect import connect
-from generator.db.server import debian_server, embedded_server, scratch_database
+from generator.db.server import scratch_database, server
 from generator.diagnostics import EXIT_BAD_INPUT, Diagnostic, GenError, Location
 from generator.importer import psql
 from generator.importer.sqltext import line_col
 from generator.importer.supabase import created_extensions, load_shim, sql_needs_supabase
 from generator.model.naming import quote_ident
 
-SERVERS = ("embedded", "pg15")
+SERVERS = ("auto", "embedded", "pg15")
 MAX_ROLE_ROUNDS = 25
 _MISSING_ROLE = re.compile(r'role "(.+)" does not exist')
 _MISSING_EXTENSION = ("0A000", "58P01")
@@ -64,12 +64,14 @@ def read_sql_files(paths: list[str]) -> list[SqlFile]:
 
 
 @contextmanager
-def loaded_database(paths: list[str], server: str = "embedded", base_url: str | None = None) -> Iterator[LoadedSql]:
+def loaded_database(paths: list[str], server: str = "auto", base_url: str | None = None) -> Iterator[LoadedSql]:
     """Yield a scratch database holding the SQL files (dropped afterwards). `base_url` reuses
     a running server instead of starting `server`."""
     files = read_sql_files(paths)
     supabase = any(sql_needs_supabase(f.text) for f in files)
-    with _server(server, base_url) as base:
+    wanted = set().union(*(created_extensions(f.text) for f in files)) - {"plpgsql"}
+    wanted = {w for w in wanted if "." not in w}
+    with _server(server, base_url, wanted) as base:
         roles: list[str] = []
         for _ in range(MAX_ROLE_ROUNDS):
             with scratch_database(base, prefix="gen_import_") as url:
@@ -84,15 +86,14 @@ def loaded_database(paths: list[str], server: str = "embedded", base_url: str | 
 
 
 @contextmanager
-def _server(server: str, base_url: str | None) -> Iterator[str]:
+def _server(choice: str, base_url: str | None, extensions: set[str] = frozenset()) -> Iterator[str]:
+    """`base_url` (a running server), else the --server choice: auto picks one that has the
+    extensions the SQL creates."""
     if base_url:
         yield base_url
-    elif server == "pg15":
-        with debian_server() as url:
-            yield url
-    else:
-        with embedded_server() as url:
-            yield url
+        return
+    with server(choice, extensions) as url:
+        yield url
 
 
 def _create_role(base: str, name: str) -> None:
@@ -169,8 +170,9 @@ def _file_error(f: SqlFile, exc: psycopg.Error, server: str, index: int | None) 
                          f"psql reports line {last}, where it ends)")
     hint = "nothing was imported or written; fix the SQL and run again"
     if diag.sqlstate in _MISSING_EXTENSION and "extension" in message:
-        hint = ("the extension is not on this server: try --server pg15 (Debian PostgreSQL 15 with contrib)"
-                if server != "pg15" else "install the extension's package on this machine")
+        hint = ("the extension is not on this server: try --server pg15 (Debian PostgreSQL 15 with contrib) or "
+                "--server postgresql://... a server that has it" if server != "pg15"
+                else "install the extension's package on this machine, or --server postgresql://... one that has it")
     text = f"{message}{f' ({extra})' if extra else ''}{where}"
     if loc is None:
         text = f"{f.path}: {text}"
