@@ -150,3 +150,18 @@ def test_every_command_that_starts_a_server_has_the_same_option():
     for argv in (["verify", "s.yaml"], ["import", "--sql", "x.sql", "-o", "-"], ["migrate", "verify", "--spec", "s"]):
         args = parser.parse_args(argv + ["--server", "pg15"])
         assert args.server == "pg15", argv
+
+
+def test_every_target_builds_the_coverage_spec(imported, tmp_path, monkeypatch):
+    """Targets that cannot hold a construct list it in PARITY.md (never silently, never a crash)."""
+    from generator.cli import main
+
+    spec = tmp_path / "coverage.yaml"
+    spec.write_text(imported[0].text)
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", str(spec)]) == 0
+    parity = (tmp_path / "out" / "coverage" / "PARITY.md").read_text()
+    for kind in ("partition", "exclusion", "sequence", "domain", "aggregate", "table option"):
+        assert f"| {kind} |" in parity, kind
+    prisma = (tmp_path / "out" / "coverage" / "prisma" / "schema.prisma").read_text()
+    assert "model measurement_2024" not in prisma and 'Unsupported("app.year")' in prisma
