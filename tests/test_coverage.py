@@ -165,3 +165,44 @@ def test_every_target_builds_the_coverage_spec(imported, tmp_path, monkeypatch):
         assert f"| {kind} |" in parity, kind
     prisma = (tmp_path / "out" / "coverage" / "prisma" / "schema.prisma").read_text()
     assert "model measurement_2024" not in prisma and 'Unsupported("app.year")' in prisma
+
+
+def rails_schema(n: int) -> str:
+    """A Rails app's structure.sql of `n` tables: bigserial keys, timestamps, references with
+    Rails' fk_rails_<hash> keys and index_<table>_on_<column> indexes, a unique index."""
+    from generator.model.conventions import foreign_key
+    out = []
+    for i in range(n):
+        t = f"table_{i:03d}"
+        ref = f"table_{i - 1:03d}" if i else None
+        cols = ["id bigserial PRIMARY KEY", "name character varying NOT NULL", "status integer DEFAULT 0 NOT NULL",
+                "notes text", "created_at timestamp(6) without time zone NOT NULL",
+                "updated_at timestamp(6) without time zone NOT NULL"]
+        if ref:
+            cols.insert(1, f"{ref}_id bigint NOT NULL")
+        out.append(f"CREATE TABLE public.{t} (\n    " + ",\n    ".join(cols) + "\n);")
+        out.append(f"CREATE UNIQUE INDEX index_{t}_on_name ON public.{t} USING btree (name);")
+        if ref:
+            out.append(f"CREATE INDEX index_{t}_on_{ref}_id ON public.{t} USING btree ({ref}_id);")
+            out.append(f"ALTER TABLE ONLY public.{t}\n    ADD CONSTRAINT {foreign_key('rails', t, [ref + '_id'])} "
+                       f"FOREIGN KEY ({ref}_id) REFERENCES public.{ref}(id);")
+    return "\n\n".join(out) + "\n"
+
+
+def test_a_100_table_rails_import_is_compact_and_exact(pg15_url, tmp_path):
+    """The Rails convention is detected, so no key or index name is spelled out; the spec is
+    clearly shorter than pg_dump's text of the same database."""
+    import subprocess
+
+    sql = tmp_path / "structure.sql"
+    sql.write_text(rails_schema(100))
+    with loaded_database([str(sql)], base_url=pg15_url) as loaded:
+        result = import_database(loaded.url, name="railsapp")
+        dump = subprocess.run(["/usr/lib/postgresql/15/bin/pg_dump", "--schema-only", "--no-owner", loaded.url],
+                              capture_output=True, text=True, check=True).stdout
+    assert result.losses == [] and result.spec["naming"]["convention"] == "rails"
+    assert "fk_rails_" not in result.text and "index_" not in result.text
+    assert len(result.text) * 2 < len(dump), (len(result.text), len(dump))
+    with scratch_database(pg15_url) as url:
+        apply_statements(url, schema_statements(result.resolved))
+        assert differences(comparable(result.model), comparable(inspect(url))) == []

@@ -110,6 +110,8 @@ def _context(conn: psycopg.Connection, wanted: list[str] | None) -> ImportCtx:
     ctx.leftovers = read_leftovers(conn, chosen, excluded if supabase_db else [], flavor == "supabase")
     ctx.leftover_roles = default_privilege_roles(conn, chosen) if flavor != "supabase" and ctx.leftovers else set()
     assign_keys(ctx)
+    from generator.importer.conventions import detect_convention
+    ctx.convention = detect_convention(ctx)
     find_serials(ctx)
     return ctx
 

@@ -36,6 +36,7 @@ class ImportCtx:
     serials: dict[tuple[str, str, str], tuple[str, str]] = field(default_factory=dict)  # column -> sequence
     type_keys: dict[tuple[str, str], str] = field(default_factory=dict)   # domain/composite/range -> spec key
     function_keys: dict[tuple[str, str, str], str] = field(default_factory=dict)  # function -> spec key
+    convention: str = "gen"                                                # naming.convention
     leftovers: dict = field(default_factory=dict)                          # sql: raw objects, by name
     leftover_roles: set[str] = field(default_factory=set)                  # roles the raw objects name
 

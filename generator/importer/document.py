@@ -56,7 +56,9 @@ def build_document(ctx: ImportCtx, name: str) -> dict:
     common = _hoist_grants(entities, grants, SUPABASE_ROLES if ctx.flavor == "supabase" else ())
     entities = {k: dict(sorted(e.items(), key=lambda kv: _rank(kv[0]))) for k, e in entities.items()}
     doc: dict = {"spec": 1, "name": name, "database": _database(ctx)}
-    naming: dict = {"table_prefix": ctx.prefix} if ctx.prefix else {}
+    naming: dict = {"convention": ctx.convention} if ctx.convention != "gen" else {}
+    if ctx.prefix:
+        naming["table_prefix"] = ctx.prefix
     if auto is None:
         naming["index_foreign_keys"] = False
     if naming:

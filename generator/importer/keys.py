@@ -102,7 +102,8 @@ def _primary_key(ctx, t: Table, cols, trait_cols, keys: Keys) -> None:
         if pk.initially_deferred:
             full["initially_deferred"] = True
         keys.primary_key = full
-    elif len(pk.columns) == 1 and only not in trait_cols and only in keys.flags and pk_flag_ok(cols[only]):
+    elif len(pk.columns) == 1 and only not in trait_cols and only in keys.flags and (
+            pk_flag_ok(cols[only]) or (t.schema, t.name, only) in ctx.serials):
         _set(keys, only, pk=True)
     else:
         keys.primary_key = list(pk.columns)
@@ -110,9 +111,10 @@ def _primary_key(ctx, t: Table, cols, trait_cols, keys: Keys) -> None:
 
 def default_name(ctx, kind: str, table: str, columns) -> str:
     """The name the spec's naming convention gives a constraint of `kind` (pk, key)."""
+    from generator.model import conventions as names
     if kind == "pk":
-        return shorten(f"{table}_pkey")
-    return constraint_name(table, list(columns), "key")
+        return names.primary_key(ctx.convention, table)
+    return names.unique(ctx.convention, table, columns)
 
 
 def tenant_tables(ctx) -> tuple[str | None, set[tuple[str, str]]]:
@@ -225,7 +227,7 @@ def _composite(ctx, t: Table, fk: ForeignKey, cols, carried, keys: Keys) -> None
     if fk.deferrable:
         entry["deferrable"] = True
     entry.update(dict(_options(ctx, t, fk)))
-    if fk.name != constraint_name(t.name, list(fk.columns), "fkey"):
+    if fk.name != _fk_name(ctx, t, fk):
         entry["name"] = fk.name
     keys.foreign_keys.append(entry)
     keys.fk_columns.append(fk.columns)
@@ -235,7 +237,7 @@ def _ref(ctx, t: Table, fk: ForeignKey, col: Column, carried) -> Ref | str:
     """The reference as the spec writes it, or why it cannot be written."""
     target, ref_col = (fk.ref_schema, fk.ref_table), fk.ref_columns[0]
     action = {a: None if getattr(fk, a) == "NO ACTION" else getattr(fk, a).lower() for a in ("on_delete", "on_update")}
-    name = None if fk.name == constraint_name(t.name, [fk.columns[0]], "fkey") else fk.name
+    name = None if fk.name == _fk_name(ctx, t, fk) else fk.name
     if target in ctx.keys:
         tcols = carried.get(target, {})
         if ref_col not in tcols:
@@ -312,7 +314,7 @@ def _checks(ctx, t: Table, cols, keys: Keys) -> None:
             continue
         if row.get("validated") is False:
             ctx.lose(obj, part, "NOT VALID", "a validated check")
-        auto = _auto_check_name(t.name, c.expression, cols, used)
+        auto = _auto_check_name(t.name, c.expression, cols, used, ctx.convention)
         used.add(c.name)
         if auto == c.name and not c.no_inherit:
             keys.checks.append(c.expression)
@@ -321,8 +323,14 @@ def _checks(ctx, t: Table, cols, keys: Keys) -> None:
                                                                                 if c.no_inherit else {})})
 
 
-def _auto_check_name(table: str, expr: str, cols, used: set[str]) -> str:
-    base = constraint_name(table, expr_columns(expr, cols)[:3], "check")
+def _fk_name(ctx, t: Table, fk: ForeignKey) -> str:
+    from generator.model.conventions import foreign_key
+    return foreign_key(ctx.convention, t.name, fk.columns, fk.ref_table, fk.ref_columns)
+
+
+def _auto_check_name(table: str, expr: str, cols, used: set[str], convention: str = "gen") -> str:
+    from generator.model.conventions import check
+    base = check(convention, table, expr_columns(expr, cols)[:3], expr)
     name, n = base, 2
     while name in used:
         name, n = shorten(f"{base}{n}"), n + 1

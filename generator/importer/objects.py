@@ -151,7 +151,7 @@ def views(ctx: ImportCtx) -> dict:
             entry["options"] = dict(v.options)
         if v.indexes:
             from generator.importer.indexes import index_entry
-            entry["indexes"] = [index_entry(i, v.name, True) for i in v.indexes]
+            entry["indexes"] = [index_entry(i, v.name, True, ctx.convention) for i in v.indexes]
         if v.triggers:
             from generator.importer.entity import trigger_entry
             entry["triggers"] = [trigger_entry(ctx, v.name, tr, None) for tr in v.triggers]

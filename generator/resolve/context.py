@@ -46,6 +46,10 @@ class Ctx:
         return self.spec.database.schema_
 
     @property
+    def convention(self) -> str:
+        return self.spec.naming.convention
+
+    @property
     def prefix(self) -> str:
         return self.spec.naming.table_prefix
 

@@ -242,7 +242,8 @@ def _foreign_keys(ctx: Ctx, key: str, cols: EntityColumns, ref: Ref, all_cols, s
         if ref.on_delete == "SET NULL" and not _col(cols, name).column.nullable:
             ctx.error("RS053", f"'{name}' is NOT NULL but its reference says ON DELETE SET NULL",
                       _col(cols, name).path, "make the column nullable (drop the '!') or choose cascade/restrict")
-    name = full.name or constraint_name(table, list(ref.columns), "fkey")
+    from generator.model.conventions import foreign_key
+    name = full.name or foreign_key(ctx.convention, table, ref.columns, ref_table, ref_cols)
     if full.name:
         ctx.check_name(full.name, "constraint", ref.path)
     base = ForeignKey(name, ref.columns, ref_table, ref_cols, schema, ref.on_delete, ref.on_update,

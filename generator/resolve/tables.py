@@ -6,6 +6,7 @@ import re
 
 from generator.model import (Check, Exclusion, ExclusionElement, Function, Grant, Index, IndexElement, PrimaryKey,
                              SoftDelete, Table, TableMeta, Trigger, Unique)
+from generator.model import conventions as conv
 from generator.model.naming import constraint_name, quote_ident, shorten
 from generator.resolve.columns_pass import EntityColumns, soft_delete_of
 from generator.resolve.context import Ctx
@@ -28,7 +29,8 @@ def build_table(ctx: Ctx, ent: Entity, cols: EntityColumns, refs: References, ad
         _columns_known(ctx, ci.column.generated, cols, ci.path, f"generated expression of '{n}'")
         _extension_for_type(ctx, ci)
     pk_spec = ent.primary_key if isinstance(ent.primary_key, PrimaryKeyFull) else None
-    pk = PrimaryKey((pk_spec.name if pk_spec and pk_spec.name else None) or shorten(f"{t}_pkey"), tuple(cols.pk),
+    pk = PrimaryKey((pk_spec.name if pk_spec and pk_spec.name else None) or conv.primary_key(ctx.convention, t),
+                    tuple(cols.pk),
                     ctx.loc(*base), deferrable=bool(pk_spec and pk_spec.deferrable),
                     initially_deferred=bool(pk_spec and pk_spec.initially_deferred)) if cols.pk else None
     fks = refs.fks.get(cols.key, [])
@@ -122,7 +124,7 @@ def view_indexes(ctx: Ctx, v, name: str, path) -> tuple[Index, ...]:
         full = IndexFull(columns=[raw]) if isinstance(raw, str) else IndexFull(columns=raw) if isinstance(raw, list) else raw
         elements = _elements(ctx, full, [e for e in [full.expression] + list(full.expressions) if e])
         params = tuple(sorted((k, str(val)) for k, val in full.with_.items()))
-        out.append(Index(full.name or _index_name(name, full), elements, full.unique, full.using, full.where,
+        out.append(Index(full.name or _index_name(ctx, name, full), elements, full.unique, full.using, full.where,
                          tuple(full.include), params, full.nulls_not_distinct, full.description,
                          ctx.loc(*path, "indexes", i)))
     return tuple(sorted(out, key=lambda x: x.name))
@@ -194,7 +196,7 @@ def _owner_from_policies(policies) -> str | None:
 
 
 def _uniques(ctx: Ctx, ent: Entity, cols: EntityColumns, t: str) -> list[Unique]:
-    out = [Unique(constraint_name(t, [n], "key"), (n,), loc=ctx.loc(*ci.path))
+    out = [Unique(conv.unique(ctx.convention, t, [n]), (n,), loc=ctx.loc(*ci.path))
            for n, ci in cols.columns.items() if ci.full.unique]
     for i, u in enumerate(ent.unique):
         full = UniqueFull(columns=u) if isinstance(u, list) else u
@@ -203,7 +205,7 @@ def _uniques(ctx: Ctx, ent: Entity, cols: EntityColumns, t: str) -> list[Unique]
             continue
         if full.name:
             ctx.check_name(full.name, "constraint", path)
-        out.append(Unique(full.name or constraint_name(t, full.columns, "key"), tuple(full.columns),
+        out.append(Unique(full.name or conv.unique(ctx.convention, t, full.columns), tuple(full.columns),
                           full.nulls_not_distinct, ctx.loc(*path), deferrable=full.deferrable or full.initially_deferred,
                           initially_deferred=full.initially_deferred, include=tuple(full.include)))
     return out
@@ -251,7 +253,7 @@ def _checks(ctx: Ctx, ent: Entity, cols: EntityColumns, t: str) -> list[Check]:
 
     def add(expr, name, path, no_inherit=False):
         if name is None:
-            base = constraint_name(t, _expr_columns(expr, cols.columns)[:3], "check")
+            base = conv.check(ctx.convention, t, _expr_columns(expr, cols.columns)[:3], expr)
             name, n = base, 2
             while name in used:
                 name, n = shorten(f"{base}{n}"), n + 1
@@ -276,7 +278,9 @@ def _checks(ctx: Ctx, ent: Entity, cols: EntityColumns, t: str) -> list[Check]:
     return out
 
 
-def _index_name(t: str, full: IndexFull) -> str:
+def _index_name(ctx: Ctx, t: str, full: IndexFull) -> str:
+    if full.columns and not (full.expression or full.expressions or full.elements):
+        return conv.index(ctx.convention, t, full.columns, full.unique)
     parts = list(full.columns) + [re.sub(r"[^A-Za-z0-9]+", "_", e).strip("_").lower()
                                   for e in ([full.expression] if full.expression else []) + full.expressions]
     return constraint_name(t, parts, "key" if full.unique else "idx")
@@ -344,7 +348,7 @@ def _index(ctx: Ctx, full: IndexFull, cols: EntityColumns, t: str, path) -> Inde
         return None
     elements = _elements(ctx, full, checked)
     params = tuple(sorted((k, str(v)) for k, v in full.with_.items()))
-    return Index(full.name or _index_name(t, full), elements, full.unique, full.using, where, tuple(full.include),
+    return Index(full.name or _index_name(ctx, t, full), elements, full.unique, full.using, where, tuple(full.include),
                  params, full.nulls_not_distinct, full.description, ctx.loc(*path))
 
 
@@ -361,7 +365,7 @@ def _fk_indexes(ctx: Ctx, t: str, fks, pk, uniques, indexes) -> list[Index]:
     for fk in fks:
         if any(_covers(p, fk.columns) or _covers(p, fk.own_columns) for p in prefixes):
             continue
-        out.append(Index(constraint_name(t, fk.own_columns, "idx"),
+        out.append(Index(conv.index(ctx.convention, t, fk.own_columns),
                          tuple(IndexElement(column=c) for c in fk.own_columns)))
         prefixes.append(fk.own_columns)
     return out

@@ -39,6 +39,8 @@ class Database(Strict):
 
 
 class Naming(Strict):
+    convention: Literal["gen", "rails", "django", "prisma"] = Field(
+        "gen", description="default names of keys and indexes: gen (PostgreSQL's), rails, django or prisma")
     table_prefix: str = ""
     index_foreign_keys: bool = Field(True, description="create a btree index for every FK not already covered")
 
