@@ -206,3 +206,26 @@ def test_a_100_table_rails_import_is_compact_and_exact(pg15_url, tmp_path):
     with scratch_database(pg15_url) as url:
         apply_statements(url, schema_statements(result.resolved))
         assert differences(comparable(result.model), comparable(inspect(url))) == []
+
+
+def test_supabase_auth_migrations_load_on_the_stand_in_and_the_app_imports(pg_url):
+    """The stand-in leaves auth.users to the SQL that creates it: the real (documented) shape
+    loads instead of being shadowed, and the app on top of it imports and rebuilds exactly."""
+    from generator.db.connect import connect
+
+    sql = Path(__file__).parent / "sql" / "supabase_auth_init.sql"
+    with loaded_database([str(sql)], base_url=pg_url) as loaded:
+        assert loaded.supabase
+        with connect(loaded.url, autocommit=True) as conn:
+            columns = {r[0] for r in conn.execute(
+                "SELECT attname FROM pg_attribute WHERE attrelid = 'auth.users'::regclass AND attnum > 0")}
+            assert {"encrypted_password", "instance_id", "raw_app_meta_data"} <= columns
+            assert conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'extensions'").fetchone()
+        result = import_database(loaded.url, name="supa", hidden_extensions={"pgcrypto", "uuid-ossp"})
+    assert result.flavor == "supabase" and result.losses == []
+    assert result.spec["entities"]["profiles"]["columns"]["id"].endswith("-> auth.users cascade")
+    with scratch_database(pg_url) as url:
+        from generator.postgres.shim import SUPABASE_SHIM
+        apply_statements(url, schema_statements(result.resolved), shim=SUPABASE_SHIM)
+        rebuilt = inspect(url, ("public",))
+    assert differences(comparable(result.model, ["public"]), comparable(rebuilt, ["public"])) == []

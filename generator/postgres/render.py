@@ -195,8 +195,8 @@ def function_sql(f: Function) -> str:
         parts.append(f"COST {_number(f.cost)}")
     if f.rows is not None:
         parts.append(f"ROWS {_number(f.rows)}")
-    if f.search_path is not None:
-        parts.append(f"SET search_path = {f.search_path}")
+    if f.search_path is not None:        # PostgreSQL prints an empty path as ""; SET needs ''
+        parts.append(f"SET search_path = {chr(39) * 2 if f.search_path.strip() == chr(34) * 2 else f.search_path}")
     parts += [f"SET {k} = {quote_literal(v)}" for k, v in f.config]
     body = f.body.strip() if f.atomic else f"AS {dollar_quote(f.body)}"
     return "\n".join(parts) + f"\n{body};"
