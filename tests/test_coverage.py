@@ -77,6 +77,7 @@ def test_changes_to_new_objects_migrate_both_ways(imported, pg_url):
     object change; the migration's up reaches the new model and its down the old one."""
     text = imported[0].text
     changed = (text.replace("increment: 10", "increment: 20").replace("strict: true", "strict: false")
+               .replace("start: 1000, increment: 5", "start: 2000, increment: 5")
                .replace("unlogged: true", "unlogged: false").replace("fillfactor: '70'", "fillfactor: '80'")
                + "sql:\n  stats: {create: 'CREATE STATISTICS app.films_stats (dependencies) ON id, invoice FROM app.films', "
                "drop: 'DROP STATISTICS app.films_stats', after: [films]}\n")

@@ -55,10 +55,28 @@ def column_type(row: dict) -> DataType:
 
 def _column(row: dict) -> Column:
     generated = row["generated"] == "s"
+    dtype = column_type(row)
     return Column(
-        name=row["name"], type=column_type(row), nullable=not row["notnull"],
+        name=row["name"], type=dtype, nullable=not row["notnull"],
         default=None if generated else row["expr"], generated=row["expr"] if generated else None,
-        identity=IDENTITY.get(row["identity"]), comment=row["comment"], collation=row["collation"])
+        identity=IDENTITY.get(row["identity"]), comment=row["comment"], collation=row["collation"],
+        identity_options=identity_options(dtype.base, row.get("identity_sequence")))
+
+
+IDENTITY_KEYS = ("start", "increment", "min", "max", "cache", "cycle")
+
+
+def identity_options(type_: str, values) -> tuple[tuple[str, int], ...]:
+    """The identity sequence's options that differ from PostgreSQL's defaults for the type."""
+    if not values:
+        return ()
+    from generator.model.objects import sequence_bounds
+    start, increment, low, high, cache, cycle = (int(v) for v in values)
+    dlow, dhigh = sequence_bounds(type_, increment)
+    default = {"start": dlow if increment > 0 else dhigh, "increment": 1, "min": dlow, "max": dhigh, "cache": 1,
+               "cycle": 0}
+    got = dict(zip(IDENTITY_KEYS, (start, increment, low, high, cache, cycle)))
+    return tuple((k, got[k]) for k in IDENTITY_KEYS if got[k] != default[k])
 
 
 def _constraint_parts(rows: Rows, elements: dict[int, list[dict]]) -> dict[int, dict[str, list]]:

@@ -38,7 +38,11 @@ SELECT a.attrelid AS relid, a.attnum, a.attname AS name, a.attnotnull AS notnull
        t.typcategory = 'A' AS is_array, et.typname AS type_name, etn.nspname AS type_schema,
        et.typtype AS type_kind, format_type(et.oid, a.atttypmod) AS type_format,
        EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_type'::regclass AND x.objid = et.oid
-               AND x.deptype = 'e') AS type_in_extension
+               AND x.deptype = 'e') AS type_in_extension,
+       (SELECT ARRAY[s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle::int]
+        FROM pg_depend d JOIN pg_sequence s ON s.seqrelid = d.objid
+        WHERE a.attidentity <> '' AND d.classid = 'pg_class'::regclass AND d.refobjid = a.attrelid
+          AND d.refobjsubid = a.attnum AND d.deptype = 'i' LIMIT 1) AS identity_sequence
 FROM pg_attribute a
 JOIN pg_type t ON t.oid = a.atttypid
 JOIN pg_type et ON et.oid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END

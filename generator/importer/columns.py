@@ -128,7 +128,8 @@ def literal_default(col: Column) -> str | None:
 def implied_by_pk(col: Column, default: str | None) -> tuple[str | None, str | None]:
     """(default, identity) left to write once `pk` is on the column (which implies some)."""
     plain = not col.type.is_array and not col.type.enum
-    if plain and col.type.base in INTEGER_TYPES and col.identity == "by default" and default is None:
+    if (plain and col.type.base in INTEGER_TYPES and col.identity == "by default" and default is None
+            and not col.identity_options):
         return None, None
     if plain and col.type.base == "uuid" and col.identity is None and default == "gen_random_uuid()":
         return None, None
@@ -165,6 +166,8 @@ def column_entry(col: Column, text: str, f: Flags) -> str | dict:
         out["generated"] = col.generated
     if identity:
         out["identity"] = identity
+        if col.identity_options:
+            out["identity_options"] = dict(col.identity_options)
     if f.index:
         out["index"] = True
     if col.collation:

@@ -44,6 +44,7 @@ class Column:
     collation: str | None = None
     loc: Location | None = _loc()
     renamed_from: str | None = field(default=None, compare=False)   # spec hint: RENAME, keep data
+    identity_options: tuple[tuple[str, int], ...] = ()   # (start|increment|min|max|cache|cycle, n) not default
 
 
 @dataclass(frozen=True, slots=True)

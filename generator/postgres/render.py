@@ -42,6 +42,16 @@ def collation_name(name: str) -> str:
     return qualified(schema, bare, default_schema="") if schema else quote_ident(bare)
 
 
+_IDENTITY_SQL = {"start": "START WITH {}", "increment": "INCREMENT BY {}", "min": "MINVALUE {}",
+                 "max": "MAXVALUE {}", "cache": "CACHE {}"}
+
+
+def identity_clause(options) -> str:
+    """` (START WITH 100 INCREMENT BY 5)` for an identity's sequence options ("" for none)."""
+    parts = ["CYCLE" if k == "cycle" else _IDENTITY_SQL[k].format(v) for k, v in options if k != "cycle" or v]
+    return f" ({' '.join(parts)})" if parts else ""
+
+
 def column_sql(c: Column) -> str:
     parts = [quote_ident(c.name), c.type.sql]
     if c.collation:
@@ -49,7 +59,7 @@ def column_sql(c: Column) -> str:
     if c.generated:
         parts.append(f"GENERATED ALWAYS AS ({c.generated}) STORED")
     if c.identity:
-        parts.append(f"GENERATED {c.identity.upper()} AS IDENTITY")
+        parts.append(f"GENERATED {c.identity.upper()} AS IDENTITY{identity_clause(c.identity_options)}")
     if not c.nullable and not c.identity:
         parts.append("NOT NULL")
     if c.default is not None:

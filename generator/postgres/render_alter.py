@@ -7,7 +7,7 @@ from __future__ import annotations
 from generator.diff import alter as al
 from generator.model import Check, Column, DataType, Exclusion, Index, PrimaryKey, Table, Unique
 from generator.model.naming import qualified, quote_ident, quote_literal, shorten
-from generator.postgres.render import (Statement, column_sql, exclusion_sql, function_access, function_sql, index_sql,
+from generator.postgres.render import (Statement, column_sql, exclusion_sql, function_access, function_sql, identity_clause, index_sql,
                                       key_sql, policy_roles, policy_sql, signature)
 
 
@@ -92,7 +92,12 @@ def alter_column(c: al.AlterColumn):
         out.append(_st(f"{head} {action};", f"{comment} of {label}", "columns", c))
 
     if "identity" in what and o.identity:
-        add(f"SET GENERATED {n.identity.upper()}" if n.identity else "DROP IDENTITY", "identity")
+        if n.identity and o.identity != n.identity:
+            add(f"SET GENERATED {n.identity.upper()}", "identity")
+        elif not n.identity:
+            add("DROP IDENTITY", "identity")
+    if "identity" in what and o.identity and n.identity and o.identity_options != n.identity_options:
+        add(identity_set(o, n), "identity options")
     if "generated" in what and o.generated:
         add("DROP EXPRESSION", "stop generating")
     retype = bool(what & {"type", "collation"})
@@ -107,12 +112,28 @@ def alter_column(c: al.AlterColumn):
     if n.default is not None and ("default" in what or (retype and o.default is not None)):
         add(f"SET DEFAULT {n.default}", "default")
     if "identity" in what and n.identity and not o.identity:
-        add(f"ADD GENERATED {n.identity.upper()} AS IDENTITY", "identity")
+        add(f"ADD GENERATED {n.identity.upper()} AS IDENTITY{identity_clause(n.identity_options)}", "identity")
         out.append(_st(_restart_identity(c.table, n), f"identity of {label} continues after existing rows",
                        "columns", c))
     if "comment" in what:
         out.append(_comment_column(c, c.table, n.name, n.comment))
     return out
+
+
+def identity_set(o: Column, n: Column) -> str:
+    """ALTER COLUMN ... SET START WITH ... for the options that change (defaults restored too)."""
+    from generator.model.objects import sequence_bounds
+    new = dict(n.identity_options)
+    inc = new.get("increment", 1)
+    low, high = sequence_bounds(n.type.base, inc)
+    values = {"start": low if inc > 0 else high, "increment": 1, "min": low, "max": high, "cache": 1, "cycle": 0}
+    values.update(new)
+    changed = {k for k, _ in o.identity_options} | set(new)
+    words = {"start": "SET START WITH {}", "increment": "SET INCREMENT BY {}", "min": "SET MINVALUE {}",
+             "max": "SET MAXVALUE {}", "cache": "SET CACHE {}"}
+    parts = [("SET CYCLE" if values["cycle"] else "SET NO CYCLE") if k == "cycle" else words[k].format(values[k])
+             for k in ("start", "increment", "min", "max", "cache", "cycle") if k in changed]
+    return " ".join(parts)
 
 
 def _restart_identity(t: Table, col: Column) -> str:

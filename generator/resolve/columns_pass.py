@@ -205,7 +205,8 @@ def _column(ctx: Ctx, name: str, full: ColumnFull, path: tuple, entity: str | No
         ctx.error("RS007", f"column '{name}' has both default and generated", path, "keep one")
     return Column(name=name, type=dtype, nullable=nullable, default=default, generated=generated,
                   identity=identity, comment=full.description, collation=full.collation,
-                  loc=ctx.loc(*path), renamed_from=full.renamed_from)
+                  loc=ctx.loc(*path), renamed_from=full.renamed_from,
+                  identity_options=_identity_options(full, dtype) if identity else ())
 
 
 def _check_default(ctx: Ctx, name: str, dtype, default: str, path: tuple) -> str | None:
@@ -227,3 +228,17 @@ def _check_default(ctx: Ctx, name: str, dtype, default: str, path: tuple) -> str
                       (f"did you mean '{close[0]}'? " if close else "") + "values: " + ", ".join(labels))
             return None
     return default
+
+
+def _identity_options(full: ColumnFull, dtype) -> tuple[tuple[str, int], ...]:
+    """Declared identity options, less those equal to PostgreSQL's defaults (as the inspector reads them)."""
+    from generator.db.inspect_tables import IDENTITY_KEYS, identity_options
+    if not full.identity_options:
+        return ()
+    o = full.identity_options
+    from generator.model.objects import sequence_bounds
+    inc = int(o.get("increment", 1))
+    low, high = sequence_bounds(dtype.base, inc)
+    values = [o.get("start", low if inc > 0 else high), inc, o.get("min", low), o.get("max", high), o.get("cache", 1),
+              int(bool(o.get("cycle", 0)))]
+    return identity_options(dtype.base, values)

@@ -183,6 +183,8 @@ class ColumnFull(Strict):
     check: str | None = None
     generated: str | None = Field(None, description="GENERATED ALWAYS AS (expr) STORED")
     identity: Literal["always", "by default"] | None = None
+    identity_options: dict[Literal["start", "increment", "min", "max", "cache", "cycle"], int] = Field(
+        default_factory=dict, description="the identity's sequence options, e.g. {start: 1000}")
     index: bool = False
     collation: str | None = None
     description: str | None = None

@@ -53,3 +53,4 @@ CREATE UNIQUE INDEX titles_n_idx ON app.titles (n);
 CREATE VIEW app.film_view WITH (security_barrier = true) AS SELECT id, title FROM app.films;
 CREATE FUNCTION app.view_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
 CREATE TRIGGER film_view_insert INSTEAD OF INSERT ON app.film_view FOR EACH ROW EXECUTE FUNCTION app.view_insert();
+CREATE TABLE app.tickets (id bigint GENERATED ALWAYS AS IDENTITY (START WITH 1000 INCREMENT BY 5 CACHE 20) PRIMARY KEY);
