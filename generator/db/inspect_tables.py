@@ -11,6 +11,7 @@ from generator.db.types import canonical_base, split_type
 from generator.model import (Check, Column, DataType, Exclusion, ExclusionElement, ForeignKey, Grant, Index,
                              IndexElement, Policy, PrimaryKey, Table, Trigger, Unique)
 from generator.model.naming import qualified
+from generator.model.objects import identity_options
 from generator.model.sqltext import closing_paren
 
 Rows = list[dict[str, Any]]
@@ -63,20 +64,7 @@ def _column(row: dict) -> Column:
         identity_options=identity_options(dtype.base, row.get("identity_sequence")))
 
 
-IDENTITY_KEYS = ("start", "increment", "min", "max", "cache", "cycle")
 
-
-def identity_options(type_: str, values) -> tuple[tuple[str, int], ...]:
-    """The identity sequence's options that differ from PostgreSQL's defaults for the type."""
-    if not values:
-        return ()
-    from generator.model.objects import sequence_bounds
-    start, increment, low, high, cache, cycle = (int(v) for v in values)
-    dlow, dhigh = sequence_bounds(type_, increment)
-    default = {"start": dlow if increment > 0 else dhigh, "increment": 1, "min": dlow, "max": dhigh, "cache": 1,
-               "cycle": 0}
-    got = dict(zip(IDENTITY_KEYS, (start, increment, low, high, cache, cycle)))
-    return tuple((k, got[k]) for k in IDENTITY_KEYS if got[k] != default[k])
 
 
 def _constraint_parts(rows: Rows, elements: dict[int, list[dict]]) -> dict[int, dict[str, list]]:

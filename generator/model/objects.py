@@ -56,6 +56,21 @@ def sequence_bounds(type_: str, increment: int = 1) -> tuple[int, int]:
     return (1, top) if increment > 0 else (-top - 1, -1)
 
 
+IDENTITY_KEYS = ("start", "increment", "min", "max", "cache", "cycle")
+
+
+def identity_options(type_: str, values) -> tuple[tuple[str, int], ...]:
+    """The identity sequence's options that differ from PostgreSQL's defaults for the type."""
+    if not values:
+        return ()
+    start, increment, low, high, cache, cycle = (int(v) for v in values)
+    dlow, dhigh = sequence_bounds(type_, increment)
+    default = {"start": dlow if increment > 0 else dhigh, "increment": 1, "min": dlow, "max": dhigh, "cache": 1,
+               "cycle": 0}
+    got = dict(zip(IDENTITY_KEYS, (start, increment, low, high, cache, cycle)))
+    return tuple((k, got[k]) for k in IDENTITY_KEYS if got[k] != default[k])
+
+
 @dataclass(frozen=True, slots=True)
 class Collation(_Named):
     """CREATE COLLATION name (provider = ..., locale = ..., deterministic = ...)."""

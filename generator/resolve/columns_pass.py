@@ -232,7 +232,7 @@ def _check_default(ctx: Ctx, name: str, dtype, default: str, path: tuple) -> str
 
 def _identity_options(full: ColumnFull, dtype) -> tuple[tuple[str, int], ...]:
     """Declared identity options, less those equal to PostgreSQL's defaults (as the inspector reads them)."""
-    from generator.db.inspect_tables import IDENTITY_KEYS, identity_options
+    from generator.model.objects import identity_options
     if not full.identity_options:
         return ()
     o = full.identity_options
