@@ -161,15 +161,13 @@ CREATE TABLE note (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL DEF
 ''')
     spec = import_sql([str(sql)], base_url=pg_url).spec
     post = spec["entities"]["post"]
-    assert post["columns"]["id"] == "serial"
-    assert post["primary_key"] == ['id']
+    assert post["columns"]["id"] == "serial pk"
     # timestamps needs gen's own trigger, soft_delete gen's own trigger and policies: a bare
     # deleted_at column stays a column
     assert "traits" not in post and post["columns"]["deleted_at"] == "timestamptz"
     assert post["triggers"] == [{"function": "my_touch", "name": "post_touch"}]
     assert "my_touch" in spec["functions"]
-    assert spec["entities"]["note"] == {"traits": ["created_at"], "columns": {"id": "bigserial"},
-                                        "primary_key": ["id"]}
+    assert spec["entities"]["note"] == {"traits": ["created_at"], "columns": {"id": "bigserial pk"}}
 
 
 def test_supabase_project_is_recognised(pg_url, tmp_path):
