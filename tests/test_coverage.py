@@ -230,3 +230,12 @@ def test_supabase_auth_migrations_load_on_the_stand_in_and_the_app_imports(pg_ur
         apply_statements(url, schema_statements(result.resolved), shim=SUPABASE_SHIM)
         rebuilt = inspect(url, ("public",))
     assert differences(comparable(result.model, ["public"]), comparable(rebuilt, ["public"])) == []
+
+
+def test_django_names_match_djangos_own_output():
+    """The names Django's tutorial shows (`sqlmigrate polls 0001`)."""
+    from generator.model.conventions import foreign_key, index
+
+    assert foreign_key("django", "polls_choice", ["question_id"], "polls_question", ["id"]) == \
+        "polls_choice_question_id_c5b4b260_fk_polls_question_id"
+    assert index("django", "polls_choice", ["question_id"]) == "polls_choice_question_id_c5b4b260"
