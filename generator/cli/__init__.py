@@ -51,6 +51,12 @@ def add_format(p: argparse.ArgumentParser) -> None:
                    help="how to print diagnostics and results (default: human)")
 
 
+def add_server(p: argparse.ArgumentParser) -> None:
+    """--server, the same for every command that needs a PostgreSQL of its own."""
+    from generator.db.server import SERVER_HELP
+    p.add_argument("--server", metavar="auto|embedded|pg15|URL", default="auto", help=SERVER_HELP)
+
+
 def command_parser(sub, name: str, help: str, examples: str) -> argparse.ArgumentParser:
     return sub.add_parser(name, help=help, description=help, epilog="examples:\n" + examples,
                           formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -7,7 +7,7 @@ import os
 import sys
 from dataclasses import asdict
 
-from generator.cli import add_format, command_parser
+from generator.cli import add_format, add_server, command_parser
 from generator.diagnostics import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, Diagnostic, GenError
 
 URL_ENV = "DATABASE_URL"
@@ -69,6 +69,7 @@ def _verify_parser(sub) -> None:
     p.add_argument("--format", choices=("human", "json"), default="human")
     p.add_argument("--strict", action="store_true",
                    help="warnings (e.g. no violating value found) and skips (each says why) fail too")
+    add_server(p)
     p.add_argument("--problems", action="store_true", help="list only what did not pass")
     p.set_defaults(func=run_verify)
 
@@ -138,7 +139,7 @@ def run_verify(args) -> int:
 
     schema = load_schema(args.spec)
     progress = (lambda msg: print(f"gen verify: {msg}…", file=sys.stderr)) if sys.stderr.isatty() else None
-    report = verify(schema, args.spec, args.database_url, progress)
+    report = verify(schema, args.spec, args.database_url, progress, server=args.server)
     if args.format == "json":
         print(format_json(report, args.strict))
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from generator.cli import add_format, command_parser
+from generator.cli import add_format, add_server, command_parser
 from generator.diagnostics import EXIT_BAD_INPUT, EXIT_OK, Diagnostic, GenError
 
 EXAMPLES = """  gen import --database-url postgresql://me@localhost/app -o spec/app.yaml
@@ -22,9 +22,7 @@ def register(sub) -> None:
     src.add_argument("--sql", nargs="+", metavar="FILE", help="SQL files, applied in order to a scratch database")
     p.add_argument("--schema", action="append", metavar="NAME",
                    help="a schema to import (repeat; default: every user schema except Supabase's own)")
-    p.add_argument("--server", choices=("embedded", "pg15"), default="embedded",
-                   help="scratch server for --sql: embedded (pgserver PostgreSQL 16 + pgvector, default) or "
-                        "pg15 (Debian PostgreSQL 15 with contrib)")
+    add_server(p)
     p.add_argument("--name", help="the spec's name (default: the file or database name)")
     p.add_argument("-o", "--output", required=True, metavar="SPEC", help="spec file to write ('-': print it)")
     add_format(p)

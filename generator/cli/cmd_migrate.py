@@ -8,7 +8,7 @@ import json
 import os
 import sys
 
-from generator.cli import add_format, command_parser
+from generator.cli import add_format, add_server, command_parser
 from generator.diagnostics import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, Diagnostic, GenError
 
 URL_ENV = "DATABASE_URL"
@@ -75,6 +75,7 @@ def _migrate(sub) -> None:
     _spec_dir(ver)
     _url(ver, "; a server to create the scratch database on, default: an embedded PostgreSQL")
     ver.add_argument("--no-roundtrip", action="store_true", help="skip the down-to-empty and up-again check")
+    add_server(ver)
     ver.set_defaults(func=run_verify)
     for q in (new, st, ver) + tuple(msub.choices[n] for n in ("up", "down")):
         add_format(q)
@@ -209,7 +210,8 @@ def run_status(args) -> int:
 def run_verify(args) -> int:
     from generator.migrate.verify import verify
     project = _project(args.spec)
-    result = verify(project.schema, _directory(args, project), args.database_url, not args.no_roundtrip)
+    result = verify(project.schema, _directory(args, project), args.database_url, not args.no_roundtrip,
+                    args.server)
     _emit(args, "verified: " + "; ".join(result.checks), {"migrations": result.migrations, "checks": result.checks})
     return EXIT_OK
 

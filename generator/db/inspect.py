@@ -8,9 +8,11 @@ from typing import Any, Iterator
 import psycopg
 from psycopg.rows import dict_row
 
+from generator.db import inspect_objects as objects
 from generator.db import queries
 from generator.db.connect import connect, describe
-from generator.db.inspect_tables import Fetch, grants_by_relid, inspect_tables, strip_outer_parens
+from generator.db.inspect_tables import (Fetch, grants_by_relid, indexes_of, inspect_tables, strip_outer_parens,
+                                         trigger_of)
 from generator.diagnostics import EXIT_ENVIRONMENT, Diagnostic, GenError
 from generator.model import Enum, Extension, Function, Schema, Settings, View
 
@@ -38,13 +40,18 @@ def _read(conn: psycopg.Connection, schemas: tuple[str, ...], name: str) -> Sche
     fetch, version, wanted = _fetcher(conn), conn.info.server_version, list(schemas)
     tables = inspect_tables(fetch, wanted, version)
     enums = _enums(fetch, wanted)
-    views = _views(fetch, wanted)
+    views = _views(fetch, wanted, version)
     functions = _functions(fetch, wanted, version)
-    used = {o.schema for o in (*tables, *enums, *views, *functions)} - {"public"}
+    extra = dict(sequences=objects.sequences(fetch, wanted), collations=objects.collations(fetch, wanted, version),
+                 domains=objects.domains(fetch, wanted), composites=objects.composites(fetch, wanted),
+                 ranges=objects.ranges(fetch, wanted, version), aggregates=objects.aggregates(fetch, wanted),
+                 namespaces=objects.namespaces(fetch, wanted))
+    used = {o.schema for o in (*tables, *enums, *views, *functions, *[x for v in extra.values() for x in v
+                                                                       if hasattr(x, "schema")])} - {"public"}
     return Schema(
         name=name, tables=tuple(tables), enums=tuple(enums), extensions=tuple(_extensions(fetch)),
         functions=tuple(functions), views=tuple(views), schemas=tuple(sorted(used)),
-        settings=Settings(version=version // 10000))
+        settings=Settings(version=version // 10000), **{k: tuple(v) for k, v in extra.items()})
 
 
 @contextmanager
@@ -80,17 +87,30 @@ def _enums(fetch: Fetch, schemas: list[str]) -> list[Enum]:
 
 
 def _extensions(fetch: Fetch) -> list[Extension]:
-    return sorted((Extension(r["name"], r["schema"]) for r in fetch(queries.EXTENSIONS, {})),
+    return sorted((Extension(r["name"], r["schema"], r["version"]) for r in fetch(queries.EXTENSIONS, {})),
                   key=lambda e: e.name)
 
 
-def _views(fetch: Fetch, schemas: list[str]) -> list[View]:
+def _views(fetch: Fetch, schemas: list[str], version: int) -> list[View]:
     rows = fetch(queries.VIEWS, {"schemas": schemas})
-    grants = grants_by_relid(fetch, [r["oid"] for r in rows])
+    oids = [r["oid"] for r in rows]
+    grants = grants_by_relid(fetch, oids)
+    indexes = indexes_of(fetch, [r["oid"] for r in rows if r["materialized"]], version >= 150000)
+    triggers: dict[int, list] = {}
+    for t in fetch(queries.triggers(version), {"relids": oids}):
+        triggers.setdefault(t["relid"], []).append(trigger_of(t))
     views = [View(name=r["name"], query=_view_query(r["query"]), schema=r["schema"],
                   security_invoker=_option_true(r["options"], "security_invoker"), comment=r["comment"],
-                  grants=tuple(grants.get(r["oid"], ()))) for r in rows]
+                  grants=tuple(grants.get(r["oid"], ())), materialized=r["materialized"],
+                  indexes=tuple(sorted(indexes.get(r["oid"], ()), key=lambda i: i.name)),
+                  triggers=tuple(sorted(triggers.get(r["oid"], ()), key=lambda t: t.name)),
+                  options=_view_options(r["options"])) for r in rows]
     return sorted(views, key=lambda v: v.key)
+
+
+def _view_options(options: list[str] | None) -> tuple[tuple[str, str], ...]:
+    pairs = (tuple(o.split("=", 1)) for o in options or ())
+    return tuple(sorted((k, v) for k, v in pairs if k != "security_invoker"))
 
 
 def _view_query(text: str) -> str:
@@ -108,12 +128,33 @@ def _option_true(options: list[str] | None, key: str) -> bool:
 def _functions(fetch: Fetch, schemas: list[str], version: int) -> list[Function]:
     rows = fetch(queries.functions(version >= 140000), {"schemas": schemas})
     out = [Function(
-        name=r["name"], returns=r["returns"], body=r["body"], schema=r["schema"], args=r["args"],
+        name=r["name"], returns=r["returns"] or "", body=r["body"], schema=r["schema"], args=r["args"],
         language=r["language"], volatility=VOLATILITY[r["volatility"]],
         security_definer=r["security_definer"], search_path=_search_path(r["config"]),
-        comment=r["comment"], execute=None if r["execute"] is None else tuple(sorted(r["execute"])))
+        comment=r["comment"], execute=None if r["execute"] is None else tuple(sorted(r["execute"])),
+        kind=KINDS[r["kind"]], strict=r["strict"], leakproof=r["leakproof"], parallel=PARALLEL[r["parallel"]],
+        cost=_cost(r), rows=_rows(r), config=_config(r["config"]), atomic=r["atomic"])
         for r in rows]
     return sorted(out, key=lambda f: f.key)
+
+
+KINDS = {"f": "function", "p": "procedure", "w": "window"}
+PARALLEL = {"s": "SAFE", "r": "RESTRICTED", "u": "UNSAFE"}
+
+
+def _cost(r: dict) -> float | None:
+    default = 1 if r["language"] in ("c", "internal") else 100
+    return None if r["cost"] == default else float(r["cost"])
+
+
+def _rows(r: dict) -> float | None:
+    default = 1000 if r["retset"] else 0
+    return None if r["rows"] == default else float(r["rows"])
+
+
+def _config(config: list[str] | None) -> tuple[tuple[str, str], ...]:
+    pairs = (tuple(item.split("=", 1)) for item in config or ())
+    return tuple(sorted((k, v) for k, v in pairs if k != "search_path"))
 
 
 def _search_path(config: list[str] | None) -> str | None:

@@ -8,9 +8,10 @@ from typing import Any, Callable
 
 from generator.db import queries
 from generator.db.types import canonical_base, split_type
-from generator.model import (Check, Column, DataType, ForeignKey, Grant, Index, IndexElement, Policy,
-                             PrimaryKey, Table, Trigger, Unique)
+from generator.model import (Check, Column, DataType, Exclusion, ExclusionElement, ForeignKey, Grant, Index,
+                             IndexElement, Policy, PrimaryKey, Table, Trigger, Unique)
 from generator.model.naming import qualified
+from generator.model.objects import identity_options
 from generator.model.sqltext import closing_paren
 
 Rows = list[dict[str, Any]]
@@ -49,27 +50,41 @@ def column_type(row: dict) -> DataType:
         return DataType(row["type_name"], (), dims, enum=True, schema=row["type_schema"])
     if row["type_schema"] == "pg_catalog":
         return DataType(canonical_base(base), mods, dims)
-    return DataType(row["type_name"], mods, dims)
+    own = row["type_schema"] != "public" and not row.get("type_in_extension")
+    return DataType(row["type_name"], mods, dims, schema=row["type_schema"] if own else None)
 
 
 def _column(row: dict) -> Column:
     generated = row["generated"] == "s"
+    dtype = column_type(row)
     return Column(
-        name=row["name"], type=column_type(row), nullable=not row["notnull"],
+        name=row["name"], type=dtype, nullable=not row["notnull"],
         default=None if generated else row["expr"], generated=row["expr"] if generated else None,
-        identity=IDENTITY.get(row["identity"]), comment=row["comment"], collation=row["collation"])
+        identity=IDENTITY.get(row["identity"]), comment=row["comment"], collation=row["collation"],
+        identity_options=identity_options(dtype.base, row.get("identity_sequence")))
 
 
-def _constraint_parts(rows: Rows) -> dict[int, dict[str, list]]:
+
+
+
+def _constraint_parts(rows: Rows, elements: dict[int, list[dict]]) -> dict[int, dict[str, list]]:
     out: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for r in rows:
         parts, cols = out[r["relid"]], tuple(r["columns"])
         if r["kind"] == "p":
-            parts["pk"].append(PrimaryKey(r["name"], cols))
+            parts["pk"].append(PrimaryKey(r["name"], cols, deferrable=r["deferrable"], initially_deferred=r["deferred"]))
         elif r["kind"] == "u":
-            parts["uniques"].append(Unique(r["name"], cols, r["nulls_not_distinct"]))
+            parts["uniques"].append(Unique(r["name"], cols, r["nulls_not_distinct"], deferrable=r["deferrable"],
+                                           initially_deferred=r["deferred"], include=tuple(r["include"] or ())))
         elif r["kind"] == "c":
-            parts["checks"].append(Check(r["name"], strip_outer_parens(r["expr"])))
+            parts["checks"].append(Check(r["name"], strip_outer_parens(r["expr"]), no_inherit=r["no_inherit"]))
+        elif r["kind"] == "x":
+            elems = elements.get(r["index_oid"], [])[: len(r["operators"])]
+            parts["exclusions"].append(Exclusion(
+                r["name"], tuple(ExclusionElement(op, e.column, e.expression, e.opclass, e.descending, e.nulls)
+                                 for op, e in zip(r["operators"], (_element(x) for x in elems))),
+                r["method"], strip_outer_parens(r["predicate"]), tuple(r["include"] or ()), r["deferrable"],
+                r["deferred"]))
         elif r["kind"] == "f":
             parts["fks"].append(ForeignKey(
                 r["name"], cols, r["ref_table"], tuple(r["ref_columns"]), r["ref_schema"],
@@ -90,11 +105,17 @@ def _params(options: list[str] | None) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(tuple(o.split("=", 1)) for o in options or ()))
 
 
-def _indexes(fetch: Fetch, relids: list[int], nnd: bool) -> dict[int, list[Index]]:
-    heads = fetch(queries.indexes(nnd), {"relids": relids})
+def index_elements(fetch: Fetch, oids: list[int]) -> dict[int, list[dict]]:
     elements: dict[int, list[dict]] = defaultdict(list)
-    for r in fetch(queries.INDEX_ELEMENTS, {"relids": [h["oid"] for h in heads]}):
+    for r in fetch(queries.INDEX_ELEMENTS, {"relids": oids}):
         elements[r["oid"]].append(r)
+    return elements
+
+
+def indexes_of(fetch: Fetch, relids: list[int], nnd: bool) -> dict[int, list[Index]]:
+    """Indexes (not those behind constraints, nor partitions of a parent's index) per relation."""
+    heads = fetch(queries.indexes(nnd), {"relids": relids})
+    elements = index_elements(fetch, [h["oid"] for h in heads])
     out: dict[int, list[Index]] = defaultdict(list)
     for h in heads:
         rows = elements[h["oid"]]
@@ -113,7 +134,13 @@ def _policy(r: dict) -> Policy:
                   permissive=r["permissive"])
 
 
-def _trigger(r: dict) -> Trigger:
+def _trigger_args(r: dict) -> tuple[str, ...]:
+    raw = bytes(r["args"] or b"")
+    parts = raw.split(b"\x00")[: r["nargs"]]
+    return tuple(p.decode("utf-8", errors="replace") for p in parts)
+
+
+def trigger_of(r: dict) -> Trigger:
     t = r["type"]
     timing = "INSTEAD OF" if t & _INSTEAD else "BEFORE" if t & _BEFORE else "AFTER"
     events = tuple(e for bit, e in ((_INSERT, "INSERT"), (_UPDATE, "UPDATE"), (_DELETE, "DELETE"),
@@ -121,7 +148,10 @@ def _trigger(r: dict) -> Trigger:
     when = _WHEN.search(r["definition"])
     return Trigger(name=r["name"], function=qualified(r["fn_schema"], r["fn_name"]), timing=timing,
                    events=events, level="ROW" if t & _ROW else "STATEMENT",
-                   when=strip_outer_parens(when.group(1)) if when else None, columns=tuple(r["columns"] or ()))
+                   when=strip_outer_parens(when.group(1)) if when else None, columns=tuple(r["columns"] or ()),
+                   args=_trigger_args(r), old_table=r["old_table"], new_table=r["new_table"],
+                   constraint=r["is_constraint"], deferrable=r["deferrable"], initially_deferred=r["deferred"],
+                   enabled=r["enabled"])
 
 
 def grants_by_relid(fetch: Fetch, relids: list[int], columns: bool = False) -> dict[int, list[Grant]]:
@@ -149,10 +179,11 @@ def inspect_tables(fetch: Fetch, schemas: list[str], version: int) -> list[Table
     relids = [h["oid"] for h in heads]
     args = {"relids": relids}
     columns = _grouped(fetch(queries.COLUMNS, args), _column)
-    parts = _constraint_parts(fetch(queries.constraints(version >= 150000), args))
-    indexes = _indexes(fetch, relids, version >= 150000)
+    rows = fetch(queries.constraints(version >= 150000), args)
+    parts = _constraint_parts(rows, index_elements(fetch, [r["index_oid"] for r in rows if r["kind"] == "x"]))
+    indexes = indexes_of(fetch, relids, version >= 150000)
     policies = _grouped(fetch(queries.POLICIES, args), _policy)
-    triggers = _grouped(fetch(queries.TRIGGERS, args), _trigger)
+    triggers = _grouped(fetch(queries.triggers(version), args), trigger_of)
     grants = grants_by_relid(fetch, relids, columns=True)
     tables = []
     for h in heads:
@@ -163,9 +194,18 @@ def inspect_tables(fetch: Fetch, schemas: list[str], version: int) -> list[Table
             uniques=_by_name(p["uniques"]), checks=_by_name(p["checks"]), indexes=_by_name(indexes[oid]),
             comment=h["comment"], rls_enabled=h["rls_enabled"], rls_forced=h["rls_forced"],
             policies=_by_name(policies[oid]), triggers=_by_name(triggers[oid]),
-            grants=tuple(grants.get(oid, ()))))
+            grants=tuple(grants.get(oid, ())), exclusions=_by_name(p["exclusions"]), unlogged=h["unlogged"],
+            options=_params(h["options"]), partition_by=h["partition_by"],
+            partition_of=h["parents"][0] if h["is_partition"] else None,
+            partition_bound=h["bound"] if h["is_partition"] else None,
+            inherits=() if h["is_partition"] else tuple(h["parents"]), cluster_on=h["cluster_on"],
+            replica_identity=_replica(h)))
     return sorted(tables, key=lambda t: t.key)
 
 
 def _by_name(items: list) -> tuple:
     return tuple(sorted(items, key=lambda x: x.name))
+
+
+def _replica(h: dict) -> str | None:
+    return {"f": "FULL", "n": "NOTHING", "i": h["replica_index"]}.get(h["replident"])

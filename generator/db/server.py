@@ -172,3 +172,62 @@ def scratch_database(base_url: str, prefix: str = "gen_") -> Iterator[str]:
     finally:
         with connect(base_url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
+
+
+# ---------------------------------------------------------------- choosing a server
+
+SERVER_HELP = ("PostgreSQL to run on: auto (default: the embedded one, or Debian's 15 with contrib when the "
+               "extensions needed are only there), embedded (pgserver 16 + pgvector), pg15 (Debian 15 + contrib), "
+               "or a superuser postgresql:// URL of a throw-away server")
+DEBIAN_PG15_EXTENSIONS = Path("/usr/share/postgresql/15/extension")
+
+
+def _embedded_extensions() -> Path | None:
+    spec = importlib.util.find_spec("pgserver")
+    return Path(spec.origin).parent / "pginstall" / "share" / "postgresql" / "extension" if spec and spec.origin \
+        else None
+
+
+def _has(directory: Path | None, names: set[str]) -> set[str]:
+    """Which of `names` the server whose extension directory this is can install."""
+    if directory is None or not directory.is_dir():
+        return set()
+    return {n for n in names if (directory / f"{n}.control").exists()}
+
+
+def choose_server(choice: str | None, extensions: set[str] | frozenset[str] = frozenset()) -> str:
+    """`auto` (or None) -> embedded, or pg15 when it has extensions the embedded one lacks;
+    a URL or a named server is taken as given. Missing extensions on a named server are DB006
+    naming them."""
+    choice = choice or "auto"
+    wanted = {e for e in extensions if e != "plpgsql"}
+    if choice.startswith("postgres"):
+        return choice
+    if choice == "auto":
+        if _has(_embedded_extensions(), wanted) == wanted:
+            return "embedded"
+        if _has(DEBIAN_PG15_EXTENSIONS, wanted) == wanted and (DEBIAN_PG15_BIN / "initdb").exists():
+            return "pg15"
+        choice = "embedded"
+    have = _has(_embedded_extensions() if choice == "embedded" else DEBIAN_PG15_EXTENSIONS, wanted)
+    missing = sorted(wanted - have)
+    if missing:
+        raise _fail("DB006", f"extension(s) {', '.join(missing)} not available on the {choice} server",
+                    f"run with --server pg15 (Debian's PostgreSQL 15 with contrib: apt-get install "
+                    f"postgresql-15 postgresql-contrib) or --server postgresql://... a server that has "
+                    f"{', '.join(missing)}")
+    return choice
+
+
+@contextmanager
+def server(choice: str | None, extensions: set[str] | frozenset[str] = frozenset()) -> Iterator[str]:
+    """The base URL of the chosen server (started and removed here unless it is a URL)."""
+    picked = choose_server(choice, extensions)
+    if picked.startswith("postgres"):
+        yield picked
+    elif picked == "pg15":
+        with debian_server() as url:
+            yield url
+    else:
+        with embedded_server() as url:
+            yield url

@@ -9,11 +9,12 @@ from generator.diff.alter import AddConstraint, RebuildEnum, ReplaceFunction, Se
 from generator.diff.changes import (AddExtension, AddForeignKey, AddFunction, AddRole, AddSchema, AddTrigger, Change,
                                     DropExtension, DropFunction, DropSchema, DropTrigger)
 from generator.diff.enums import enum_changes
+from generator.diff.objects import object_changes
 from generator.diff.renames import Renames, from_hints
 from generator.diff.reverse import reverse_changes
 from generator.diff.tables import created_table, table_changes
 from generator.diff.views import view_changes
-from generator.model import Schema, Table, Unique
+from generator.model import PrimaryKey, Schema, Table, Unique
 
 __all__ = ["diff", "created_table", "reverse_changes", "external_trigger_changes", "Renames", "from_hints"]
 
@@ -27,6 +28,8 @@ def diff(old: Schema, new: Schema, renames: Renames | None = None) -> list[Chang
     changes += [AddRole(role) for role in new.roles if role.name not in {o.name for o in old.roles}]
     enums = enum_changes(old, new, r)
     changes += enums
+    early, late = object_changes(old, new)
+    changes += early
     rebuilt: dict[tuple[str, str], set[str]] = {}
     for c in enums:
         for t, col in c.uses if isinstance(c, RebuildEnum) else ():
@@ -35,6 +38,7 @@ def diff(old: Schema, new: Schema, renames: Renames | None = None) -> list[Chang
     changes += tables
     changes += _functions(old, new)
     changes += view_changes(old, new, tables)
+    changes += late
     return changes
 
 
@@ -42,10 +46,10 @@ def _after_new_keys(changes: list[Change]) -> list[Change]:
     """A foreign key referencing a unique key that this diff adds to a populated table (built
     concurrently, after the transaction) must wait for it: mark it late."""
     built = {(c.table.key, frozenset(c.constraint.columns)) for c in changes
-             if isinstance(c, AddConstraint) and c.existing and isinstance(c.constraint, Unique)}
+             if isinstance(c, AddConstraint) and c.existing and isinstance(c.constraint, (Unique, PrimaryKey))}
     if not built:
         return changes
-    return [replace(c, late=True) if isinstance(c, AddForeignKey) and c.existing and
+    return [replace(c, late=True) if isinstance(c, AddForeignKey) and
             ((c.fk.ref_schema, c.fk.ref_table), frozenset(c.fk.ref_columns)) in built else c for c in changes]
 
 
@@ -80,7 +84,8 @@ def _functions(old: Schema, new: Schema) -> list[Change]:
         if o is None:
             out.append(AddFunction(f))
         elif o != f:
-            out += [ReplaceFunction(o, f)] if o.returns == f.returns else [DropFunction(o), AddFunction(f)]
+            same = (o.returns, o.kind) == (f.returns, f.kind)
+            out += [ReplaceFunction(o, f)] if same else [DropFunction(o), AddFunction(f)]
     return out
 
 

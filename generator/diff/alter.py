@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.diff.changes import Change
-from generator.model import Check, Column, Enum, Extension, Function, Index, Policy, PrimaryKey, Table, Unique
+from generator.model import Check, Column, Enum, Exclusion, Extension, Function, Index, Policy, PrimaryKey, Table, Unique
 
-Constraint = PrimaryKey | Unique | Check
+Constraint = PrimaryKey | Unique | Check | Exclusion
 
 # What an AlterColumn may change, in the order its statements run.
 COLUMN_ASPECTS = ("identity", "generated", "default", "type", "collation", "nullable", "comment")

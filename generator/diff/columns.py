@@ -15,6 +15,8 @@ def aspects(old: Column, new: Column) -> frozenset[str]:
     for aspect in ("nullable", "default", "generated", "identity", "comment", "collation"):
         if getattr(old, aspect) != getattr(new, aspect):
             what.add(aspect)
+    if old.identity_options != new.identity_options:
+        what.add("identity")
     return frozenset(what)
 
 

@@ -10,6 +10,7 @@ from generator.diff.changes import (AddForeignKey, AddGrant, AddIndex, AddPolicy
                                     DropForeignKey, DropIndex, DropPolicy, DropTable, DropTrigger, RevokeGrant,
                                     SetComment, SetRls)
 from generator.diff.columns import column_changes
+from generator.diff.objects import table_property_changes
 from generator.diff.renames import Renames, translate_table, uses_columns
 from generator.model import Check, Grant, Policy, Schema, Table
 from generator.model.naming import qualified, quote_ident
@@ -26,12 +27,19 @@ def table_changes(old: Schema, new: Schema, r: Renames, rebuilt: dict | None = N
         if o is None:
             out += created_table(t)
             continue
+        if _shape(o) != _shape(t):          # partitioning or inheritance changed: made again
+            out += [DropTable(o)] + created_table(t)
+            continue
         o2 = translate_table(o, t.key, r)
         if ok != t.key:
             out.append(RenameTable(o, replace(o, schema=t.schema, name=t.name)))
         if o2 != t or t.key in r.columns or t.key in rebuilt:
             out += changed_table(o, o2, t, r.columns.get(t.key, {}), frozenset(rebuilt.get(t.key, ())))
     return out
+
+
+def _shape(t: Table) -> tuple:
+    return (t.partition_by, t.partition_of, t.partition_bound, t.inherits)
 
 
 def created_table(t: Table) -> list[Change]:
@@ -41,6 +49,8 @@ def created_table(t: Table) -> list[Change]:
     out += [AddIndex(t, i) for i in t.indexes]
     out += _comments(None, t)
     out += [AddTrigger(t, tr) for tr in t.triggers]
+    if t.cluster_on or t.replica_identity:
+        out += table_property_changes(replace(t, cluster_on=None, replica_identity=None), t)
     if t.rls_enabled or t.rls_forced:
         out.append(SetRls(t, t.rls_enabled, t.rls_forced))
     out += [AddPolicy(t, p) for p in t.policies]
@@ -118,7 +128,8 @@ def changed_table(o: Table, o2: Table, t: Table, renamed_columns: dict[str, str]
 
     out = column_changes(o, o2, t, renamed_columns)
     retyped = rebuilt | {c.new.name for c in out if isinstance(c, AlterColumn) and c.what & {"type", "collation"}}
-    keys = [tuple(x for x in (tb.primary_key,) if x) + tb.uniques + tb.checks for tb in (o, o2, t)]
+    out += table_property_changes(o, t)
+    keys = [tuple(x for x in (tb.primary_key,) if x) + tb.uniques + tb.checks + tb.exclusions for tb in (o, o2, t)]
     out += _keyed(o, t, keys, "CONSTRAINT", lambda c: AddConstraint(t, c, existing=True),
                   lambda c: DropConstraint(o, c), lambda c: isinstance(c, Check) and uses_columns(c, rebuilt))
     out += _keyed(o, t, items("foreign_keys"), "CONSTRAINT", lambda f: AddForeignKey(t, f, existing=True),

@@ -51,7 +51,7 @@ def import_database(url: str, schemas: list[str] | None = None, name: str | None
                                  hidden_extensions)
 
 
-def import_sql(paths: list[str], server: str = "embedded", base_url: str | None = None,
+def import_sql(paths: list[str], server: str = "auto", base_url: str | None = None,
                name: str | None = None, schemas: list[str] | None = None) -> ImportResult:
     """Apply SQL files to a scratch database, then import it."""
     from generator.importer.sqlsource import loaded_database
@@ -67,6 +67,9 @@ def import_sql(paths: list[str], server: str = "embedded", base_url: str | None 
             if f.meta_lines:
                 notes.append(f"psql meta-commands skipped in {f.path} at line(s) "
                              + ", ".join(str(n) for n in f.meta_lines))
+            if f.database_lines:
+                notes.append(f"statements about other databases (CREATE/DROP/ALTER DATABASE) skipped in {f.path} "
+                             "at line(s) " + ", ".join(str(n) for n in f.database_lines))
         label = ", ".join(paths)
         hidden = STAND_IN_EXTENSIONS if loaded.supabase else frozenset()
         return import_database(loaded.url, schemas, name or Path(paths[0]).stem, notes, label, hidden)
@@ -103,7 +106,12 @@ def _context(conn: psycopg.Connection, wanted: list[str] | None) -> ImportCtx:
     catalog = read_catalog(conn, chosen, excluded if supabase_db else [])
     flavor = "supabase" if supabase_db or model_uses_supabase(model) else "plain"
     ctx = ImportCtx(model, catalog, chosen, _main_schema(chosen, model), flavor, conn.info.server_version // 10000)
+    from generator.importer.leftovers import default_privilege_roles, read_leftovers
+    ctx.leftovers = read_leftovers(conn, chosen, excluded if supabase_db else [], flavor == "supabase")
+    ctx.leftover_roles = default_privilege_roles(conn, chosen) if flavor != "supabase" and ctx.leftovers else set()
     assign_keys(ctx)
+    from generator.importer.conventions import detect_convention
+    ctx.convention = detect_convention(ctx)
     find_serials(ctx)
     return ctx
 

@@ -135,6 +135,8 @@ FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
 WHERE n.nspname = ANY(%(schemas)s) AND {_NOT_EXT.format(cat='pg_proc', oid='p.oid')}
+  AND NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.classid = 'pg_proc'::regclass AND i.objid = p.oid
+                  AND i.deptype = 'i')
 ORDER BY 1, 2, 3
 """
 

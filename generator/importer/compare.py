@@ -26,6 +26,10 @@ def differences(a: Schema, b: Schema, labels: tuple[str, str] = ("database", "sp
     out += _named(("enum",), a.enums, b.enums, lambda e: e.key, labels)
     out += _named(("function",), a.functions, b.functions, lambda f: f.key[:2], labels, many=True)
     out += _named(("view",), a.views, b.views, lambda v: v.key, labels)
+    for kind, attr in (("sequence", "sequences"), ("collation", "collations"), ("domain", "domains"),
+                       ("type", "composites"), ("range", "ranges"), ("aggregate", "aggregates")):
+        out += _named((kind,), getattr(a, attr), getattr(b, attr), lambda x: x.key, labels)
+    out += _named(("schema",), a.namespaces, b.namespaces, lambda n: (n.name,), labels)
     tb = {t.key: t for t in b.tables}
     ta = {t.key: t for t in a.tables}
     for key in sorted(set(ta) | set(tb)):
@@ -77,7 +81,9 @@ def _short(v) -> str:
 
 
 _PARTS = (("foreign key", "foreign_keys"), ("unique", "uniques"), ("check", "checks"), ("index", "indexes"),
-          ("policy", "policies"), ("trigger", "triggers"))
+          ("policy", "policies"), ("trigger", "triggers"), ("exclusion", "exclusions"))
+_PROPERTIES = ("unlogged", "options", "partition_by", "partition_of", "partition_bound", "inherits", "cluster_on",
+               "replica_identity")
 
 
 def table_differences(obj, a: Table, b: Table, labels=("database", "spec")) -> list[Difference]:
@@ -87,6 +93,9 @@ def table_differences(obj, a: Table, b: Table, labels=("database", "spec")) -> l
     if (a.rls_enabled, a.rls_forced) != (b.rls_enabled, b.rls_forced):
         out.append(Difference(obj, "rls", f"enabled/forced {a.rls_enabled}/{a.rls_forced} != "
                                           f"{b.rls_enabled}/{b.rls_forced}"))
+    for p in _PROPERTIES:
+        if getattr(a, p) != getattr(b, p):
+            out.append(Difference(obj, p.replace("_", " "), f"{_short(getattr(a, p))} != {_short(getattr(b, p))}"))
     out += _columns(obj, a, b, labels)
     if a.primary_key != b.primary_key:
         out.append(Difference(obj, "primary key", f"{_short(a.primary_key)} != {_short(b.primary_key)}"))

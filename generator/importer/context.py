@@ -34,6 +34,11 @@ class ImportCtx:
     generated_functions: set[tuple[str, str]] = field(default_factory=set) # made again by traits/presets
     auth: dict = field(default_factory=dict)                               # the spec's auth: block
     serials: dict[tuple[str, str, str], tuple[str, str]] = field(default_factory=dict)  # column -> sequence
+    type_keys: dict[tuple[str, str], str] = field(default_factory=dict)   # domain/composite/range -> spec key
+    function_keys: dict[tuple[str, str, str], str] = field(default_factory=dict)  # function -> spec key
+    convention: str = "gen"                                                # naming.convention
+    leftovers: dict = field(default_factory=dict)                          # sql: raw objects, by name
+    leftover_roles: set[str] = field(default_factory=set)                  # roles the raw objects name
 
     hidden_extensions: set[str] = field(default_factory=set)             # installed by a stand-in
     prefix: str = ""                                                       # naming.table_prefix
@@ -95,25 +100,46 @@ def assign_keys(ctx: ImportCtx) -> None:
         used.add(key)
         ctx.keys[t.key] = key
     _enum_keys(ctx)
+    _type_keys(ctx)
+
+
+def _type_keys(ctx: ImportCtx) -> None:
+    """Spec keys of domains, composite and range types: the name (schema-prefixed when taken)."""
+    used = set(ctx.enum_keys.values())
+    for t in (*ctx.model.domains, *ctx.model.composites, *ctx.model.ranges):
+        key = t.name if t.name not in used and _ENUM_NAME.match(t.name) else _clean(f"{t.schema}_{t.name}")
+        used.add(key)
+        ctx.type_keys[t.key] = key
 
 
 def find_serials(ctx: ImportCtx) -> None:
-    """Columns whose default is nextval() of a sequence nothing else uses (serial, or pg_dump's
-    separate CREATE SEQUENCE): the spec carries them as identity columns."""
-    users: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    """Columns that are exactly what `serial` makes: a default nextval() of a sequence owned by
+    the column, named <table>_<column>_seq, of the column's type, with default options. The
+    spec writes them as serial; every other sequence is a `sequences:` entry."""
+    from generator.model.naming import shorten
+    from generator.model.objects import sequence_bounds
+
+    by_key = {s.key: s for s in ctx.model.sequences}
     for t in ctx.model.tables:
         for c in t.columns:
-            seq = _nextval(c.default)
-            if seq and c.type.base in ("integer", "bigint", "smallint") and not c.type.array_dims:
-                users.setdefault(seq, []).append((t.schema, t.name, c.name))
-    known = {(s["schema"], s["name"]): s for s in ctx.catalog.sequences}
-    for seq, cols in users.items():
-        row = known.get(seq)
-        if row is None or len(cols) != 1 or row["owned"] == "i":
-            continue
-        if row["owned"] == "a" and (row["table_schema"], row["table_name"], row["column_name"]) != cols[0]:
-            continue
-        ctx.serials[cols[0]] = seq
+            seq = by_key.get(_nextval(c.default) or ("", ""))
+            if seq is None or c.type.array_dims or c.type.base not in SERIAL_OF:
+                continue
+            low, high = sequence_bounds(c.type.base)
+            if (seq.owned_by == (t.schema, t.name, c.name) and seq.name == shorten(f"{t.name}_{c.name}_seq")
+                    and seq.schema == t.schema and seq.type == c.type.base
+                    and seq.unlogged == (t.unlogged and ctx.version >= 15)
+                    and (seq.start, seq.increment, seq.min_value, seq.max_value, seq.cache, seq.cycle)
+                    == (low, 1, low, high, 1, False) and seq.comment is None and c.default == _serial_default(seq)):
+                ctx.serials[(t.schema, t.name, c.name)] = seq.key
+
+
+SERIAL_OF = {"integer": "serial", "bigint": "bigserial", "smallint": "smallserial"}
+
+
+def _serial_default(seq) -> str:
+    from generator.model.naming import quote_literal
+    return f"nextval({quote_literal(seq.qname)}::regclass)"
 
 
 def _nextval(default: str | None) -> tuple[str, str] | None:

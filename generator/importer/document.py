@@ -2,12 +2,14 @@
 naming, extensions, schemas, enums, roles, grants, tenancy, auth, entities, views, functions."""
 from __future__ import annotations
 
-from generator.importer import objects
+from generator.importer import objects, schema_objects
+from generator.importer.columns import type_text
 from generator.importer.columns import prepare_columns
 from generator.importer.createdfrom import recognize_created_from
 from generator.importer.context import ImportCtx
 from generator.importer.entity import Planned, entity_spec, table_keys
 from generator.importer.indexes import auto_fk_indexes
+from generator.importer.keys import inherited_columns
 from generator.importer.recognize import recognize_admin, recognize_traits
 from generator.importer.supabase import SUPABASE_ROLES
 from generator.importer.protection import recognize_guards
@@ -24,6 +26,7 @@ def build_document(ctx: ImportCtx, name: str) -> dict:
     """The spec data; ctx.losses is filled on the way (fresh for every call)."""
     ctx.losses, ctx.roles, ctx.generated_functions, ctx.auth = [], set(), set(), {}
     ctx.absorbed_triggers, ctx.soft_deleted = set(), {}
+    ctx.roles |= {r for r in ctx.leftover_roles if r}
     recognize_admin(ctx)
     _policy_roles(ctx)
     created = recognize_created_from(ctx)
@@ -53,14 +56,19 @@ def build_document(ctx: ImportCtx, name: str) -> dict:
     common = _hoist_grants(entities, grants, SUPABASE_ROLES if ctx.flavor == "supabase" else ())
     entities = {k: dict(sorted(e.items(), key=lambda kv: _rank(kv[0]))) for k, e in entities.items()}
     doc: dict = {"spec": 1, "name": name, "database": _database(ctx)}
-    naming: dict = {"table_prefix": ctx.prefix} if ctx.prefix else {}
+    naming: dict = {"convention": ctx.convention} if ctx.convention != "gen" else {}
+    if ctx.prefix:
+        naming["table_prefix"] = ctx.prefix
     if auto is None:
         naming["index_foreign_keys"] = False
     if naming:
         doc["naming"] = naming
     _put(doc, "extensions", objects.extensions(ctx))
-    _put(doc, "schemas", objects.extra_schemas(ctx, {e.get("schema", ctx.main) for e in entities.values()}))
+    _put(doc, "schemas", schema_objects.schemas(ctx, {e.get("schema", ctx.main) for e in entities.values()}))
+    _put(doc, "collations", schema_objects.collations(ctx))
     _put(doc, "enums", enums)
+    _put(doc, "types", schema_objects.types(ctx, type_text))
+    _put(doc, "sequences", schema_objects.sequences(ctx))
     views = objects.views(ctx)
     _put(doc, "roles", objects.roles(ctx))
     _put(doc, "grants", common)
@@ -70,6 +78,8 @@ def build_document(ctx: ImportCtx, name: str) -> dict:
     doc["entities"] = entities
     _put(doc, "views", views)
     _put(doc, "functions", functions)
+    _put(doc, "aggregates", schema_objects.aggregates(ctx))
+    _put(doc, "sql", dict(ctx.leftovers))
     return doc
 
 
@@ -131,7 +141,7 @@ def _auto_indexes(ctx: ImportCtx, tables, keys: dict, carried: dict) -> dict | N
     for t in tables:
         order = {c.name: i for i, c in enumerate(t.columns)}
         fks = sorted(keys[t.key].fk_columns, key=lambda cols: order.get(cols[0], 0))
-        got = auto_fk_indexes(ctx, t, set(carried[t.key]), keys[t.key].covered, fks, keys[t.key].scoped)
+        got = auto_fk_indexes(ctx, t, set(carried[t.key]) | set(inherited_columns(ctx, t, carried)), keys[t.key].covered, fks, keys[t.key].scoped)
         if got is None:
             return None
         out[t.key] = got

@@ -43,7 +43,9 @@ def entity_spec(ctx: ImportCtx, t: Table, plan: Planned) -> tuple[dict, dict[str
     cols = {c.name: c for c, _ in plan.columns}
     traits, trait_cols, trait_triggers = plan.traits
     keys = plan.keys
-    indexes, index_flags = plan_indexes(ctx, t, set(cols), trait_cols, plan.auto_indexes)
+    from generator.importer.keys import inherited_columns
+    visible = set(cols) | set(inherited_columns(ctx, t, plan.carried))
+    indexes, index_flags = plan_indexes(ctx, t, visible, trait_cols, plan.auto_indexes)
     for c in index_flags:
         keys.flags[c] = replace(keys.flags[c], index=True)
     for c, value in protection_entries(ctx, t, ctx.guards, plan.admin_table is not None).items():
@@ -71,6 +73,7 @@ def entity_spec(ctx: ImportCtx, t: Table, plan: Planned) -> tuple[dict, dict[str
                  ("checks", keys.checks), ("indexes", indexes)):
         if v:
             out[k] = v
+    out.update(table_properties(ctx, t, set(cols)))
     policies = _policies(ctx, t, plan, set(cols))
     if policies:
         out["policies"] = policies
@@ -84,6 +87,49 @@ def entity_spec(ctx: ImportCtx, t: Table, plan: Planned) -> tuple[dict, dict[str
     if triggers:
         out["triggers"] = triggers
     return out, _grants(ctx, t.grants, table_extra)
+
+
+def table_properties(ctx: ImportCtx, t: Table, cols: set[str]) -> dict:
+    """exclude, unlogged, with, partitioning, inheritance, CLUSTER ON, REPLICA IDENTITY."""
+    from generator.db.types import split_qualified
+    out: dict = {}
+    excludes = []
+    for x in t.exclusions:
+        entry: dict = {"name": x.name, "using": x.using,
+                       "elements": [[e.column or f"({e.expression})", e.operator] for e in x.elements]}
+        ops = {e.column or f"({e.expression})": e.opclass for e in x.elements if e.opclass}
+        if ops:
+            entry["ops"] = ops
+        for k in ("where", "deferrable", "initially_deferred"):
+            if getattr(x, k):
+                entry[k] = getattr(x, k)
+        if x.include:
+            entry["include"] = list(x.include)
+        excludes.append(entry)
+    if excludes:
+        out["exclude"] = excludes
+    if t.unlogged:
+        out["unlogged"] = True
+    if t.options:
+        out["with"] = dict(t.options)
+    if t.partition_by:
+        out["partition_by"] = t.partition_by
+
+    def entity(name: str) -> str:
+        schema, table = split_qualified(name)
+        return ctx.keys.get((schema or "public", table), name)
+    if t.partition_of:
+        out["partition_of"] = entity(t.partition_of)
+        if t.partition_bound != "DEFAULT":
+            out["bound"] = t.partition_bound
+    if t.inherits:
+        out["inherits"] = [entity(p) for p in t.inherits]
+    if t.cluster_on:
+        out["cluster_on"] = t.cluster_on
+    if t.replica_identity:
+        out["replica_identity"] = t.replica_identity.lower() if t.replica_identity in ("FULL", "NOTHING") \
+            else t.replica_identity
+    return out
 
 
 def _tenant(ctx: ImportCtx, t: Table, plan: Planned, out: dict) -> str | None:
@@ -214,43 +260,45 @@ def _triggers(ctx: ImportCtx, t: Table, plan: Planned, skip: set[str], cols: set
     for tr in t.triggers:
         if tr.name in skip or (t.schema, t.name, tr.name) in ctx.absorbed_triggers:
             continue
-        why, fn = _trigger_problem(ctx, t, tr, plan, cols)
-        if why:
-            ctx.lose(obj, f"trigger {tr.name}", why, "not imported")
+        if tr.when and (expr_columns(tr.when, {c.name for c in t.columns} - cols) or not valid_expression(tr.when)):
+            ctx.lose(obj, f"trigger {tr.name}", "a trigger WHEN the spec cannot hold", "not imported")
             continue
-        events = [e.lower() for e in tr.events]
-        entry: dict = {"function": fn}
-        if tr.name != shorten(f"{t.name}_{'_'.join(events)}_{fn.split('.')[-1]}"):
-            entry["name"] = tr.name
-        if tr.timing != "BEFORE":
-            entry["timing"] = tr.timing.lower()
-        if events != ["update"]:
-            entry["events"] = events
-        if tr.level != "ROW":
-            entry["level"] = "statement"
-        if tr.when:
-            entry["when"] = tr.when
-        if tr.columns:
-            entry["columns"] = list(tr.columns)
-        out.append(entry)
+        out.append(trigger_entry(ctx, t.name, tr, plan.functions))
     return out
 
 
-def _trigger_problem(ctx, t: Table, tr: Trigger, plan: Planned, cols: set[str]) -> tuple[str | None, str]:
-    row = next((r for r in ctx.catalog.triggers if (r["schema"], r["table_name"], r["name"]) ==
-                (t.schema, t.name, tr.name)), None)
-    if row is None:
-        return "a trigger missing from the catalog", ""
-    if row["nargs"] or row["constraint_trigger"] or row["transition"]:
-        return ("a trigger with arguments, a constraint trigger or transition tables "
-                f"({row['definition'][:120]})"), ""
-    if row["enabled"] != "O":
-        return f"a trigger whose firing is set to '{row['enabled']}' (disabled, replica or always)", ""
-    if tr.when and (expr_columns(tr.when, {c.name for c in t.columns} - cols) or not valid_expression(tr.when)):
-        return "a trigger WHEN the spec cannot hold", ""
-    schema, name = row["fn_schema"], row["fn_name"]
-    if schema == ctx.main and name in plan.functions:
-        return None, name
-    if (schema, name) in ctx.generated_functions or schema not in ctx.schemas:
-        return None, f"{quote_ident(schema)}.{quote_ident(name)}"
-    return f"its function {qualified(schema, name)} is not imported", ""
+_FIRING = {"D": "disabled", "R": "replica", "A": "always"}
+
+
+def trigger_entry(ctx: ImportCtx, table: str, tr: Trigger, functions: set[str] | None) -> dict:
+    """A trigger as the spec writes it; its function by spec key when the spec holds it."""
+    from generator.db.types import split_qualified
+    schema, name = split_qualified(tr.function)
+    schema = schema or "public"
+    key = next((k for (s, n, _), k in ctx.function_keys.items() if (s, n) == (schema, name)), None)
+    fn = key if key is not None and schema == ctx.main and key == name else f"{quote_ident(schema)}.{quote_ident(name)}"
+    events = [e.lower() for e in tr.events]
+    entry: dict = {"function": fn}
+    if tr.name != shorten(f"{table}_{'_'.join(events)}_{fn.split('.')[-1]}"):
+        entry["name"] = tr.name
+    if tr.timing != "BEFORE":
+        entry["timing"] = tr.timing.lower()
+    if events != ["update"]:
+        entry["events"] = events
+    if tr.level != "ROW":
+        entry["level"] = "statement"
+    if tr.when:
+        entry["when"] = tr.when
+    if tr.columns:
+        entry["columns"] = list(tr.columns)
+    if tr.args:
+        entry["args"] = list(tr.args)
+    for k in ("old_table", "new_table"):
+        if getattr(tr, k):
+            entry[k] = getattr(tr, k)
+    for k in ("constraint", "deferrable", "initially_deferred"):
+        if getattr(tr, k):
+            entry[k] = True
+    if tr.enabled in _FIRING:
+        entry["enabled"] = _FIRING[tr.enabled]
+    return entry

@@ -18,7 +18,7 @@ class Keys:
     """What the entity will say about keys, plus what the FK-index rule needs to know."""
 
     flags: dict[str, Flags] = field(default_factory=dict)
-    primary_key: list[str] | None = None
+    primary_key: list[str] | dict | None = None
     uniques: list = field(default_factory=list)
     checks: list = field(default_factory=list)
     covered: list[tuple[str, ...]] = field(default_factory=list)   # pk/unique column lists
@@ -48,12 +48,28 @@ def valid_expression(expr: str) -> bool:
 def plan_keys(ctx: ImportCtx, t: Table, cols: dict[str, Column], trait_cols: set[str],
               carried: dict[tuple[str, str], dict[str, Column]]) -> Keys:
     keys = Keys(flags={n: Flags() for n in cols})
-    _primary_key(ctx, t, cols, trait_cols, keys)
+    every = {**inherited_columns(ctx, t, carried), **cols}     # a partition's keys name its parent's columns
+    _primary_key(ctx, t, every, trait_cols, keys)
     for fk in t.foreign_keys:
-        _foreign_key(ctx, t, fk, cols, trait_cols, carried, keys)
-    _uniques(ctx, t, cols, trait_cols, keys)
-    _checks(ctx, t, cols, keys)
+        _foreign_key(ctx, t, fk, every, trait_cols, carried, keys)
+    _uniques(ctx, t, every, trait_cols, keys)
+    _checks(ctx, t, every, keys)
     return keys
+
+
+def inherited_columns(ctx: ImportCtx, t: Table, carried, seen: tuple = ()) -> dict[str, Column]:
+    """The columns a partition or inheriting table has from its parents (as carried)."""
+    from generator.db.types import split_qualified
+    out: dict[str, Column] = {}
+    for name in ((t.partition_of,) if t.partition_of else ()) + t.inherits:
+        schema, table = split_qualified(name)
+        key = (schema or "public", table)
+        parent = ctx.model.table(key[1], key[0])
+        if parent is None or key in seen:
+            continue
+        out.update(inherited_columns(ctx, parent, carried, seen + (t.key,)))
+        out.update(carried.get(key, {}))
+    return out
 
 
 def _set(keys: Keys, col: str, **kw) -> None:
@@ -74,16 +90,31 @@ def _primary_key(ctx, t: Table, cols, trait_cols, keys: Keys) -> None:
     if lost:
         ctx.lose(obj, "primary key", f"primary key on column(s) not imported ({', '.join(lost)})", "not imported")
         return
-    if pk.name != shorten(f"{t.name}_pkey"):
-        ctx.lose(obj, "primary key", f"primary key name {pk.name}", f"named {shorten(t.name + '_pkey')}")
-    if _constraint_row(ctx, t, pk.name).get("deferrable"):
-        ctx.lose(obj, "primary key", "deferrable primary key", "not deferrable")
     keys.covered.append(pk.columns)
     only = pk.columns[0]
-    if len(pk.columns) == 1 and only not in trait_cols and pk_flag_ok(cols[only]):
+    named = pk.name != default_name(ctx, "pk", t.name, pk.columns)
+    if named or pk.deferrable:
+        full: dict = {"columns": list(pk.columns)}
+        if named:
+            full["name"] = pk.name
+        if pk.deferrable:
+            full["deferrable"] = True
+        if pk.initially_deferred:
+            full["initially_deferred"] = True
+        keys.primary_key = full
+    elif len(pk.columns) == 1 and only not in trait_cols and only in keys.flags and (
+            pk_flag_ok(cols[only]) or (t.schema, t.name, only) in ctx.serials):
         _set(keys, only, pk=True)
     else:
         keys.primary_key = list(pk.columns)
+
+
+def default_name(ctx, kind: str, table: str, columns) -> str:
+    """The name the spec's naming convention gives a constraint of `kind` (pk, key)."""
+    from generator.model import conventions as names
+    if kind == "pk":
+        return names.primary_key(ctx.convention, table)
+    return names.unique(ctx.convention, table, columns)
 
 
 def tenant_tables(ctx) -> tuple[str | None, set[tuple[str, str]]]:
@@ -134,7 +165,7 @@ def _foreign_key(ctx, t: Table, fk: ForeignKey, cols, trait_cols, carried, keys:
     fk = own or fk
     col = fk.columns[0]
     reason = None
-    if len(fk.columns) > 1:
+    if len(fk.columns) > 1 or col not in keys.flags:
         _composite(ctx, t, fk, cols, carried, keys)
         return
     if col not in cols:
@@ -196,7 +227,7 @@ def _composite(ctx, t: Table, fk: ForeignKey, cols, carried, keys: Keys) -> None
     if fk.deferrable:
         entry["deferrable"] = True
     entry.update(dict(_options(ctx, t, fk)))
-    if fk.name != constraint_name(t.name, list(fk.columns), "fkey"):
+    if fk.name != _fk_name(ctx, t, fk):
         entry["name"] = fk.name
     keys.foreign_keys.append(entry)
     keys.fk_columns.append(fk.columns)
@@ -206,13 +237,14 @@ def _ref(ctx, t: Table, fk: ForeignKey, col: Column, carried) -> Ref | str:
     """The reference as the spec writes it, or why it cannot be written."""
     target, ref_col = (fk.ref_schema, fk.ref_table), fk.ref_columns[0]
     action = {a: None if getattr(fk, a) == "NO ACTION" else getattr(fk, a).lower() for a in ("on_delete", "on_update")}
-    name = None if fk.name == constraint_name(t.name, [fk.columns[0]], "fkey") else fk.name
+    name = None if fk.name == _fk_name(ctx, t, fk) else fk.name
     if target in ctx.keys:
         tcols = carried.get(target, {})
         if ref_col not in tcols:
             return f"a reference to {fk.ref_table}.{ref_col}, which is not imported"
         rt = tcols[ref_col].type
-        if (rt.base, rt.enum, rt.array_dims) != (col.type.base, col.type.enum, col.type.array_dims):
+        from generator.resolve.references import _compatible
+        if not _compatible(rt, col.type):
             return (f"a reference from {col.type.sql} to {rt.sql} (the spec requires equal types, RS052)")
         tpk = next((x.primary_key.columns for x in ctx.model.tables if x.key == target and x.primary_key), ())
         column = None if tuple(tpk) == (ref_col,) and all(c in tcols for c in tpk) else ref_col
@@ -235,28 +267,26 @@ def _uniques(ctx, t: Table, cols, trait_cols, keys: Keys) -> None:
         if any(c not in cols for c in u.columns):
             ctx.lose(obj, part, "a unique constraint on a column not imported", "not imported")
             continue
-        if " INCLUDE " in (row.get("definition") or ""):
-            ctx.lose(obj, part, "UNIQUE ... INCLUDE", "not imported")
+        if any(c not in cols for c in u.include):
+            ctx.lose(obj, part, "a unique constraint including a column not imported", "not imported")
             continue
-        if row.get("deferrable"):
-            ctx.lose(obj, part, "a deferrable unique constraint", "not deferrable")
-        if t.primary_key and u.columns == t.primary_key.columns:
-            ctx.lose(obj, part, "a unique constraint repeating the primary key",
-                     "kept, but CREATE TABLE leaves such a duplicate out")
         keys.covered.append(u.columns)
-        default_name = u.name == constraint_name(t.name, list(u.columns), "key")
+        plain_name = u.name == default_name(ctx, "key", t.name, u.columns)
+        plain = plain_name and not (u.nulls_not_distinct or u.include or u.deferrable)
         one = u.columns[0]
-        if (len(u.columns) == 1 and default_name and not u.nulls_not_distinct and one not in trait_cols
-                and not keys.flags[one].unique):
+        if len(u.columns) == 1 and plain and one in keys.flags and one not in trait_cols and not keys.flags[one].unique:
             _set(keys, one, unique=True)
-        elif default_name and not u.nulls_not_distinct:
+        elif plain:
             keys.uniques.append(list(u.columns))
         else:
             entry: dict = {"columns": list(u.columns)}
-            if not default_name:
+            if not plain_name:
                 entry["name"] = u.name
-            if u.nulls_not_distinct:
-                entry["nulls_not_distinct"] = True
+            for flag in ("nulls_not_distinct", "deferrable", "initially_deferred"):
+                if getattr(u, flag):
+                    entry[flag] = True
+            if u.include:
+                entry["include"] = list(u.include)
             keys.uniques.append(entry)
 
 
@@ -284,15 +314,23 @@ def _checks(ctx, t: Table, cols, keys: Keys) -> None:
             continue
         if row.get("validated") is False:
             ctx.lose(obj, part, "NOT VALID", "a validated check")
-        if row.get("noinherit"):
-            ctx.lose(obj, part, "NO INHERIT", "an inherited check")
-        auto = _auto_check_name(t.name, c.expression, cols, used)
+        auto = _auto_check_name(t.name, c.expression, cols, used, ctx.convention)
         used.add(c.name)
-        keys.checks.append(c.expression if auto == c.name else {"name": c.name, "expression": c.expression})
+        if auto == c.name and not c.no_inherit:
+            keys.checks.append(c.expression)
+        else:
+            keys.checks.append({"name": c.name, "expression": c.expression, **({"no_inherit": True}
+                                                                                if c.no_inherit else {})})
 
 
-def _auto_check_name(table: str, expr: str, cols, used: set[str]) -> str:
-    base = constraint_name(table, expr_columns(expr, cols)[:3], "check")
+def _fk_name(ctx, t: Table, fk: ForeignKey) -> str:
+    from generator.model.conventions import foreign_key
+    return foreign_key(ctx.convention, t.name, fk.columns, fk.ref_table, fk.ref_columns)
+
+
+def _auto_check_name(table: str, expr: str, cols, used: set[str], convention: str = "gen") -> str:
+    from generator.model.conventions import check
+    base = check(convention, table, expr_columns(expr, cols)[:3], expr)
     name, n = base, 2
     while name in used:
         name, n = shorten(f"{base}{n}"), n + 1

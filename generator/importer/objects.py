@@ -32,86 +32,77 @@ def enums(ctx: ImportCtx) -> dict:
 
 def extensions(ctx: ImportCtx) -> list:
     out = []
-    versions = {r["name"]: r for r in ctx.catalog.extensions}
     for e in ctx.model.extensions:
-        obj = ("extension", e.name)
-        if ctx.flavor == "supabase" and (e.name in SUPABASE_EXTENSIONS or e.schema in SUPABASE_SCHEMAS):
-            ctx.lose(obj, None, f"an extension Supabase manages (in schema {e.schema})",
-                     "not imported (enable it in the Supabase dashboard)", e.name not in ctx.hidden_extensions)
-            continue
-        row = versions.get(e.name, {})
-        if row.get("default_version") and row.get("version") != row.get("default_version"):
-            ctx.lose(obj, None, f"version {row['version']} (the spec cannot pin versions)",
-                     f"the server's default version ({row['default_version']})")
-        out.append(e.name if e.schema in (None, "public", ctx.main) else {"name": e.name, "schema": e.schema})
+        if e.name in ctx.hidden_extensions:
+            continue                       # installed by the Supabase stand-in, not by the project
+        plain = e.schema in (None, "public", ctx.main) and e.version is None
+        entry: dict = {"name": e.name}
+        if e.schema not in (None, "public", ctx.main):
+            entry["schema"] = e.schema
+        if e.version:
+            entry["version"] = e.version
+        out.append(e.name if plain else entry)
     return out
 
 
 def functions(ctx: ImportCtx) -> dict:
-    """Functions of the spec's schema the spec can hold, by name (overloads: the first only)."""
+    """Every function and procedure (overloads under keys of their own, with `name:`)."""
     out: dict = {}
     rows = {(r["schema"], r["name"], r["args"]): r for r in ctx.catalog.functions}
-    for r in ctx.catalog.functions:
-        if r["kind"] != "f":
-            ctx.lose(("function", r["schema"], r["name"]), None, _KINDS.get(r["kind"], "a routine"), "not imported")
-    for f in ctx.model.functions:
+    for f in sorted(ctx.model.functions, key=lambda f: (f.schema != ctx.main, f.schema, f.name, f.args)):
         obj = ("function", f.schema, f.name)
         if (f.schema, f.name) in ctx.generated_functions:
             continue
         row = next((v for k, v in rows.items() if k[:2] == (f.schema, f.name)), {})
-        why = _function_problem(ctx, f, row, out)
-        if why:
-            ctx.lose(obj, None, why, "not imported")
+        if f.language in ("c", "internal"):
+            ctx.lose(obj, None, f"a function in language {f.language} (its object file is not in the catalog)",
+                     "not imported: create it before applying the spec")
             continue
-        _attribute_losses(ctx, obj, row)
-        entry: dict = {"returns": f.returns}
+        entry: dict = {}
+        key = _function_key(ctx, f, out)
+        if key != f.name:
+            entry["name"] = f.name
+        if f.schema != ctx.main:
+            entry["schema"] = f.schema
+        if f.kind != "function":
+            entry["kind"] = f.kind
+        if f.returns and f.kind != "procedure":
+            entry["returns"] = f.returns
         execute = _execute(ctx, f, row.get("acl"))
         if f.args:
             entry["args"] = f.args
         entry["language"] = f.language
-        if f.volatility != "VOLATILE":
+        if f.volatility != "VOLATILE" and f.kind != "procedure":
             entry["volatility"] = f.volatility.lower()
-        if f.security_definer:
-            entry["security_definer"] = True
+        for flag in ("strict", "leakproof", "security_definer", "atomic"):
+            if getattr(f, flag):
+                entry[flag] = True
+        if f.parallel != "UNSAFE":
+            entry["parallel"] = f.parallel.lower()
+        for attr in ("cost", "rows"):
+            if getattr(f, attr) is not None:
+                value = getattr(f, attr)
+                entry[attr] = int(value) if float(value).is_integer() else value
         if f.search_path is not None:
             entry["search_path"] = f.search_path
+        if f.config:
+            entry["set"] = dict(f.config)
         if f.comment:
             entry["description"] = f.comment
         if execute is not None:
             entry["execute"] = execute
         entry["body"] = f.body
-        out[f.name] = entry
+        out[key] = entry
+        ctx.function_keys[(f.schema, f.name, f.args)] = key
     return out
 
 
-def _function_problem(ctx: ImportCtx, f, row: dict, done: dict) -> str | None:
-    if f.schema != ctx.main:
-        return f"a function outside the spec's schema {ctx.main} (spec functions live there)"
-    if f.name in done:
-        return f"an overload ({f.args}) of a function already imported (spec functions are keyed by name)"
-    if f.language not in LANGUAGES:
-        return f"a function in language {f.language}"
-    if row.get("sql_standard_body"):
-        return "a SQL-standard body (BEGIN ATOMIC / RETURN)"
-    return None
-
-
-def _attribute_losses(ctx: ImportCtx, obj, row: dict) -> None:
-    lost = []
-    if row.get("strict"):
-        lost.append("STRICT")
-    if row.get("leakproof"):
-        lost.append("LEAKPROOF")
-    if row.get("parallel") and row["parallel"] != "u":
-        lost.append({"s": "PARALLEL SAFE", "r": "PARALLEL RESTRICTED"}[row["parallel"]])
-    if row.get("cost") is not None and float(row["cost"]) != 100:
-        lost.append(f"COST {row['cost']:g}")
-    if row.get("retset") and row.get("rows") is not None and float(row["rows"]) != 1000:
-        lost.append(f"ROWS {row['rows']:g}")
-    settings = [c for c in row.get("config") or () if not c.startswith("search_path=")]
-    lost += [f"SET {c}" for c in settings]
-    if lost:
-        ctx.lose(obj, None, ", ".join(lost), "function without them")
+def _function_key(ctx: ImportCtx, f, done: dict) -> str:
+    base = f.name if f.schema == ctx.main else f"{f.schema}_{f.name}"
+    key, n = base, 2
+    while key in done:
+        key, n = f"{base}_{n}", n + 1
+    return key
 
 
 def _execute(ctx: ImportCtx, f, acl) -> list[str] | str | None:
@@ -136,39 +127,42 @@ def _execute_changed(acl, flavor: str) -> bool:
 
 def views(ctx: ImportCtx) -> dict:
     out: dict = {}
-    relations = {(r["schema"], r["name"]): r for r in ctx.catalog.relations}
     for v in _dependency_order(ctx, ctx.model.views):
         obj = ("view", v.schema, v.name)
-        why = _view_problem(ctx, v)
-        if why:
-            ctx.lose(obj, None, why, "not imported")
+        try:
+            check_query(v.query)
+        except ExpressionError as e:
+            ctx.lose(obj, None, f"a view query gen cannot read ({e})", "not imported")
             continue
-        options = [o for o in relations.get(v.key, {}).get("options") or () if not o.startswith("security_invoker")]
-        if options:
-            ctx.lose(obj, None, f"view options {', '.join(options)}", "view without them")
-        entry: dict = {"query": v.query}
+        key = v.name if v.schema == ctx.main and v.name not in out else f"{v.schema}_{v.name}"
+        entry: dict = {}
+        if key != v.name:
+            entry["name"] = v.name
+        if v.schema != ctx.main:
+            entry["schema"] = v.schema
+        if v.materialized:
+            entry["materialized"] = True
+        entry["query"] = v.query
         if v.comment:
             entry["description"] = v.comment
-        if not v.security_invoker:
+        if not v.security_invoker and not v.materialized:
             entry["security_invoker"] = False
+        if v.options:
+            entry["options"] = dict(v.options)
+        if v.indexes:
+            from generator.importer.indexes import index_entry
+            entry["indexes"] = [index_entry(i, v.name, True, ctx.convention) for i in v.indexes]
+        if v.triggers:
+            from generator.importer.entity import trigger_entry
+            entry["triggers"] = [trigger_entry(ctx, v.name, tr, None) for tr in v.triggers]
         grants = {g.role: sorted(p.lower() for p in g.privileges) for g in v.grants}
         ctx.roles.update(grants)
         if grants:
             entry["grants"] = grants
-        out[v.name] = entry
+        out[key] = entry
     for r in ctx.catalog.view_column_comments:
         ctx.lose(("view", r["schema"], r["name"]), None, f"comment on column {r['column_name']}", "not imported")
     return out
-
-
-def _view_problem(ctx: ImportCtx, v: View) -> str | None:
-    if v.schema != ctx.main:
-        return f"a view outside the spec's schema {ctx.main} (spec views live there)"
-    try:
-        check_query(v.query)
-    except ExpressionError as e:
-        return f"a view query the spec's SQL parser cannot read ({e})"
-    return None
 
 
 def _dependency_order(ctx: ImportCtx, items: tuple[View, ...]) -> list[View]:
@@ -207,9 +201,9 @@ def extra_schemas(ctx: ImportCtx, entity_schemas: set[str]) -> list[str]:
 def function_dependents(ctx: ImportCtx, carried: set[str]) -> None:
     """Views, policies, defaults, checks and index expressions calling a function the spec does
     not hold are kept, with a loss saying the function must exist before the spec applies."""
+    kept = {(k[0], k[1]) for k in ctx.function_keys} | set(ctx.generated_functions)
     lost = {(r["schema"], r["name"]) for r in ctx.catalog.functions
-            if not ((r["schema"] == ctx.main and r["name"] in carried) or (r["schema"], r["name"]) in
-                    ctx.generated_functions)}
+            if r["kind"] != "a" and (r["schema"], r["name"]) not in kept}
     if not lost:
         return
     patterns = [(f"{s}.{n}", _call(s, n, qualified_only=n in carried)) for s, n in sorted(lost)]

@@ -1,6 +1,8 @@
 """`gen import --sql`: apply SQL files to a throw-away PostgreSQL database (pgserver's 16, or
-Debian's 15 with contrib), with a Supabase stand-in when the SQL needs one and any role the
-SQL names created first; a failure names the file and line and nothing is imported."""
+Debian's 15 with contrib), read the way psql reads them (generator.importer.psql: COPY data,
+meta-commands skipped and reported, statements that cannot run in a transaction run alone, SET
+lines kept for the file), with a Supabase stand-in when the SQL needs one and any role the SQL
+names created first; a failure names the file and line and nothing is imported."""
 from __future__ import annotations
 
 import re
@@ -12,13 +14,14 @@ from typing import Iterator
 import psycopg
 
 from generator.db.connect import connect
-from generator.db.server import debian_server, embedded_server, scratch_database
+from generator.db.server import scratch_database, server
 from generator.diagnostics import EXIT_BAD_INPUT, Diagnostic, GenError, Location
-from generator.importer.sqltext import blank_meta_commands, line_col, statement_at, statement_spans
-from generator.importer.supabase import load_shim, sql_needs_supabase
+from generator.importer import psql
+from generator.importer.sqltext import line_col
+from generator.importer.supabase import created_extensions, load_shim, sql_needs_supabase
 from generator.model.naming import quote_ident
 
-SERVERS = ("embedded", "pg15")
+SERVERS = ("auto", "embedded", "pg15")
 MAX_ROLE_ROUNDS = 25
 _MISSING_ROLE = re.compile(r'role "(.+)" does not exist')
 _MISSING_EXTENSION = ("0A000", "58P01")
@@ -28,8 +31,10 @@ _ALREADY_EXISTS = ("42P07", "42710", "42723", "42P06", "42P04")
 @dataclass
 class SqlFile:
     path: str
-    text: str                                   # psql meta-command lines blanked
-    meta_lines: list[int] = field(default_factory=list)
+    text: str
+    meta_lines: list[int] = field(default_factory=list)        # psql meta-commands skipped
+    database_lines: list[int] = field(default_factory=list)    # CREATE/DROP DATABASE skipped
+    pieces: list = field(default_factory=list)                  # psql.Piece, in order
 
 
 @dataclass
@@ -49,20 +54,24 @@ def read_sql_files(paths: list[str]) -> list[SqlFile]:
             problems.append(Diagnostic("IM001", f"cannot read SQL file {p}: {e}", name="import.sql",
                                        hint="pass existing UTF-8 .sql files"))
             continue
-        text, meta = blank_meta_commands(raw.replace("\r\n", "\n"))
-        out.append(SqlFile(p, text, meta))
+        text = raw.replace("\r\n", "\n")
+        pieces = psql.split(text)
+        out.append(SqlFile(p, text, psql.skipped_lines(text, pieces, "meta"),
+                           psql.skipped_lines(text, pieces, "database"), pieces))
     if problems:
         raise GenError(problems, EXIT_BAD_INPUT)
     return out
 
 
 @contextmanager
-def loaded_database(paths: list[str], server: str = "embedded", base_url: str | None = None) -> Iterator[LoadedSql]:
+def loaded_database(paths: list[str], server: str = "auto", base_url: str | None = None) -> Iterator[LoadedSql]:
     """Yield a scratch database holding the SQL files (dropped afterwards). `base_url` reuses
     a running server instead of starting `server`."""
     files = read_sql_files(paths)
     supabase = any(sql_needs_supabase(f.text) for f in files)
-    with _server(server, base_url) as base:
+    wanted = set().union(*(created_extensions(f.text) for f in files)) - {"plpgsql"}
+    wanted = {w for w in wanted if "." not in w}
+    with _server(server, base_url, wanted) as base:
         roles: list[str] = []
         for _ in range(MAX_ROLE_ROUNDS):
             with scratch_database(base, prefix="gen_import_") as url:
@@ -77,15 +86,14 @@ def loaded_database(paths: list[str], server: str = "embedded", base_url: str | 
 
 
 @contextmanager
-def _server(server: str, base_url: str | None) -> Iterator[str]:
+def _server(choice: str, base_url: str | None, extensions: set[str] = frozenset()) -> Iterator[str]:
+    """`base_url` (a running server), else the --server choice: auto picks one that has the
+    extensions the SQL creates."""
     if base_url:
         yield base_url
-    elif server == "pg15":
-        with debian_server() as url:
-            yield url
-    else:
-        with embedded_server() as url:
-            yield url
+        return
+    with server(choice, extensions) as url:
+        yield url
 
 
 def _create_role(base: str, name: str) -> None:
@@ -95,44 +103,51 @@ def _create_role(base: str, name: str) -> None:
 
 
 def _load(url: str, files: list[SqlFile], supabase: bool, server: str) -> str | None:
-    """Run every file, each on a fresh connection; returns a missing role's name, or None."""
+    """Run every file, each on a session of its own; returns a missing role's name, or None."""
     if supabase:
+        created = set().union(*(created_extensions(f.text) for f in files))
         with connect(url, autocommit=True) as conn:
-            conn.execute(load_shim())
+            conn.execute(load_shim(created))
     for f in files:
-        if not statement_spans(f.text):
+        work = [b for b in psql.batches(f.text, f.pieces) if b.kind not in ("meta", "database")]
+        if not work:
             continue
         with connect(url, autocommit=True) as conn:
-            try:
-                conn.execute(f.text)
-            except psycopg.Error as exc:
-                role = _MISSING_ROLE.search(exc.diag.message_primary or "")
-                if role and exc.diag.sqlstate == "42704":
-                    return role.group(1)
-                raise _file_error(f, exc, server, _position(exc, f, url, files)) from None
+            for batch in work:
+                try:
+                    _run(conn, f, batch)
+                except psycopg.Error as exc:
+                    role = _MISSING_ROLE.search(exc.diag.message_primary or "")
+                    if role and exc.diag.sqlstate == "42704":
+                        return role.group(1)
+                    raise _file_error(f, exc, server, _position(exc, f, batch, conn)) from None
     return None
 
 
-def _position(exc: psycopg.Error, f: SqlFile, url: str, files: list[SqlFile]) -> int | None:
-    """0-based index of the error in f.text: the server's position, else the statement that fails."""
+def _run(conn: psycopg.Connection, f: SqlFile, batch) -> None:
+    sql = f.text[batch.start:batch.end]
+    if batch.kind == "copy":
+        with conn.cursor() as cur, cur.copy(sql.rstrip().rstrip(";")) as copy:
+            copy.write(batch.pieces[0].data)
+    else:
+        conn.execute(sql)
+
+
+def _position(exc: psycopg.Error, f: SqlFile, batch, conn: psycopg.Connection) -> int | None:
+    """0-based index of the error in f.text: the server's position within what was sent, else
+    the statement of the batch that fails when replayed one by one."""
     pos = exc.diag.statement_position
     if pos:
-        return int(pos) - 1
-    return _failing_statement(f, url)
-
-
-def _failing_statement(f: SqlFile, url: str) -> int | None:
-    """Find the failing statement by replaying f one statement at a time. The failed run was one
-    implicit transaction, so the database is as it was before f (apart from anything f
-    committed itself, which replays as "already exists" and is skipped)."""
-    with connect(url, autocommit=True) as conn:
-        for span in statement_spans(f.text):
-            try:
-                conn.execute(f.text[span.start:span.end])
-            except psycopg.Error as exc:
-                if exc.diag.sqlstate not in _ALREADY_EXISTS:
-                    return span.start
-    return None
+        return batch.start + int(pos) - 1
+    if len(batch.pieces) == 1 or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        return batch.start
+    for piece in batch.pieces:         # the batch ran as one transaction: nothing of it is left
+        try:
+            conn.execute(f.text[piece.start:piece.end])
+        except psycopg.Error as again:
+            if again.diag.sqlstate not in _ALREADY_EXISTS:
+                return piece.start + (int(again.diag.statement_position) - 1 if again.diag.statement_position else 0)
+    return batch.start
 
 
 def _file_error(f: SqlFile, exc: psycopg.Error, server: str, index: int | None) -> GenError:
@@ -146,7 +161,7 @@ def _file_error(f: SqlFile, exc: psycopg.Error, server: str, index: int | None) 
         # many lines earlier (a missing ';' joins two statements), is named in the message.
         line, col = line_col(f.text, index)
         loc = Location(f.path, line, col)
-        span = statement_at(f.text, index)
+        span = next((p for p in f.pieces if p.start <= index < max(p.end, p.start + 1)), None)
         if span is not None:
             first, last = line_col(f.text, span.start)[0], line_col(f.text, span.end - 1)[0]
             if last != first:
@@ -155,8 +170,9 @@ def _file_error(f: SqlFile, exc: psycopg.Error, server: str, index: int | None) 
                          f"psql reports line {last}, where it ends)")
     hint = "nothing was imported or written; fix the SQL and run again"
     if diag.sqlstate in _MISSING_EXTENSION and "extension" in message:
-        hint = ("the extension is not on this server: try --server pg15 (Debian PostgreSQL 15 with contrib)"
-                if server != "pg15" else "install the extension's package on this machine")
+        hint = ("the extension is not on this server: try --server pg15 (Debian PostgreSQL 15 with contrib) or "
+                "--server postgresql://... a server that has it" if server != "pg15"
+                else "install the extension's package on this machine, or --server postgresql://... one that has it")
     text = f"{message}{f' ({extra})' if extra else ''}{where}"
     if loc is None:
         text = f"{f.path}: {text}"

@@ -6,7 +6,7 @@ import re
 
 from generator.db.apply import without_transaction
 from generator.model import Schema
-from generator.postgres.shim import SUPABASE_SHIM
+from generator.postgres.shim import SHIM_EXTENSIONS, supabase_shim
 
 SUPABASE_SCHEMAS = frozenset((
     "auth", "storage", "realtime", "_realtime", "extensions", "graphql", "graphql_public", "pgbouncer",
@@ -15,7 +15,7 @@ SUPABASE_SCHEMAS = frozenset((
 SUPABASE_EXTENSIONS = frozenset((
     "pg_graphql", "pgsodium", "supabase_vault", "pg_stat_statements", "pgjwt", "pg_net", "pg_cron", "pgtle"))
 SUPABASE_ROLES = ("anon", "authenticated", "service_role")
-STAND_IN_EXTENSIONS = frozenset({"uuid-ossp"})   # installed by load_shim(), not by the project
+STAND_IN_EXTENSIONS = frozenset(SHIM_EXTENSIONS)   # installed by load_shim(), not by the project
 
 _SQL_HINT = re.compile(r"\bauth\s*\.\s*(uid|role|jwt|users|email)\b|\bstorage\s*\.\s*(buckets|objects)\b"
                        r"|\b(to|from)\s+(anon|authenticated|service_role)\b", re.IGNORECASE)
@@ -31,32 +31,27 @@ BEGIN
   END IF;
 END
 $shim$;
-CREATE SCHEMA IF NOT EXISTS extensions;
-DO $shim$
-BEGIN
-  CREATE EXTENSION IF NOT EXISTS "uuid-ossp" WITH SCHEMA extensions;
-EXCEPTION WHEN OTHERS THEN
-  CREATE OR REPLACE FUNCTION extensions.uuid_generate_v4() RETURNS uuid LANGUAGE sql
-    AS 'SELECT pg_catalog.gen_random_uuid()';
-END
-$shim$;
-CREATE SCHEMA IF NOT EXISTS storage;
-CREATE TABLE IF NOT EXISTS storage.buckets (
-  id text PRIMARY KEY, name text NOT NULL UNIQUE, owner uuid, public boolean DEFAULT false,
-  created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
-CREATE TABLE IF NOT EXISTS storage.objects (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(), bucket_id text REFERENCES storage.buckets (id), name text,
-  owner uuid, metadata jsonb, created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now(),
-  last_accessed_at timestamptz DEFAULT now());
-ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
-GRANT USAGE ON SCHEMA storage, extensions TO anon, authenticated, service_role;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
 """
 
 
-def load_shim() -> str:
-    """SQL that makes plain PostgreSQL look enough like Supabase for a project's SQL to load."""
-    return without_transaction(SUPABASE_SHIM) + _EXTRA_SHIM
+def load_shim(created: set[str] | frozenset[str] = frozenset()) -> str:
+    """SQL that makes plain PostgreSQL look enough like Supabase for a project's SQL to load;
+    extensions the SQL creates itself (`created`) are left to it."""
+    return without_transaction(supabase_shim(created)) + _EXTRA_SHIM
+
+
+_CREATE_EXTENSION = re.compile(r'create\s+extension\s+(?:if\s+not\s+exists\s+)?"?([\w-]+)"?', re.IGNORECASE)
+
+
+_CREATE_TABLE = re.compile(r'create\s+table\s+(?:if\s+not\s+exists\s+)?"?(auth|storage)"?\s*\.\s*"?(\w+)"?',
+                           re.IGNORECASE)
+
+
+def created_extensions(text: str) -> set[str]:
+    """Extensions a SQL text creates, and Supabase's own tables (auth.users ...) it creates itself."""
+    out = {m.group(1).lower() for m in _CREATE_EXTENSION.finditer(text)}
+    return out | {f"{m.group(1).lower()}.{m.group(2).lower()}" for m in _CREATE_TABLE.finditer(text)}
 
 
 def sql_needs_supabase(text: str) -> bool:

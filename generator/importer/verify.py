@@ -52,7 +52,18 @@ def _unqualified(collation: str | None) -> str | None:
 
 def self_check(ctx: ImportCtx, resolved: Schema) -> list[Difference]:
     """Differences between the database and the resolved spec that no loss explains."""
-    return unexplained(differences(comparable(ctx.model, ctx.schemas), comparable(resolved)), ctx.losses)
+    model = platform_defaults(ctx.model) if ctx.flavor == "supabase" else ctx.model
+    return unexplained(differences(comparable(model, ctx.schemas), comparable(resolved)), ctx.losses)
+
+
+def platform_defaults(model: Schema) -> Schema:
+    """EXECUTE for PUBLIC and Supabase's API roles is what Supabase's default privileges give
+    every new function: the spec's default (None), which the stand-in gives again."""
+    from generator.importer.supabase import SUPABASE_ROLES
+    default = {"public", *SUPABASE_ROLES}
+    return replace(model, functions=tuple(
+        replace(f, execute=None) if f.execute is not None and "public" in f.execute and set(f.execute) <= default
+        else f for f in model.functions))
 
 
 def tables_to_plain(ctx: ImportCtx, diffs: list[Difference]) -> set[tuple[str, str]]:

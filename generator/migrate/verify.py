@@ -10,7 +10,7 @@ from typing import Iterator
 
 from generator.db.connect import connect
 from generator.db.inspect import inspect
-from generator.db.server import embedded_server, scratch_database
+from generator.db.server import scratch_database
 from generator.diagnostics import EXIT_FINDINGS, Diagnostic, GenError
 from generator.diff import diff
 from generator.migrate import runner
@@ -38,11 +38,13 @@ def schemas_of(model: Schema) -> tuple[str, ...]:
 
 
 @contextmanager
-def _server(base_url: str | None) -> Iterator[str]:
+def _server(base_url: str | None, model: Schema | None = None, choice: str | None = None) -> Iterator[str]:
+    """--database-url, else the --server choice (auto: one with the spec's extensions)."""
     if base_url:
         yield base_url
         return
-    with embedded_server() as url:
+    from generator.db.server import server
+    with server(choice, {e.name for e in model.extensions} if model is not None else set()) as url:
         yield url
 
 
@@ -58,7 +60,8 @@ def prepare(url: str, model: Schema) -> None:
                 conn.execute(without_transaction(SUPABASE_SHIM))
 
 
-def verify(model: Schema, directory: str | Path, base_url: str | None = None, roundtrip: bool = True) -> Verified:
+def verify(model: Schema, directory: str | Path, base_url: str | None = None, roundtrip: bool = True,
+           server: str | None = None) -> Verified:
     d = MigrationDir(directory)
     d.check_sum()
     found = d.last_snapshot()
@@ -69,7 +72,7 @@ def verify(model: Schema, directory: str | Path, base_url: str | None = None, ro
     result = Verified(len(d.migrations()))
     schemas = tuple(dict.fromkeys(schemas_of(model) + schemas_of(snapshot)))
     problems: list[Diagnostic] = []
-    with _server(base_url) as base, scratch_database(base, prefix="gen_verify_") as url:
+    with _server(base_url, model, server) as base, scratch_database(base, prefix="gen_verify_") as url:
         prepare(url, model)
         runner.up(url, d.path)
         live = inspect(url, schemas)

@@ -12,13 +12,16 @@ from typing import Any
 
 from generator.diagnostics import Location
 from generator.model.naming import qualified, quote_ident
+from generator.model.objects import (Aggregate, Collation, CompositeType, Domain, DomainCheck, Exclusion,
+                                     ExclusionElement, Namespace, RangeType, RawSQL, Sequence)
 from generator.model.types import DataType
 
 __all__ = [
     "DataType", "Location", "Column", "PrimaryKey", "ForeignKey", "Unique", "Check", "IndexElement",
     "Index", "Policy", "Trigger", "Grant", "Table", "Enum", "Extension", "Function", "View", "Role",
     "Seed", "ExternalTrigger", "Tenancy", "Auth", "Settings", "Schema", "replace", "COMMANDS", "FK_ACTIONS",
-    "Protection", "LintOverride", "TableMeta", "SoftDelete",
+    "Protection", "LintOverride", "TableMeta", "SoftDelete", "Sequence", "Collation", "Domain", "DomainCheck",
+    "CompositeType", "RangeType", "Aggregate", "Exclusion", "ExclusionElement", "Namespace", "RawSQL",
 ]
 
 COMMANDS = ("ALL", "SELECT", "INSERT", "UPDATE", "DELETE")
@@ -41,6 +44,7 @@ class Column:
     collation: str | None = None
     loc: Location | None = _loc()
     renamed_from: str | None = field(default=None, compare=False)   # spec hint: RENAME, keep data
+    identity_options: tuple[tuple[str, int], ...] = ()   # (start|increment|min|max|cache|cycle, n) not default
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,8 @@ class PrimaryKey:
     name: str
     columns: tuple[str, ...]
     loc: Location | None = _loc()
+    deferrable: bool = False
+    initially_deferred: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +90,9 @@ class Unique:
     columns: tuple[str, ...]
     nulls_not_distinct: bool = False
     loc: Location | None = _loc()
+    deferrable: bool = False
+    initially_deferred: bool = False
+    include: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +100,7 @@ class Check:
     name: str
     expression: str
     loc: Location | None = _loc()
+    no_inherit: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +158,13 @@ class Trigger:
     when: str | None = None
     columns: tuple[str, ...] = ()      # UPDATE OF these columns
     loc: Location | None = _loc()
+    args: tuple[str, ...] = ()         # arguments passed to the function (TG_ARGV), as text
+    old_table: str | None = None       # REFERENCING OLD TABLE AS ...
+    new_table: str | None = None       # REFERENCING NEW TABLE AS ...
+    constraint: bool = False           # CREATE CONSTRAINT TRIGGER (AFTER ... ROW), with:
+    deferrable: bool = False
+    initially_deferred: bool = False
+    enabled: str = "O"                 # pg_trigger.tgenabled: O origin, D disabled, R replica, A always
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +250,15 @@ class Table:
     policies: tuple[Policy, ...] = ()
     triggers: tuple[Trigger, ...] = ()
     grants: tuple[Grant, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
+    unlogged: bool = False
+    options: tuple[tuple[str, str], ...] = ()     # storage parameters: WITH (fillfactor = 70), sorted
+    partition_by: str | None = None               # RANGE (logdate), LIST (region), HASH (id)
+    partition_of: str | None = None               # qualified parent of a partition
+    partition_bound: str | None = None            # FOR VALUES ... | DEFAULT
+    inherits: tuple[str, ...] = ()                # qualified parents (table inheritance)
+    cluster_on: str | None = None                 # index name (CLUSTER ON)
+    replica_identity: str | None = None           # FULL | NOTHING | an index name (None: default)
     meta: TableMeta = field(default_factory=TableMeta, compare=False, repr=False)
     loc: Location | None = _loc()
 
@@ -290,6 +316,7 @@ class Enum:
 class Extension:
     name: str
     schema: str | None = None
+    version: str | None = None          # None: the server's default version
     loc: Location | None = _loc()
 
 
@@ -309,6 +336,14 @@ class Function:
     loc: Location | None = _loc()
     revoke_from: tuple[str, ...] = field(default=(), compare=False)   # default grantees revoked first
     lint: tuple[LintOverride, ...] = field(default=(), compare=False)
+    kind: str = "function"              # function | procedure | window
+    strict: bool = False
+    leakproof: bool = False
+    parallel: str = "UNSAFE"            # UNSAFE | RESTRICTED | SAFE
+    cost: float | None = None           # None: PostgreSQL's default (1 for C/internal, 100 otherwise)
+    rows: float | None = None           # None: the default (1000 for set-returning functions)
+    config: tuple[tuple[str, str], ...] = ()   # SET name = value, other than search_path
+    atomic: bool = False                # a SQL-standard body (RETURN ... / BEGIN ATOMIC ... END)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -329,6 +364,10 @@ class View:
     grants: tuple[Grant, ...] = ()
     loc: Location | None = _loc()
     lint: tuple[LintOverride, ...] = field(default=(), compare=False)
+    materialized: bool = False
+    indexes: tuple[Index, ...] = ()      # materialized views only
+    triggers: tuple[Trigger, ...] = ()   # INSTEAD OF triggers
+    options: tuple[tuple[str, str], ...] = ()   # security_barrier, check_option (sorted)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -401,6 +440,14 @@ class Schema:
     views: tuple[View, ...] = ()
     roles: tuple[Role, ...] = ()
     schemas: tuple[str, ...] = ()       # PostgreSQL schemas to create besides public
+    sequences: tuple[Sequence, ...] = ()
+    collations: tuple[Collation, ...] = ()
+    domains: tuple[Domain, ...] = ()
+    composites: tuple[CompositeType, ...] = ()
+    ranges: tuple[RangeType, ...] = ()
+    aggregates: tuple[Aggregate, ...] = ()
+    namespaces: tuple[Namespace, ...] = ()   # schema comments and privileges
+    raw: tuple[RawSQL, ...] = ()             # raw SQL objects (the escape hatch), in dependency order
     external_triggers: tuple[ExternalTrigger, ...] = field(default=(), compare=False)
     external_tables: tuple[Table, ...] = field(default=(), compare=False)   # seeded, not created
     seeds: tuple[Seed, ...] = field(default=(), compare=False)

@@ -74,7 +74,7 @@ class DataType:
     def _format(self) -> str:
         from generator.model.naming import quote_ident  # local: naming is a sibling leaf
 
-        if self.enum:
+        if self.enum or (self.schema and self.schema != "public"):
             name = quote_ident(self.base)
             base = f"{quote_ident(self.schema)}.{name}" if self.schema and self.schema != "public" else name
         else:

@@ -435,8 +435,13 @@ def normalize_function(f: Function) -> Function:
 
 
 def normalize_view(v: View, version: int = 16) -> View:
+    def expr(sql: str | None) -> str | None:
+        return normalize_expression(sql, table=v.name)
+
     return replace(v, query=normalize_expression(v.query.strip().rstrip(";"), view=True),
-                   grants=_grants(v.grants, version))
+                   grants=_grants(v.grants, version), indexes=_by_name(_index(i, expr) for i in v.indexes),
+                   triggers=_by_name(_trigger(tr, expr) for tr in v.triggers),
+                   security_invoker=v.security_invoker and not v.materialized)
 
 
 def normalize(schema: Schema) -> Schema:

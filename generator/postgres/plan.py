@@ -11,12 +11,14 @@ from dataclasses import dataclass, replace
 
 from generator.diff import alter as al
 from generator.diff import changes as ch
+from generator.diff import objects as ob
 from generator.model import ForeignKey, Function
 from generator.postgres.render import PHASE, Statement, render_change
 
 DROPS = (ch.DropRole, ch.DropTable, ch.DropForeignKey, ch.DropIndex, ch.DropFunction, ch.DropTrigger, ch.DropView,
-         ch.DropPolicy, ch.RevokeGrant, al.DropColumn, al.DropConstraint)
-LATE_DROPS = (ch.DropEnum, ch.DropSchema, ch.DropExtension)   # after columns stop using them (see _late)
+         ch.DropPolicy, ch.RevokeGrant, al.DropColumn, al.DropConstraint, ob.DropAggregate, ob.DropRaw)
+# after columns stop using them (see _late)
+LATE_DROPS = (ch.DropEnum, ch.DropSchema, ch.DropExtension, ob.DropType, ob.DropCollation, ob.DropSequence)
 RENAME_ORDER = (al.RenameEnum, al.RenameEnumValue, al.RenameTable, al.RenameColumn, al.RenameObject)
 
 
@@ -42,12 +44,25 @@ def _table_order(adds: list[ch.AddTable]) -> list[ch.AddTable]:
             target = by_key.get((fk.ref_schema, fk.ref_table))
             if target is not None and target.table.key != k:
                 visit(target)
+        for parent in parents(a.table):
+            if parent in by_key and parent != k:
+                visit(by_key[parent])
         visiting.discard(k)
         done.add(k)
         out.append(a)
 
     for a in adds:
         visit(a)
+    return out
+
+
+def parents(t) -> list[tuple[str, str]]:
+    """Keys of the tables a partition or an inheriting table is made from."""
+    from generator.db.types import split_qualified
+    out = []
+    for name in ((t.partition_of,) if t.partition_of else ()) + t.inherits:
+        schema, table = split_qualified(name)
+        out.append((schema or "public", table))
     return out
 
 
@@ -64,7 +79,39 @@ def plan(changes: list[ch.Change]) -> Plan:
     statements += early_functions(_add_statements(adds), adds)
     for c in sorted(late, key=lambda c: -_phase_of(c)):
         statements += render_change(c)
-    return Plan(statements)
+    return Plan(place_raw(statements))
+
+
+def _creates(s: Statement) -> set[str]:
+    """Names (schema.name, or a raw object's name) of what a statement's change creates."""
+    c = s.change
+    for attr in ("table", "view", "function", "sequence", "type", "aggregate", "enum", "collation"):
+        obj = getattr(c, attr, None)
+        if obj is not None and type(c).__name__.startswith("Add"):
+            return {f"{obj.schema}.{obj.name}"}
+    if isinstance(c, ob.AddRaw):
+        return {c.raw.name}
+    return set()
+
+
+def place_raw(statements: list[Statement]) -> list[Statement]:
+    """Raw SQL objects go right after the last statement creating what they name in `after`;
+    those naming nothing go before the types and tables (after schemas and roles)."""
+    raw = [s for s in statements if isinstance(s.change, ob.AddRaw)]
+    if not raw:
+        return statements
+    out = [s for s in statements if not isinstance(s.change, ob.AddRaw)]
+    for s in raw:
+        deps = set(s.change.raw.after)
+        hits = [i for i, x in enumerate(out) if _creates(x) & deps]
+        if hits:
+            pos = hits[-1] + 1
+            while pos < len(out) and out[pos].change is out[hits[-1]].change:
+                pos += 1            # after the comments and grants of the same change
+        else:
+            pos = next((i for i, x in enumerate(out) if PHASE[x.phase] > PHASE["roles"]), len(out))
+        out.insert(pos, s)
+    return out
 
 
 def _late(c: ch.Change, changes: list[ch.Change]) -> bool:
@@ -96,6 +143,8 @@ def _drop_order(drops: list[ch.Change]) -> list[ch.Change]:
 
 
 _PHASE_OF = {
+    ob.DropSequence: "sequences", ob.DropType: "types", ob.DropCollation: "collations", ob.DropAggregate: "aggregates",
+    ob.DropRaw: "raw",
     ch.DropExtension: "extensions", ch.DropSchema: "schemas", ch.DropRole: "roles", ch.DropEnum: "enums",
     ch.DropTable: "tables", ch.DropForeignKey: "foreign_keys", ch.DropIndex: "indexes",
     ch.DropFunction: "functions", ch.DropTrigger: "triggers", ch.DropView: "views", ch.DropPolicy: "policies",
@@ -114,7 +163,7 @@ def _add_statements(adds: list[ch.Change]) -> list[Statement]:
     inline: dict[tuple, list[ForeignKey]] = {}
     trailing: list[ch.Change] = []
     for c in adds:
-        if isinstance(c, ch.AddForeignKey) and c.table.key in position and c.fk.validated:
+        if isinstance(c, ch.AddForeignKey) and c.table.key in position and c.fk.validated and not c.late:
             target = (c.fk.ref_schema, c.fk.ref_table)
             if target not in position or position[target] <= position[c.table.key]:
                 inline.setdefault(c.table.key, []).append(c.fk)
@@ -172,12 +221,20 @@ def _expressions(c: ch.Change) -> list[str | None]:
     return []
 
 
+def _reads(body: str, v) -> bool:
+    return re.search(r'(?:^|[^\w$"])"?' + re.escape(v.name) + r'"?(?:[^\w$"(]|$)', body) is not None
+
+
 def early_functions(statements: list[Statement], adds: list[ch.Change]) -> list[Statement]:
     """Functions that a new default, generated column, check or index calls (and what they
     call) are created before the tables."""
     fns = [c for c in adds if isinstance(c, ch.AddFunction)]
     exprs = [e for c in adds for e in _expressions(c) if e]
     early = {id(c) for c in fns if any(_calls(e, c.function) for e in exprs)}
+    views = [c.view for c in adds if isinstance(c, ch.AddView)]
+    # a SQL function's body is checked when it is created: one reading a view comes unchecked
+    early |= {id(c) for c in fns if c.function.language == "sql" and not c.function.atomic
+              and any(_reads(c.function.body, v) for v in views)}
     grew = True
     while grew:
         more = {id(o) for c in fns if id(c) in early for o in fns if _calls(c.function.body, o.function)} - early

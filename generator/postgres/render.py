@@ -5,15 +5,16 @@ by render_alter."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from generator.diff import changes as ch
-from generator.model import Column, ForeignKey, Function, Index, Policy, Table, Trigger
+from generator.model import Column, Exclusion, ForeignKey, Function, Index, Policy, PrimaryKey, Table, Trigger, Unique
 from generator.model.naming import qualified, quote_ident, quote_literal
 
 # Phases, in the order a plan applies them (drops run in reverse, before any add).
-PHASES = ("extensions", "schemas", "roles", "renames", "enums", "early_functions", "tables", "columns", "constraints",
-          "foreign_keys", "indexes", "comments", "functions", "triggers", "views", "rls", "policies", "grants")
+PHASES = ("extensions", "schemas", "roles", "collations", "renames", "enums", "types", "sequences", "early_functions",
+          "tables", "columns", "constraints", "foreign_keys", "indexes", "comments", "functions", "aggregates",
+          "triggers", "views", "rls", "policies", "grants", "raw")
 # Steps of a migration: "pre" and "post" statements run outside its transaction, before
 # (enum values) and after it (concurrent index builds, validation of NOT VALID constraints).
 STEPS = ("pre", "main", "post")
@@ -34,14 +35,31 @@ def _cols(names) -> str:
     return ", ".join(quote_ident(n) for n in names)
 
 
+def collation_name(name: str) -> str:
+    """`app.nocase` -> app.nocase (schema-qualified), `en_US` -> "en_US"."""
+    from generator.db.types import split_qualified
+    schema, bare = split_qualified(name) if "." in name and not name.startswith('"') else (None, name)
+    return qualified(schema, bare, default_schema="") if schema else quote_ident(bare)
+
+
+_IDENTITY_SQL = {"start": "START WITH {}", "increment": "INCREMENT BY {}", "min": "MINVALUE {}",
+                 "max": "MAXVALUE {}", "cache": "CACHE {}"}
+
+
+def identity_clause(options) -> str:
+    """` (START WITH 100 INCREMENT BY 5)` for an identity's sequence options ("" for none)."""
+    parts = ["CYCLE" if k == "cycle" else _IDENTITY_SQL[k].format(v) for k, v in options if k != "cycle" or v]
+    return f" ({' '.join(parts)})" if parts else ""
+
+
 def column_sql(c: Column) -> str:
     parts = [quote_ident(c.name), c.type.sql]
     if c.collation:
-        parts.append(f"COLLATE {quote_ident(c.collation)}")
+        parts.append(f"COLLATE {collation_name(c.collation)}")
     if c.generated:
         parts.append(f"GENERATED ALWAYS AS ({c.generated}) STORED")
     if c.identity:
-        parts.append(f"GENERATED {c.identity.upper()} AS IDENTITY")
+        parts.append(f"GENERATED {c.identity.upper()} AS IDENTITY{identity_clause(c.identity_options)}")
     if not c.nullable and not c.identity:
         parts.append("NOT NULL")
     if c.default is not None:
@@ -65,18 +83,69 @@ def fk_sql(fk: ForeignKey) -> str:
     return sql
 
 
+def _deferral(k) -> str:
+    if not k.deferrable:
+        return ""
+    return " DEFERRABLE" + (" INITIALLY DEFERRED" if k.initially_deferred else "")
+
+
+def key_sql(k: PrimaryKey | Unique) -> str:
+    """`PRIMARY KEY (a)` / `UNIQUE NULLS NOT DISTINCT (a) INCLUDE (b) DEFERRABLE` (without the name)."""
+    if isinstance(k, PrimaryKey):
+        return f"PRIMARY KEY ({_cols(k.columns)}){_deferral(k)}"
+    nnd = " NULLS NOT DISTINCT" if k.nulls_not_distinct else ""
+    include = f" INCLUDE ({_cols(k.include)})" if k.include else ""
+    return f"UNIQUE{nnd} ({_cols(k.columns)}){include}{_deferral(k)}"
+
+
+def exclusion_sql(x: Exclusion) -> str:
+    elems = []
+    for e in x.elements:
+        part = quote_ident(e.column) if e.column else f"({e.expression})"
+        if e.opclass:
+            part += f" {e.opclass}"
+        if e.descending:
+            part += " DESC"
+        if e.nulls:
+            part += f" NULLS {e.nulls.upper()}"
+        elems.append(f"{part} WITH {e.operator}")
+    sql = f"EXCLUDE USING {x.using} ({', '.join(elems)})"
+    if x.include:
+        sql += f" INCLUDE ({_cols(x.include)})"
+    if x.where:
+        sql += f" WHERE ({x.where})"
+    return sql + _deferral(x)
+
+
+def repeats_key(t: Table, u: Unique) -> bool:
+    """A unique constraint over exactly the primary key's columns: CREATE TABLE would fold it."""
+    return t.primary_key is not None and u.columns == t.primary_key.columns and not u.include
+
+
 def create_table_sql(t: Table, inline_fks: tuple[ForeignKey, ...] = ()) -> str:
     lines = [column_sql(c) for c in t.columns]
     if t.primary_key:
-        lines.append(f"CONSTRAINT {quote_ident(t.primary_key.name)} PRIMARY KEY ({_cols(t.primary_key.columns)})")
+        lines.append(f"CONSTRAINT {quote_ident(t.primary_key.name)} {key_sql(t.primary_key)}")
     for u in t.uniques:
-        nnd = " NULLS NOT DISTINCT" if u.nulls_not_distinct else ""
-        lines.append(f"CONSTRAINT {quote_ident(u.name)} UNIQUE{nnd} ({_cols(u.columns)})")
+        if not repeats_key(t, u):
+            lines.append(f"CONSTRAINT {quote_ident(u.name)} {key_sql(u)}")
     for c in t.checks:
-        lines.append(f"CONSTRAINT {quote_ident(c.name)} CHECK ({c.expression})")
+        lines.append(f"CONSTRAINT {quote_ident(c.name)} CHECK ({c.expression})" + (" NO INHERIT" if c.no_inherit else ""))
+    lines += [f"CONSTRAINT {quote_ident(x.name)} {exclusion_sql(x)}" for x in t.exclusions]
     lines += [fk_sql(fk) for fk in inline_fks]
     body = ",\n".join("  " + line for line in lines)
-    return f"CREATE TABLE {t.qname} (\n{body}\n);"
+    head = f"CREATE {'UNLOGGED ' if t.unlogged else ''}TABLE {t.qname}"
+    if t.partition_of:
+        sql = f"{head} PARTITION OF {t.partition_of}" + (f" (\n{body}\n)" if lines else "") + f"\n{t.partition_bound}"
+    else:
+        sql = f"{head} (\n{body}\n)"
+        if t.inherits:
+            sql += f"\nINHERITS ({', '.join(t.inherits)})"
+    if t.partition_by:
+        sql += f"\nPARTITION BY {t.partition_by}"
+    if t.options:
+        sql += "\nWITH (" + ", ".join(f"{k} = {v}" for k, v in t.options) + ")"
+    return sql + ";"
 
 
 def index_sql(t: Table, i: Index, concurrently: bool = False) -> str:
@@ -84,7 +153,7 @@ def index_sql(t: Table, i: Index, concurrently: bool = False) -> str:
     for e in i.elements:
         part = quote_ident(e.column) if e.column else f"({e.expression})"
         if e.collation:
-            part += f" COLLATE {quote_ident(e.collation)}"
+            part += f" COLLATE {collation_name(e.collation)}"
         if e.opclass:
             part += f" {e.opclass}"
         if e.descending:
@@ -119,14 +188,32 @@ def dollar_quote(body: str, base: str = "fn") -> str:
 
 
 def function_sql(f: Function) -> str:
-    parts = [f"CREATE OR REPLACE FUNCTION {f.qname}({f.args})", f"RETURNS {f.returns}", f"LANGUAGE {f.language}"]
-    if f.volatility != "VOLATILE":
+    if f.kind == "procedure":
+        parts = [f"CREATE OR REPLACE PROCEDURE {f.qname}({f.args})", f"LANGUAGE {f.language}"]
+    else:
+        parts = [f"CREATE OR REPLACE FUNCTION {f.qname}({f.args})", f"RETURNS {f.returns}", f"LANGUAGE {f.language}"]
+    if f.kind == "window":
+        parts.append("WINDOW")
+    if f.volatility != "VOLATILE" and f.kind != "procedure":
         parts.append(f.volatility)
-    if f.security_definer:
-        parts.append("SECURITY DEFINER")
-    if f.search_path is not None:
-        parts.append(f"SET search_path = {f.search_path}")
-    return "\n".join(parts) + f"\nAS {dollar_quote(f.body)};"
+    for flag, word in ((f.strict, "STRICT"), (f.leakproof, "LEAKPROOF"), (f.security_definer, "SECURITY DEFINER")):
+        if flag:
+            parts.append(word)
+    if f.parallel != "UNSAFE" and f.kind != "procedure":
+        parts.append(f"PARALLEL {f.parallel}")
+    if f.cost is not None:
+        parts.append(f"COST {_number(f.cost)}")
+    if f.rows is not None:
+        parts.append(f"ROWS {_number(f.rows)}")
+    if f.search_path is not None:        # PostgreSQL prints an empty path as ""; SET needs ''
+        parts.append(f"SET search_path = {chr(39) * 2 if f.search_path.strip() == chr(34) * 2 else f.search_path}")
+    parts += [f"SET {k} = {quote_literal(v)}" for k, v in f.config]
+    body = f.body.strip() if f.atomic else f"AS {dollar_quote(f.body)}"
+    return "\n".join(parts) + f"\n{body};"
+
+
+def _number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
 
 
 def signature(f: Function) -> str:
@@ -160,8 +247,25 @@ def trigger_events(tr: Trigger) -> str:
 
 def trigger_sql(t: Table, tr: Trigger) -> str:
     when = f"\nWHEN ({tr.when})" if tr.when else ""
-    return (f"CREATE TRIGGER {quote_ident(tr.name)}\n{tr.timing} {trigger_events(tr)} ON {t.qname}\n"
-            f"FOR EACH {tr.level}{when}\nEXECUTE FUNCTION {tr.function}();")
+    kind = "CONSTRAINT TRIGGER" if tr.constraint else "TRIGGER"
+    extra = f"\n{_deferral(tr).strip()}" if tr.constraint and tr.deferrable else ""
+    refs = [f"{w} TABLE AS {quote_ident(n)}" for w, n in (("OLD", tr.old_table), ("NEW", tr.new_table)) if n]
+    extra += f"\nREFERENCING {' '.join(refs)}" if refs else ""
+    args = ", ".join(quote_literal(a) for a in tr.args)
+    return (f"CREATE {kind} {quote_ident(tr.name)}\n{tr.timing} {trigger_events(tr)} ON {t.qname}{extra}\n"
+            f"FOR EACH {tr.level}{when}\nEXECUTE FUNCTION {tr.function}({args});")
+
+
+TRIGGER_FIRING = {"D": "DISABLE TRIGGER", "R": "ENABLE REPLICA TRIGGER", "A": "ENABLE ALWAYS TRIGGER"}
+
+
+def trigger_statements(t, tr: Trigger, change) -> list[Statement]:
+    out = _s(trigger_sql(t, tr), f"trigger {tr.name} on {t.name}", "triggers", change)
+    if tr.enabled in TRIGGER_FIRING:
+        what = "VIEW" if getattr(t, "query", None) is not None else "TABLE"
+        out += _s(f"ALTER {what} {t.qname} {TRIGGER_FIRING[tr.enabled]} {quote_ident(tr.name)};",
+                  f"firing of trigger {tr.name}", "triggers", change)
+    return out
 
 
 def policy_sql(t: Table, p: Policy) -> str:
@@ -188,8 +292,9 @@ def _role_block(name: str, login: bool) -> str:
 
 def render_change(c: ch.Change, inline_fks: tuple[ForeignKey, ...] = ()) -> list[Statement]:
     from generator.postgres.render_alter import RENDERERS as ALTER  # it builds on the helpers here
+    from generator.postgres.render_objects import RENDERERS as OBJECTS
 
-    fn = RENDERERS.get(type(c)) or ALTER.get(type(c))
+    fn = RENDERERS.get(type(c)) or ALTER.get(type(c)) or OBJECTS.get(type(c))
     if fn is None:
         raise NotImplementedError(f"no SQL renderer for {type(c).__name__}")
     return fn(c, inline_fks) if isinstance(c, ch.AddTable) else fn(c)
@@ -211,7 +316,8 @@ def _target_name(obj) -> str:
 RENDERERS = {
     ch.AddExtension: lambda c: _s(
         f"CREATE EXTENSION IF NOT EXISTS {quote_ident(c.extension.name)}"
-        + (f" WITH SCHEMA {quote_ident(c.extension.schema)}" if c.extension.schema else "") + ";",
+        + (f" WITH SCHEMA {quote_ident(c.extension.schema)}" if c.extension.schema else "")
+        + (f" VERSION {quote_literal(c.extension.version)}" if c.extension.version else "") + ";",
         f"extension {c.extension.name}", "extensions", c),
     ch.DropExtension: lambda c: _s(f"DROP EXTENSION IF EXISTS {quote_ident(c.extension.name)};",
                                    f"drop extension {c.extension.name}", "extensions", c),
@@ -227,7 +333,7 @@ RENDERERS = {
         _s(f"COMMENT ON TYPE {c.enum.qname} IS {quote_literal(c.enum.comment)};", f"comment on enum {c.enum.name}",
            "comments", c) if c.enum.comment else []),
     ch.DropEnum: lambda c: _s(f"DROP TYPE {c.enum.qname};", f"drop enum {c.enum.name}", "enums", c),
-    ch.AddTable: lambda c, inline: _s(create_table_sql(c.table, inline), f"table {c.table.name}", "tables", c),
+    ch.AddTable: lambda c, inline: _add_table(c, inline),
     ch.DropTable: lambda c: _s(f"DROP TABLE {c.table.qname};", f"drop table {c.table.name}", "tables", c),
     ch.AddForeignKey: lambda c: _add_fk(c),
     ch.DropForeignKey: lambda c: _s(f"ALTER TABLE {c.table.qname} DROP CONSTRAINT {quote_ident(c.fk.name)};",
@@ -243,18 +349,15 @@ RENDERERS = {
         _s(f"COMMENT ON FUNCTION {signature(c.function)} IS {quote_literal(c.function.comment)};",
            f"comment on function {c.function.name}", "functions", c) if c.function.comment else [])
         + function_access(c.function, None, c),
-    ch.DropFunction: lambda c: _s(f"DROP FUNCTION {signature(c.function)};",
+    ch.DropFunction: lambda c: _s(f"DROP {'PROCEDURE' if c.function.kind == 'procedure' else 'FUNCTION'} "
+                                  f"{signature(c.function)};",
                                   f"drop function {c.function.name}", "functions", c),
-    ch.AddTrigger: lambda c: _s(trigger_sql(c.table, c.trigger), f"trigger {c.trigger.name} on {c.table.name}",
-                                "triggers", c),
+    ch.AddTrigger: lambda c: trigger_statements(c.table, c.trigger, c),
     ch.DropTrigger: lambda c: _s(f"DROP TRIGGER {quote_ident(c.trigger.name)} ON {c.table.qname};",
                                  f"drop trigger {c.trigger.name}", "triggers", c),
-    ch.AddView: lambda c: _s(
-        f"CREATE VIEW {c.view.qname}" + (" WITH (security_invoker = true)" if c.view.security_invoker else "")
-        + f" AS\n{c.view.query};", f"view {c.view.name}", "views", c) + (
-        _s(f"COMMENT ON VIEW {c.view.qname} IS {quote_literal(c.view.comment)};", f"comment on view {c.view.name}",
-           "views", c) if c.view.comment else []),
-    ch.DropView: lambda c: _s(f"DROP VIEW {c.view.qname};", f"drop view {c.view.name}", "views", c),
+    ch.AddView: lambda c: _add_view(c),
+    ch.DropView: lambda c: _s(f"DROP {'MATERIALIZED ' if c.view.materialized else ''}VIEW {c.view.qname};",
+                              f"drop view {c.view.name}", "views", c),
     ch.SetRls: lambda c: _rls(c),
     ch.AddPolicy: lambda c: _s(policy_sql(c.table, c.policy), f"policy {c.policy.name} on {c.table.name}",
                                "policies", c),
@@ -303,8 +406,9 @@ def _rls(c: ch.SetRls) -> list[Statement]:
 def _add_fk(c: ch.AddForeignKey) -> list[Statement]:
     """On a table with rows: add NOT VALID (new rows checked at once) and validate later. A key
     the spec declares NOT VALID stays so (existing rows are never checked)."""
-    if not c.existing and c.fk.validated:
-        return _s(f"ALTER TABLE {c.table.qname}\n  ADD {fk_sql(c.fk)};", f"foreign key {c.fk.name}", "foreign_keys", c)
+    if not c.existing and c.fk.validated:        # a new table: nothing to check yet
+        return _s(f"ALTER TABLE {c.table.qname}\n  ADD {fk_sql(c.fk)};", f"foreign key {c.fk.name}", "foreign_keys", c,
+                  True, "post" if c.late else "main")
     step = "post" if c.late else "main"
     out = _s(f"ALTER TABLE {c.table.qname}\n  ADD {fk_sql(c.fk)} NOT VALID;",
              f"foreign key {c.fk.name} (checked for new rows now)", "foreign_keys", c, True, step)
@@ -322,4 +426,32 @@ def _add_index(c: ch.AddIndex) -> list[Statement]:
     if c.concurrently and c.index.comment is not None:
         out += _s(f"COMMENT ON INDEX {qualified(c.table.schema, c.index.name)} IS {quote_literal(c.index.comment)};",
                   f"comment on index {c.index.name}", "indexes", c, True, step)
+    return out
+
+
+def _add_table(c: ch.AddTable, inline: tuple[ForeignKey, ...]) -> list[Statement]:
+    t = c.table
+    out = _s(create_table_sql(t, inline), f"table {t.name}", "tables", c)
+    for u in t.uniques:
+        if repeats_key(t, u):
+            out += _s(f"ALTER TABLE {t.qname} ADD CONSTRAINT {quote_ident(u.name)} {key_sql(u)};",
+                      f"unique {u.name} on {t.name} (repeats the primary key)", "constraints", c)
+    return out
+
+
+def _add_view(c: ch.AddView) -> list[Statement]:
+    v = c.view
+    options = dict(v.options)
+    if v.security_invoker and not v.materialized:
+        options["security_invoker"] = "true"
+    with_ = " WITH (" + ", ".join(f"{k} = {val}" for k, val in sorted(options.items())) + ")" if options else ""
+    kind = "MATERIALIZED VIEW" if v.materialized else "VIEW"
+    out = _s(f"CREATE {kind} {v.qname}{with_} AS\n{v.query};", f"view {v.name}", "views", c)
+    for i in v.indexes:
+        out += _s(index_sql(v, i), f"index {i.name} on {v.name}", "views", c)
+    for tr in v.triggers:
+        out += [replace(s, phase="views") for s in trigger_statements(v, tr, c)]
+    if v.comment:
+        out += _s(f"COMMENT ON {kind} {v.qname} IS {quote_literal(v.comment)};", f"comment on view {v.name}",
+                  "views", c)
     return out

@@ -5,9 +5,10 @@ builds and validation of constraints added NOT VALID)."""
 from __future__ import annotations
 
 from generator.diff import alter as al
-from generator.model import Check, Column, DataType, Index, PrimaryKey, Table, Unique
+from generator.model import Check, Column, DataType, Exclusion, Index, PrimaryKey, Table, Unique
 from generator.model.naming import qualified, quote_ident, quote_literal, shorten
-from generator.postgres.render import function_access, signature, Statement, column_sql, function_sql, index_sql, policy_roles, policy_sql
+from generator.postgres.render import (Statement, column_sql, exclusion_sql, function_access, function_sql, identity_clause, index_sql,
+                                      key_sql, policy_roles, policy_sql, signature)
 
 
 def _st(sql, comment, phase, change, transactional=True, step="main") -> Statement:
@@ -91,7 +92,12 @@ def alter_column(c: al.AlterColumn):
         out.append(_st(f"{head} {action};", f"{comment} of {label}", "columns", c))
 
     if "identity" in what and o.identity:
-        add(f"SET GENERATED {n.identity.upper()}" if n.identity else "DROP IDENTITY", "identity")
+        if n.identity and o.identity != n.identity:
+            add(f"SET GENERATED {n.identity.upper()}", "identity")
+        elif not n.identity:
+            add("DROP IDENTITY", "identity")
+    if "identity" in what and o.identity and n.identity and o.identity_options != n.identity_options:
+        add(identity_set(o, n), "identity options")
     if "generated" in what and o.generated:
         add("DROP EXPRESSION", "stop generating")
     retype = bool(what & {"type", "collation"})
@@ -106,12 +112,28 @@ def alter_column(c: al.AlterColumn):
     if n.default is not None and ("default" in what or (retype and o.default is not None)):
         add(f"SET DEFAULT {n.default}", "default")
     if "identity" in what and n.identity and not o.identity:
-        add(f"ADD GENERATED {n.identity.upper()} AS IDENTITY", "identity")
+        add(f"ADD GENERATED {n.identity.upper()} AS IDENTITY{identity_clause(n.identity_options)}", "identity")
         out.append(_st(_restart_identity(c.table, n), f"identity of {label} continues after existing rows",
                        "columns", c))
     if "comment" in what:
         out.append(_comment_column(c, c.table, n.name, n.comment))
     return out
+
+
+def identity_set(o: Column, n: Column) -> str:
+    """ALTER COLUMN ... SET START WITH ... for the options that change (defaults restored too)."""
+    from generator.model.objects import sequence_bounds
+    new = dict(n.identity_options)
+    inc = new.get("increment", 1)
+    low, high = sequence_bounds(n.type.base, inc)
+    values = {"start": low if inc > 0 else high, "increment": 1, "min": low, "max": high, "cache": 1, "cycle": 0}
+    values.update(new)
+    changed = {k for k, _ in o.identity_options} | set(new)
+    words = {"start": "SET START WITH {}", "increment": "SET INCREMENT BY {}", "min": "SET MINVALUE {}",
+             "max": "SET MAXVALUE {}", "cache": "SET CACHE {}"}
+    parts = [("SET CYCLE" if values["cycle"] else "SET NO CYCLE") if k == "cycle" else words[k].format(values[k])
+             for k in ("start", "increment", "min", "max", "cache", "cycle") if k in changed]
+    return " ".join(parts)
 
 
 def _restart_identity(t: Table, col: Column) -> str:
@@ -123,17 +145,18 @@ def _restart_identity(t: Table, col: Column) -> str:
 # ---------------------------------------------------------------- constraints
 
 def _constraint_body(k) -> str:
-    if isinstance(k, PrimaryKey):
-        return f"PRIMARY KEY ({_cols(k.columns)})"
-    if isinstance(k, Unique):
-        return f"UNIQUE{' NULLS NOT DISTINCT' if k.nulls_not_distinct else ''} ({_cols(k.columns)})"
-    return f"CHECK ({k.expression})"
+    if isinstance(k, (PrimaryKey, Unique)):
+        return key_sql(k)
+    if isinstance(k, Exclusion):
+        return exclusion_sql(k)
+    return f"CHECK ({k.expression})" + (" NO INHERIT" if k.no_inherit else "")
 
 
 def add_constraint(c: al.AddConstraint):
     t, k, name = c.table, c.constraint, quote_ident(c.constraint.name)
     label = f"{type(k).__name__.lower()} {k.name} on {t.name}"
-    if not c.existing:
+    if not c.existing or isinstance(k, Exclusion) or (not isinstance(k, Check) and (k.deferrable or
+                                                                                    getattr(k, "include", ()))):
         return [_st(f"ALTER TABLE {t.qname}\n  ADD CONSTRAINT {name} {_constraint_body(k)};", label, "constraints", c)]
     if isinstance(k, Check):
         return [_st(f"ALTER TABLE {t.qname}\n  ADD CONSTRAINT {name} {_constraint_body(k)} NOT VALID;",
@@ -185,8 +208,15 @@ def replace_function(c: al.ReplaceFunction):
 
 
 def set_extension_schema(c: al.SetExtensionSchema):
-    return [_st(f"ALTER EXTENSION {quote_ident(c.new.name)} SET SCHEMA {quote_ident(c.new.schema or 'public')};",
-                f"move extension {c.new.name}", "extensions", c)]
+    out = []
+    if c.old.schema != c.new.schema:
+        out.append(_st(f"ALTER EXTENSION {quote_ident(c.new.name)} SET SCHEMA {quote_ident(c.new.schema or 'public')};",
+                       f"move extension {c.new.name}", "extensions", c))
+    if c.old.version != c.new.version:
+        to = f" TO {quote_literal(c.new.version)}" if c.new.version else ""
+        out.append(_st(f"ALTER EXTENSION {quote_ident(c.new.name)} UPDATE{to};", f"update extension {c.new.name}",
+                       "extensions", c))
+    return out
 
 
 # ---------------------------------------------------------------- enum evolution

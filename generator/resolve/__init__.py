@@ -5,7 +5,8 @@ from __future__ import annotations
 import difflib
 
 from generator.model import Enum, Extension, Function, LintOverride, Role, Schema, Settings, View, replace
-from generator.resolve.columns_pass import collect_columns
+from generator.resolve import objects as objs
+from generator.resolve.columns_pass import collect_columns, pk_columns
 from generator.resolve.context import Ctx, EntityInfo
 from generator.resolve.identifiers import check_identifiers
 from generator.resolve.created_from import created_from
@@ -35,6 +36,7 @@ def resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
 def _resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
     ctx = Ctx(spec, loaded)
     enums = _enums(ctx)
+    objs.declare_types(ctx)
     entities = dict(spec.entities)
     _relations(ctx, entities)
     entities = compose(ctx, entities)
@@ -45,6 +47,7 @@ def _resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
         ctx.entities[key] = EntityInfo(key, table, ent.schema_ or ctx.schema_name)
     _tenancy_checks(ctx)
     all_cols = {key: collect_columns(ctx, key, ent) for key, ent in entities.items()}
+    _inherited_columns(entities, all_cols)
     admin = spec.auth.admin.entity if spec.auth and spec.auth.admin else None
     admin_table = ctx.entities[admin].table if admin in ctx.entities else None
     refs = resolve_references(ctx, entities, all_cols)
@@ -54,18 +57,28 @@ def _resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
     seeds, seeded_external = resolve_seeds(ctx, by_entity)
     if spec.auth and spec.auth.admin and not any(f.name.endswith("is_admin") for f in ctx.functions.values()):
         admin_function(ctx)     # declared: guards, soft delete and audit may name `admin` without a preset
+    schema_names, namespaces = objs.namespaces(ctx)
+    domains, composites, ranges = objs.user_types(ctx)
+    sequences = objs.sequences(ctx) + ctx.sequences
+    functions = _functions(ctx)
     schema = Schema(
         name=spec.name,
         tables=tuple(tables),
         enums=enums,
-        extensions=tuple(Extension(e) if isinstance(e, str) else Extension(e.name, e.schema_)
+        extensions=tuple(Extension(e) if isinstance(e, str) else Extension(e.name, e.schema_, e.version)
                          for e in spec.extensions),
-        functions=tuple(sorted(list(ctx.functions.values()) + _functions(ctx), key=lambda f: f.key)),
+        functions=tuple(sorted(list(ctx.functions.values()) + functions, key=lambda f: f.key)),
         external_triggers=tuple(x for x in external if x is not None),
         views=_views(ctx),
         roles=tuple(Role(n, r.login if r else False, r.description if r else None, ctx.loc("roles", n))
                     for n, r in spec.roles.items()),
-        schemas=tuple(sorted(set(spec.schemas) | {e.schema for e in ctx.entities.values()} - {"public"})),
+        schemas=tuple(sorted((set(schema_names) | {e.schema for e in ctx.entities.values()}
+                              | {o.schema for o in (*sequences, *domains, *composites, *ranges)}
+                              | {f.schema for f in ctx.functions.values()} | {f.schema for f in functions}
+                              | {v.schema for v in _views(ctx)}) - {"public"})),
+        sequences=tuple(sorted(sequences, key=lambda x: x.key)), collations=objs.collations(ctx),
+        domains=domains, composites=composites, ranges=ranges, aggregates=objs.aggregates(ctx),
+        namespaces=namespaces, raw=objs.raw_objects(ctx),
         seeds=seeds,
         external_tables=seeded_external,
         tenancy=tenancy_model(ctx),
@@ -161,13 +174,14 @@ def _relations(ctx: Ctx, entities: dict[str, Entity]) -> None:
 def _key_of(ctx: Ctx, key: str, ent: Entity, path: tuple) -> tuple[str, str] | None:
     """(column, type) of an entity's single-column primary key, from its declaration."""
     from generator.resolve.columns import ColumnSyntaxError, parse_compact
-    if ent.primary_key:
-        if len(ent.primary_key) != 1:
-            ctx.error("RS097", f"many_to_many: '{key}' has a primary key of {len(ent.primary_key)} columns",
+    declared = pk_columns(ent)
+    if declared:
+        if len(declared) != 1:
+            ctx.error("RS097", f"many_to_many: '{key}' has a primary key of {len(declared)} columns",
                       path + ("many_to_many",), "link entities with a single-column primary key, or declare "
                       "the join entity yourself (`through:` an entity with the columns you need)")
             return None
-        wanted = ent.primary_key[0]
+        wanted = declared[0]
     else:
         wanted = None
     for name, spec in ent.columns.items():
@@ -184,6 +198,24 @@ def _key_of(ctx: Ctx, key: str, ent: Entity, path: tuple) -> tuple[str, str] | N
     return None
 
 
+def _inherited_columns(entities: dict[str, Entity], all_cols: dict) -> None:
+    """Partitions and inheriting tables may name their parents' columns (in indexes, checks ...)."""
+    def gather(key: str, seen: tuple = ()) -> dict:
+        ent = entities.get(key)
+        if ent is None or key in seen:
+            return {}
+        out: dict = {}
+        for parent in ([ent.partition_of] if ent.partition_of else []) + list(ent.inherits):
+            if parent in all_cols:
+                out.update(gather(parent, seen + (key,)))
+                out.update(all_cols[parent].columns)
+        return out
+
+    for key, ent in entities.items():
+        if ent.partition_of or ent.inherits:
+            all_cols[key].inherited = gather(key)
+
+
 def _tenancy_checks(ctx: Ctx) -> None:
     t = ctx.spec.tenancy
     if t and t.root not in ctx.entities:
@@ -193,29 +225,41 @@ def _tenancy_checks(ctx: Ctx) -> None:
 
 def _functions(ctx: Ctx) -> list[Function]:
     out = []
-    for name, f in ctx.spec.functions.items():
-        ctx.check_name(name, "function", ("functions", name))
-        out.append(Function(name=name, returns=f.returns, body=f.body if f.body.startswith("\n") else "\n" + f.body,
-                            schema=ctx.schema_name, args=f.args, language=f.language,
+    for key, f in ctx.spec.functions.items():
+        name = f.name or key
+        ctx.check_name(name, "function", ("functions", key))
+        body = f.body.strip() if f.atomic else f.body if f.body.startswith("\n") else "\n" + f.body
+        out.append(Function(name=name, returns=f.returns, body=body,
+                            schema=f.schema_ or ctx.schema_name, args=f.args, language=f.language,
                             volatility=f.volatility.upper(), security_definer=f.security_definer,
-                            search_path=f.search_path, comment=f.description, loc=ctx.loc("functions", name),
-                            lint=lint_overrides(ctx, f.lint, ("functions", name))))
+                            search_path=f.search_path, comment=f.description, loc=ctx.loc("functions", key),
+                            lint=lint_overrides(ctx, f.lint, ("functions", key)), kind=f.kind, strict=f.strict,
+                            leakproof=f.leakproof, parallel=f.parallel.upper(), cost=f.cost, rows=f.rows,
+                            config=tuple(sorted((k, str(v)) for k, v in f.set.items())), atomic=f.atomic))
     return out
 
 
 def _views(ctx: Ctx) -> tuple[View, ...]:
+    if ctx.views is not None:
+        return ctx.views
     out = []
-    for name, v in ctx.spec.views.items():
-        path = ("views", name)
+    for key, v in ctx.spec.views.items():
+        path = ("views", key)
+        name = v.name or key
         ctx.check_name(name, "view", path)
         query = ctx.query(v.query, path + ("query",))
         if query is None:
             continue
         from generator.model import Grant
+        from generator.resolve.tables import view_indexes, view_triggers
         grants = tuple(Grant(r, tuple(sorted(p.upper() for p in privs))) for r, privs in sorted(v.grants.items()))
-        out.append(View(name, query, ctx.schema_name, v.security_invoker, v.description, grants, ctx.loc(*path),
-                        lint_overrides(ctx, v.lint, path)))
-    return tuple(out)
+        out.append(View(name, query, v.schema_ or ctx.schema_name, v.security_invoker and not v.materialized,
+                        v.description, grants, ctx.loc(*path), lint_overrides(ctx, v.lint, path),
+                        materialized=v.materialized, indexes=view_indexes(ctx, v, name, path),
+                        triggers=view_triggers(ctx, v, name, path),
+                        options=tuple(sorted((k, str(val)) for k, val in v.options.items()))))
+    ctx.views = tuple(out)
+    return ctx.views
 
 
 def _check_roles(ctx: Ctx, schema: Schema) -> None:

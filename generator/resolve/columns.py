@@ -37,9 +37,20 @@ def _split_type(text: str) -> tuple[str, tuple[int, ...], int] | None:
     return raw, mods, m.group("arr").count("[")
 
 
-def parse_type(text: str, enums: dict[str, tuple[str, str]]) -> tuple[DataType, bool]:
-    """Parse a type string into a DataType; `enums` maps spec enum keys to (schema, db name).
-    Returns the type and whether it was a serial pseudo-type."""
+# PostgreSQL's own types beyond the aliases above, and extension types, spelled as PostgreSQL does.
+OTHER_TYPES = frozenset("""
+box circle line lseg path polygon pg_lsn pg_snapshot txid_snapshot name regclass regproc regprocedure regtype
+regrole regnamespace regconfig regdictionary int2vector oidvector jsonpath macaddr8 tid xid xid8 cid aclitem
+hstore geometry geography box2d box3d cube seg lquery ltxtquery isbn isbn13 issn ean13 upc ismn citext
+""".split())
+
+
+def parse_type(text: str, enums: dict[str, tuple[str, str]],
+               user_types: dict[str, tuple[str, str]] | None = None) -> tuple[DataType, bool]:
+    """Parse a type string into a DataType; `enums` maps spec enum keys to (schema, db name),
+    `user_types` the spec's domains, composite and range types. A schema-qualified name
+    (`app.year`) is taken as the type the database has under that name. Returns the type and
+    whether it was a serial pseudo-type."""
     split = _split_type(text)
     if split is None:
         raise ColumnSyntaxError(f"cannot read type '{text}'", "write e.g. text, varchar(255), numeric(10,2), text[]")
@@ -49,7 +60,15 @@ def parse_type(text: str, enums: dict[str, tuple[str, str]]) -> tuple[DataType, 
         if mods:
             raise ColumnSyntaxError(f"enum type '{raw}' takes no modifiers")
         return DataType(name, (), dims, True, schema), False
+    if user_types and raw in user_types:
+        schema, name = user_types[raw]
+        return DataType(name, mods, dims, schema=None if schema == "public" else schema), False
     key = raw.lower()
+    if key in OTHER_TYPES or key == '"char"':
+        return DataType(key, mods, dims), False
+    if "." in raw and " " not in raw:
+        schema, _, name = raw.partition(".")
+        return DataType(name.strip('"'), mods, dims, schema=None if schema == "public" else schema.strip('"')), False
     base = TYPE_ALIASES.get(key)
     if base is None:
         import difflib

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from generator.model import Column
-from generator.model.naming import quote_ident
+from generator.model.naming import quote_ident, quote_literal
 from generator.model.types import INTEGER_TYPES
 from generator.resolve.columns import ColumnSyntaxError, parse_compact, parse_type
 from generator.resolve.context import Ctx
@@ -39,6 +39,7 @@ class EntityColumns:
     pk: list[str] = field(default_factory=list)
     traits: list[Trait] = field(default_factory=list)
     tenant_column: str | None = None
+    inherited: dict[str, ColumnInfo] = field(default_factory=dict)   # a parent's columns (partitions, INHERITS)
 
 
 def to_full(ctx: Ctx, spec, path: tuple) -> ColumnFull | None:
@@ -133,18 +134,19 @@ def collect_columns(ctx: Ctx, key: str, ent: Entity) -> EntityColumns:
         full = to_full(ctx, spec, path)
         if full is None:
             continue
-        col = _column(ctx, name, full, path)
+        col = _column(ctx, name, full, path, key)
         if col is None:
             continue
         if full.pk:
             out.pk.append(name)
         out.columns[name] = ColumnInfo(col, full, path)
-    if ent.primary_key:
+    declared_pk = pk_columns(ent)
+    if declared_pk:
         if out.pk:
             ctx.error("RS003", f"entity '{key}' marks pk on a column and also has primary_key",
                       ("entities", key, "primary_key"), "use one of the two")
-        out.pk = list(ent.primary_key)
-        for c in ent.primary_key:
+        out.pk = list(declared_pk)
+        for c in declared_pk:
             if c not in out.columns:
                 ctx.error("RS004", f"primary_key column '{c}' is not a column of '{key}'",
                           ("entities", key, "primary_key"), "list existing columns")
@@ -156,14 +158,20 @@ def collect_columns(ctx: Ctx, key: str, ent: Entity) -> EntityColumns:
     return out
 
 
+def pk_columns(ent: Entity) -> list[str] | None:
+    """The columns of `primary_key:` (a list, or the mapping with a name)."""
+    pk = ent.primary_key
+    return None if pk is None else list(pk) if isinstance(pk, list) else list(pk.columns)
+
+
 def _replace(col: Column, **kw) -> Column:
     from dataclasses import replace
     return replace(col, **kw)
 
 
-def _column(ctx: Ctx, name: str, full: ColumnFull, path: tuple) -> Column | None:
+def _column(ctx: Ctx, name: str, full: ColumnFull, path: tuple, entity: str | None = None) -> Column | None:
     try:
-        dtype, serial = parse_type(full.type, ctx.enums)
+        dtype, serial = parse_type(full.type, ctx.enums, ctx.user_types)
     except ColumnSyntaxError as e:
         ctx.error("RS005", str(e), path + ("type",) if ctx.loc(*path, "type") else path, e.hint)
         return None
@@ -171,7 +179,15 @@ def _column(ctx: Ctx, name: str, full: ColumnFull, path: tuple) -> Column | None
     if default is not None:
         default = _check_default(ctx, name, dtype, default, path)
     generated = ctx.expr(full.generated, path, f"generated expression of '{name}'") if full.generated else None
-    identity = full.identity or ("by default" if serial else None)
+    identity = full.identity
+    if serial and identity is None and default is None and entity in ctx.entities:
+        from generator.resolve.objects import serial_sequence
+        info = ctx.entities[entity]
+        seq = serial_sequence(ctx, info.schema, info.table, name, dtype.base,
+                              bool(ctx.spec.entities.get(entity) and ctx.spec.entities[entity].unlogged))
+        ctx.sequences.append(seq)
+        default = f"nextval({quote_literal(seq.qname)}::regclass)"
+        full = full.model_copy(update={"nullable": False})
     nullable = full.nullable if full.nullable is not None else True
     if full.pk:
         nullable = False
@@ -189,7 +205,8 @@ def _column(ctx: Ctx, name: str, full: ColumnFull, path: tuple) -> Column | None
         ctx.error("RS007", f"column '{name}' has both default and generated", path, "keep one")
     return Column(name=name, type=dtype, nullable=nullable, default=default, generated=generated,
                   identity=identity, comment=full.description, collation=full.collation,
-                  loc=ctx.loc(*path), renamed_from=full.renamed_from)
+                  loc=ctx.loc(*path), renamed_from=full.renamed_from,
+                  identity_options=_identity_options(full, dtype) if identity else ())
 
 
 def _check_default(ctx: Ctx, name: str, dtype, default: str, path: tuple) -> str | None:
@@ -211,3 +228,17 @@ def _check_default(ctx: Ctx, name: str, dtype, default: str, path: tuple) -> str
                       (f"did you mean '{close[0]}'? " if close else "") + "values: " + ", ".join(labels))
             return None
     return default
+
+
+def _identity_options(full: ColumnFull, dtype) -> tuple[tuple[str, int], ...]:
+    """Declared identity options, less those equal to PostgreSQL's defaults (as the inspector reads them)."""
+    from generator.model.objects import identity_options
+    if not full.identity_options:
+        return ()
+    o = full.identity_options
+    from generator.model.objects import sequence_bounds
+    inc = int(o.get("increment", 1))
+    low, high = sequence_bounds(dtype.base, inc)
+    values = [o.get("start", low if inc > 0 else high), inc, o.get("min", low), o.get("max", high), o.get("cache", 1),
+              int(bool(o.get("cycle", 0)))]
+    return identity_options(dtype.base, values)

@@ -33,6 +33,9 @@ class Ctx:
     functions: dict[tuple, Function] = field(default_factory=dict)    # generated helper functions
     reported_long: set[str] = field(default_factory=set)               # names already reported as too long
     aliases: dict[tuple, tuple] = field(default_factory=dict)          # entity path -> where a trait/default wrote it
+    user_types: dict[str, tuple[str, str]] = field(default_factory=dict)  # domains/composites/ranges -> (schema, name)
+    sequences: list = field(default_factory=list)                       # sequences serial columns own
+    views: tuple | None = None                                          # resolved once (views: and schemas:)
 
     @property
     def flavor(self) -> str:
@@ -41,6 +44,10 @@ class Ctx:
     @property
     def schema_name(self) -> str:
         return self.spec.database.schema_
+
+    @property
+    def convention(self) -> str:
+        return self.spec.naming.convention
 
     @property
     def prefix(self) -> str:

@@ -25,7 +25,8 @@ def function_access(ctx: Ctx, schema: Schema) -> Schema:
 
 
 def _access(ctx: Ctx, f: Function, callers: set[str] | None, revoke: tuple[str, ...]) -> Function:
-    declared = ctx.spec.functions.get(f.name) if f.schema == ctx.schema_name else None
+    declared = next((d for key, d in ctx.spec.functions.items()
+                     if ((d.schema_ or ctx.schema_name), d.name or key, d.args) == (f.schema, f.name, f.args)), None)
     if declared is not None and declared.execute == "default":
         return replace(f, execute=None)
     if declared is not None and declared.execute is not None:

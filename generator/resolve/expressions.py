@@ -1,5 +1,7 @@
-"""Free SQL from the spec (defaults, checks, predicates, policies, view queries) is parsed with
-sqlglot before anything is emitted: one expression, no statement separators, no comments."""
+"""Free SQL from the spec (defaults, checks, predicates, policies, generated columns, view
+queries) is parsed with PostgreSQL's own grammar (pglast) before anything is emitted: one
+expression, no statement separators, no comments. Invalid SQL is an error naming the position;
+anything PostgreSQL parses (custom operators, any function) is accepted."""
 from __future__ import annotations
 
 import re
@@ -74,14 +76,15 @@ def _verdict(text: str) -> str | None:
 
 # The fast path: `operand (op operand)*` with optional `IS [NOT] NULL` before AND/OR or the end, where an
 # operand is [-]number, a '...' literal without backslashes, true/false/null, a plain identifier that no
-# SQL dialect sqlglot knows treats as a keyword, or one of a few argument-less functions. sqlglot accepts
-# all of these (benchmarks/test_fast_paths.py holds the fast path to that); anything else takes the
-# slow path, so the fast path only ever skips work, never a rejection.
+# SQL dialect treats as a keyword, or one of a few argument-less functions, with at most one comparison
+# between ANDs and ORs. PostgreSQL's grammar accepts all of these (benchmarks/test_fast_paths.py holds the
+# fast path to that); anything else takes the slow path, so the fast path only ever skips work.
 _FAST_TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d+)?)|('(?:[^'\\]|'')*')|([A-Za-z_][A-Za-z0-9_]*)(\(\))?"
                          r"|(<>|!=|<=|>=|[=<>+\-*/]))")
 _FAST_CALLS = frozenset({"now", "gen_random_uuid", "uuid_generate_v4", "clock_timestamp", "statement_timestamp",
                          "transaction_timestamp", "random", "current_schema", "pg_backend_pid"})
 _FAST_LITERALS = frozenset({"true", "false", "null"})
+_COMPARISONS = frozenset({"=", "<>", "!=", "<", ">", "<=", ">="})
 _NOT_PLAIN = frozenset(RESERVED | set("""
 alter anti apply asof auto_increment autoincrement begin cache comment commit copy cube database datetime delete
 describe drop escape execute file filter first format function glob insert is keep kill load lock match mod
@@ -95,6 +98,7 @@ def is_trivially_safe(text: str) -> bool:
     if "--" in text or "/*" in text:  # comments (also rejected by _scan, which runs first)
         return False
     pos, end, want_operand, state = 0, len(text.rstrip()), True, 0  # state: 1 after IS, 2 after IS NOT, 3 after NULL
+    compared = False                   # PostgreSQL's comparison operators do not chain (a < b < c)
     while pos < end:
         m = _FAST_TOKEN.match(text, pos)
         if m is None:
@@ -118,27 +122,46 @@ def is_trivially_safe(text: str) -> bool:
             want_operand = False
         elif low == "is" and not call and state == 0:
             state = 1
-        elif (op and state == 0) or (low in ("and", "or") and not call):
-            want_operand, state = True, 0
+        elif op and state == 0:
+            if op in _COMPARISONS:
+                if compared:
+                    return False
+                compared = True
+            want_operand = True
+        elif low in ("and", "or") and not call:
+            want_operand, state, compared = True, 0, False
         else:
             return False
     return not want_operand and state in (0, 3)
 
 
-def _check_parse(text: str) -> None:
-    import sqlglot
-    from sqlglot import exp
+_PREFIX = "SELECT "
+
+
+def _parse(sql: str, offset: int, what: str):
+    """pglast's statements for `sql`, or ExpressionError naming the position in the spec's text."""
+    from pglast import parse_sql
+    from pglast.parser import ParseError
 
     try:
-        statements = sqlglot.parse(f"SELECT {text}", read="postgres")
-    except sqlglot.errors.SqlglotError as e:
-        raise ExpressionError(f"not a valid SQL expression: {_first_line(e)}") from None
-    if len(statements) != 1 or not isinstance(statements[0], exp.Select):
+        return parse_sql(sql)
+    except ParseError as e:
+        message, index = (e.args + (None,))[:2]
+        where = f" (at character {index - offset + 1})" if isinstance(index, int) and index >= offset else ""
+        raise ExpressionError(f"not a valid {what}: {message}{where}") from None
+
+
+def _check_parse(text: str) -> None:
+    from pglast import ast
+
+    statements = _parse(_PREFIX + text, len(_PREFIX), "SQL expression")
+    if len(statements) != 1 or not isinstance(statements[0].stmt, ast.SelectStmt):
         raise ExpressionError("more than one statement")
-    sel = statements[0]
-    if len(sel.expressions) != 1 or any(sel.args.get(k) for k in ("from", "where", "group", "having", "limit")):
+    sel = statements[0].stmt
+    if len(sel.targetList or ()) != 1 or any(getattr(sel, k, None) for k in (
+            "fromClause", "whereClause", "groupClause", "havingClause", "limitCount", "sortClause", "larg")):
         raise ExpressionError("not a single expression")
-    if isinstance(sel.expressions[0], exp.Alias):
+    if sel.targetList[0].name is not None:
         raise ExpressionError("two words where one expression was expected (quote text: 'like this')")
 
 
@@ -158,20 +181,38 @@ def referenced_columns(text: str) -> tuple[str, ...]:
             if word and not call and word.lower() not in _NOT_COLUMNS and word not in words:
                 words.append(word)
         return tuple(words)
-    import sqlglot
-    from sqlglot import exp
+    from pglast import ast
+    from pglast.parser import ParseError
 
     try:
-        tree = sqlglot.parse_one(f"SELECT {text}", read="postgres")
-    except sqlglot.errors.SqlglotError:
+        from pglast import parse_sql
+        tree = parse_sql(_PREFIX + text)
+    except ParseError:
         return ()
-    out = []
-    for col in tree.find_all(exp.Column):
-        if col.table or col.find_ancestor(exp.Select) is not tree:
-            continue
-        if col.name and col.name.lower() not in _NOT_COLUMNS and col.name not in out:
-            out.append(col.name)
-    return tuple(out)
+    out: list[str] = []
+    _columns_outside_subqueries(tree, out)
+    return tuple(c for c in out if c.lower() not in _NOT_COLUMNS)
+
+
+def _columns_outside_subqueries(node, out: list[str]) -> None:
+    """Unqualified column references, not descending into subqueries (SubLink)."""
+    from pglast import ast
+
+    if isinstance(node, (tuple, list)):
+        for item in node:
+            _columns_outside_subqueries(item, out)
+        return
+    if not isinstance(node, ast.Node) or isinstance(node, ast.SubLink):
+        return
+    if isinstance(node, ast.ColumnRef):
+        fields = node.fields or ()
+        if len(fields) == 1 and isinstance(fields[0], ast.String) and fields[0].sval not in out:
+            out.append(fields[0].sval)
+        return
+    for name in node.__slots__:
+        child = getattr(node, name, None)
+        if isinstance(child, (ast.Node, tuple, list)):
+            _columns_outside_subqueries(child, out)
 
 
 def bare_identifier(text: str) -> bool:
@@ -181,16 +222,13 @@ def bare_identifier(text: str) -> bool:
 
 
 def check_query(text: str) -> None:
-    """Raise ExpressionError unless `text` is exactly one SELECT (or WITH … SELECT) query."""
-    _scan(text)
-    import sqlglot
-    from sqlglot import exp
+    """Raise ExpressionError unless `text` is exactly one SELECT (or WITH … SELECT, VALUES, set
+    operation) query."""
+    from pglast import ast
 
-    try:
-        statements = sqlglot.parse(text, read="postgres")
-    except sqlglot.errors.SqlglotError as e:
-        raise ExpressionError(f"not a valid query: {_first_line(e)}") from None
-    if len(statements) != 1 or not isinstance(statements[0], (exp.Select, exp.Union, exp.Intersect, exp.Except)):
+    _scan(text)
+    statements = _parse(text, 0, "query")
+    if len(statements) != 1 or not isinstance(statements[0].stmt, ast.SelectStmt):
         raise ExpressionError("a view query must be one SELECT statement")
 
 

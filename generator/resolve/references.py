@@ -111,7 +111,7 @@ def _declared(ctx: Ctx, key: str, ent: Entity, cols: EntityColumns) -> list[Ref]
             ctx.error("RS112", f"foreign key of '{key}' has {len(fk.columns)} column(s) but references "
                       f"{len(ref_cols)}", path, "list as many referenced columns as referencing ones")
             continue
-        missing = [c for c in fk.columns if c not in cols.columns]
+        missing = [c for c in fk.columns if c not in cols.columns and c not in cols.inherited]
         if missing:
             close = difflib.get_close_matches(missing[0], list(cols.columns), n=1)
             ctx.error("RS054", f"'{key}' has no column '{missing[0]}'", path + ("columns",),
@@ -151,10 +151,10 @@ def _target_columns(ctx: Ctx, ref: Ref, all_cols: dict[str, EntityColumns]):
                 return None
             wanted = list(tcols.pk)
         for c in wanted:
-            if c not in tcols.columns:
+            if c not in tcols.columns and c not in tcols.inherited:
                 ctx.error("RS051", f"'{target}' has no column '{c}'", ref.path, "reference an existing column")
                 return None
-        return info.schema, info.table, tuple(wanted), tuple(tcols.columns[c].column.type for c in wanted)
+        return info.schema, info.table, tuple(wanted), tuple(_col(tcols, c).column.type for c in wanted)
     if "." in target:
         schema, table = target.split(".", 1)
         known = SUPABASE_TABLES.get((schema, table)) if ctx.flavor == "supabase" else None
@@ -174,13 +174,28 @@ def _target_columns(ctx: Ctx, ref: Ref, all_cols: dict[str, EntityColumns]):
 
 def _types_match(ctx: Ctx, ref: Ref, cols: EntityColumns, ref_table: str, ref_cols, ref_types) -> bool:
     for name, rcol, rtype in zip(ref.columns, ref_cols, ref_types):
-        col = cols.columns[name].column
-        if rtype is not None and (rtype.base != col.type.base or rtype.enum != col.type.enum
-                                  or rtype.array_dims != col.type.array_dims):
+        col = _col(cols, name).column
+        if rtype is not None and not _compatible(rtype, col.type):
             ctx.error("RS052", f"'{name}' is {col.type.sql} but references {ref_table}.{rcol} of type "
-                      f"{rtype.sql}", cols.columns[name].path, f"declare '{name}' as {rtype.sql}")
+                      f"{rtype.sql}", _col(cols, name).path, f"declare '{name}' as {rtype.sql}")
             return False
     return True
+
+
+def _col(cols: EntityColumns, name: str):
+    """A column of the entity, or one it inherits (partitions, INHERITS)."""
+    return cols.columns.get(name) or cols.inherited[name]
+
+
+def _compatible(a, b) -> bool:
+    """Types a foreign key may join: the same, or of one family PostgreSQL compares with the key's
+    operator class (integers of any width; text and varchar)."""
+    if (a.enum, a.array_dims) != (b.enum, b.array_dims):
+        return False
+    return a.base == b.base or (not a.enum and any(a.base in f and b.base in f for f in KEY_FAMILIES))
+
+
+KEY_FAMILIES = (frozenset({"smallint", "integer", "bigint"}), frozenset({"text", "character varying"}))
 
 
 def _scope_pairs(ctx: Ctx, key: str, ref: Ref, scope: dict[str, Scope]) -> list[tuple[str, str, str, bool]]:
@@ -224,10 +239,11 @@ def _foreign_keys(ctx: Ctx, key: str, cols: EntityColumns, ref: Ref, all_cols, s
     table = ctx.entities[key].table
     full = ref.full
     for name in ref.columns:
-        if ref.on_delete == "SET NULL" and not cols.columns[name].column.nullable:
+        if ref.on_delete == "SET NULL" and not _col(cols, name).column.nullable:
             ctx.error("RS053", f"'{name}' is NOT NULL but its reference says ON DELETE SET NULL",
-                      cols.columns[name].path, "make the column nullable (drop the '!') or choose cascade/restrict")
-    name = full.name or constraint_name(table, list(ref.columns), "fkey")
+                      _col(cols, name).path, "make the column nullable (drop the '!') or choose cascade/restrict")
+    from generator.model.conventions import foreign_key
+    name = full.name or foreign_key(ctx.convention, table, ref.columns, ref_table, ref_cols)
     if full.name:
         ctx.check_name(full.name, "constraint", ref.path)
     base = ForeignKey(name, ref.columns, ref_table, ref_cols, schema, ref.on_delete, ref.on_update,
@@ -260,7 +276,7 @@ def _foreign_keys(ctx: Ctx, key: str, cols: EntityColumns, ref: Ref, all_cols, s
         ctx.error("RS115", f"ON DELETE {ref.on_delete} on a key that carries the {kinds[0]} column needs "
                   "PostgreSQL 15 (SET NULL of some columns only)", ref.path,
                   "set `database: {version: 15}` or newer, or choose cascade/restrict")
-    if (full.match or "simple") == "full" and any(cols.columns[c].column.nullable for c in ref.columns):
+    if (full.match or "simple") == "full" and any(_col(cols, c).column.nullable for c in ref.columns):
         ctx.error("RS116", f"MATCH FULL on a {kinds[0]}-consistent key whose column may be NULL would refuse "
                   "every NULL reference", ref.path, "drop `match: full` (the scope column is never NULL)")
     from dataclasses import replace

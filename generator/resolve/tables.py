@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from generator.model import (Check, Function, Grant, Index, IndexElement, PrimaryKey, SoftDelete, Table, TableMeta,
-                             Trigger, Unique)
+from generator.model import (Check, Exclusion, ExclusionElement, Function, Grant, Index, IndexElement, PrimaryKey,
+                             SoftDelete, Table, TableMeta, Trigger, Unique)
+from generator.model import conventions as conv
 from generator.model.naming import constraint_name, quote_ident, shorten
 from generator.resolve.columns_pass import EntityColumns, soft_delete_of
 from generator.resolve.context import Ctx
@@ -13,7 +14,7 @@ from generator.resolve.lint_overrides import lint_overrides
 from generator.resolve.policies import resolve_policies, warn_owner_in_tenant
 from generator.resolve.trait_functions import trait_function
 from generator.resolve.references import References, parent_uniques
-from generator.spec.schema import CheckFull, Entity, IndexFull, RlsFull, UniqueFull
+from generator.spec.schema import CheckFull, Entity, IndexFull, PrimaryKeyFull, RlsFull, UniqueFull
 
 PRIVILEGES = ("DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE")
 VECTOR_METHODS = ("hnsw", "ivfflat")
@@ -27,7 +28,11 @@ def build_table(ctx: Ctx, ent: Entity, cols: EntityColumns, refs: References, ad
     for n, ci in cols.columns.items():
         _columns_known(ctx, ci.column.generated, cols, ci.path, f"generated expression of '{n}'")
         _extension_for_type(ctx, ci)
-    pk = PrimaryKey(shorten(f"{t}_pkey"), tuple(cols.pk), ctx.loc(*base)) if cols.pk else None
+    pk_spec = ent.primary_key if isinstance(ent.primary_key, PrimaryKeyFull) else None
+    pk = PrimaryKey((pk_spec.name if pk_spec and pk_spec.name else None) or conv.primary_key(ctx.convention, t),
+                    tuple(cols.pk),
+                    ctx.loc(*base), deferrable=bool(pk_spec and pk_spec.deferrable),
+                    initially_deferred=bool(pk_spec and pk_spec.initially_deferred)) if cols.pk else None
     fks = refs.fks.get(cols.key, [])
     uniques = _uniques(ctx, ent, cols, t)
     uniques += parent_uniques(ctx, cols.key, refs, pk.columns if pk else (), uniques)
@@ -56,6 +61,12 @@ def build_table(ctx: Ctx, ent: Entity, cols: EntityColumns, refs: References, ad
         comment=ent.description, rls_enabled=enabled, rls_forced=forced,
         policies=tuple(sorted(policies, key=lambda p: p.name)),
         triggers=tuple(sorted(triggers, key=lambda x: x.name)), grants=_grants(ctx, ent, cols.key, cols),
+        exclusions=_exclusions(ctx, ent, cols, t), unlogged=ent.unlogged,
+        options=tuple(sorted((k, str(v)) for k, v in ent.with_.items())), partition_by=ent.partition_by,
+        partition_of=_parent(ctx, ent.partition_of, base + ("partition_of",)) if ent.partition_of else None,
+        partition_bound=(ent.bound or "DEFAULT") if ent.partition_of else None,
+        inherits=tuple(_parent(ctx, p, base + ("inherits",)) for p in ent.inherits), cluster_on=ent.cluster_on,
+        replica_identity=_replica(ent.replica_identity),
         meta=TableMeta(entity=cols.key, group=ent.group,
                        tenant_column=cols.tenant_column if ent.tenant else None,
                        owner_column=owner or _owner_from_policies(policies),
@@ -65,6 +76,88 @@ def build_table(ctx: Ctx, ent: Entity, cols: EntityColumns, refs: References, ad
                        deny_all=deny_all, lint=lint_overrides(ctx, ent.lint, base)),
         loc=ctx.loc(*base),
     )
+
+
+def _parent(ctx: Ctx, name: str, path) -> str:
+    """An entity key (or schema.table) as the qualified table name CREATE TABLE names."""
+    from generator.model.naming import qualified
+    info = ctx.entities.get(name)
+    if info is not None:
+        return qualified(info.schema, info.table)
+    if "." not in name:
+        ctx.error("RS133", f"'{name}' is not an entity", path, "name an entity key, or schema.table")
+    return name
+
+
+def _replica(value: str | None) -> str | None:
+    if value is None or value.lower() == "default":
+        return None
+    return value.upper() if value.lower() in ("full", "nothing") else value
+
+
+def _exclusions(ctx: Ctx, ent: Entity, cols: EntityColumns, t: str) -> tuple[Exclusion, ...]:
+    out = []
+    for i, x in enumerate(ent.exclude):
+        path = ("entities", cols.key, "exclude", i)
+        elements = []
+        for pair in x.elements:
+            if len(pair) != 2:
+                ctx.error("RS134", "an exclusion element is [column or (expression), operator]", path,
+                          "e.g. [during, '&&']")
+                continue
+            what, op = pair
+            expr = what[1:-1] if what.startswith("(") and what.endswith(")") else None
+            if expr is None and not _columns_exist(ctx, [what], cols, path):
+                continue
+            elements.append(ExclusionElement(op, None if expr else what, expr, x.ops.get(what)))
+        name = x.name or constraint_name(t, [e.column or "expr" for e in elements][:3], "excl")
+        where = ctx.expr(x.where, path + ("where",), "exclusion predicate") if x.where else None
+        out.append(Exclusion(name, tuple(elements), x.using, where, tuple(x.include), x.deferrable,
+                             x.initially_deferred, ctx.loc(*path)))
+    return tuple(sorted(out, key=lambda e: e.name))
+
+
+def view_indexes(ctx: Ctx, v, name: str, path) -> tuple[Index, ...]:
+    """Indexes of a materialized view (names default like a table's)."""
+    out = []
+    for i, raw in enumerate(v.indexes):
+        full = IndexFull(columns=[raw]) if isinstance(raw, str) else IndexFull(columns=raw) if isinstance(raw, list) else raw
+        elements = _elements(ctx, full, [e for e in [full.expression] + list(full.expressions) if e])
+        params = tuple(sorted((k, str(val)) for k, val in full.with_.items()))
+        out.append(Index(full.name or _index_name(ctx, name, full), elements, full.unique, full.using, full.where,
+                         tuple(full.include), params, full.nulls_not_distinct, full.description,
+                         ctx.loc(*path, "indexes", i)))
+    return tuple(sorted(out, key=lambda x: x.name))
+
+
+def view_triggers(ctx: Ctx, v, name: str, path) -> tuple[Trigger, ...]:
+    out = [_trigger(ctx, tr, name, path + ("triggers", i)) for i, tr in enumerate(v.triggers)]
+    return tuple(sorted((x for x in out if x), key=lambda x: x.name))
+
+
+_FIRING = {"origin": "O", "disabled": "D", "replica": "R", "always": "A"}
+
+
+def _trigger(ctx: Ctx, tr, t: str, path) -> Trigger | None:
+    from generator.model.naming import quote_ident as q
+    fn = tr.function
+    if "." not in fn:
+        if fn not in ctx.spec.functions:
+            ctx.error("RS059", f"trigger function '{fn}' is not declared under functions:", path,
+                      "declare it under functions: or qualify it (schema.name)")
+            return None
+        spec = ctx.spec.functions[fn]
+        fn = f"{q(spec.schema_ or ctx.schema_name)}.{q(spec.name or fn)}"
+    when = ctx.expr(tr.when, path + ("when",), "trigger WHEN") if tr.when else None
+    events = tuple(e.upper() for e in tr.events)
+    if tr.columns and "UPDATE" not in events:
+        ctx.error("RS122", "trigger `columns:` (UPDATE OF) needs the update event", path + ("columns",),
+                  "add update to events, or drop columns")
+    name = tr.name or shorten(f"{t}_{'_'.join(e.lower() for e in events)}_{tr.function.split('.')[-1]}")
+    return Trigger(name, fn, tr.timing.upper(), events, tr.level.upper(), when, tuple(tr.columns), loc=ctx.loc(*path),
+                   args=tuple(str(a) for a in tr.args), old_table=tr.old_table, new_table=tr.new_table,
+                   constraint=tr.constraint, deferrable=tr.deferrable or tr.initially_deferred,
+                   initially_deferred=tr.initially_deferred, enabled=_FIRING[tr.enabled])
 
 
 def _renamed_from(ctx: Ctx, ent: Entity) -> str | None:
@@ -103,7 +196,7 @@ def _owner_from_policies(policies) -> str | None:
 
 
 def _uniques(ctx: Ctx, ent: Entity, cols: EntityColumns, t: str) -> list[Unique]:
-    out = [Unique(constraint_name(t, [n], "key"), (n,), loc=ctx.loc(*ci.path))
+    out = [Unique(conv.unique(ctx.convention, t, [n]), (n,), loc=ctx.loc(*ci.path))
            for n, ci in cols.columns.items() if ci.full.unique]
     for i, u in enumerate(ent.unique):
         full = UniqueFull(columns=u) if isinstance(u, list) else u
@@ -112,15 +205,16 @@ def _uniques(ctx: Ctx, ent: Entity, cols: EntityColumns, t: str) -> list[Unique]
             continue
         if full.name:
             ctx.check_name(full.name, "constraint", path)
-        out.append(Unique(full.name or constraint_name(t, full.columns, "key"), tuple(full.columns),
-                          full.nulls_not_distinct, ctx.loc(*path)))
+        out.append(Unique(full.name or conv.unique(ctx.convention, t, full.columns), tuple(full.columns),
+                          full.nulls_not_distinct, ctx.loc(*path), deferrable=full.deferrable or full.initially_deferred,
+                          initially_deferred=full.initially_deferred, include=tuple(full.include)))
     return out
 
 
 def _columns_exist(ctx: Ctx, names, cols: EntityColumns, path) -> bool:
     ok = True
     for n in names:
-        if n not in cols.columns:
+        if n not in cols.columns and n not in cols.inherited:
             import difflib
             close = difflib.get_close_matches(n, list(cols.columns), n=1)
             ctx.error("RS054", f"'{cols.key}' has no column '{n}'", path,
@@ -136,7 +230,7 @@ def _columns_known(ctx: Ctx, expr: str | None, cols: EntityColumns, path, what: 
 
     if not expr:
         return True
-    unknown = [c for c in referenced_columns(expr) if c not in cols.columns]
+    unknown = [c for c in referenced_columns(expr) if c not in cols.columns and c not in cols.inherited]
     for c in unknown:
         close = difflib.get_close_matches(c, list(cols.columns), n=1)
         ctx.error("RS062", f"{what} reads '{c}', which is not a column of '{cols.key}'", path,
@@ -157,16 +251,16 @@ def _expr_columns(expr: str, known) -> list[str]:
 def _checks(ctx: Ctx, ent: Entity, cols: EntityColumns, t: str) -> list[Check]:
     out, used = [], set()
 
-    def add(expr, name, path):
+    def add(expr, name, path, no_inherit=False):
         if name is None:
-            base = constraint_name(t, _expr_columns(expr, cols.columns)[:3], "check")
+            base = conv.check(ctx.convention, t, _expr_columns(expr, cols.columns)[:3], expr)
             name, n = base, 2
             while name in used:
                 name, n = shorten(f"{base}{n}"), n + 1
         elif name in used:
             ctx.error("RS055", f"two checks on '{t}' are named '{name}'", path, "rename one")
         used.add(name)
-        out.append(Check(name, expr, ctx.loc(*path)))
+        out.append(Check(name, expr, ctx.loc(*path), no_inherit=no_inherit))
 
     for n, ci in cols.columns.items():
         if ci.full.check:
@@ -180,11 +274,13 @@ def _checks(ctx: Ctx, ent: Entity, cols: EntityColumns, t: str) -> list[Check]:
         if expr and _columns_known(ctx, expr, cols, path, "check"):
             if full.name:
                 ctx.check_name(full.name, "constraint", path)
-            add(expr, full.name, path)
+            add(expr, full.name, path, full.no_inherit)
     return out
 
 
-def _index_name(t: str, full: IndexFull) -> str:
+def _index_name(ctx: Ctx, t: str, full: IndexFull) -> str:
+    if full.columns and not (full.expression or full.expressions or full.elements):
+        return conv.index(ctx.convention, t, full.columns, full.unique)
     parts = list(full.columns) + [re.sub(r"[^A-Za-z0-9]+", "_", e).strip("_").lower()
                                   for e in ([full.expression] if full.expression else []) + full.expressions]
     return constraint_name(t, parts, "key" if full.unique else "idx")
@@ -203,20 +299,36 @@ def _indexes(ctx: Ctx, ent: Entity, cols: EntityColumns, t: str, names: set[str]
     return out
 
 
+def _elements(ctx: Ctx, full: IndexFull, checked: list[str]) -> tuple[IndexElement, ...]:
+    """`elements:` (each with its own options), else columns then expressions with `ops` and `order`."""
+    if full.elements:
+        return tuple(IndexElement(column=e.column, expression=e.expression, opclass=e.ops,
+                                  descending=e.order == "desc", nulls=e.nulls, collation=e.collation)
+                     for e in full.elements)
+    return tuple(IndexElement(column=c, opclass=full.ops, descending=full.order.get(c) == "desc")
+                 for c in full.columns) + tuple(IndexElement(expression=e, opclass=full.ops) for e in checked)
+
+
 def _index(ctx: Ctx, full: IndexFull, cols: EntityColumns, t: str, path) -> Index | None:
     exprs = ([full.expression] if full.expression else []) + list(full.expressions)
+    exprs += [e.expression for e in full.elements if e.expression]
+    if full.elements:
+        full = full.model_copy(update={"columns": list(full.columns) + [e.column for e in full.elements if e.column]})
     if not full.columns and not exprs:
         ctx.error("RS056", "an index needs columns or an expression", path, "add `columns: [..]`")
         return None
     if not _columns_exist(ctx, list(full.columns) + list(full.include) + list(full.order), cols, path):
         return None
     for c in full.columns:
+        if c not in cols.columns:
+            continue                    # inherited from a parent table
         col = cols.columns[c].column
         if full.using in VECTOR_METHODS and not col.type.is_vector:
             ctx.error("RS057", f"{full.using} index on '{c}', which is {col.type.sql}, not a vector", path,
                       "vector indexes (hnsw, ivfflat) need a vector(n) column")
             return None
-        if full.using == "gin" and not full.ops and not (col.type.is_array or col.type.base in ("jsonb", "tsvector")):
+        if (full.using == "gin" and not full.ops and not full.elements
+                and not (col.type.is_array or col.type.base in ("jsonb", "tsvector"))):
             ctx.error("RS058", f"gin index on '{c}' ({col.type.sql}) needs an operator class", path,
                       "gin indexes arrays, jsonb and tsvector; for text add `ops: gin_trgm_ops` (extension pg_trgm)")
             return None
@@ -234,10 +346,9 @@ def _index(ctx: Ctx, full: IndexFull, cols: EntityColumns, t: str, path) -> Inde
         ctx.error("RS013", f"operator class {full.ops} needs the {need} extension", path,
                   f"add it: `extensions: [{need}]`")
         return None
-    elements = tuple(IndexElement(column=c, opclass=full.ops, descending=full.order.get(c) == "desc")
-                     for c in full.columns) + tuple(IndexElement(expression=e, opclass=full.ops) for e in checked)
+    elements = _elements(ctx, full, checked)
     params = tuple(sorted((k, str(v)) for k, v in full.with_.items()))
-    return Index(full.name or _index_name(t, full), elements, full.unique, full.using, where, tuple(full.include),
+    return Index(full.name or _index_name(ctx, t, full), elements, full.unique, full.using, where, tuple(full.include),
                  params, full.nulls_not_distinct, full.description, ctx.loc(*path))
 
 
@@ -254,7 +365,7 @@ def _fk_indexes(ctx: Ctx, t: str, fks, pk, uniques, indexes) -> list[Index]:
     for fk in fks:
         if any(_covers(p, fk.columns) or _covers(p, fk.own_columns) for p in prefixes):
             continue
-        out.append(Index(constraint_name(t, fk.own_columns, "idx"),
+        out.append(Index(conv.index(ctx.convention, t, fk.own_columns),
                          tuple(IndexElement(column=c) for c in fk.own_columns)))
         prefixes.append(fk.own_columns)
     return out
@@ -289,27 +400,14 @@ def _traits(ctx: Ctx, cols: EntityColumns, t: str) -> tuple[list[Trigger], dict[
 
 
 def _entity_triggers(ctx: Ctx, ent: Entity, cols: EntityColumns, t: str) -> list[Trigger]:
-    key = cols.key
     out = []
     for i, tr in enumerate(ent.triggers):
-        path = ("entities", key, "triggers", i)
-        fn = tr.function
-        if "." not in fn:
-            if fn not in ctx.spec.functions:
-                ctx.error("RS059", f"trigger function '{fn}' is not declared under functions:", path,
-                          "declare it under functions: or qualify it (schema.name)")
-                continue
-            fn = f"{quote_ident(ctx.schema_name)}.{quote_ident(fn)}"
-        when = ctx.expr(tr.when, path + ("when",), "trigger WHEN") if tr.when else None
-        events = tuple(e.upper() for e in tr.events)
-        if tr.columns and "UPDATE" not in events:
-            ctx.error("RS122", "trigger `columns:` (UPDATE OF) needs the update event", path + ("columns",),
-                      "add update to events, or drop columns")
+        path = ("entities", cols.key, "triggers", i)
         if not _columns_exist(ctx, tr.columns, cols, path + ("columns",)):
             continue
-        name = tr.name or shorten(f"{t}_{'_'.join(e.lower() for e in events)}_{tr.function.split('.')[-1]}")
-        out.append(Trigger(name, fn, tr.timing.upper(), events, tr.level.upper(), when, tuple(tr.columns),
-                           loc=ctx.loc(*path)))
+        trigger = _trigger(ctx, tr, t, path)
+        if trigger is not None:
+            out.append(trigger)
     return out
 
 

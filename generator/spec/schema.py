@@ -39,6 +39,8 @@ class Database(Strict):
 
 
 class Naming(Strict):
+    convention: Literal["gen", "rails", "django", "prisma"] = Field(
+        "gen", description="default names of keys and indexes: gen (PostgreSQL's), rails, django or prisma")
     table_prefix: str = ""
     index_foreign_keys: bool = Field(True, description="create a btree index for every FK not already covered")
 
@@ -46,6 +48,77 @@ class Naming(Strict):
 class ExtensionFull(Strict):
     name: str
     schema_: str | None = Field(None, alias="schema")
+    version: Text | None = Field(None, description="the extension version (default: the server's default)")
+
+
+class SchemaFull(Strict):
+    """A PostgreSQL schema with a comment and privileges."""
+
+    name: str
+    description: str | None = None
+    grants: dict[str, list[Literal["usage", "create"]]] = Field(default_factory=dict)
+
+
+class SequenceSpec(Strict):
+    type: Literal["smallint", "integer", "bigint"] = "bigint"
+    start: int | None = None
+    increment: int = 1
+    min: int | None = None
+    max: int | None = None
+    cache: int = 1
+    cycle: bool = False
+    owned_by: str | None = Field(None, description="entity.column whose drop drops the sequence (OWNED BY)")
+    unlogged: bool = False
+    schema_: str | None = Field(None, alias="schema")
+    description: str | None = None
+
+
+class CollationSpec(Strict):
+    provider: Literal["libc", "icu", "builtin"] = "libc"
+    locale: str | None = None
+    lc_collate: str | None = None
+    lc_ctype: str | None = None
+    deterministic: bool = True
+    schema_: str | None = Field(None, alias="schema")
+    description: str | None = None
+
+
+class TypeSpec(Strict):
+    """One of `domain` (a base type with rules), `composite` (attributes) or `range` (a subtype)."""
+
+    name: str | None = Field(None, description="the type's name when the key is not it")
+    domain: str | None = Field(None, description="the base type of a domain")
+    not_null: bool = False
+    default: Text | None = None
+    checks: dict[str, str] = Field(default_factory=dict, description="domain checks by name, over VALUE")
+    collation: str | None = None
+    composite: dict[str, str] | None = Field(None, description="attribute: type")
+    range: str | None = Field(None, description="the subtype of a range type")
+    subtype_diff: str | None = None
+    subtype_opclass: str | None = None
+    canonical: str | None = None
+    multirange: str | None = None
+    schema_: str | None = Field(None, alias="schema")
+    description: str | None = None
+
+
+class AggregateSpec(Strict):
+    args: str
+    sfunc: str
+    stype: str
+    name: str | None = Field(None, description="the aggregate's name when the key is not it (overloads)")
+    options: dict[str, Text] = Field(default_factory=dict, description="FINALFUNC, INITCOND, COMBINEFUNC, ...")
+    schema_: str | None = Field(None, alias="schema")
+    description: str | None = None
+
+
+class RawSqlSpec(Strict):
+    """The escape hatch: SQL gen has no object for, placed after what it names in `after`."""
+
+    create: str
+    drop: str | None = Field(None, description="the SQL that undoes it (needed to change or remove it)")
+    after: list[str] = Field(default_factory=list, description="entities, views, functions, types, sequences "
+                             "or other sql: objects it needs (schema.name or a key)")
 
 
 class EnumFull(Strict):
@@ -110,6 +183,8 @@ class ColumnFull(Strict):
     check: str | None = None
     generated: str | None = Field(None, description="GENERATED ALWAYS AS (expr) STORED")
     identity: Literal["always", "by default"] | None = None
+    identity_options: dict[Literal["start", "increment", "min", "max", "cache", "cycle"], int] = Field(
+        default_factory=dict, description="the identity's sequence options, e.g. {start: 1000}")
     index: bool = False
     collation: str | None = None
     description: str | None = None
@@ -124,13 +199,24 @@ class ColumnFull(Strict):
 ColumnSpec = Union[str, ColumnFull]
 
 
+class IndexElementFull(Strict):
+    column: str | None = None
+    expression: str | None = None
+    ops: str | None = Field(None, description="operator class of this element")
+    collation: str | None = None
+    order: Literal["asc", "desc"] = "asc"
+    nulls: Literal["first", "last"] | None = None
+
+
 class IndexFull(Strict):
     columns: list[str] = Field(default_factory=list)
+    elements: list[IndexElementFull] = Field(default_factory=list, description="columns and expressions each "
+                                             "with its own operator class, collation, order and NULLS position")
     expression: str | None = Field(None, description="an index on an expression, e.g. lower(email)")
     expressions: list[str] = Field(default_factory=list)
     name: str | None = None
     unique: bool = False
-    using: Literal["btree", "hash", "gin", "gist", "brin", "spgist", "hnsw", "ivfflat"] = "btree"
+    using: Literal["btree", "hash", "gin", "gist", "brin", "spgist", "hnsw", "ivfflat", "bloom", "rum"] = "btree"
     ops: str | None = Field(None, description="operator class for every element, e.g. vector_cosine_ops")
     order: dict[str, Literal["asc", "desc"]] = Field(default_factory=dict)
     where: str | None = None
@@ -168,12 +254,35 @@ class UniqueFull(Strict):
     columns: list[str]
     name: str | None = None
     nulls_not_distinct: bool = False
+    include: list[str] = Field(default_factory=list)
+    deferrable: bool = False
+    initially_deferred: bool = False
+
+
+class PrimaryKeyFull(Strict):
+    columns: list[str]
+    name: str | None = None
+    deferrable: bool = False
+    initially_deferred: bool = False
 
 
 class CheckFull(Strict):
     expression: str
     name: str | None = None
+    no_inherit: bool = False
 
+
+class ExcludeFull(Strict):
+    """EXCLUDE USING method (element WITH operator, ...)."""
+
+    elements: list[list[str]] = Field(description="[column or (expression), operator] pairs, e.g. [during, '&&']")
+    using: str = "gist"
+    name: str | None = None
+    where: str | None = None
+    include: list[str] = Field(default_factory=list)
+    ops: dict[str, str] = Field(default_factory=dict, description="element: operator class")
+    deferrable: bool = False
+    initially_deferred: bool = False
 
 class PolicyFull(Strict):
     preset: Literal["tenant_isolation", "owner", "admin_full_access", "public_read"] | None = None
@@ -200,6 +309,13 @@ class TriggerFull(Strict):
     level: Literal["row", "statement"] = "row"
     when: str | None = None
     columns: list[str] = Field(default_factory=list, description="UPDATE OF these columns only")
+    args: list[Text] = Field(default_factory=list, description="arguments given to the function (TG_ARGV)")
+    old_table: str | None = Field(None, description="REFERENCING OLD TABLE AS this name")
+    new_table: str | None = Field(None, description="REFERENCING NEW TABLE AS this name")
+    constraint: bool = Field(False, description="a constraint trigger (AFTER, may be deferred)")
+    deferrable: bool = False
+    initially_deferred: bool = False
+    enabled: Literal["origin", "disabled", "replica", "always"] = "origin"
 
 
 class RlsFull(Strict):
@@ -227,8 +343,17 @@ class Entity(Strict):
     tenant: Union[bool, TenantFull] = False
     owner: str | None = Field(None, description="column holding the owning user's id (owner preset)")
     columns: dict[str, ColumnSpec] = Field(default_factory=dict)
-    primary_key: list[str] | None = None
+    primary_key: Union[list[str], PrimaryKeyFull, None] = None
     foreign_keys: list[ForeignKeyFull] = Field(default_factory=list)
+    exclude: list[ExcludeFull] = Field(default_factory=list)
+    unlogged: bool = False
+    with_: dict[str, Text] = Field(default_factory=dict, alias="with", description="storage parameters")
+    partition_by: str | None = Field(None, description="RANGE (col), LIST (col) or HASH (col)")
+    partition_of: str | None = Field(None, description="the partitioned entity this table is a partition of")
+    bound: str | None = Field(None, description="a partition's bound: FOR VALUES ... or DEFAULT")
+    inherits: list[str] = Field(default_factory=list, description="entities (or schema.table) this table inherits")
+    cluster_on: str | None = Field(None, description="index name (CLUSTER ON)")
+    replica_identity: str | None = Field(None, description="full, nothing, or an index name")
     unique: list[Union[list[str], UniqueFull]] = Field(default_factory=list)
     checks: list[Union[str, CheckFull]] = Field(default_factory=list)
     indexes: list[IndexSpec] = Field(default_factory=list)
@@ -338,17 +463,33 @@ class RelationSpec(Strict):
 class ViewSpec(Strict):
     query: str
     description: str | None = None
+    name: str | None = None
+    schema_: str | None = Field(None, alias="schema")
+    materialized: bool = False
+    indexes: list[IndexSpec] = Field(default_factory=list, description="indexes of a materialized view")
+    triggers: list[TriggerFull] = Field(default_factory=list, description="INSTEAD OF triggers")
+    options: dict[str, Text] = Field(default_factory=dict, description="security_barrier, check_option")
     security_invoker: bool = True
     grants: dict[str, list[str]] = Field(default_factory=dict)
     lint: LintOverrides = Field(default_factory=dict)
 
 
 class FunctionSpec(Strict):
-    returns: str
+    returns: str = ""
     body: str
     args: str = ""
-    language: Literal["plpgsql", "sql"] = "plpgsql"
+    name: str | None = Field(None, description="the function's name when the key is not it (overloads)")
+    schema_: str | None = Field(None, alias="schema")
+    kind: Literal["function", "procedure", "window"] = "function"
+    language: str = "plpgsql"
     volatility: Literal["volatile", "stable", "immutable"] = "volatile"
+    strict: bool = False
+    leakproof: bool = False
+    parallel: Literal["unsafe", "restricted", "safe"] = "unsafe"
+    cost: float | None = None
+    rows: float | None = None
+    set: dict[str, Text] = Field(default_factory=dict, description="SET name = value while it runs")
+    atomic: bool = Field(False, description="the body is SQL-standard (RETURN ... or BEGIN ATOMIC ... END)")
     security_definer: bool = False
     search_path: str | None = None
     description: str | None = None
@@ -384,7 +525,10 @@ class SpecFile(Strict):
     database: Database = Field(default_factory=Database)
     naming: Naming = Field(default_factory=Naming)
     extensions: list[Union[str, ExtensionFull]] = Field(default_factory=list)
-    schemas: list[str] = Field(default_factory=list)
+    schemas: list[Union[str, SchemaFull]] = Field(default_factory=list)
+    collations: dict[str, CollationSpec] = Field(default_factory=dict)
+    types: dict[str, TypeSpec] = Field(default_factory=dict, description="domains, composite and range types")
+    sequences: dict[str, SequenceSpec] = Field(default_factory=dict)
     enums: dict[str, Union[list[Text], EnumFull]] = Field(default_factory=dict)
     roles: dict[str, RoleSpec | None] = Field(default_factory=dict)
     grants: dict[str, list[str]] = Field(default_factory=dict, description="grants on every table")
@@ -398,6 +542,8 @@ class SpecFile(Strict):
     relations: list[RelationSpec] = Field(default_factory=list)
     views: dict[str, ViewSpec] = Field(default_factory=dict)
     functions: dict[str, FunctionSpec] = Field(default_factory=dict)
+    aggregates: dict[str, AggregateSpec] = Field(default_factory=dict)
+    sql: dict[str, RawSqlSpec] = Field(default_factory=dict, description="raw SQL objects (the escape hatch)")
     seed: dict[str, Union[list[dict[str, object]], SeedFull]] = Field(default_factory=dict)
     migrations: MigrationSettings = Field(default_factory=MigrationSettings)
     lint: dict[str, Literal["off", "warning", "error"]] = Field(

@@ -9,7 +9,7 @@ from generator.render import render_template
 from generator.targets import Artifact, BuildContext, register
 from generator.targets.orm_drizzle_columns import ACTIONS, DRIZZLE_TYPES, builder, custom_sql, js, modifiers, sql
 from generator.targets.orm_names import Names, camel, unique_names
-from generator.targets.orm_parity import drizzle_index_gap, gaps
+from generator.targets.orm_parity import drizzle_index_gap, gaps, orm_schema
 from generator.targets.orm_relations import Relation, build_names
 
 TS_RESERVED = frozenset("""break case catch class const continue debugger default delete do else enum export
@@ -235,9 +235,10 @@ class DrizzleSchema:
 
 @register("drizzle")
 def render(ctx: BuildContext) -> list[Artifact]:
-    d = DrizzleSchema(ctx.schema)
-    tables = [d.table_decl(t) for t in ctx.schema.tables]
-    relations = [r for t in ctx.schema.tables if (r := d.relation_decl(t))]
+    schema = orm_schema(ctx.schema)
+    d = DrizzleSchema(schema)
+    tables = [d.table_decl(t) for t in schema.tables]
+    relations = [r for t in schema.tables if (r := d.relation_decl(t))]
     enums, customs, schemas = d.enum_lines(), d.custom_lines(), d.schema_lines()
     text = render_template("drizzle/schema.ts.j2", ctx.templates, spec=ctx.schema.name,
                            gaps=[g.line for g in gaps(ctx.schema, "drizzle")], imports=d.import_lines(),

@@ -44,7 +44,7 @@ def sql(expr: str) -> str:
 def custom_sql(dt: DataType) -> str | None:
     """The SQL type name of a column that needs a customType, or None for a built-in builder."""
     base = dt.element
-    if base.enum or DRIZZLE_TYPES[base.base] is not None:
+    if base.enum or (not base.schema and DRIZZLE_TYPES.get(base.base) is not None):
         return None
     return base.sql
 

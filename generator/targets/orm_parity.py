@@ -2,7 +2,7 @@
 renderers (which skip what is listed) and the parity report (which lists it)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from generator.model import Column, ForeignKey, Index, Schema, Table
 
@@ -93,8 +93,30 @@ def _fk_gaps(table: Table, fk: ForeignKey, schema: Schema, prisma: bool) -> list
     return out
 
 
+def orm_schema(schema: Schema) -> Schema:
+    """The tables an ORM models: partitions are reached through their partitioned parent."""
+    if not any(t.partition_of for t in schema.tables):
+        return schema
+    return replace(schema, tables=tuple(t for t in schema.tables if not t.partition_of))
+
+
+_UNSUPPORTED_TABLE = (("unlogged", "UNLOGGED tables"), ("options", "storage parameters (WITH ...)"),
+                      ("partition_by", "declarative partitioning (PARTITION BY)"),
+                      ("inherits", "table inheritance (INHERITS): the model holds only the table's own columns"),
+                      ("cluster_on", "CLUSTER ON"), ("replica_identity", "REPLICA IDENTITY"))
+
+
 def _table_gaps(table: Table, schema: Schema, prisma: bool) -> list[Gap]:
     t, out = table.qname, []
+    if table.partition_of:
+        return [Gap("partition", t, f"a partition of {table.partition_of} ({table.partition_bound}): not a model "
+                    "of its own, reached through its parent")]
+    out += [Gap("table option", t, f"{what} cannot be declared") for attr, what in _UNSUPPORTED_TABLE
+            if getattr(table, attr)]
+    out += [Gap("exclusion", f"{t}.{x.name}", "EXCLUDE constraints cannot be declared") for x in table.exclusions]
+    keys = [table.primary_key] if table.primary_key else []
+    out += [Gap("deferrable", f"{t}.{k.name}", "DEFERRABLE keys cannot be declared")
+            for k in keys + list(table.uniques) if k.deferrable]
     if prisma and not has_unique_key(table):
         out.append(Gap("table", t, "no primary key or unique key: rendered with @@ignore"))
     if table.comment:
@@ -134,6 +156,14 @@ def _schema_gaps(schema: Schema, prisma: bool) -> list[Gap]:
     out += [Gap("function", f.qname, "functions cannot be declared") for f in schema.functions]
     out += [Gap("view", v.qname, "views are not rendered (they live in SQL)") for v in schema.views]
     out += [Gap("role", r.name, "roles are not created by the ORM") for r in schema.roles]
+    for kind, items in (("sequence", schema.sequences), ("collation", schema.collations),
+                        ("domain", schema.domains), ("composite type", schema.composites),
+                        ("range type", schema.ranges), ("aggregate", schema.aggregates)):
+        out += [Gap(kind, x.qname, f"a {kind} cannot be declared (columns of it are typed by name)"
+                    if kind in ("domain", "composite type", "range type") else f"a {kind} cannot be declared")
+                for x in items if not (kind == "sequence" and x.owned_by)]
+    out += [Gap("schema", n.name, "schema comments and privileges cannot be declared") for n in schema.namespaces]
+    out += [Gap("raw SQL", r.name, "raw SQL objects live in SQL only") for r in schema.raw]
     for v in schema.views:
         out += [Gap("grant", f"{v.qname}.{g.role}", "GRANTs cannot be declared") for g in v.grants]
     return out

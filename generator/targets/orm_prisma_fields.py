@@ -56,7 +56,8 @@ def field_type(dt: DataType, enum_name: str | None) -> tuple[str, str | None]:
     """(type as written in the schema without ?/[], native attribute) for a column type."""
     if dt.enum:
         return enum_name or dt.base, None
-    scalar, native = PRISMA_TYPES[dt.base]
+    # types the map does not name (domains, composite and range types, extension types): Unsupported
+    scalar, native = PRISMA_TYPES.get(dt.base, ("Unsupported", None)) if not dt.schema else ("Unsupported", None)
     if scalar == "Unsupported" or dt.array_dims > 1:
         return f"Unsupported({prisma_string(dt.sql)})", None
     if native is None:

@@ -9,7 +9,7 @@ from generator.model.naming import shorten
 from generator.render import render_template
 from generator.targets import Artifact, BuildContext, register
 from generator.targets.orm_names import Names, pascal, unique_names
-from generator.targets.orm_parity import PRISMA_INDEX_TYPES, gaps, has_unique_key, prisma_index_gap
+from generator.targets.orm_parity import PRISMA_INDEX_TYPES, gaps, has_unique_key, prisma_index_gap, orm_schema
 from generator.targets.orm_prisma_fields import ACTIONS, default_attr, enum_value_ident, field_type, prisma_string
 from generator.targets.orm_relations import Relation, build_names
 
@@ -225,8 +225,9 @@ class PrismaSchema:
 
 @register("prisma")
 def render(ctx: BuildContext) -> list[Artifact]:
-    p = PrismaSchema(ctx.schema)
-    blocks = [p.enum_block(e) for e in ctx.schema.enums] + [p.model_block(t) for t in ctx.schema.tables]
+    schema = orm_schema(ctx.schema)
+    p = PrismaSchema(schema)
+    blocks = [p.enum_block(e) for e in schema.enums] + [p.model_block(t) for t in schema.tables]
     text = render_template("prisma/schema.prisma.j2", ctx.templates, spec=ctx.schema.name,
                            gaps=[g.line for g in gaps(ctx.schema, "prisma")],
                            generator=p.generator(), datasource=p.datasource(), blocks=blocks)

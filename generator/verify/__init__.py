@@ -8,7 +8,7 @@ from typing import Callable, Iterator
 
 from generator.db.apply import apply_statements
 from generator.db.connect import connect, describe
-from generator.db.server import embedded_server, scratch_database
+from generator.db.server import scratch_database
 from generator.diagnostics import EXIT_ENVIRONMENT, Diagnostic, GenError
 from generator.model import Schema
 from generator.postgres.ddl import schema_statements
@@ -33,8 +33,11 @@ def shim_for(schema: Schema) -> str | None:
 
 
 @contextmanager
-def _server(database_url: str | None) -> Iterator[str]:
-    with (nullcontext(database_url) if database_url else embedded_server()) as base:
+def _server(database_url: str | None, schema: Schema | None = None, choice: str | None = None) -> Iterator[str]:
+    """--database-url, else the --server choice (auto: one with the spec's extensions)."""
+    from generator.db.server import server
+    wanted = {e.name for e in schema.extensions} if schema is not None else set()
+    with (nullcontext(database_url) if database_url else server(choice, wanted)) as base:
         yield base
 
 
@@ -63,13 +66,14 @@ def _require_extensions(url: str, schema: Schema, embedded: bool) -> None:
         where = "the embedded PostgreSQL (pgserver: PostgreSQL 16 with pgvector)" if embedded else describe(url)
         raise GenError([Diagnostic(
             "VF002", f"extension(s) {', '.join(missing)} not available on {where}", name="verify.extensions",
-            hint="run with --database-url pointing at a server that has them (e.g. Debian's PostgreSQL with "
-                 "postgresql-contrib for pg_trgm/citext/uuid-ossp; the tests' debian_server())")],
+            hint=f"run with --server pg15 (Debian's PostgreSQL with contrib) or --server postgresql://... a "
+                 f"server that has {', '.join(missing)}")],
             EXIT_ENVIRONMENT)
 
 
 def verify(schema: Schema, spec: str = "", database_url: str | None = None,
-           progress: Progress | None = None, only: set[tuple[str, str]] | None = None) -> Report:
+           progress: Progress | None = None, only: set[tuple[str, str]] | None = None,
+           server: str | None = None) -> Report:
     """Apply `schema` to a scratch database and run every proof; the database is dropped
     afterwards (and the embedded server removed when we started it). `only` (table keys)
     limits the constraint proofs and the attacks to those tables (their fixture rows still get
@@ -77,7 +81,7 @@ def verify(schema: Schema, spec: str = "", database_url: str | None = None,
     say = progress or (lambda _msg: None)
     report = Report(spec or schema.name)
     say("starting PostgreSQL" if not database_url else f"using {describe(database_url)}")
-    with _server(database_url) as base:
+    with _server(database_url, schema, server) as base:
         _require_superuser(base)
         _require_extensions(base, schema, embedded=not database_url)
         report.server = describe(base) if database_url else "embedded PostgreSQL (removed afterwards)"
