@@ -61,12 +61,13 @@ def progress_callback():
 
 def internal_error(exc: BaseException) -> str:
     """One line for a bug in gen (not in the user's input): what broke and what to do."""
-    where = ""
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
+    where, tb = "", exc.__traceback__
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    while tb is not None:   # the innermost frame in gen's own code says where the bug is
+        path = os.path.abspath(tb.tb_frame.f_code.co_filename)
+        if path.startswith(package + os.sep):
+            where = f" at generator/{os.path.relpath(path, package)}:{tb.tb_lineno}"
         tb = tb.tb_next
-    if tb is not None:
-        where = f" at {os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
     detail = str(exc).splitlines()[0][:200] if str(exc) else ""
     return (f"gen: internal error: {type(exc).__name__}{where}{': ' + detail if detail else ''} -- this is a bug "
             f"in gen, please report it to {REPORT_URL} with the spec; rerun with --debug for the traceback")
