@@ -29,7 +29,9 @@ def run(args) -> int:
     targets = [t.strip() for t in args.target.split(",") if t.strip()] if args.target else None
     progress(f"gen build: {len(args.specs)} spec(s)" + (" (check only)" if args.check else ""))
     results = build(args.specs, args.out, targets, args.check, args.templates)
-    if args.format == "json":
+    if args.format == "github":
+        _annotate(results, args)
+    elif args.format == "json":
         print(json.dumps([{"spec": r.spec, "name": r.name, "directory": str(r.directory),
                            "files": sorted(r.files), "changed": r.changed, "stale": r.stale, "notes": r.notes,
                            "timings": r.timings} for r in results], indent=2))
@@ -53,3 +55,15 @@ def run(args) -> int:
     if args.check and any(r.stale for r in results):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _annotate(results, args) -> None:
+    """GitHub workflow commands: one error annotation per stale file, pointing at the file."""
+    for r in results:
+        for rel in r.stale:
+            path = (r.directory / rel.split(" (")[0]).as_posix()
+            why = "no longer generated" if rel.endswith("(no longer generated)") else "stale or missing"
+            print(f"::error file={path},title=gen build --check::{path} is {why}; run: gen build {r.spec}"
+                  + (f" --out {args.out}" if args.out != "out" else ""))
+        if not r.stale:
+            say(f"{r.directory}: {'up to date' if args.check else 'written'} ({len(r.files)} files)")
