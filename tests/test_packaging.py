@@ -67,7 +67,7 @@ def test_the_wheel_carries_every_template_the_json_schema_and_the_license(wheel)
     with zipfile.ZipFile(wheel) as z:
         assert z.read("generator/_data/gen.schema.json") == (ROOT / "spec" / "gen.schema.json").read_bytes()
         meta = z.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
-    assert "License: MIT" in meta
+    assert "License-Expression: MIT" in meta and "License-File: LICENSE" in meta
     assert re.search(r"^Requires-Dist: pgserver>=0\.1\.4; ", meta, re.M), "pgserver must be a default dependency"
     assert "Provides-Extra: dev" in meta
 

@@ -53,10 +53,10 @@ export type Database = {
           },
           {
             foreignKeyName: "automation_progress_user_automation_id_fkey"
-            columns: ["user_automation_id"]
+            columns: ["user_id", "user_automation_id"]
             isOneToOne: false
             referencedRelation: "user_automations"
-            referencedColumns: ["id"]
+            referencedColumns: ["user_id", "id"]
           },
           {
             foreignKeyName: "automation_progress_user_id_fkey"
@@ -211,10 +211,10 @@ export type Database = {
           },
           {
             foreignKeyName: "discovered_automations_discovery_id_fkey"
-            columns: ["discovery_id"]
+            columns: ["user_id", "discovery_id"]
             isOneToOne: false
             referencedRelation: "weekly_discoveries"
-            referencedColumns: ["id"]
+            referencedColumns: ["user_id", "id"]
           },
           {
             foreignKeyName: "discovered_automations_user_id_fkey"
@@ -294,10 +294,10 @@ export type Database = {
         Relationships: [
           {
             foreignKeyName: "questionnaire_responses_session_id_fkey"
-            columns: ["session_id"]
+            columns: ["user_id", "session_id"]
             isOneToOne: false
             referencedRelation: "questionnaire_sessions"
-            referencedColumns: ["id"]
+            referencedColumns: ["user_id", "id"]
           },
           {
             foreignKeyName: "questionnaire_responses_user_id_fkey"

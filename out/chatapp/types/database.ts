@@ -116,10 +116,10 @@ export type Database = {
           },
           {
             foreignKeyName: "chatapp_agents_created_by_fkey"
-            columns: ["created_by"]
+            columns: ["company_id", "created_by"]
             isOneToOne: false
             referencedRelation: "chatapp_users"
-            referencedColumns: ["id"]
+            referencedColumns: ["company_id", "id"]
           },
         ]
       }
@@ -178,6 +178,13 @@ export type Database = {
             referencedRelation: "chatapp_users"
             referencedColumns: ["id"]
           },
+          {
+            foreignKeyName: "chatapp_audit_logs_user_id_tenant_fkey"
+            columns: ["company_id", "user_id"]
+            isOneToOne: false
+            referencedRelation: "chatapp_users"
+            referencedColumns: ["company_id", "id"]
+          },
         ]
       }
       chatapp_canned_responses: {
@@ -233,10 +240,10 @@ export type Database = {
           },
           {
             foreignKeyName: "chatapp_canned_responses_user_id_fkey"
-            columns: ["user_id"]
+            columns: ["company_id", "user_id"]
             isOneToOne: false
             referencedRelation: "chatapp_users"
-            referencedColumns: ["id"]
+            referencedColumns: ["company_id", "id"]
           },
         ]
       }
@@ -345,10 +352,10 @@ export type Database = {
         Relationships: [
           {
             foreignKeyName: "chatapp_conversation_analytics_agent_id_fkey"
-            columns: ["agent_id"]
+            columns: ["company_id", "agent_id"]
             isOneToOne: false
             referencedRelation: "chatapp_agents"
-            referencedColumns: ["id"]
+            referencedColumns: ["company_id", "id"]
           },
           {
             foreignKeyName: "chatapp_conversation_analytics_company_id_fkey"
@@ -359,10 +366,10 @@ export type Database = {
           },
           {
             foreignKeyName: "chatapp_conversation_analytics_conversation_id_fkey"
-            columns: ["conversation_id"]
-            isOneToOne: true
+            columns: ["company_id", "conversation_id"]
+            isOneToOne: false
             referencedRelation: "chatapp_conversations"
-            referencedColumns: ["id"]
+            referencedColumns: ["company_id", "id"]
           },
         ]
       }
@@ -421,17 +428,17 @@ export type Database = {
         Relationships: [
           {
             foreignKeyName: "chatapp_conversations_agent_id_fkey"
-            columns: ["agent_id"]
+            columns: ["company_id", "agent_id"]
             isOneToOne: false
             referencedRelation: "chatapp_agents"
-            referencedColumns: ["id"]
+            referencedColumns: ["company_id", "id"]
           },
           {
             foreignKeyName: "chatapp_conversations_assigned_user_id_fkey"
-            columns: ["assigned_user_id"]
+            columns: ["company_id", "assigned_user_id"]
             isOneToOne: false
             referencedRelation: "chatapp_users"
-            referencedColumns: ["id"]
+            referencedColumns: ["company_id", "id"]
           },
           {
             foreignKeyName: "chatapp_conversations_company_id_fkey"
@@ -442,10 +449,10 @@ export type Database = {
           },
           {
             foreignKeyName: "chatapp_conversations_customer_id_fkey"
-            columns: ["customer_id"]
+            columns: ["company_id", "customer_id"]
             isOneToOne: false
             referencedRelation: "chatapp_customers"
-            referencedColumns: ["id"]
+            referencedColumns: ["company_id", "id"]
           },
         ]
       }
@@ -649,10 +656,10 @@ export type Database = {
           },
           {
             foreignKeyName: "chatapp_knowledge_chunks_source_id_fkey"
-            columns: ["source_id"]
+            columns: ["company_id", "source_id"]
             isOneToOne: false
             referencedRelation: "chatapp_knowledge_sources"
-            referencedColumns: ["id"]
+            referencedColumns: ["company_id", "id"]
           },
         ]
       }
@@ -711,10 +718,10 @@ export type Database = {
         Relationships: [
           {
             foreignKeyName: "chatapp_knowledge_sources_agent_id_fkey"
-            columns: ["agent_id"]
+            columns: ["company_id", "agent_id"]
             isOneToOne: false
             referencedRelation: "chatapp_agents"
-            referencedColumns: ["id"]
+            referencedColumns: ["company_id", "id"]
           },
           {
             foreignKeyName: "chatapp_knowledge_sources_company_id_fkey"
@@ -725,10 +732,10 @@ export type Database = {
           },
           {
             foreignKeyName: "chatapp_knowledge_sources_created_by_fkey"
-            columns: ["created_by"]
+            columns: ["company_id", "created_by"]
             isOneToOne: false
             referencedRelation: "chatapp_users"
-            referencedColumns: ["id"]
+            referencedColumns: ["company_id", "id"]
           },
         ]
       }
@@ -782,10 +789,10 @@ export type Database = {
           },
           {
             foreignKeyName: "chatapp_messages_conversation_id_fkey"
-            columns: ["conversation_id"]
+            columns: ["company_id", "conversation_id"]
             isOneToOne: false
             referencedRelation: "chatapp_conversations"
-            referencedColumns: ["id"]
+            referencedColumns: ["company_id", "id"]
           },
         ]
       }
@@ -884,10 +891,10 @@ export type Database = {
           },
           {
             foreignKeyName: "chatapp_team_invitations_invited_by_fkey"
-            columns: ["invited_by"]
+            columns: ["company_id", "invited_by"]
             isOneToOne: false
             referencedRelation: "chatapp_users"
-            referencedColumns: ["id"]
+            referencedColumns: ["company_id", "id"]
           },
         ]
       }
@@ -1028,10 +1035,10 @@ export type Database = {
         Relationships: [
           {
             foreignKeyName: "chatapp_widget_settings_agent_id_fkey"
-            columns: ["agent_id"]
+            columns: ["company_id", "agent_id"]
             isOneToOne: false
             referencedRelation: "chatapp_agents"
-            referencedColumns: ["id"]
+            referencedColumns: ["company_id", "id"]
           },
           {
             foreignKeyName: "chatapp_widget_settings_company_id_fkey"
