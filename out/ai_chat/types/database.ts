@@ -361,7 +361,17 @@ export type Database = {
       }
     }
     Views: {
-      [_ in never]: never
+      conversation_overview: {
+        Row: {
+          id: string | null
+          is_archived: unknown | null
+          last_message_at: unknown | null
+          message_count: unknown | null
+          owner_id: unknown | null
+          title: unknown | null
+        }
+        Relationships: []
+      }
     }
     Functions: {
       is_admin: {
