@@ -46,7 +46,8 @@ def _compact_strings(data) -> set[str]:
     out = set()
     if isinstance(data, dict):
         for section in ("entities", "traits"):
-            for entity in (data.get(section) or {}).values():
+            entities = data.get(section)
+            for entity in (entities.values() if isinstance(entities, dict) else []):
                 if isinstance(entity, dict) and isinstance(entity.get("columns"), dict):
                     out |= {v for v in entity["columns"].values() if isinstance(v, str)}
     return out

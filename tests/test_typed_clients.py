@@ -126,6 +126,9 @@ def test_the_shape_is_supabases():
                    "export const Constants = {", 'referencedRelation: "chatapp_companies"']:
         assert needle in text, needle
     ai = files_of("ai_chat", "typescript")["types/database.ts"]
+    # a view's columns traced through its aliases and aggregates (views are nullable, as PostgREST says)
+    assert ("conversation_overview: {\n        Row: {\n          id: string | null\n          is_archived: boolean | null\n"
+            "          last_message_at: string | null\n          message_count: number | null\n") in ai
     assert "owns_conversation: {\n        Args: {\n          conversation: string\n        }\n        Returns: boolean" in ai
 
 

@@ -41,7 +41,8 @@ def view_fields(schema: Schema, view: View) -> list[Field]:
     if not isinstance(tree, exp.Select):
         return []
     aliases = {}
-    for source in [tree.args.get("from")] + list(tree.args.get("joins") or []):
+    from_ = tree.args.get("from") or tree.args.get("from_")     # sqlglot renamed the key in 30.x
+    for source in [from_] + list(tree.args.get("joins") or []):
         table_expr = source.this if source is not None else None
         if isinstance(table_expr, exp.Table):
             found = schema.table(table_expr.name, table_expr.db or view.schema)
@@ -62,7 +63,14 @@ def view_fields(schema: Schema, view: View) -> list[Field]:
 
 
 def _traced_type(node, aliases: dict[str, Table]) -> DataType | None:
+    """A column's type; count(...) is bigint, min/max their argument's, sum/avg numeric."""
     from sqlglot import exp
+    if isinstance(node, exp.Count):
+        return DataType("bigint")
+    if isinstance(node, (exp.Max, exp.Min)):
+        return _traced_type(node.this, aliases)
+    if isinstance(node, (exp.Sum, exp.Avg)):
+        return DataType("numeric")
     if not isinstance(node, exp.Column):
         return None
     tables = [aliases[node.table]] if node.table in aliases else list(aliases.values())

@@ -364,11 +364,11 @@ export type Database = {
       conversation_overview: {
         Row: {
           id: string | null
-          is_archived: unknown | null
-          last_message_at: unknown | null
-          message_count: unknown | null
-          owner_id: unknown | null
-          title: unknown | null
+          is_archived: boolean | null
+          last_message_at: string | null
+          message_count: number | null
+          owner_id: string | null
+          title: string | null
         }
         Relationships: []
       }
