@@ -11,6 +11,7 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
 EXIT_ENVIRONMENT = 3
+EXIT_INTERNAL = 4     # a bug in gen (an exception no check turned into a diagnostic)
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from generator.diagnostics import Diagnostic, GenError
 from generator.model import Schema
-from generator.targets import Artifact, BuildContext, get_target, target_names
+from generator.targets import Artifact, BuildContext, default_target_names, get_target, target_names
 
 DEFAULT_TARGETS = ("sql", "rls", "seed", "shim")
 
@@ -59,8 +59,8 @@ def available_targets() -> list[str]:
 
 
 def default_targets() -> list[str]:
-    """Every registered target (all of them are on by default)."""
-    return target_names()
+    """Every registered target except the opt-in ones (e.g. prisma6)."""
+    return default_target_names()
 
 
 def render(schema: Schema, targets: list[str], templates: str | None = None,

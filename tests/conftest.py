@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 from generator.db.server import debian_server, embedded_server, scratch_database
 from generator.diagnostics import GenError
+
+# A Node.js that setup.sh took from the npm registry (when the system's is older than Prisma 7
+# needs) comes first on PATH for the tests that run node tools.
+_NODE = sorted((Path(__file__).resolve().parent.parent / ".tools" / "node_modules").glob("node-linux-*/bin"))
+if _NODE:
+    os.environ["PATH"] = f"{_NODE[0]}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
 @contextmanager

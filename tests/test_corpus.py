@@ -20,11 +20,12 @@ from generator.importer.compare import Difference, differences, unexplained
 from generator.importer.sqlsource import loaded_database
 from generator.importer.verify import comparable
 from generator.postgres.shim import SUPABASE_SHIM
+from shared_dir import SHARED, WHERE
 
-CORPUS = Path(os.environ.get("GEN_CORPUS", "/work/shared/corpus"))
+CORPUS = Path(os.environ.get("GEN_CORPUS") or (SHARED or Path("shared")) / "corpus")
 MIGRA = CORPUS / "migra" / "tests" / "FIXTURES"
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the external corpus is not at {CORPUS} "
-                                "(set GEN_CORPUS to its directory)")
+                                f"(it lives in shared/corpus: {WHERE}; or set GEN_CORPUS)")
 
 # Round trips: corpus schema -> how it comes back. None: exactly (gen's schema.sql applies, the
 # rebuilt database inspects equal to the original, catalog facts included, and nothing was

@@ -455,10 +455,10 @@ def test_large_schema_gets_one_diagram_per_group(node_tools, tmp_path):
     schema = large_schema()
     assert len(schema.tables) > 40
     files, _ = build("erd", schema)
-    stems = sorted({p.rsplit(".", 1)[0] for p in files if p.startswith("erd/")})
-    assert len(stems) == 3
+    stems = sorted({p.rsplit(".", 1)[0] for p in files if p.startswith("erd/")} - {"erd/overview"})
+    assert len(stems) == 3 and "erd/overview.dot" in files
     if shutil.which("dot"):
-        assert all(f"{s}.svg" in files for s in stems)
+        assert all(f"{s}.svg" in files for s in stems + ["erd/overview"])
     group1 = next(s for s in stems if "group-1" in s)
     dot = files[f"{group1}.dot"]
     shown = set(re.findall(r'^  "([^"]+)" \[label=<', dot, re.M))
@@ -509,7 +509,8 @@ def test_whole_schema_svg_is_skipped_above_150_tables_but_group_svgs_are_drawn(m
     assert notes == ["erd.svg skipped for 160 tables: render with `dot -Tsvg erd.dot` "
                      "or see erd/<group>.svg"]
     stems = sorted({p.rsplit(".", 1)[0] for p in files if p.startswith("erd/")})
-    assert len(stems) == 4 and len(calls.read_text().split()) == 4      # one `dot` per group
+    # no overview above 150 tables; each group drawn left-to-right and top-to-bottom (the narrower kept)
+    assert len(stems) == 4 and len(calls.read_text().split()) == 8
     for s in stems:                                                     # each SVG from its own DOT
         assert files[f"{s}.svg"] == f"<svg>\n{files[f'{s}.dot']}</svg>\n"
     assert [p.rsplit(".", 1)[1] for p in files][:2] == ["mmd", "dot"]
@@ -659,6 +660,7 @@ def test_docs_render_as_intended_markdown(make, node_tools, tmp_path):
     count, and every link points at a page that exists."""
     files, _ = build("docs", make())
     rendered = render_markdown(node_tools, files, tmp_path)
+    files |= build("erd", make())[0]        # the README links the erd target's drawings
     for path, out in rendered.items():
         assert "<script" not in out and "<b>" not in out, path
         for table in re.findall(r"<table>.*?</table>", out, re.S):

@@ -12,18 +12,21 @@ import pytest
 from generator.cli import main
 from generator.model.naming import quote_ident
 from generator.pipeline import load_schema, render
+from shared_dir import SHARED, WHERE
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = SHARED / "seeds" if SHARED else None
 SPECS = {"commerce": "000_bbd1d2e083a81db5.txt", "chatapp": "001_23acd6b8c4ebcd69.txt",
          "conversational_commerce": "002_debc81afba3097cb.txt",
          "automations": "003_dcb8664f9ffc5889.txt", "ai_chat": "004_d8b8a1674fe32be7.txt"}
 
 
 def seed_text(name: str) -> str:
+    if SEEDS is None or not SEEDS.is_dir():
+        pytest.skip(f"the seed cards are not here: they live in shared/seeds ({WHERE})")
     path = SEEDS / SPECS[name]
     if not path.exists():
-        pytest.fail(f"{path} is missing: the seed cards live in ../shared/seeds beside the repo")
+        pytest.fail(f"{path} is missing from the shared seed cards")
     return path.read_text()
 
 

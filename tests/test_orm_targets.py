@@ -27,9 +27,26 @@ TARGET_FILES = {"prisma": "prisma/schema.prisma", "drizzle": "drizzle/schema.ts"
 
 
 def render(target: str, schema: Schema) -> str:
-    (artifact,) = get_target(target)(BuildContext(schema))
-    assert artifact.path == TARGET_FILES.get(target, "PARITY.md")
-    return artifact.content
+    artifacts = {a.path: a.content for a in get_target(target)(BuildContext(schema))}
+    return artifacts[TARGET_FILES.get(target, "PARITY.md")]
+
+
+def test_prisma_7_keeps_the_url_in_prisma_config_ts_and_prisma6_in_the_datasource():
+    schema = build_model()
+    files = {a.path: a.content for a in get_target("prisma")(BuildContext(schema))}
+    assert set(files) == {"prisma/schema.prisma", "prisma.config.ts"}
+    seven = files["prisma/schema.prisma"]
+    assert "url" not in seven.split("datasource db {")[1].split("}")[0]
+    assert re.search(r'provider\s+= "prisma-client"\n\s+output\s+= "../generated/prisma"', seven)
+    assert 'schema: "prisma/schema.prisma"' in files["prisma.config.ts"]
+    assert 'datasource: { url: env("DATABASE_URL") }' in files["prisma.config.ts"]
+    (six,) = get_target("prisma6")(BuildContext(schema))
+    assert six.path == "prisma6/schema.prisma" and 'url        = env("DATABASE_URL")' in six.content
+    assert 'provider        = "prisma-client-js"' in six.content
+    # the models are the same in both: only the generator and datasource blocks differ
+    assert seven.split("\n}\n", 2)[2] == six.content.split("\n}\n", 2)[2]
+    from generator.pipeline import default_targets
+    assert "prisma6" not in default_targets() and "prisma6" in target_names()
 
 
 # -- pure rendering -------------------------------------------------------------------------
@@ -222,20 +239,23 @@ def test_parity_report_matches_file_headers():
 # -- the real tools ---------------------------------------------------------------------------
 
 ORM_DIR = Path(__file__).resolve().parent / "orm"
-NODE_BIN = ORM_DIR / "node_modules" / ".bin"
-TOOLS = ("prisma", "tsc", "drizzle-kit")
+NODE_MODULES = ORM_DIR / "node_modules"
+NODE_BIN = NODE_MODULES / ".bin"
+TOOLS = ("tsc", "drizzle-kit")
+PRISMA7 = NODE_MODULES / "prisma" / "build" / "index.js"      # validate, format
+PRISMA6 = NODE_MODULES / "prisma6" / "build" / "index.js"     # migrate diff on its wasm schema engine
 HANG_GUARD = 900   # seconds: only stops a hung tool; no test asserts anything about time
 
 
 def run(argv: list[str], cwd: Path, env: dict | None = None) -> str:
     done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=HANG_GUARD)
-    assert done.returncode == 0, f"{' '.join(argv)} failed:\n{done.stdout}\n{done.stderr}"
+    assert done.returncode == 0, f"{' '.join(argv)} failed:\n{done.stdout}\n{done.stderr}"[:4000]
     return done.stdout
 
 
 def install_node_tools() -> Path:
     """The pinned npm packages of tests/orm, installed by `npm ci` when missing."""
-    if not all((NODE_BIN / tool).exists() for tool in TOOLS):
+    if not all((NODE_BIN / tool).exists() for tool in TOOLS) or not (PRISMA7.exists() and PRISMA6.exists()):
         run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--prefix", str(ORM_DIR)], ORM_DIR)
     return NODE_BIN
 
@@ -249,24 +269,31 @@ def node_bin() -> Path:
 
 
 def workspace(tmp_path: Path, schema: Schema) -> Path:
-    """A directory holding the generated files, the tool configs of tests/orm and its node_modules."""
-    for target, path in TARGET_FILES.items():
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(render(target, schema))
-    for config in ("tsconfig.json", "drizzle.config.ts", "prisma.config.ts"):
+    """A directory holding the generated files (with gen's prisma.config.ts), the tool configs of
+    tests/orm and its node_modules."""
+    for target in (*TARGET_FILES, "prisma6"):
+        for art in get_target(target)(BuildContext(schema)):
+            (tmp_path / art.path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / art.path).write_text(art.content)
+    for config in ("tsconfig.json", "drizzle.config.ts", "prisma6-diff.config.ts"):
         shutil.copy(ORM_DIR / config, tmp_path / config)
     (tmp_path / "node_modules").symlink_to(ORM_DIR / "node_modules")
     return tmp_path
 
 
 def prisma(bin_: Path, ws: Path, *args: str, url: str = "postgresql://unused@localhost/unused") -> str:
-    """Run the Prisma CLI offline: engine paths point at a stub so nothing is downloaded;
-    the commands used here run on the wasm engines bundled in the npm package."""
+    """Run Prisma 7's CLI offline (validate and format run on its bundled wasm) with the generated
+    prisma.config.ts; `migrate diff` runs Prisma 6.19's wasm schema engine through its pg driver
+    adapter (prisma6-diff.config.ts) on the `prisma6` output, because Prisma 7's migrate needs a
+    native engine downloaded from Prisma's servers. Engine paths point at a stub."""
     stub = ws / "no-native-engine"
     stub.touch()
     env = dict(os.environ, DATABASE_URL=url, PRISMA_SCHEMA_ENGINE_BINARY=str(stub),
                PRISMA_QUERY_ENGINE_LIBRARY=str(stub), CHECKPOINT_DISABLE="1", PRISMA_HIDE_UPDATE_MESSAGE="1")
-    return run([str(bin_ / "prisma"), *args], ws, env)
+    if args[:2] == ("migrate", "diff"):   # the same models in Prisma 6's form (asserted above)
+        args = tuple("prisma6/schema.prisma" if a == TARGET_FILES["prisma"] else a for a in args)
+        return run(["node", str(PRISMA6), *args, "--config", "prisma6-diff.config.ts"], ws, env)
+    return run(["node", str(PRISMA7), *args], ws, env)
 
 
 @pytest.mark.parametrize("model", sorted(MODELS))
@@ -274,9 +301,34 @@ def test_prisma_validate_accepts_and_format_leaves_it_unchanged(node_bin, tmp_pa
     ws = workspace(tmp_path, MODELS[model]())
     path = ws / TARGET_FILES["prisma"]
     before = path.read_bytes()
-    assert "is valid" in prisma(node_bin, ws, "validate", "--schema", str(path))
-    prisma(node_bin, ws, "format", "--schema", str(path))
+    assert "is valid" in prisma(node_bin, ws, "validate")
+    prisma(node_bin, ws, "format")
     assert path.read_bytes() == before
+
+
+EXAMPLES = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "spec").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_prisma_7_validates_and_formats_every_example(node_bin, tmp_path, name):
+    """Run where a user would: in out/<name>/ as gen wrote it, Prisma 7 finding prisma.config.ts."""
+    from generator.pipeline import load_schema
+    ws = workspace(tmp_path, load_schema(Path(__file__).resolve().parent.parent / "spec" / f"{name}.yaml"))
+    path = ws / TARGET_FILES["prisma"]
+    before = path.read_bytes()
+    assert "is valid" in prisma(node_bin, ws, "validate")
+    prisma(node_bin, ws, "format")
+    assert path.read_bytes() == before
+
+
+def test_prisma_7_rejects_a_url_in_the_datasource(node_bin, tmp_path):
+    """The check can fail: Prisma 7 refuses the Prisma 6 form (P1012) that gen used to write."""
+    ws = workspace(tmp_path, build_model())
+    path = ws / TARGET_FILES["prisma"]
+    (six,) = get_target("prisma6")(BuildContext(build_model()))
+    path.write_text(six.content)
+    with pytest.raises(AssertionError, match="P1012"):
+        prisma(node_bin, ws, "validate")
 
 
 def test_prisma_accepts_autoincrement_and_builds_serial_keys(node_bin, fresh_db, tmp_path):
@@ -284,8 +336,8 @@ def test_prisma_accepts_autoincrement_and_builds_serial_keys(node_bin, fresh_db,
     ws = workspace(tmp_path, schema)
     path = ws / TARGET_FILES["prisma"]
     before = path.read_bytes()
-    assert "is valid" in prisma(node_bin, ws, "validate", "--schema", str(path))
-    prisma(node_bin, ws, "format", "--schema", str(path))
+    assert "is valid" in prisma(node_bin, ws, "validate")
+    prisma(node_bin, ws, "format")
     assert path.read_bytes() == before
     run([str(node_bin / "tsc"), "-p", "tsconfig.json"], ws)
     script = prisma(node_bin, ws, "migrate", "diff", "--from-empty", "--to-schema-datamodel",

@@ -7,7 +7,8 @@ import gc
 import importlib
 import sys
 
-from generator.diagnostics import EXIT_BAD_INPUT, GenError, format_diagnostics
+from generator.cli.ui import UI, color_enabled, internal_error
+from generator.diagnostics import EXIT_BAD_INPUT, EXIT_INTERNAL, GenError, format_diagnostics
 
 # Command modules, each with `register(subparsers)`; keep them light (import heavy things lazily).
 COMMAND_MODULES = [
@@ -19,6 +20,8 @@ COMMAND_MODULES = [
     "generator.cli.cmd_import",
     "generator.cli.cmd_database",
     "generator.cli.cmd_migrate",
+    "generator.cli.cmd_fmt",
+    "generator.cli.cmd_completion",
 ]
 
 EPILOG = """examples:
@@ -27,7 +30,17 @@ EPILOG = """examples:
   gen build spec/*.yaml                 # writes out/<name>/...
   gen build spec/*.yaml --check         # CI: exit 1 when out/ is stale
   gen verify spec/chatapp.yaml          # apply + prove on a throw-away PostgreSQL
-exit codes: 0 ok, 1 findings/check failed, 2 bad input, 3 environment (e.g. database unreachable)"""
+exit codes: 0 ok, 1 findings/check failed, 2 bad input, 3 environment (e.g. database unreachable),
+  4 internal error (a bug in gen: please report it; --debug shows the traceback)
+environment: NO_COLOR=1 no colour, FORCE_COLOR=1 colour even when not a terminal"""
+
+
+def global_options(p: argparse.ArgumentParser, suppress: bool = False) -> None:
+    """--quiet, --verbose and --debug, accepted before the command and after it."""
+    default = {"default": argparse.SUPPRESS} if suppress else {}
+    p.add_argument("-q", "--quiet", action="store_true", help="print only errors", **default)
+    p.add_argument("-v", "--verbose", action="store_true", help="progress with timings on stderr", **default)
+    p.add_argument("--debug", action="store_true", help="show the traceback of an internal error", **default)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -35,6 +48,7 @@ def parser() -> argparse.ArgumentParser:
                                 "RLS, migrations, seed data, Prisma, Drizzle, docs and ER diagrams.",
                                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"gen {_version()}")
+    global_options(p)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
@@ -58,19 +72,24 @@ def add_server(p: argparse.ArgumentParser) -> None:
 
 
 def command_parser(sub, name: str, help: str, examples: str) -> argparse.ArgumentParser:
-    return sub.add_parser(name, help=help, description=help, epilog="examples:\n" + examples,
-                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    # conflict_handler: a command may give a global option its own help (validate's --verbose
+    # also lists suppressed lint findings); its definition then wins
+    p = sub.add_parser(name, help=help, description=help, epilog="examples:\n" + examples,
+                       formatter_class=argparse.RawDescriptionHelpFormatter, conflict_handler="resolve")
+    global_options(p, suppress=True)
+    return p
 
 
 def print_diagnostics(diags, fmt: str) -> None:
-    out = format_diagnostics(diags, fmt, color=sys.stderr.isatty() and fmt == "human")
     stream = sys.stdout if fmt == "json" else sys.stderr
+    out = format_diagnostics(diags, fmt, color=fmt == "human" and color_enabled(stream))
     print(out, file=stream)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
+    UI.quiet, UI.verbose, UI.debug = args.quiet, args.verbose and not args.quiet, args.debug
     if not getattr(args, "func", None):
         p.print_help()
         return EXIT_BAD_INPUT
@@ -82,6 +101,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:   # `gen schema | head`: the reader left; not an error of gen
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:   # a bug in gen, not bad input: its own exit code, no traceback
+        if args.debug:
+            import traceback
+            traceback.print_exc()
+        print(internal_error(exc), file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 # Commands whose work is one bounded pass: their process runs without the cyclic collector (it

@@ -5,6 +5,7 @@ import json
 import sys
 
 from generator.cli import add_format, command_parser
+from generator.cli.ui import UI, note, progress, say
 from generator.diagnostics import EXIT_FINDINGS, EXIT_OK
 
 
@@ -26,25 +27,43 @@ def run(args) -> int:
     from generator.pipeline import build
 
     targets = [t.strip() for t in args.target.split(",") if t.strip()] if args.target else None
+    progress(f"gen build: {len(args.specs)} spec(s)" + (" (check only)" if args.check else ""))
     results = build(args.specs, args.out, targets, args.check, args.templates)
-    if args.format == "json":
+    if args.format == "github":
+        _annotate(results, args)
+    elif args.format == "json":
         print(json.dumps([{"spec": r.spec, "name": r.name, "directory": str(r.directory),
                            "files": sorted(r.files), "changed": r.changed, "stale": r.stale, "notes": r.notes,
                            "timings": r.timings} for r in results], indent=2))
     else:
         for r in results:
-            for note in r.notes:
-                print(f"{r.name}: note: {note}", file=sys.stderr)
+            for text in r.notes:
+                note(f"{r.name}: note: {text}")
             if args.check:
-                if r.stale:
+                if r.stale:   # a finding: printed even with --quiet
                     print(f"{r.directory}: stale or missing ({len(r.stale)}): " + ", ".join(r.stale)
                           + f"\n  run: gen build {r.spec}" + (f" --out {args.out}" if args.out != "out" else ""))
                 else:
-                    print(f"{r.directory}: up to date ({len(r.files)} files)")
+                    say(f"{r.directory}: up to date ({len(r.files)} files)")
             else:
-                print(f"{r.directory}: {len(r.files)} files, {len(r.changed)} changed")
+                say(f"{r.directory}: {len(r.files)} files, {len(r.changed)} changed")
+                if UI.verbose:
+                    for rel in r.changed:
+                        print(f"  changed {rel}", file=sys.stderr)
             if args.timings:
                 print("  " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in r.timings.items()), file=sys.stderr)
     if args.check and any(r.stale for r in results):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _annotate(results, args) -> None:
+    """GitHub workflow commands: one error annotation per stale file, pointing at the file."""
+    for r in results:
+        for rel in r.stale:
+            path = (r.directory / rel.split(" (")[0]).as_posix()
+            why = "no longer generated" if rel.endswith("(no longer generated)") else "stale or missing"
+            print(f"::error file={path},title=gen build --check::{path} is {why}; run: gen build {r.spec}"
+                  + (f" --out {args.out}" if args.out != "out" else ""))
+        if not r.stale:
+            say(f"{r.directory}: {'up to date' if args.check else 'written'} ({len(r.files)} files)")

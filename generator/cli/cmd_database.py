@@ -138,12 +138,15 @@ def run_verify(args) -> int:
     from generator.verify.report import format_json, format_table, summary_line
 
     schema = load_schema(args.spec)
-    progress = (lambda msg: print(f"gen verify: {msg}…", file=sys.stderr)) if sys.stderr.isatty() else None
-    report = verify(schema, args.spec, args.database_url, progress, server=args.server)
+    from generator.cli.ui import progress_callback
+    step = progress_callback()
+    report = verify(schema, args.spec, args.database_url, (lambda msg: step(f"gen verify: {msg}")) if step else None,
+                    server=args.server)
     if args.format == "json":
         print(format_json(report, args.strict))
     else:
-        table = format_table(report, only_problems=args.problems)
+        from generator.cli.ui import UI
+        table = format_table(report, only_problems=args.problems or UI.quiet)
         if table:
             print(table)
         print(summary_line(report, args.strict))

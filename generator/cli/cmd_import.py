@@ -30,12 +30,16 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from generator.cli.ui import progress
     from generator.importer import import_database, import_sql, write_spec
 
+    progress("gen import: reading " + ("the database" if args.database_url else
+                                       f"{len(args.sql)} SQL file(s) on a scratch PostgreSQL"))
     if args.database_url:
         result = import_database(args.database_url, args.schema, args.name)
     else:
         result = import_sql(args.sql, args.server, name=args.name or _stem(args.output), schemas=args.schema)
+    progress(f"gen import: {len(result.spec.get('entities', {}))} entities read; writing {args.output}")
     if args.output == "-":
         sys.stdout.write(result.text)
     else:

@@ -153,7 +153,8 @@ def _project(spec: str):
 
 
 def _say(text: str) -> None:
-    print(text, file=sys.stderr)
+    from generator.cli.ui import note
+    note(text)
 
 
 def _emit(args, human: str, data: dict) -> None:

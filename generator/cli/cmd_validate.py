@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from generator.cli import add_format, command_parser, print_diagnostics
+from generator.cli.ui import say
 from generator.diagnostics import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, GenError
 
 
@@ -50,6 +51,6 @@ def run(args) -> int:
                 counts = "".join(f", {n} {word}{'s' if n != 1 else ''}" for n, word in
                                  ((s["errors"], "lint error"), (s["warnings"], "warning")) if n)
                 verdict = "lint errors" if s["errors"] else "ok"
-                print(f"{s['spec']}: {verdict} ({s['tables']} tables, {s['enums']} enums, "
-                      f"{s['policies']} policies{counts})")
+                say(f"{s['spec']}: {verdict} ({s['tables']} tables, {s['enums']} enums, "
+                    f"{s['policies']} policies{counts})")
     return EXIT_FINDINGS if any(s["errors"] for s in summary) else EXIT_OK

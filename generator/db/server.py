@@ -10,6 +10,7 @@ import pwd
 import secrets
 import shutil
 import subprocess
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,7 +35,8 @@ def pgserver_bin_dir() -> Path:
     spec = importlib.util.find_spec("pgserver")
     if spec is None or not spec.origin:
         raise _fail("DB003", "the embedded PostgreSQL (Python package pgserver) is not installed",
-                    "pip install pgserver, or set GEN_TEST_DATABASE_URL to a server you have")
+                    f"run `{sys.executable} -m pip install pgserver` (wheels for CPython <= 3.12 on Linux x86_64, "
+                    "macOS and Windows), or pass --database-url (tests: GEN_TEST_DATABASE_URL) naming a server you have")
     return Path(spec.origin).parent / "pginstall" / "bin"
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from generator.model.naming import quote_ident, quote_literal
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+PACKAGED_TEMPLATES = Path(__file__).resolve().parent.parent / "_templates"   # in a wheel (see setup.py)
+CHECKOUT_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+BUILTIN_TEMPLATES = PACKAGED_TEMPLATES if PACKAGED_TEMPLATES.is_dir() else CHECKOUT_TEMPLATES
 
 
 def oneline(text: str) -> str:
@@ -16,12 +18,7 @@ def oneline(text: str) -> str:
 
 
 def _template_dirs(override: str | None) -> list[str]:
-    dirs = [override] if override else []
-    if BUILTIN_TEMPLATES.is_dir():
-        dirs.append(str(BUILTIN_TEMPLATES))
-    else:  # installed as a wheel: templates ship inside the package
-        dirs.append(str(Path(__file__).resolve().parent.parent / "_templates"))
-    return dirs
+    return ([override] if override else []) + [str(BUILTIN_TEMPLATES)]
 
 
 @lru_cache(maxsize=8)

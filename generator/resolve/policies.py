@@ -2,6 +2,8 @@
 policies, resolved into plain model Policy objects; also the helper functions presets need."""
 from __future__ import annotations
 
+import difflib
+
 from generator.model import Auth, Function, Policy, Tenancy
 from generator.model.naming import quote_ident, quote_literal, shorten
 from generator.resolve.context import Ctx
@@ -78,18 +80,22 @@ def _policy(name: str, command: str, roles, using, check, preset=None, descripti
                   permissive=permissive, preset=preset, description=description, loc=loc, public=public)
 
 
+PRESETS = ("tenant_isolation", "owner", "admin_full_access", "public_read")
+
+
 def resolve_policies(ctx: Ctx, entity_key: str, table: str, columns: set[str], specs: list,
                      tenant_column: str | None, owner_column: str | None, where: tuple | None = None) -> list[Policy]:
     """`where`: the path the policies come from when it is not the entity's `policies:` list."""
     out: list[Policy] = []
     for i, raw in enumerate(specs):
         path = where or ("entities", entity_key, "policies", i)
-        p = PolicyFull(preset=raw) if isinstance(raw, str) else raw
-        if isinstance(raw, str) and raw not in ("tenant_isolation", "owner", "admin_full_access", "public_read"):
+        if isinstance(raw, str) and raw not in PRESETS:   # checked before PolicyFull would refuse it
+            close = difflib.get_close_matches(raw, PRESETS, n=1)
             ctx.error("RS031", f"unknown policy preset '{raw}'", path,
-                      "presets: tenant_isolation, owner, admin_full_access, public_read; "
-                      "or write a mapping with name/for/using/check")
+                      (f"did you mean '{close[0]}'? " if close else "") + "presets: " + ", ".join(PRESETS)
+                      + "; or write a mapping with name/for/using/check")
             continue
+        p = PolicyFull(preset=raw) if isinstance(raw, str) else raw
         loc = ctx.loc(*path)
         roles = tuple(p.to) if p.to else None
         if p.preset is None:

@@ -257,6 +257,8 @@ def _syntax_diag(exc: yaml.YAMLError, text: str, filename: str) -> Diagnostic:
         return Diagnostic("YL001", "more than one YAML document in the file ('---')", loc,
                           hint="keep one document per file; split the spec into files and use 'include'")
     problem, context = getattr(exc, "problem", None) or str(exc), getattr(exc, "context", None)
+    if "maximum nesting depth" in problem:  # libyaml >= 0.2.6 (PyYAML 6.0.4 wheels) has its own limit
+        return Diagnostic("YL004", f"nesting deeper than {MAX_DEPTH} levels", loc, hint="flatten the structure")
     message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
     return Diagnostic("YL001", message, loc, hint="fix the YAML at this position (indentation, quoting, ':')")
 

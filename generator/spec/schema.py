@@ -196,7 +196,10 @@ class ColumnFull(Strict):
         default_factory=dict, description="column privileges: only these roles may select/insert/update it")
 
 
-ColumnSpec = Union[str, ColumnFull]
+# The compact string form (`text! unique`); its pattern is filled in by `gen schema`
+# (generator.resolve.compact_pattern mirrors the grammar resolve/columns.py reads).
+CompactColumn = Annotated[str, WithJsonSchema({"type": "string", "x-gen": "compact-column"})]
+ColumnSpec = Union[CompactColumn, ColumnFull]
 
 
 class IndexElementFull(Strict):

@@ -39,7 +39,12 @@ TARGET_MODULES: dict[str, str] = {
     "prisma": "generator.targets.prisma",
     "drizzle": "generator.targets.drizzle",
     "parity": "generator.targets.parity",
+    "typescript": "generator.targets.typescript",
+    "pydantic": "generator.targets.pydantic_models",
+    "prisma6": "generator.targets.prisma",
 }
+# Registered but built only when named with --target (not part of a default build).
+OPT_IN = frozenset({"prisma6"})
 
 _REGISTRY: dict[str, Renderer] = {}
 
@@ -53,6 +58,10 @@ def register(name: str) -> Callable[[Renderer], Renderer]:
 
 def target_names() -> list[str]:
     return list(TARGET_MODULES)
+
+
+def default_target_names() -> list[str]:
+    return [name for name in TARGET_MODULES if name not in OPT_IN]
 
 
 def get_target(name: str) -> Renderer:

@@ -11,7 +11,7 @@ from generator.targets.docs_table import codes, page_context, page_name, table_l
 from generator.targets.escape import md_code, md_paragraphs, md_text, shorten_text
 from generator.targets.erd_mermaid import render_mermaid
 
-ONE_DIAGRAM_UP_TO = 40     # tables; larger grouped schemas get one README diagram per group
+ONE_DIAGRAM_UP_TO = 12     # tables; larger grouped schemas get one README diagram per group (as erd does)
 SUMMARY_LIMIT = 100        # characters of a description shown in the table list
 MERMAID_MAX_TEXT = 50_000  # Mermaid's default maxTextSize: larger diagrams are not drawn
 
@@ -88,6 +88,16 @@ def diagrams(schema: Schema, override: str | None) -> list[tuple[str, str | None
     return out
 
 
+def drawings(schema: Schema) -> list[list[str]]:
+    """Links from docs/README.md to the SVGs of the `erd` target: [label, relative path]."""
+    from generator.targets.erd import OVERVIEW, WHOLE_SVG_UP_TO, group_diagrams, has_overview
+    out = [["whole schema", "../erd.svg"]] if len(schema.tables) <= WHOLE_SVG_UP_TO else []
+    groups = group_diagrams(schema)
+    if has_overview(schema):
+        out.append(["tables by group (overview)", f"../{OVERVIEW}.svg"])
+    return out + [[md_text(title), f"../{stem}.svg"] for stem, title, _, _ in groups]
+
+
 def readme_context(schema: Schema, override: str | None) -> dict:
     return {
         "title": md_text(schema.name),
@@ -98,6 +108,7 @@ def readme_context(schema: Schema, override: str | None) -> dict:
         "tenancy": tenancy_lines(schema),
         "rls": rls_rows(schema),
         "diagrams": diagrams(schema, override),
+        "drawings": drawings(schema),
         "extensions": [md_code(e.name) for e in schema.extensions],
         "views": [[md_code(v.qname), md_text(v.comment)] for v in schema.views],
         "functions": [[md_code(f"{f.qname}({f.args})"), md_code(f.returns), md_text(f.comment)]

@@ -30,6 +30,8 @@ class Node:
     title: str
     external: bool
     rows: tuple[Row, ...]
+    note: str = ""          # e.g. "(external)" or "(in billing)" beside the title
+    faded: bool = False     # drawn grey: external, or a neighbour from another group
 
 
 @dataclass(frozen=True)
@@ -62,16 +64,38 @@ def _port(table: Table, column: str, side: str) -> str:
     return f'"title":{side}'
 
 
-def _node(schema: Schema, table: Table) -> Node:
-    return rel.graph(schema).once(("graphviz", table.key), lambda: _make_node(schema, table))
+def _node(schema: Schema, table: Table, shape: str = "full") -> Node:
+    """shape: full (every column), keys (primary and unique key columns: a neighbour from
+    another group) or title (the overview)."""
+    return rel.graph(schema).once(("graphviz", shape, table.key), lambda: _make_node(schema, table, shape))
 
 
-def _make_node(schema: Schema, table: Table) -> Node:
+def _make_node(schema: Schema, table: Table, shape: str) -> Node:
     keys = rel.column_keys(table)
-    rows = tuple(Row(f"c{i}", html_text(c.name), html_text(c.type.sql), " ".join(keys[c.name]))
-                 for i, c in enumerate(table.columns))
-    return Node(node_id(table), html_text(rel.table_label(table)),
-                rel.is_external(schema, table), rows)
+    external = rel.is_external(schema, table)
+    shown = [(i, c) for i, c in enumerate(table.columns)
+             if shape == "full" or (shape == "keys" and {"PK", "UK"} & set(keys[c.name]))]
+    rows = tuple(Row(f"c{i}", html_text(c.name), html_text(rel.short_type(c.type)), " ".join(keys[c.name]))
+                 for i, c in shown)
+    note = "(external)" if external else (f"(in {html_text(rel.group_of(table))})" if shape == "keys" else "")
+    title = rel.table_label(table)
+    if shape == "title" and not external:
+        title = short_label(table)
+    return Node(node_id(table), html_text(title), external, rows, note, external or shape == "keys")
+
+
+def short_label(table: Table) -> str:
+    """The overview names a table by its entity when the table name is a prefix + the entity."""
+    entity = table.meta.entity
+    if entity and table.name != entity and table.name.endswith(entity) and table.schema == "public":
+        return entity
+    return rel.table_label(table)
+
+
+def prefix_note(tables: list[Table]) -> str:
+    prefixes = sorted({t.name[: len(t.name) - len(short_label(t))] for t in tables
+                       if short_label(t) != rel.table_label(t)})
+    return f" (table names: {', '.join(p + '<entity>' for p in prefixes)})" if prefixes else ""
 
 
 def arrows(edge: rel.Edge) -> tuple[str, str]:
@@ -92,29 +116,49 @@ def _edge(edge: rel.Edge) -> Edge:
                 _port(edge.parent, fk.ref_columns[first], "w"), tail, head, dot_string(tip))
 
 
-def dot_context(schema: Schema, tables: list[Table], title: str | None = None) -> dict:
+def dot_context(schema: Schema, tables: list[Table], title: str | None = None,
+                neighbours: frozenset = frozenset(), overview: bool = False, rankdir: str = "LR") -> dict:
     """Nodes (clustered by group when the schema has groups) and edges for `tables` plus
-    the undeclared tables they reference."""
+    the undeclared tables they reference. Tables in `neighbours` (keys) are drawn with their key
+    columns only and outside the clusters (a group diagram's links to other groups); the overview
+    draws titles only, one edge per pair of tables."""
     edges = rel.graph(schema).edges_from(tables)
     extra = {e.parent.key: e.parent for e in edges if rel.is_external(schema, e.parent)}
     shown = list(tables) + list(extra.values())
     shown_keys = {t.key for t in shown}
-    grouped = bool(rel.groups(schema))
+    grouped = bool(rel.groups(schema)) and not neighbours
     clusters: dict[str, list[Node]] = {}
     loose: list[Node] = []
     for t in shown:
-        node = _node(schema, t)
+        node = _node(schema, t, "title" if overview else "keys" if t.key in neighbours else "full")
         if grouped and not node.external:
             clusters.setdefault(rel.group_of(t), []).append(node)
         else:
             loose.append(node)
+    drawn = [e for e in edges if e.parent.key in shown_keys and e.child.key not in neighbours]
     return {
         "title": dot_string(title) if title else "",
+        "overview": overview,
+        "rankdir": rankdir,
         "clusters": [Cluster(dot_string(f"cluster_{g}"), dot_string(g), tuple(ns))
                      for g, ns in clusters.items()],
         "nodes": loose,
-        "edges": [_edge(e) for e in edges if e.parent.key in shown_keys],
+        "edges": _overview_edges(drawn) if overview else [_edge(e) for e in drawn],
     }
+
+
+def _overview_edges(edges: list[rel.Edge]) -> list[Edge]:
+    """One plain edge per (child, parent) pair, title to title."""
+    seen, out = set(), []
+    for e in edges:
+        pair = (e.child.key, e.parent.key)
+        if pair in seen:
+            continue
+        seen.add(pair)
+        tail, head = arrows(e)
+        out.append(Edge(node_id(e.child), "", node_id(e.parent), "", tail, head,
+                        dot_string(f"{rel.table_label(e.child)} -> {rel.table_label(e.parent)}")))
+    return out
 
 
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.DOTALL)
@@ -128,6 +172,15 @@ def clean_svg(svg: str) -> str:
 
 def dot_program() -> str | None:
     return shutil.which("dot")
+
+
+_WIDTH = re.compile(r'<svg width="([0-9.]+)pt"')
+
+
+def svg_width(svg: str) -> float:
+    """The drawing's width in points, as Graphviz wrote it."""
+    m = _WIDTH.search(svg)
+    return float(m.group(1)) if m else 0.0
 
 
 def render_svg(dot_text: str, program: str) -> str:

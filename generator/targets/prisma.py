@@ -1,5 +1,7 @@
-"""The `prisma` target: prisma/schema.prisma with enums, models, relations and indexes, already
-in `prisma format`'s canonical layout; what Prisma cannot hold is listed in a header comment."""
+"""The `prisma` target (Prisma 7): prisma/schema.prisma with enums, models, relations and indexes,
+already in `prisma format`'s canonical layout, and prisma.config.ts (Prisma 7 keeps the database URL
+there); what Prisma cannot hold is listed in a header comment. `prisma6` (opt-in) writes the same
+models in Prisma 6's form (URL in the datasource, the prisma-client-js generator)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from generator.targets.orm_relations import Relation, build_names
 BUILTIN_NAMES = frozenset({"String", "Int", "BigInt", "Float", "Decimal", "Boolean", "DateTime", "Json",
                            "Bytes", "Unsupported", "Prisma", "PrismaClient"})
 PREVIEW_EXTENSIONS = "postgresqlExtensions"
+CLIENT_OUTPUT = "../generated/prisma"   # Prisma 7's prisma-client generator needs an output directory
 
 
 @dataclass
@@ -65,8 +68,9 @@ def _map_arg(name: str, default: str) -> list[str]:
 class PrismaSchema:
     """Builds the blocks of one schema.prisma from the model."""
 
-    def __init__(self, schema: Schema):
+    def __init__(self, schema: Schema, major: int = 7):
         self.schema = schema
+        self.major = major
         self.enum_names = unique_names(schema.enums, lambda s, n: pascal(f"{s}_{n}"), BUILTIN_NAMES)
         self.names = build_names(schema, reserved=BUILTIN_NAMES | set(self.enum_names.values()))
         self.schemas = sorted({t.schema for t in schema.tables} | {e.schema for e in schema.enums}
@@ -76,13 +80,16 @@ class PrismaSchema:
 
     # -- generator and datasource ---------------------------------------------------------
     def generator(self) -> list[str]:
-        pairs = [("provider", '"prisma-client-js"')]
+        if self.major >= 7:
+            pairs = [("provider", '"prisma-client"'), ("output", prisma_string(CLIENT_OUTPUT))]
+        else:
+            pairs = [("provider", '"prisma-client-js"')]
         if self.schema.extensions:
             pairs.append(("previewFeatures", _list([prisma_string(PREVIEW_EXTENSIONS)])))
         return _settings(pairs)
 
     def datasource(self) -> list[str]:
-        pairs = [("provider", '"postgresql"'), ("url", 'env("DATABASE_URL")')]
+        pairs = [("provider", '"postgresql"')] + ([("url", 'env("DATABASE_URL")')] if self.major < 7 else [])
         if self.schema.extensions:
             pairs.append(("extensions", _list(self._extension(e) for e in self.schema.extensions)))
         if self.multi:
@@ -223,12 +230,21 @@ class PrismaSchema:
         return f"{name}({', '.join(args)})" if args else name
 
 
-@register("prisma")
-def render(ctx: BuildContext) -> list[Artifact]:
+def schema_text(ctx: BuildContext, major: int) -> str:
     schema = orm_schema(ctx.schema)
-    p = PrismaSchema(schema)
+    p = PrismaSchema(schema, major)
     blocks = [p.enum_block(e) for e in schema.enums] + [p.model_block(t) for t in schema.tables]
-    text = render_template("prisma/schema.prisma.j2", ctx.templates, spec=ctx.schema.name,
+    return render_template("prisma/schema.prisma.j2", ctx.templates, spec=ctx.schema.name,
                            gaps=[g.line for g in gaps(ctx.schema, "prisma")],
                            generator=p.generator(), datasource=p.datasource(), blocks=blocks)
-    return [Artifact("prisma/schema.prisma", text)]
+
+
+@register("prisma")
+def render(ctx: BuildContext) -> list[Artifact]:
+    config = render_template("prisma/prisma.config.ts.j2", ctx.templates, spec=ctx.schema.name)
+    return [Artifact("prisma/schema.prisma", schema_text(ctx, 7)), Artifact("prisma.config.ts", config)]
+
+
+@register("prisma6")
+def render_prisma6(ctx: BuildContext) -> list[Artifact]:
+    return [Artifact("prisma6/schema.prisma", schema_text(ctx, 6))]
