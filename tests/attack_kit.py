@@ -36,7 +36,8 @@ def jwt(sub: str) -> dict[str, str]:
 
 CHAT_A1 = tenant("app.company_id", A, A1)      # chatapp: support agent of company A
 CHAT_A2 = tenant("app.company_id", A, A2)      # chatapp: company admin of company A
-CC_A1 = tenant("app.tenant_id", A, A1)         # conversational_commerce: user a1 of tenant A
+CC_A1 = tenant("app.tenant_id", A, A1)         # conversational_commerce: buyer a1 of tenant A
+CC_A2 = tenant("app.tenant_id", A, A2)         # conversational_commerce: seller a2 of tenant A
 
 
 # --- running SQL as the attacker ----------------------------------------------------------------
@@ -161,7 +162,7 @@ CHATAPP_FIXTURE = f"""
 INSERT INTO chatapp_companies (id, name, slug, subscription_status) VALUES
   ('{A}', 'A', 'company-a', 'trialing'), ('{B}', 'B', 'company-b', 'active');
 INSERT INTO chatapp_users (id, email, role, company_id, status) VALUES
-  ('{A1}', 'a1@a.example', 'support_agent', '{A}', 'active'),
+  ('{A1}', 'a1@a.example', 'support_agent', '{A}', 'suspended'),
   ('{A2}', 'a2@a.example', 'company_admin', '{A}', 'active'),
   ('{B1}', 'b1@b.example', 'support_agent', '{B}', 'active'),
   ('{B2}', 'b2@b.example', 'company_admin', '{B}', 'active');
@@ -248,8 +249,10 @@ INSERT INTO saved_payment_method (id, tenant_id, user_id, buyer_profile_id, paym
 INSERT INTO notification_preferences (tenant_id, user_id, notification_type) VALUES
   ('{A}', '{A2}', 'promotion'), ('{B}', '{B1}', 'promotion');
 INSERT INTO seller_onboarding (id, tenant_id, seller_id) VALUES
+  ('aaaaaaaa-0000-4000-8000-000000000501', '{A}', 'aaaaaaaa-0000-4000-8000-0000000e0002'),
   ('bbbbbbbb-0000-4000-8000-000000000501', '{B}', 'bbbbbbbb-0000-4000-8000-0000000e0001');
 INSERT INTO kyc_document (tenant_id, seller_onboarding_id, document_type, document_url) VALUES
+  ('{A}', 'aaaaaaaa-0000-4000-8000-000000000501', 'passport', 'https://a.example/a2-passport.pdf'),
   ('{B}', 'bbbbbbbb-0000-4000-8000-000000000501', 'passport', 'https://b.example/passport.pdf');
 INSERT INTO kyc_info (tenant_id, seller_id, seller_onboarding_id, tax_id) VALUES
   ('{B}', 'bbbbbbbb-0000-4000-8000-0000000e0001', 'bbbbbbbb-0000-4000-8000-000000000501', 'TAX-B');
@@ -268,12 +271,14 @@ INSERT INTO storefront_asset (id, tenant_id, file_name, file_type, url, created_
 INSERT INTO storefront_banner (tenant_id, storefront_id, asset_id) VALUES
   ('{B}', 'bbbbbbbb-0000-4000-8000-0000000005f1', 'bbbbbbbb-0000-4000-8000-0000000a55e1');
 INSERT INTO conversation_history (id, tenant_id, channel_id, customer_id, message, direction) VALUES
+  ('aaaaaaaa-0000-4000-8000-0000000c0002', '{A}', 'wa', 'aaaaaaaa-0000-4000-8000-0000000b0002',
+   'a2 asks about a refund', 'inbound'),
   ('bbbbbbbb-0000-4000-8000-0000000c0001', '{B}', 'wa', 'bbbbbbbb-0000-4000-8000-0000000b0001', 'B chat', 'inbound');
 INSERT INTO conversation_event (tenant_id, conversation_id, event_type) VALUES
   ('{B}', 'bbbbbbbb-0000-4000-8000-0000000c0001', 'read');
 INSERT INTO complaints (tenant_id, user_id, order_id, description) VALUES
   ('{B}', '{B1}', 'bbbbbbbb-0000-4000-8000-0000000a0001', 'late');
-INSERT INTO violations (tenant_id, user_id, rule) VALUES ('{B}', '{B1}', 'spam');
+INSERT INTO violations (tenant_id, user_id, rule) VALUES ('{A}', '{A1}', 'fraud'), ('{B}', '{B1}', 'spam');
 """
 
 AI_CHAT_FIXTURE = f"""
@@ -297,8 +302,8 @@ INSERT INTO document_chunks (document_id, content) VALUES
 INSERT INTO document_conversation_links (document_id, conversation_id) VALUES
   ('11111111-0000-4000-8000-0000000000d1', '11111111-0000-4000-8000-0000000000c1'),
   ('22222222-0000-4000-8000-0000000000d2', '22222222-0000-4000-8000-0000000000c2');
-INSERT INTO api_keys (user_id, name, key_hash, key_prefix) VALUES
-  ('{U1}', 'k1', repeat('1', 64), 'sk_1'), ('{U2}', 'k2', repeat('2', 64), 'sk_2');
+INSERT INTO api_keys (user_id, name, key_hash, key_prefix, revoked_at) VALUES
+  ('{U1}', 'k1', repeat('1', 64), 'sk_1', now()), ('{U2}', 'k2', repeat('2', 64), 'sk_2', NULL);
 INSERT INTO api_usage (user_id, model, tokens_used) VALUES
   ('{U2}', 'gpt', 100), ('{U2}', 'gpt', 200), ('{U2}', 'gpt', 300), ('{U1}', 'gpt', 5);
 """

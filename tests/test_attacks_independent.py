@@ -10,7 +10,7 @@ import uuid
 import psycopg
 import pytest
 from attack_kit import (A, A1, A2, ADM, AI_CHAT_FIXTURE, AUTOMATIONS_FIXTURE, B, B1, CC_A1, CC_FIXTURE,
-                        CHAT_A1, CHAT_A2, CHATAPP_FIXTURE, U1, U2, Attacker, attacker, built, commerce_fixture,
+                        CC_A2, CHAT_A1, CHAT_A2, CHATAPP_FIXTURE, U1, U2, Attacker, attacker, built, commerce_fixture,
                         fingerprint, jwt, tenant, tenant_filter)
 
 
@@ -727,7 +727,13 @@ def test_no_create_truncate_trigger_references_or_server_files(request, spec, ro
                     "AS 'SELECT 1'", "CREATE SCHEMA evil", "CREATE OPERATOR public.=== (LEFTARG = int, RIGHTARG = int, "
                     "FUNCTION = int4eq)", "COPY (SELECT 1) TO '/tmp/gen_atk_out'", "COPY (SELECT 1) TO PROGRAM 'id'",
                     "SELECT pg_read_file('/etc/passwd')", "SELECT lo_import('/etc/passwd')",
-                    "ALTER ROLE CURRENT_USER BYPASSRLS", "CREATE TEMP TABLE kid () INHERITS (public.{t})"):
+                    "ALTER ROLE CURRENT_USER BYPASSRLS", "CREATE TEMP TABLE kid () INHERITS (public.{t})",
+                    "CREATE RULE r AS ON INSERT TO public.{t} DO INSTEAD NOTHING",
+                    "CREATE TRIGGER r BEFORE INSERT ON public.{t} FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()",
+                    "CREATE POLICY p ON public.{t} USING (true)", "ALTER TABLE public.{t} DISABLE ROW LEVEL SECURITY",
+                    "ALTER TABLE public.{t} NO FORCE ROW LEVEL SECURITY", "CREATE INDEX ON public.{t} ((1))",
+                    "ALTER TABLE public.{t} OWNER TO CURRENT_USER",
+                    "CREATE PUBLICATION p FOR TABLE public.{t}", "VACUUM FULL public.{t}"):
             table = atk.owner("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1 LIMIT 1")[0][0]
             out = atk.run(sql.replace("{t}", table))
             assert not out.ok, sql
@@ -844,24 +850,47 @@ def test_identity_sequences_unreadable_by_clients(ai_chat):
 
 
 # --- escalations the specs leave open (the generator does what the spec says) -------------------
-@pytest.mark.xfail(strict=True, reason="SPEC-LEVEL (medium): columns no policy reads are not protected, so "
-                   "a plain member changes what the application treats as privilege: chatapp - a support "
-                   "agent upgrades the company's plan/subscription_status; conversational_commerce - a "
-                   "viewer makes themselves team owner, a deactivated tenant reactivates itself")
+@pytest.mark.xfail(strict=True, reason="SPEC-LEVEL (medium): gen protects only the columns a policy reads; "
+                   "the specs give every member of a tenant (or every owner) write access to columns the "
+                   "application treats as privilege or as someone else's decision: see each case's id")
 @pytest.mark.parametrize("spec,role,ident,sql,check", [
-    ("chatapp", "chatapp_app", CHAT_A1,
-     "UPDATE chatapp_companies SET subscription_status = 'active', subscription_plan_id = "
-     "(SELECT id FROM chatapp_subscription_plans WHERE slug = 'enterprise')",
-     f"SELECT subscription_status::text FROM chatapp_companies WHERE id = '{A}'"),
-    ("cc", "commerce_app", CC_A1, f"UPDATE team_members SET role = 'owner' WHERE user_id = '{A1}'",
-     f"SELECT role::text FROM team_members WHERE user_id = '{A1}'"),
-    ("cc", "commerce_app", CC_A1, f"UPDATE tenant SET is_active = NOT is_active WHERE id = '{A}'",
-     f"SELECT is_active::text FROM tenant WHERE id = '{A}'"),
+    pytest.param("chatapp", "chatapp_app", CHAT_A1,
+                 "UPDATE chatapp_companies SET subscription_status = 'active', subscription_plan_id = "
+                 "(SELECT id FROM chatapp_subscription_plans WHERE slug = 'enterprise')",
+                 f"SELECT subscription_status::text FROM chatapp_companies WHERE id = '{A}'",
+                 id="chatapp-agent-upgrades-the-company-plan"),
+    pytest.param("chatapp", "chatapp_app", CHAT_A1, f"UPDATE chatapp_users SET status = 'active' WHERE id = '{A1}'",
+                 f"SELECT status::text FROM chatapp_users WHERE id = '{A1}'",
+                 id="chatapp-suspended-agent-unsuspends-himself"),
+    pytest.param("chatapp", "chatapp_app", CHAT_A1,
+                 f"UPDATE chatapp_users SET email = 'attacker@evil.example' WHERE id = '{A2}'",
+                 f"SELECT email FROM chatapp_users WHERE id = '{A2}'",
+                 id="chatapp-agent-takes-over-the-company-admins-email"),
+    pytest.param("cc", "commerce_app", CC_A1, f"UPDATE team_members SET role = 'owner' WHERE user_id = '{A1}'",
+                 f"SELECT role::text FROM team_members WHERE user_id = '{A1}'", id="cc-viewer-makes-himself-owner"),
+    pytest.param("cc", "commerce_app", CC_A1, f"UPDATE tenant SET is_active = NOT is_active WHERE id = '{A}'",
+                 f"SELECT is_active::text FROM tenant WHERE id = '{A}'", id="cc-tenant-flips-its-own-is_active"),
+    pytest.param("cc", "commerce_app", CC_A1,
+                 "UPDATE orders SET status = 'paid', total_amount = 0 WHERE id = 'aaaaaaaa-0000-4000-8000-0000000a0001'",
+                 "SELECT status::text, total_amount::text FROM orders WHERE id = 'aaaaaaaa-0000-4000-8000-0000000a0001'",
+                 id="cc-buyer-marks-his-order-paid-for-nothing"),
+    pytest.param("cc", "commerce_app", CC_A2, "UPDATE kyc_document SET verification_status = 'verified'",
+                 f"SELECT verification_status::text FROM kyc_document WHERE tenant_id = '{A}'",
+                 id="cc-seller-verifies-his-own-kyc"),
+    pytest.param("cc", "commerce_app", CC_A1, f"DELETE FROM violations WHERE user_id = '{A1}'",
+                 f"SELECT count(*) FROM violations WHERE user_id = '{A1}'", id="cc-user-erases-his-violation"),
+    pytest.param("cc", "commerce_app", CC_A1,
+                 "SELECT message FROM conversation_history WHERE customer_id = 'aaaaaaaa-0000-4000-8000-0000000b0002'",
+                 "SELECT NULL", id="cc-buyer-reads-another-buyers-conversation"),
+    pytest.param("ai_chat", "authenticated", jwt(U1), f"UPDATE api_keys SET revoked_at = NULL WHERE user_id = '{U1}'",
+                 f"SELECT revoked_at IS NULL FROM api_keys WHERE user_id = '{U1}'",
+                 id="ai_chat-user-revives-his-revoked-api-key"),
 ])
 def test_members_cannot_raise_application_privileges(request, spec, role, ident, sql, check):
     with attacker(request.getfixturevalue(spec), role, ident) as atk:
         before = atk.owner(check)
-        atk.run(sql)
+        out = atk.run(sql)
+        assert not out.rows, f"read another's rows: {out.rows}"
         assert atk.owner(check) == before
 
 
