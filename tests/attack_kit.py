@@ -267,8 +267,10 @@ INSERT INTO storefront_versions (tenant_id, storefront_id, version_number, conte
 INSERT INTO storefront_drafts (tenant_id, storefront_id, created_by) VALUES
   ('{B}', 'bbbbbbbb-0000-4000-8000-0000000005f1', '{B1}');
 INSERT INTO storefront_asset (id, tenant_id, file_name, file_type, url, created_by) VALUES
+  ('aaaaaaaa-0000-4000-8000-0000000a55e1', '{A}', 'a.png', 'image/png', 'https://a.example/a.png', '{A2}'),
   ('bbbbbbbb-0000-4000-8000-0000000a55e1', '{B}', 'b.png', 'image/png', 'https://b.example/b.png', '{B1}');
 INSERT INTO storefront_banner (tenant_id, storefront_id, asset_id) VALUES
+  ('{A}', 'aaaaaaaa-0000-4000-8000-0000000005f1', 'aaaaaaaa-0000-4000-8000-0000000a55e1'),
   ('{B}', 'bbbbbbbb-0000-4000-8000-0000000005f1', 'bbbbbbbb-0000-4000-8000-0000000a55e1');
 INSERT INTO conversation_history (id, tenant_id, channel_id, customer_id, message, direction) VALUES
   ('aaaaaaaa-0000-4000-8000-0000000c0002', '{A}', 'wa', 'aaaaaaaa-0000-4000-8000-0000000b0002',
