@@ -1,9 +1,11 @@
 """Harness of tests/test_attacks_independent.py: builds an example spec's schema in a scratch
-database with two tenants/users of fixture rows (as the superuser), and runs SQL as the
-application's own role inside a transaction that is always rolled back."""
+database with two tenants/users of fixture rows (as the superuser), runs SQL as the application's
+own role inside a transaction that is always rolled back, and batteries of writes judged by
+fingerprints of the victims' rows."""
 from __future__ import annotations
 
 import json
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,6 +146,108 @@ def tenant_filter(atk: Attacker, column: str, own: str) -> dict[str, str]:
     return spared
 
 
+# --- batteries: every way to reach another principal's rows of one table ----------------------------
+def columns(atk: Attacker, table: str) -> list[tuple[str, str]]:
+    return atk.owner("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = "
+                     "'public' AND table_name = %s AND is_generated = 'NEVER' AND is_identity = 'NO' "
+                     "ORDER BY ordinal_position", (table,))
+
+
+def clone_row(atk: Attacker, table: str, where: str, changes: dict[str, str]) -> tuple[list[str], str] | None:
+    """Column names and JSON of a copy of one row (`where`) with a fresh uuid id and `changes`."""
+    cols = columns(atk, table)
+    row = atk.owner(f'SELECT to_jsonb(x) FROM public."{table}" x WHERE {where} LIMIT 1')
+    if not row:
+        return None
+    data = dict(row[0][0])
+    if any(c == "id" and t == "uuid" for c, t in cols):
+        data["id"] = str(uuid.uuid4())
+    data.update(changes)
+    return [f'"{c}"' for c, _ in cols], json.dumps(data)
+
+
+def clone_sql(atk: Attacker, table: str, where: str, changes: dict[str, str]) -> tuple[str, tuple] | None:
+    """INSERT of a copy of one row (`where`) with a fresh uuid id and `changes`."""
+    clone = clone_row(atk, table, where, changes)
+    if clone is None:
+        return None
+    names, data = clone
+    return (f'INSERT INTO public."{table}" ({", ".join(names)}) SELECT {", ".join(names)} '
+            f'FROM jsonb_populate_record(NULL::public."{table}", %s::jsonb)', (data,))
+
+
+def copy_in_clone(atk: Attacker, table: str, where: str) -> bool:
+    """COPY FROM STDIN of a copy of another's row: True when it went in."""
+    names, data = clone_row(atk, table, where, {})
+    atk.conn.execute("RESET ROLE")
+    try:
+        with atk.conn.cursor() as cur, cur.copy(f'COPY (SELECT {", ".join(names)} FROM jsonb_populate_record('
+                                                f'NULL::public."{table}", {quote(data)}::jsonb)) TO STDOUT') as cp:
+            line = b"".join(bytes(c) for c in cp).decode()
+    finally:
+        atk.conn.execute(f'SET LOCAL ROLE "{atk.role}"')
+    return atk.copy_in(f'COPY public."{table}" ({", ".join(names)}) FROM STDIN', line).ok
+
+
+def quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def touch(atk: Attacker, table: str) -> str:
+    """A SET clause that changes a row without reading it (no SELECT policy involved)."""
+    cols = dict(columns(atk, table))
+    for name in ("created_at", "updated_at"):
+        if name in cols:
+            return f"{name} = '2000-01-01'"
+    name = next(c for c, t in cols.items() if t == "text")
+    return f'"{name}" = \'touched\''
+
+
+def battery(atk: Attacker, table: str, victim: str, own: dict[str, str], move: dict[str, str],
+            spared: dict[str, str]) -> list[str]:
+    """Every write a principal may try on another's rows of `table` (`victim`: predicate on x);
+    `own`: values making a row the attacker's, `move`: SQL assignments handing a row to the victim.
+    Returns what got through (victims' rows read or changed, a row handed over)."""
+    before = fingerprint(atk, spared)
+    leaks, setter = [], touch(atk, table)
+    visible = atk.run(f'SELECT count(*) FROM public."{table}" x WHERE {victim}')
+    if not visible.ok or visible.rows[0][0]:
+        leaks.append(f"SELECT sees {visible.rows or visible.message} victim rows")
+    if atk.copy_out(f'COPY (SELECT x.* FROM public."{table}" x WHERE {victim}) TO STDOUT'):
+        leaks.append("COPY TO returned victim rows")
+    if atk.copy_out(f'COPY public."{table}" TO STDOUT') != atk.copy_out(
+            f'COPY (SELECT x.* FROM public."{table}" x WHERE NOT ({victim})) TO STDOUT'):
+        leaks.append("COPY table TO returned victim rows")
+    if atk.run(f'UPDATE public."{table}" x SET {setter} WHERE {victim} RETURNING x.*').rows:
+        leaks.append("UPDATE ... RETURNING returned victim rows")
+    atk.run(f'WITH d AS (DELETE FROM public."{table}" x WHERE {victim} RETURNING 1) SELECT count(*) FROM d')
+    atk.run(f'MERGE INTO public."{table}" x USING (SELECT 1) s ON {victim} WHEN MATCHED THEN UPDATE SET {setter}')
+    atk.run(f'MERGE INTO public."{table}" x USING (SELECT 1) s ON {victim} WHEN MATCHED THEN DELETE')
+    clone = clone_sql(atk, table, victim, {})
+    if clone:
+        if atk.run(*clone).ok:
+            leaks.append("INSERT of a row for the victim succeeded")
+        if copy_in_clone(atk, table, victim):
+            leaks.append("COPY FROM of a row for the victim succeeded")
+        if "id" in dict(columns(atk, table)):
+            key = atk.owner(f'SELECT x.id::text FROM public."{table}" x WHERE {victim} LIMIT 1')[0][0]
+            sql, params = clone_sql(atk, table, victim, own | {"id": key})
+            atk.run(sql + f" ON CONFLICT (id) DO UPDATE SET {setter}", params)
+    own_write = atk.run(f'UPDATE public."{table}" x SET {setter} WHERE NOT ({victim})')
+    moved = atk.run(f'UPDATE public."{table}" SET ' + ", ".join(f'"{c}" = {v}' for c, v in move.items()))
+    if moved.ok and moved.rowcount > 0:
+        leaks.append(f"UPDATE moved {moved.rowcount} own rows to the victim")
+    atk.run(f'DELETE FROM public."{table}"')
+    if atk.run(f'TRUNCATE public."{table}" CASCADE').ok:
+        leaks.append("TRUNCATE allowed")
+    after = fingerprint(atk, spared)
+    changed = sorted(t for t in before if before[t] != after.get(t))
+    if changed:
+        leaks.append(f"victim rows changed in {changed}")
+    assert own_write.ok, f"own rows not writable ({own_write.message}): the battery would prove nothing"
+    return leaks
+
+
 # --- building a database -------------------------------------------------------------------------
 @contextmanager
 def built(pg_url: str, spec: str, fixture_sql: str) -> Iterator[str]:
@@ -225,7 +329,8 @@ INSERT INTO products (id, tenant_id, seller_id, name, price) VALUES
   ('aaaaaaaa-0000-4000-8000-0000000d0001', '{A}', 'aaaaaaaa-0000-4000-8000-0000000e0002', 'product A', 10),
   ('aaaaaaaa-0000-4000-8000-0000000d0002', '{A}', 'aaaaaaaa-0000-4000-8000-0000000e0002', 'deleted product A', 10),
   ('bbbbbbbb-0000-4000-8000-0000000d0001', '{B}', 'bbbbbbbb-0000-4000-8000-0000000e0001', 'product B', 10);
-UPDATE products SET deleted_at = now() - interval '1 day', deleted_by = '{A2}' WHERE id = 'aaaaaaaa-0000-4000-8000-0000000d0002';
+UPDATE products SET deleted_at = now() - interval '1 day', deleted_by = '{A2}'
+  WHERE id = 'aaaaaaaa-0000-4000-8000-0000000d0002';
 INSERT INTO orders (id, tenant_id, product_id, seller_id, customer_id, channel, total_amount) VALUES
   ('aaaaaaaa-0000-4000-8000-0000000a0001', '{A}', 'aaaaaaaa-0000-4000-8000-0000000d0001',
    'aaaaaaaa-0000-4000-8000-0000000e0002', 'aaaaaaaa-0000-4000-8000-0000000b0001', 'web', 10),
@@ -320,7 +425,8 @@ INSERT INTO implementation_steps (id, automation_id, position, title, instructio
               ELSE 'dddddddd-0000-4000-8000-00000000057e'::uuid END, id, 1, 'step', 'do it'
   FROM automations WHERE slug IN ('lead-capture-to-crm', 'ai-support-triage');
 INSERT INTO automation_tools (automation_id, name) SELECT id, 'zapier' FROM automations;
-INSERT INTO step_media (step_id, media_type, url) SELECT id, 'image', 'https://x.example/' || id FROM implementation_steps;
+INSERT INTO step_media (step_id, media_type, url)
+  SELECT id, 'image', 'https://x.example/' || id FROM implementation_steps;
 INSERT INTO questionnaire_sessions (id, user_id) VALUES
   ('11111111-0000-4000-8000-000000000051', '{U1}'), ('22222222-0000-4000-8000-000000000052', '{U2}');
 INSERT INTO questionnaire_responses (session_id, user_id, question_key, answer) VALUES

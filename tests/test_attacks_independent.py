@@ -9,9 +9,11 @@ import uuid
 
 import psycopg
 import pytest
-from attack_kit import (A, A1, A2, ADM, AI_CHAT_FIXTURE, AUTOMATIONS_FIXTURE, B, B1, CC_A1, CC_FIXTURE,
-                        CC_A2, CHAT_A1, CHAT_A2, CHATAPP_FIXTURE, U1, U2, Attacker, attacker, built, commerce_fixture,
-                        fingerprint, jwt, tenant, tenant_filter)
+
+from attack_kit import (A1, A2, ADM, AI_CHAT_FIXTURE, AUTOMATIONS_FIXTURE, B1, CC_A1, CC_A2,
+                        CC_FIXTURE, CHAT_A1, CHAT_A2, CHATAPP_FIXTURE, U1, U2, A, B,
+                        attacker, battery, built, clone_sql, commerce_fixture, fingerprint, jwt, tenant,
+                        tenant_filter)
 
 
 # --- databases: one per spec for the module; every attack runs in a rolled-back transaction ----
@@ -63,108 +65,7 @@ def login_role(pg_url):
             conn.execute(f'DROP ROLE IF EXISTS "{name}"')
 
 
-# --- generic cross-principal batteries -----------------------------------------------------------
-def columns(atk: Attacker, table: str) -> list[tuple[str, str]]:
-    return atk.owner("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = "
-                     "'public' AND table_name = %s AND is_generated = 'NEVER' AND is_identity = 'NO' "
-                     "ORDER BY ordinal_position", (table,))
-
-
-def clone_row(atk: Attacker, table: str, where: str, changes: dict[str, str]) -> tuple[list[str], str] | None:
-    """Column names and JSON of a copy of one row (`where`) with a fresh uuid id and `changes`."""
-    cols = columns(atk, table)
-    row = atk.owner(f'SELECT to_jsonb(x) FROM public."{table}" x WHERE {where} LIMIT 1')
-    if not row:
-        return None
-    data = dict(row[0][0])
-    if any(c == "id" and t == "uuid" for c, t in cols):
-        data["id"] = str(uuid.uuid4())
-    data.update(changes)
-    return [f'"{c}"' for c, _ in cols], json.dumps(data)
-
-
-def clone_sql(atk: Attacker, table: str, where: str, changes: dict[str, str]) -> tuple[str, tuple] | None:
-    """INSERT of a copy of one row (`where`) with a fresh uuid id and `changes`."""
-    clone = clone_row(atk, table, where, changes)
-    if clone is None:
-        return None
-    names, data = clone
-    return (f'INSERT INTO public."{table}" ({", ".join(names)}) SELECT {", ".join(names)} '
-            f'FROM jsonb_populate_record(NULL::public."{table}", %s::jsonb)', (data,))
-
-
-def copy_in_clone(atk: Attacker, table: str, where: str) -> bool:
-    """COPY FROM STDIN of a copy of another's row: True when it went in."""
-    names, data = clone_row(atk, table, where, {})
-    atk.conn.execute("RESET ROLE")
-    try:
-        with atk.conn.cursor() as cur, cur.copy(f'COPY (SELECT {", ".join(names)} FROM jsonb_populate_record('
-                                                f'NULL::public."{table}", {quote(data)}::jsonb)) TO STDOUT') as cp:
-            line = b"".join(bytes(c) for c in cp).decode()
-    finally:
-        atk.conn.execute(f'SET LOCAL ROLE "{atk.role}"')
-    return atk.copy_in(f'COPY public."{table}" ({", ".join(names)}) FROM STDIN', line).ok
-
-
-def quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def touch(atk: Attacker, table: str) -> str:
-    """A SET clause that changes a row without reading it (no SELECT policy involved)."""
-    cols = dict(columns(atk, table))
-    for name in ("created_at", "updated_at"):
-        if name in cols:
-            return f"{name} = '2000-01-01'"
-    name = next(c for c, t in cols.items() if t == "text")
-    return f'"{name}" = \'touched\''
-
-
-def battery(atk: Attacker, table: str, victim: str, own: dict[str, str], move: dict[str, str],
-            spared: dict[str, str]) -> list[str]:
-    """Every write a principal may try on another's rows of `table` (`victim`: predicate on x);
-    `own`: values making a row the attacker's, `move`: SQL assignments handing a row to the victim.
-    Returns what got through (victims' rows read or changed, a row handed over)."""
-    before = fingerprint(atk, spared)
-    leaks, setter = [], touch(atk, table)
-    visible = atk.run(f'SELECT count(*) FROM public."{table}" x WHERE {victim}')
-    if not visible.ok or visible.rows[0][0]:
-        leaks.append(f"SELECT sees {visible.rows or visible.message} victim rows")
-    if atk.copy_out(f'COPY (SELECT x.* FROM public."{table}" x WHERE {victim}) TO STDOUT'):
-        leaks.append("COPY TO returned victim rows")
-    if atk.copy_out(f'COPY public."{table}" TO STDOUT') != atk.copy_out(
-            f'COPY (SELECT x.* FROM public."{table}" x WHERE NOT ({victim})) TO STDOUT'):
-        leaks.append("COPY table TO returned victim rows")
-    if atk.run(f'UPDATE public."{table}" x SET {setter} WHERE {victim} RETURNING x.*').rows:
-        leaks.append("UPDATE ... RETURNING returned victim rows")
-    atk.run(f'WITH d AS (DELETE FROM public."{table}" x WHERE {victim} RETURNING 1) SELECT count(*) FROM d')
-    atk.run(f'MERGE INTO public."{table}" x USING (SELECT 1) s ON {victim} WHEN MATCHED THEN UPDATE SET {setter}')
-    atk.run(f'MERGE INTO public."{table}" x USING (SELECT 1) s ON {victim} WHEN MATCHED THEN DELETE')
-    clone = clone_sql(atk, table, victim, {})
-    if clone:
-        if atk.run(*clone).ok:
-            leaks.append("INSERT of a row for the victim succeeded")
-        if copy_in_clone(atk, table, victim):
-            leaks.append("COPY FROM of a row for the victim succeeded")
-        if "id" in dict(columns(atk, table)):
-            key = atk.owner(f'SELECT x.id::text FROM public."{table}" x WHERE {victim} LIMIT 1')[0][0]
-            sql, params = clone_sql(atk, table, victim, own | {"id": key})
-            atk.run(sql + f" ON CONFLICT (id) DO UPDATE SET {setter}", params)
-    own_write = atk.run(f'UPDATE public."{table}" x SET {setter} WHERE NOT ({victim})')
-    moved = atk.run(f'UPDATE public."{table}" SET ' + ", ".join(f'"{c}" = {v}' for c, v in move.items()))
-    if moved.ok and moved.rowcount > 0:
-        leaks.append(f"UPDATE moved {moved.rowcount} own rows to the victim")
-    atk.run(f'DELETE FROM public."{table}"')
-    if atk.run(f'TRUNCATE public."{table}" CASCADE').ok:
-        leaks.append("TRUNCATE allowed")
-    after = fingerprint(atk, spared)
-    changed = sorted(t for t in before if before[t] != after.get(t))
-    if changed:
-        leaks.append(f"victim rows changed in {changed}")
-    assert own_write.ok, f"own rows not writable ({own_write.message}): the battery would prove nothing"
-    return leaks
-
-
+# --- cross-principal batteries --------------------------------------------------------------------
 CHAT_TABLES = ["chatapp_companies", "chatapp_users", "chatapp_agents", "chatapp_knowledge_sources",
                "chatapp_knowledge_chunks", "chatapp_customers", "chatapp_conversations", "chatapp_messages",
                "chatapp_team_invitations", "chatapp_conversation_analytics", "chatapp_daily_analytics",
@@ -741,12 +642,15 @@ def test_functions_are_locked_down(request, spec, role, ident):
 def test_no_create_truncate_trigger_references_or_server_files(request, spec, role, ident):
     with attacker(request.getfixturevalue(spec), role, ident) as atk:
         for sql in ("CREATE TABLE public.evil (id int)", "CREATE FUNCTION public.evil() RETURNS int LANGUAGE sql "
-                    "AS 'SELECT 1'", "CREATE SCHEMA evil", "CREATE OPERATOR public.=== (LEFTARG = int, RIGHTARG = int, "
+                    "AS 'SELECT 1'", "CREATE SCHEMA evil", "CREATE TABLE auth.evil (id int)",
+                    "CREATE TABLE extensions.evil (id int)",
+                    "CREATE TABLE storage.evil (id int)", "CREATE OPERATOR public.=== (LEFTARG = int, RIGHTARG = int, "
                     "FUNCTION = int4eq)", "COPY (SELECT 1) TO '/tmp/gen_atk_out'", "COPY (SELECT 1) TO PROGRAM 'id'",
                     "SELECT pg_read_file('/etc/passwd')", "SELECT lo_import('/etc/passwd')",
                     "ALTER ROLE CURRENT_USER BYPASSRLS", "CREATE TEMP TABLE kid () INHERITS (public.{t})",
                     "CREATE RULE r AS ON INSERT TO public.{t} DO INSTEAD NOTHING",
-                    "CREATE TRIGGER r BEFORE INSERT ON public.{t} FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()",
+                    "CREATE TRIGGER r BEFORE INSERT ON public.{t} FOR EACH ROW "
+                    "EXECUTE FUNCTION suppress_redundant_updates_trigger()",
                     "CREATE POLICY p ON public.{t} USING (true)", "ALTER TABLE public.{t} DISABLE ROW LEVEL SECURITY",
                     "ALTER TABLE public.{t} NO FORCE ROW LEVEL SECURITY", "CREATE INDEX ON public.{t} ((1))",
                     "ALTER TABLE public.{t} OWNER TO CURRENT_USER",
@@ -756,7 +660,7 @@ def test_no_create_truncate_trigger_references_or_server_files(request, spec, ro
             assert not out.ok, sql
         privileged = atk.owner(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname IN ('public', 'auth') AND c.relkind IN ('r', 'v', 'p') AND ("
+            "WHERE n.nspname IN ('public', 'auth', 'storage', 'extensions') AND c.relkind IN ('r', 'v', 'p') AND ("
             "has_table_privilege(%s, c.oid, 'TRUNCATE') OR has_table_privilege(%s, c.oid, 'TRIGGER') "
             "OR has_table_privilege(%s, c.oid, 'REFERENCES'))", (role, role, role))
         assert privileged == []
@@ -888,8 +792,10 @@ def test_identity_sequences_unreadable_by_clients(ai_chat):
     pytest.param("cc", "commerce_app", CC_A1, f"UPDATE tenant SET is_active = NOT is_active WHERE id = '{A}'",
                  f"SELECT is_active::text FROM tenant WHERE id = '{A}'", id="cc-tenant-flips-its-own-is_active"),
     pytest.param("cc", "commerce_app", CC_A1,
-                 "UPDATE orders SET status = 'paid', total_amount = 0 WHERE id = 'aaaaaaaa-0000-4000-8000-0000000a0001'",
-                 "SELECT status::text, total_amount::text FROM orders WHERE id = 'aaaaaaaa-0000-4000-8000-0000000a0001'",
+                 "UPDATE orders SET status = 'paid', total_amount = 0 "
+                 "WHERE id = 'aaaaaaaa-0000-4000-8000-0000000a0001'",
+                 "SELECT status::text, total_amount::text FROM orders "
+                 "WHERE id = 'aaaaaaaa-0000-4000-8000-0000000a0001'",
                  id="cc-buyer-marks-his-order-paid-for-nothing"),
     pytest.param("cc", "commerce_app", CC_A2, "UPDATE kyc_document SET verification_status = 'verified'",
                  f"SELECT verification_status::text FROM kyc_document WHERE tenant_id = '{A}'",
@@ -993,7 +899,8 @@ def test_soft_delete_check_catches_a_dropped_trigger(cc):
      f"SELECT custom_domain FROM storefront WHERE tenant_id = '{B}'"),
     ("ai_chat", "authenticated", jwt(U1),
      f"INSERT INTO api_keys (user_id, name, key_hash, key_prefix) VALUES ('{U1}', 'x', repeat('2', 64), 'x') "
-     "ON CONFLICT (key_hash) DO UPDATE SET revoked_at = now()", f"SELECT revoked_at FROM api_keys WHERE user_id = '{U2}'"),
+     "ON CONFLICT (key_hash) DO UPDATE SET revoked_at = now()",
+     f"SELECT revoked_at FROM api_keys WHERE user_id = '{U2}'"),
 ])
 def test_upsert_on_a_shared_unique_key_cannot_touch_the_other_row(request, spec, role, ident, sql, check):
     with attacker(request.getfixturevalue(spec), role, ident) as atk:
