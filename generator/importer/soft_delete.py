@@ -28,7 +28,7 @@ def recognize(ctx: ImportCtx, t: Table) -> SoftDeleted | None:
     name = shorten(f"{t.name}_soft_delete")
     tr = next((x for x in t.triggers if x.name == name), None)
     fn = next((f for f in ctx.model.functions if (f.schema, f.name) == (t.schema, name)), None)
-    if (tr is None or fn is None or tr.columns != (COLUMN,) or set(tr.events) != {"INSERT", "UPDATE", "DELETE"}
+    if (tr is None or fn is None or tr.columns or set(tr.events) != {"INSERT", "UPDATE", "DELETE"}
             or tr.timing != "BEFORE" or "transaction_timestamp()" not in fn.body):
         return None
     found = SoftDeleted(name, (fn.schema, fn.name))

@@ -24,6 +24,7 @@ RULE_MODULES = (
     "rl013_client_privileges",
     "rl014_cross_tenant_reference",
     "rl015_owner_reference_undeclared",
+    "rl016_cascade_purges_soft_deleted",
 )
 
 # Not a rule: a `lint:` override naming a code no rule has.

@@ -386,8 +386,37 @@ def _grant(c: ch.AddGrant) -> list[Statement]:
         roles = ", ".join(_grantee(r) for r in dict.fromkeys(g.role for g in c.table.grants))
         out = _s(f"REVOKE ALL ON {target} FROM {roles};", f"{c.table.name}: only the declared privileges",
                  "grants", c)
-    return out + _s(f"GRANT {grant_privileges(c.grant)} ON {target} TO {who};",
-                    f"grant on {c.table.name} to {c.grant.role}", "grants", c)
+    out += _s(f"GRANT {grant_privileges(c.grant)} ON {target} TO {who};",
+              f"grant on {c.table.name} to {c.grant.role}", "grants", c)
+    if c.exact and isinstance(c.table, Table):
+        out += _sequences(c)
+    return out
+
+
+def _sequences(c: ch.AddGrant) -> list[Statement]:
+    """The sequences behind a new table's identity and serial columns: default privileges
+    (Supabase grants ALL on new sequences to anon and authenticated) would let those roles read
+    `last_value` (how many rows everyone inserted) and burn values with nextval(). Revoked from
+    the grantees; a serial column's sequence gets USAGE back for the roles that INSERT (an
+    identity column needs none)."""
+    t = c.table
+    cols = [col for col in t.columns if col.identity or (col.default or "").startswith("nextval(")]
+    if not cols:
+        return []
+    roles = ", ".join(_grantee(r) for r in dict.fromkeys(g.role for g in t.grants))
+    inserting = ", ".join(_grantee(r) for r in dict.fromkeys(
+        g.role for g in t.grants if "INSERT" in g.privileges and not g.columns))
+    table = quote_literal(f"{quote_ident(t.schema)}.{quote_ident(t.name)}")
+    out = []
+    for col in cols:
+        seq = f"pg_catalog.pg_get_serial_sequence({table}, {quote_literal(col.name)})"
+        lines = ["DO $seq$", f"DECLARE s text := {seq};", "BEGIN", "  IF s IS NOT NULL THEN",
+                 f"    EXECUTE format('REVOKE ALL ON SEQUENCE %s FROM {roles}', s);"]
+        if not col.identity and inserting:
+            lines.append(f"    EXECUTE format('GRANT USAGE ON SEQUENCE %s TO {inserting}', s);")
+        lines += ["  END IF;", "END", "$seq$;"]
+        out += _s("\n".join(lines), f"sequence of {t.name}.{col.name}: only what the grantees need", "grants", c)
+    return out
 
 
 def _rls(c: ch.SetRls) -> list[Statement]:

@@ -47,7 +47,10 @@ def audit_entity(ctx: Ctx, entities: dict[str, Entity]) -> None:
         "new_values": ColumnFull(type="jsonb", description="changed columns after (UPDATE), the row (INSERT)"),
         "changed_columns": "text[]",
         "actor": ColumnFull(type="uuid", description="the application's current user"),
-        "actor_role": "text! = current_user",
+        "row_owner": ColumnFull(type="uuid", description="the row's owner, for rows only their owner may read "
+                                                          "(their audit rows are then the owner's too)"),
+        "actor_role": ColumnFull(type="text", nullable=False, default="current_user",
+                                 description="the database role that wrote (as SET ROLE set it)"),
         "transaction_id": "bigint! = txid_current()",
     })
     indexes: list = [["table_name", "occurred_at"], {"columns": ["row_key"], "using": "gin", "ops": "jsonb_path_ops"}]
@@ -103,10 +106,12 @@ def _log_table(ctx: Ctx, schema: Schema, t: Table, admin: str | None) -> Table:
     roles that hold grants on it."""
     roles = tuple(sorted(ctx.default_roles()))
     policies = []
+    mine = f"(row_owner IS NULL OR row_owner = (SELECT {ctx.current_user_expr()}))"
     if schema.tenancy:
-        cond = f"{quote_ident(schema.tenancy.column)} = (SELECT {schema.tenancy.current})"
+        cond = f"{quote_ident(schema.tenancy.column)} = (SELECT {schema.tenancy.current}) AND {mine}"
         policies.append(Policy(shorten(f"{t.name}_tenant_read"), "SELECT", roles, cond, preset="audit",
-                               description="audit rows of the current tenant", loc=t.loc))
+                               description="audit rows of the current tenant (of owner-only rows: the owner's)",
+                               loc=t.loc))
     else:
         actor = f"actor = ({ctx.current_user_expr()})"
         policies.append(Policy(shorten(f"{t.name}_own_read"), "SELECT", roles, actor, preset="audit",
@@ -141,10 +146,15 @@ def _trigger_function(ctx: Ctx, schema: Schema, t: Table, log: Table, exclude: t
         col = quote_ident(sd.column)
         soft = (f"    IF OLD.{col} IS NULL AND NEW.{col} IS NOT NULL THEN\n      op := 'SOFT_DELETE';\n"
                 f"    ELSIF OLD.{col} IS NOT NULL AND NEW.{col} IS NULL THEN\n      op := 'RESTORE';\n    END IF;\n")
+    owner = pick(t.meta.owner_column) if _owner_only(t) else "NULL"
+    # the role that wrote: SET ROLE (PostgREST too) sets `role`, which a SECURITY DEFINER function
+    # does not change (current_user here is the owner)
+    role = "CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role') END"
     columns = ([quote_ident(tenancy.column)] if tenancy else []) + [
-        "table_name", "operation", "row_key", "old_values", "new_values", "changed_columns", "actor"]
+        "table_name", "operation", "row_key", "old_values", "new_values", "changed_columns", "actor", "row_owner",
+        "actor_role"]
     values = ([tenant or "NULL"] if tenancy else []) + [
-        "TG_TABLE_NAME", "op", key, "old_row", "new_row", "changed", f"({ctx.current_user_expr()})"]
+        "TG_TABLE_NAME", "op", key, "old_row", "new_row", "changed", f"({ctx.current_user_expr()})", owner, role]
     body = (
         "\nDECLARE\n"
         f"  old_row jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD){minus} END;\n"
@@ -163,6 +173,16 @@ def _trigger_function(ctx: Ctx, schema: Schema, t: Table, log: Table, exclude: t
     return Function(name=shorten(f"{t.name}_audit"), returns="trigger", body=body, schema=t.schema,
                     language="plpgsql", security_definer=True, search_path="''",
                     comment=f"Trigger function: appends every write of {t.name} to {log.name}.")
+
+
+def _owner_only(t: Table) -> bool:
+    """Rows only their owner reads: an owner-scoped table without tenant isolation, or one
+    whose owner policies restrict SELECT within the tenant. Their audit rows follow."""
+    if not t.meta.owner_column or t.column(t.meta.owner_column) is None:
+        return False
+    if not t.meta.tenant_column:
+        return True
+    return any(p.preset == "owner" and not p.permissive and p.command in ("ALL", "SELECT") for p in t.policies)
 
 
 def _prune_function(ctx: Ctx, log: Table, admin: str | None) -> Function:

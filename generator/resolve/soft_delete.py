@@ -10,7 +10,9 @@
   plain `col IS NULL` policy fails; a row marked in this transaction stays visible to it until
   commit, and to nobody after. The `restore` roles see deleted rows.
 - The mark can only be set that way (NULL -> this transaction's timestamp, by the current user)
-  and cleared only by the `restore` roles: the same trigger guards INSERT and UPDATE of it.
+  and cleared only by the `restore` roles: the same trigger guards INSERT and UPDATE of it, and
+  skips any UPDATE of a row deleted earlier by anyone else (an UPDATE without WHERE reads no
+  column, so the hiding policy alone would not keep it from rewriting deleted rows).
 - Unique constraints ignore deleted rows: they become partial unique indexes `WHERE col IS NULL`
   (a constraint a foreign key references stays whole: PostgreSQL needs it so).
 - A user who may delete a row may mark it (an UPDATE policy whose check keeps the row where the
@@ -49,8 +51,7 @@ def soft_delete(ctx: Ctx, schema: Schema) -> Schema:
         t = _partial_uniques(t, sd, referenced)
         t = _policies(ctx, t, sd, admin)
         trigger = Trigger(shorten(f"{t.name}_soft_delete"), f"{quote_ident(fn.schema)}.{quote_ident(fn.name)}",
-                          "BEFORE", ("INSERT", "UPDATE", "DELETE"), "ROW",
-                          columns=tuple(c for c in (sd.column, sd.by) if c), loc=t.loc)
+                          "BEFORE", ("INSERT", "UPDATE", "DELETE"), "ROW", loc=t.loc)
         tables.append(replace(t, triggers=tuple(sorted(t.triggers + (trigger,), key=lambda x: x.name))))
     return replace(schema, tables=tuple(tables), functions=tuple(sorted(functions, key=lambda f: f.key)))
 
@@ -115,6 +116,10 @@ def _function(ctx: Ctx, schema: Schema, t: Table, sd: SoftDelete, admin: str | N
         + f"    UPDATE {_full(t)} SET {sets} WHERE {pk};\n"
         + "".join("  " + line for s in cascades for line in s.splitlines(True))
         + "    RETURN NULL;\n  END IF;\n"
+        f"  IF TG_OP = 'UPDATE' AND OLD.{col} IS DISTINCT FROM transaction_timestamp() AND OLD.{col} IS NOT NULL\n"
+        f"      AND NOT ({_who(sd.restore, admin)}) THEN\n"
+        f"    RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)\n"
+        f"  END IF;\n"
         f"  IF TG_OP = 'INSERT' AND {fresh} OR TG_OP = 'UPDATE' AND ({marked} OR {marking}\n"
         f"      OR {restoring} AND ({_who(sd.restore, admin)})) THEN\n    RETURN NEW;\n  END IF;\n"
         f"  RAISE EXCEPTION {message}, current_user\n"

@@ -45,6 +45,7 @@ def build_table(ctx: Ctx, ent: Entity, cols: EntityColumns, refs: References, ad
         from generator.spec.schema import PolicyFull
         policies = resolve_policies(ctx, cols.key, t, names, [PolicyFull(preset="tenant_isolation")],
                                     cols.tenant_column, owner, ("entities", cols.key, "tenant")) + policies
+    policies += _root_delete(ctx, cols.key, t, policies)
     tcol = cols.columns.get(cols.tenant_column or "")
     if tcol is not None and not tcol.column.nullable:   # with NULL tenants an owner policy does add rows
         warn_owner_in_tenant(ctx, cols.key, t, policies)
@@ -158,6 +159,26 @@ def _trigger(ctx: Ctx, tr, t: str, path) -> Trigger | None:
                    args=tuple(str(a) for a in tr.args), old_table=tr.old_table, new_table=tr.new_table,
                    constraint=tr.constraint, deferrable=tr.deferrable or tr.initially_deferred,
                    initially_deferred=tr.initially_deferred, enabled=_FIRING[tr.enabled])
+
+
+def _root_delete(ctx: Ctx, key: str, t: str, policies) -> list:
+    """Tenant isolation on the tenant root lets a tenant's users reach their own tenant's row;
+    deleting it would take every row of the tenant with it, so only admins may (a RESTRICTIVE
+    DELETE policy; without an admin predicate only the owner and BYPASSRLS roles can)."""
+    from generator.model import Policy
+    root = ctx.spec.tenancy.root if ctx.spec.tenancy else None
+    isolation = [p for p in policies if p.preset == "tenant_isolation"]
+    if key != root or not isolation:
+        return []
+    admin = ctx.spec.auth and ctx.spec.auth.admin
+    fn = next((f for f in ctx.functions.values() if f.name.endswith("is_admin")), None)
+    if admin and fn is None:
+        from generator.resolve.policies import admin_function
+        fn = admin_function(ctx)
+    cond = f"(SELECT {quote_ident(fn.schema)}.{quote_ident(fn.name)}())" if admin and fn else "false"
+    return [Policy(shorten(f"{t}_delete_by_admin"), "DELETE", tuple(sorted({r for p in isolation for r in p.roles})),
+                   cond, None, permissive=False, preset="tenant_root",
+                   description="only admins delete a tenant (and with it all its rows)", loc=isolation[0].loc)]
 
 
 def _renamed_from(ctx: Ctx, ent: Entity) -> str | None:

@@ -705,6 +705,16 @@ REVOKE ALL ON api_usage FROM anon, authenticated, service_role;
 -- grant on api_usage to anon
 GRANT DELETE, INSERT, SELECT, UPDATE ON api_usage TO anon;
 
+-- sequence of api_usage.id: only what the grantees need
+DO $seq$
+DECLARE s text := pg_catalog.pg_get_serial_sequence('public.api_usage', 'id');
+BEGIN
+  IF s IS NOT NULL THEN
+    EXECUTE format('REVOKE ALL ON SEQUENCE %s FROM anon, authenticated, service_role', s);
+  END IF;
+END
+$seq$;
+
 -- grant on api_usage to authenticated
 GRANT DELETE, INSERT, SELECT, UPDATE ON api_usage TO authenticated;
 

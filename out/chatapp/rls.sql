@@ -127,6 +127,13 @@ CREATE POLICY chatapp_companies_admin_all ON chatapp_companies
   USING ((SELECT public.chatapp_is_admin()))
   WITH CHECK ((SELECT public.chatapp_is_admin()));
 
+-- policy chatapp_companies_delete_by_admin on chatapp_companies
+CREATE POLICY chatapp_companies_delete_by_admin ON chatapp_companies
+  AS RESTRICTIVE
+  FOR DELETE
+  TO chatapp_app
+  USING ((SELECT public.chatapp_is_admin()));
+
 -- policy chatapp_companies_tenant_isolation on chatapp_companies
 CREATE POLICY chatapp_companies_tenant_isolation ON chatapp_companies
   FOR ALL

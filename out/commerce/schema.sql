@@ -385,6 +385,10 @@ BEGIN
     UPDATE public.products SET deleted_at = transaction_timestamp() WHERE business_id = OLD.id AND deleted_at IS NULL;
     RETURN NULL;
   END IF;
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
+      AND NOT (false) THEN
+    RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
+  END IF;
   IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp()
       OR NEW.deleted_at IS NULL AND (false)) THEN
     RETURN NEW;
@@ -420,6 +424,10 @@ BEGIN
     END IF;
     UPDATE public.products SET deleted_at = transaction_timestamp() WHERE id = OLD.id;
     RETURN NULL;
+  END IF;
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
+      AND NOT (false) THEN
+    RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
   END IF;
   IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp()
       OR NEW.deleted_at IS NULL AND (false)) THEN
@@ -468,7 +476,7 @@ EXECUTE FUNCTION public.set_updated_at();
 
 -- trigger businesses_soft_delete on businesses
 CREATE TRIGGER businesses_soft_delete
-BEFORE INSERT OR UPDATE OF deleted_at OR DELETE ON businesses
+BEFORE INSERT OR UPDATE OR DELETE ON businesses
 FOR EACH ROW
 EXECUTE FUNCTION public.businesses_soft_delete();
 
@@ -480,7 +488,7 @@ EXECUTE FUNCTION public.set_updated_at();
 
 -- trigger products_soft_delete on products
 CREATE TRIGGER products_soft_delete
-BEFORE INSERT OR UPDATE OF deleted_at OR DELETE ON products
+BEFORE INSERT OR UPDATE OR DELETE ON products
 FOR EACH ROW
 EXECUTE FUNCTION public.products_soft_delete();
 

@@ -164,6 +164,13 @@ ALTER TABLE violations FORCE ROW LEVEL SECURITY;
 -- row level security on audit_log
 ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
 
+-- policy tenant_delete_by_admin on tenant
+CREATE POLICY tenant_delete_by_admin ON tenant
+  AS RESTRICTIVE
+  FOR DELETE
+  TO commerce_app
+  USING ((SELECT public.is_admin()));
+
 -- policy tenant_tenant_isolation on tenant
 CREATE POLICY tenant_tenant_isolation ON tenant
   FOR ALL
@@ -685,6 +692,20 @@ CREATE POLICY storefront_admin_all ON storefront
   USING ((SELECT public.is_admin()))
   WITH CHECK ((SELECT public.is_admin()));
 
+-- policy storefront_hide_deleted on storefront
+CREATE POLICY storefront_hide_deleted ON storefront
+  AS RESTRICTIVE
+  FOR SELECT
+  TO commerce_app
+  USING (deleted_at IS NULL OR deleted_at = transaction_timestamp() OR (SELECT public.is_admin()));
+
+-- policy storefront_mark_deleted on storefront
+CREATE POLICY storefront_mark_deleted ON storefront
+  FOR UPDATE
+  TO commerce_app
+  USING (((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)))
+  WITH CHECK (deleted_at = transaction_timestamp() AND (((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))));
+
 -- policy storefront_tenant_isolation on storefront
 CREATE POLICY storefront_tenant_isolation ON storefront
   FOR ALL
@@ -842,4 +863,4 @@ CREATE POLICY audit_log_readers ON audit_log
 CREATE POLICY audit_log_tenant_read ON audit_log
   FOR SELECT
   TO commerce_app
-  USING (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid));
+  USING (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid) AND (row_owner IS NULL OR row_owner = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)));

@@ -408,13 +408,14 @@ CREATE TABLE storefront (
   theme_id uuid,
   is_published boolean NOT NULL DEFAULT false,
   custom_domain text,
+  deleted_at timestamp with time zone,
+  is_deleted boolean GENERATED ALWAYS AS (deleted_at IS NOT NULL) STORED NOT NULL,
+  deleted_by uuid,
   version integer NOT NULL DEFAULT 1,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT storefront_pkey PRIMARY KEY (id),
-  CONSTRAINT storefront_custom_domain_key UNIQUE (custom_domain),
   CONSTRAINT storefront_tenant_id_id_key UNIQUE (tenant_id, id),
-  CONSTRAINT storefront_tenant_id_key UNIQUE (tenant_id),
   CONSTRAINT storefront_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenant (id) ON DELETE CASCADE,
   CONSTRAINT storefront_theme_id_fkey FOREIGN KEY (theme_id) REFERENCES storefront_theme (id) ON DELETE SET NULL
 );
@@ -562,6 +563,7 @@ CREATE TABLE audit_log (
   new_values jsonb,
   changed_columns text[],
   actor uuid,
+  row_owner uuid,
   actor_role text NOT NULL DEFAULT current_user,
   transaction_id bigint NOT NULL DEFAULT txid_current(),
   CONSTRAINT audit_log_pkey PRIMARY KEY (id),
@@ -657,6 +659,12 @@ CREATE INDEX kyc_info_tenant_id_idx ON kyc_info (tenant_id);
 
 -- index storefront_theme_tenant_id_idx
 CREATE INDEX storefront_theme_tenant_id_idx ON storefront_theme (tenant_id);
+
+-- index storefront_custom_domain_key
+CREATE UNIQUE INDEX storefront_custom_domain_key ON storefront (custom_domain) WHERE deleted_at IS NULL;
+
+-- index storefront_tenant_id_key
+CREATE UNIQUE INDEX storefront_tenant_id_key ON storefront (tenant_id) WHERE deleted_at IS NULL;
 
 -- index storefront_theme_id_idx
 CREATE INDEX storefront_theme_id_idx ON storefront (theme_id);
@@ -844,6 +852,18 @@ COMMENT ON COLUMN storefront_theme.deleted_by IS 'who soft-deleted the row';
 -- comment on table storefront
 COMMENT ON TABLE storefront IS 'A tenant''s storefront (one per tenant).';
 
+-- comment on column storefront.is_deleted
+COMMENT ON COLUMN storefront.is_deleted IS 'true once the row is soft-deleted (deleted_at is set)';
+
+-- comment on column storefront.deleted_by
+COMMENT ON COLUMN storefront.deleted_by IS 'who soft-deleted the row';
+
+-- comment on index storefront_custom_domain_key
+COMMENT ON INDEX storefront_custom_domain_key IS 'unique among rows that are not soft-deleted';
+
+-- comment on index storefront_tenant_id_key
+COMMENT ON INDEX storefront_tenant_id_key IS 'unique among rows that are not soft-deleted';
+
 -- comment on table storefront_versions
 COMMENT ON TABLE storefront_versions IS 'Published versions of a storefront.';
 
@@ -898,6 +918,12 @@ COMMENT ON COLUMN audit_log.new_values IS 'changed columns after (UPDATE), the r
 -- comment on column audit_log.actor
 COMMENT ON COLUMN audit_log.actor IS 'the application''s current user';
 
+-- comment on column audit_log.row_owner
+COMMENT ON COLUMN audit_log.row_owner IS 'the row''s owner, for rows only their owner may read (their audit rows are then the owner''s too)';
+
+-- comment on column audit_log.actor_role
+COMMENT ON COLUMN audit_log.actor_role IS 'the database role that wrote (as SET ROLE set it)';
+
 -- function is_admin
 CREATE OR REPLACE FUNCTION is_admin()
 RETURNS boolean
@@ -942,6 +968,10 @@ BEGIN
     END IF;
     UPDATE public.address_book SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE id = OLD.id;
     RETURN NULL;
+  END IF;
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
+      AND NOT ((SELECT public.is_admin())) THEN
+    RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
   END IF;
   IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
@@ -1033,6 +1063,10 @@ BEGIN
     UPDATE public.saved_payment_method SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND user_id = OLD.user_id AND buyer_profile_id = OLD.id AND deleted_at IS NULL;
     RETURN NULL;
   END IF;
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
+      AND NOT ((SELECT public.is_admin())) THEN
+    RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
+  END IF;
   IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
     RETURN NEW;
@@ -1070,8 +1104,8 @@ BEGIN
     SELECT jsonb_object_agg(o.key, o.value) INTO old_row FROM jsonb_each(old_row) o WHERE o.key = ANY (changed);
     SELECT jsonb_object_agg(n.key, n.value) INTO new_row FROM jsonb_each(new_row) n WHERE n.key = ANY (changed);
   END IF;
-  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor)
-  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid));
+  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor, row_owner, actor_role)
+  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid), NULL, CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role') END);
   RETURN NULL;
 END;
 $fn$;
@@ -1104,8 +1138,8 @@ BEGIN
     SELECT jsonb_object_agg(o.key, o.value) INTO old_row FROM jsonb_each(old_row) o WHERE o.key = ANY (changed);
     SELECT jsonb_object_agg(n.key, n.value) INTO new_row FROM jsonb_each(new_row) n WHERE n.key = ANY (changed);
   END IF;
-  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor)
-  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid));
+  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor, row_owner, actor_role)
+  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid), NULL, CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role') END);
   RETURN NULL;
 END;
 $fn$;
@@ -1138,8 +1172,8 @@ BEGIN
     SELECT jsonb_object_agg(o.key, o.value) INTO old_row FROM jsonb_each(old_row) o WHERE o.key = ANY (changed);
     SELECT jsonb_object_agg(n.key, n.value) INTO new_row FROM jsonb_each(new_row) n WHERE n.key = ANY (changed);
   END IF;
-  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor)
-  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid));
+  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor, row_owner, actor_role)
+  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid), NULL, CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role') END);
   RETURN NULL;
 END;
 $fn$;
@@ -1172,8 +1206,8 @@ BEGIN
     SELECT jsonb_object_agg(o.key, o.value) INTO old_row FROM jsonb_each(old_row) o WHERE o.key = ANY (changed);
     SELECT jsonb_object_agg(n.key, n.value) INTO new_row FROM jsonb_each(new_row) n WHERE n.key = ANY (changed);
   END IF;
-  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor)
-  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid));
+  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor, row_owner, actor_role)
+  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid), NULL, CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role') END);
   RETURN NULL;
 END;
 $fn$;
@@ -1211,8 +1245,8 @@ BEGIN
       op := 'RESTORE';
     END IF;
   END IF;
-  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor)
-  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid));
+  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor, row_owner, actor_role)
+  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid), NULL, CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role') END);
   RETURN NULL;
 END;
 $fn$;
@@ -1243,6 +1277,10 @@ BEGIN
     END IF;
     UPDATE public.orders SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE id = OLD.id;
     RETURN NULL;
+  END IF;
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
+      AND NOT ((SELECT public.is_admin())) THEN
+    RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
   END IF;
   IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
@@ -1286,8 +1324,8 @@ BEGIN
       op := 'RESTORE';
     END IF;
   END IF;
-  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor)
-  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid));
+  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor, row_owner, actor_role)
+  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid), NULL, CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role') END);
   RETURN NULL;
 END;
 $fn$;
@@ -1319,6 +1357,10 @@ BEGIN
     UPDATE public.products SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE id = OLD.id;
     UPDATE public.orders SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND product_id = OLD.id AND deleted_at IS NULL;
     RETURN NULL;
+  END IF;
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
+      AND NOT ((SELECT public.is_admin())) THEN
+    RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
   END IF;
   IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
@@ -1362,8 +1404,8 @@ BEGIN
       op := 'RESTORE';
     END IF;
   END IF;
-  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor)
-  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid));
+  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor, row_owner, actor_role)
+  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid), CASE WHEN TG_OP = 'DELETE' THEN OLD.user_id ELSE NEW.user_id END, CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role') END);
   RETURN NULL;
 END;
 $fn$;
@@ -1394,6 +1436,10 @@ BEGIN
     END IF;
     UPDATE public.saved_payment_method SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE id = OLD.id;
     RETURN NULL;
+  END IF;
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
+      AND NOT ((SELECT public.is_admin())) THEN
+    RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
   END IF;
   IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
@@ -1432,8 +1478,8 @@ BEGIN
     SELECT jsonb_object_agg(o.key, o.value) INTO old_row FROM jsonb_each(old_row) o WHERE o.key = ANY (changed);
     SELECT jsonb_object_agg(n.key, n.value) INTO new_row FROM jsonb_each(new_row) n WHERE n.key = ANY (changed);
   END IF;
-  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor)
-  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid));
+  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor, row_owner, actor_role)
+  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid), NULL, CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role') END);
   RETURN NULL;
 END;
 $fn$;
@@ -1466,6 +1512,10 @@ BEGIN
     UPDATE public.products SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND seller_id = OLD.id AND deleted_at IS NULL;
     UPDATE public.orders SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND seller_id = OLD.id AND deleted_at IS NULL;
     RETURN NULL;
+  END IF;
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
+      AND NOT ((SELECT public.is_admin())) THEN
+    RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
   END IF;
   IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
@@ -1522,6 +1572,10 @@ BEGIN
     UPDATE public.storefront_banner SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND asset_id = OLD.id AND deleted_at IS NULL;
     RETURN NULL;
   END IF;
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
+      AND NOT ((SELECT public.is_admin())) THEN
+    RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
+  END IF;
   IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
     RETURN NEW;
@@ -1558,6 +1612,10 @@ BEGIN
     UPDATE public.storefront_banner SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE id = OLD.id;
     RETURN NULL;
   END IF;
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
+      AND NOT ((SELECT public.is_admin())) THEN
+    RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
+  END IF;
   IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
     RETURN NEW;
@@ -1572,6 +1630,47 @@ COMMENT ON FUNCTION storefront_banner_soft_delete() IS 'Trigger function: DELETE
 
 -- only declared roles may execute storefront_banner_soft_delete
 REVOKE ALL ON FUNCTION storefront_banner_soft_delete() FROM PUBLIC;
+
+-- function storefront_soft_delete
+CREATE OR REPLACE FUNCTION storefront_soft_delete()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $fn$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = current_user AND (r.rolsuper OR r.rolbypassrls))
+     OR pg_catalog.pg_has_role(current_user, (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID), 'MEMBER') THEN
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    IF (SELECT public.is_admin()) THEN
+      RETURN OLD;
+    END IF;
+    IF OLD.deleted_at IS NOT NULL THEN
+      RETURN NULL;
+    END IF;
+    UPDATE public.storefront SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE id = OLD.id;
+    UPDATE public.storefront_banner SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND storefront_id = OLD.id AND deleted_at IS NULL;
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
+      AND NOT ((SELECT public.is_admin())) THEN
+    RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
+  END IF;
+  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
+      OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'rows of storefront are soft-deleted: % may not set deleted_at that way', current_user
+    USING ERRCODE = '42501', HINT = 'DELETE the row to soft-delete it; only admin may restore it';
+END;
+$fn$;
+
+-- comment on function storefront_soft_delete
+COMMENT ON FUNCTION storefront_soft_delete() IS 'Trigger function: DELETE marks rows of storefront (deleted_at); guards the mark.';
+
+-- only declared roles may execute storefront_soft_delete
+REVOKE ALL ON FUNCTION storefront_soft_delete() FROM PUBLIC;
 
 -- function storefront_theme_id_tenant
 CREATE OR REPLACE FUNCTION storefront_theme_id_tenant()
@@ -1616,7 +1715,12 @@ BEGIN
       RETURN NULL;
     END IF;
     UPDATE public.storefront_theme SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE id = OLD.id;
+    UPDATE public.storefront SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE theme_id = OLD.id AND deleted_at IS NULL;
     RETURN NULL;
+  END IF;
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
+      AND NOT ((SELECT public.is_admin())) THEN
+    RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
   END IF;
   IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
@@ -1655,8 +1759,8 @@ BEGIN
     SELECT jsonb_object_agg(o.key, o.value) INTO old_row FROM jsonb_each(old_row) o WHERE o.key = ANY (changed);
     SELECT jsonb_object_agg(n.key, n.value) INTO new_row FROM jsonb_each(new_row) n WHERE n.key = ANY (changed);
   END IF;
-  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor)
-  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid));
+  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor, row_owner, actor_role)
+  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid), NULL, CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role') END);
   RETURN NULL;
 END;
 $fn$;
@@ -1694,8 +1798,8 @@ BEGIN
       op := 'RESTORE';
     END IF;
   END IF;
-  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor)
-  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid));
+  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor, row_owner, actor_role)
+  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid), NULL, CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role') END);
   RETURN NULL;
 END;
 $fn$;
@@ -1726,6 +1830,10 @@ BEGIN
     END IF;
     UPDATE public.team_members SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE id = OLD.id;
     RETURN NULL;
+  END IF;
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
+      AND NOT ((SELECT public.is_admin())) THEN
+    RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
   END IF;
   IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
@@ -1764,8 +1872,8 @@ BEGIN
     SELECT jsonb_object_agg(o.key, o.value) INTO old_row FROM jsonb_each(old_row) o WHERE o.key = ANY (changed);
     SELECT jsonb_object_agg(n.key, n.value) INTO new_row FROM jsonb_each(new_row) n WHERE n.key = ANY (changed);
   END IF;
-  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor)
-  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid));
+  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor, row_owner, actor_role)
+  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid), NULL, CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role') END);
   RETURN NULL;
 END;
 $fn$;
@@ -1829,8 +1937,8 @@ BEGIN
       op := 'RESTORE';
     END IF;
   END IF;
-  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor)
-  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid));
+  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor, row_owner, actor_role)
+  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid), NULL, CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role') END);
   RETURN NULL;
 END;
 $fn$;
@@ -1894,6 +2002,10 @@ BEGIN
     UPDATE public.storefront_asset SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND created_by = OLD.id AND deleted_at IS NULL;
     RETURN NULL;
   END IF;
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
+      AND NOT ((SELECT public.is_admin())) THEN
+    RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
+  END IF;
   IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
     RETURN NEW;
@@ -1931,8 +2043,8 @@ BEGIN
     SELECT jsonb_object_agg(o.key, o.value) INTO old_row FROM jsonb_each(old_row) o WHERE o.key = ANY (changed);
     SELECT jsonb_object_agg(n.key, n.value) INTO new_row FROM jsonb_each(new_row) n WHERE n.key = ANY (changed);
   END IF;
-  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor)
-  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid));
+  INSERT INTO public.audit_log (tenant_id, table_name, operation, row_key, old_values, new_values, changed_columns, actor, row_owner, actor_role)
+  VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END, TG_TABLE_NAME, op, jsonb_build_object('id', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END), old_row, new_row, changed, (NULLIF(current_setting('app.user_id', true), '')::uuid), NULL, CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role') END);
   RETURN NULL;
 END;
 $fn$;
@@ -1987,7 +2099,7 @@ EXECUTE FUNCTION public.set_updated_at();
 
 -- trigger users_soft_delete on users
 CREATE TRIGGER users_soft_delete
-BEFORE INSERT OR UPDATE OF deleted_at, deleted_by OR DELETE ON users
+BEFORE INSERT OR UPDATE OR DELETE ON users
 FOR EACH ROW
 EXECUTE FUNCTION public.users_soft_delete();
 
@@ -1999,7 +2111,7 @@ EXECUTE FUNCTION public.set_updated_at();
 
 -- trigger buyer_profile_soft_delete on buyer_profile
 CREATE TRIGGER buyer_profile_soft_delete
-BEFORE INSERT OR UPDATE OF deleted_at, deleted_by OR DELETE ON buyer_profile
+BEFORE INSERT OR UPDATE OR DELETE ON buyer_profile
 FOR EACH ROW
 EXECUTE FUNCTION public.buyer_profile_soft_delete();
 
@@ -2017,7 +2129,7 @@ EXECUTE FUNCTION public.set_updated_at();
 
 -- trigger seller_profile_soft_delete on seller_profile
 CREATE TRIGGER seller_profile_soft_delete
-BEFORE INSERT OR UPDATE OF deleted_at, deleted_by OR DELETE ON seller_profile
+BEFORE INSERT OR UPDATE OR DELETE ON seller_profile
 FOR EACH ROW
 EXECUTE FUNCTION public.seller_profile_soft_delete();
 
@@ -2035,7 +2147,7 @@ EXECUTE FUNCTION public.set_updated_at();
 
 -- trigger team_members_soft_delete on team_members
 CREATE TRIGGER team_members_soft_delete
-BEFORE INSERT OR UPDATE OF deleted_at, deleted_by OR DELETE ON team_members
+BEFORE INSERT OR UPDATE OR DELETE ON team_members
 FOR EACH ROW
 EXECUTE FUNCTION public.team_members_soft_delete();
 
@@ -2071,7 +2183,7 @@ EXECUTE FUNCTION public.set_updated_at();
 
 -- trigger products_soft_delete on products
 CREATE TRIGGER products_soft_delete
-BEFORE INSERT OR UPDATE OF deleted_at, deleted_by OR DELETE ON products
+BEFORE INSERT OR UPDATE OR DELETE ON products
 FOR EACH ROW
 EXECUTE FUNCTION public.products_soft_delete();
 
@@ -2095,7 +2207,7 @@ EXECUTE FUNCTION public.set_updated_at();
 
 -- trigger orders_soft_delete on orders
 CREATE TRIGGER orders_soft_delete
-BEFORE INSERT OR UPDATE OF deleted_at, deleted_by OR DELETE ON orders
+BEFORE INSERT OR UPDATE OR DELETE ON orders
 FOR EACH ROW
 EXECUTE FUNCTION public.orders_soft_delete();
 
@@ -2131,7 +2243,7 @@ EXECUTE FUNCTION public.set_updated_at();
 
 -- trigger address_book_soft_delete on address_book
 CREATE TRIGGER address_book_soft_delete
-BEFORE INSERT OR UPDATE OF deleted_at, deleted_by OR DELETE ON address_book
+BEFORE INSERT OR UPDATE OR DELETE ON address_book
 FOR EACH ROW
 EXECUTE FUNCTION public.address_book_soft_delete();
 
@@ -2149,7 +2261,7 @@ EXECUTE FUNCTION public.set_updated_at();
 
 -- trigger saved_payment_method_soft_delete on saved_payment_method
 CREATE TRIGGER saved_payment_method_soft_delete
-BEFORE INSERT OR UPDATE OF deleted_at, deleted_by OR DELETE ON saved_payment_method
+BEFORE INSERT OR UPDATE OR DELETE ON saved_payment_method
 FOR EACH ROW
 EXECUTE FUNCTION public.saved_payment_method_soft_delete();
 
@@ -2209,7 +2321,7 @@ EXECUTE FUNCTION public.set_updated_at();
 
 -- trigger storefront_theme_soft_delete on storefront_theme
 CREATE TRIGGER storefront_theme_soft_delete
-BEFORE INSERT OR UPDATE OF deleted_at, deleted_by OR DELETE ON storefront_theme
+BEFORE INSERT OR UPDATE OR DELETE ON storefront_theme
 FOR EACH ROW
 EXECUTE FUNCTION public.storefront_theme_soft_delete();
 
@@ -2224,6 +2336,12 @@ CREATE TRIGGER storefront_set_updated_at
 BEFORE UPDATE ON storefront
 FOR EACH ROW
 EXECUTE FUNCTION public.set_updated_at();
+
+-- trigger storefront_soft_delete on storefront
+CREATE TRIGGER storefront_soft_delete
+BEFORE INSERT OR UPDATE OR DELETE ON storefront
+FOR EACH ROW
+EXECUTE FUNCTION public.storefront_soft_delete();
 
 -- trigger storefront_theme_id_tenant on storefront
 CREATE TRIGGER storefront_theme_id_tenant
@@ -2251,7 +2369,7 @@ EXECUTE FUNCTION public.set_updated_at();
 
 -- trigger storefront_asset_soft_delete on storefront_asset
 CREATE TRIGGER storefront_asset_soft_delete
-BEFORE INSERT OR UPDATE OF deleted_at, deleted_by OR DELETE ON storefront_asset
+BEFORE INSERT OR UPDATE OR DELETE ON storefront_asset
 FOR EACH ROW
 EXECUTE FUNCTION public.storefront_asset_soft_delete();
 
@@ -2263,7 +2381,7 @@ EXECUTE FUNCTION public.set_updated_at();
 
 -- trigger storefront_banner_soft_delete on storefront_banner
 CREATE TRIGGER storefront_banner_soft_delete
-BEFORE INSERT OR UPDATE OF deleted_at, deleted_by OR DELETE ON storefront_banner
+BEFORE INSERT OR UPDATE OR DELETE ON storefront_banner
 FOR EACH ROW
 EXECUTE FUNCTION public.storefront_banner_soft_delete();
 
@@ -2464,6 +2582,13 @@ ALTER TABLE violations FORCE ROW LEVEL SECURITY;
 
 -- row level security on audit_log
 ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
+
+-- policy tenant_delete_by_admin on tenant
+CREATE POLICY tenant_delete_by_admin ON tenant
+  AS RESTRICTIVE
+  FOR DELETE
+  TO commerce_app
+  USING ((SELECT public.is_admin()));
 
 -- policy tenant_tenant_isolation on tenant
 CREATE POLICY tenant_tenant_isolation ON tenant
@@ -2986,6 +3111,20 @@ CREATE POLICY storefront_admin_all ON storefront
   USING ((SELECT public.is_admin()))
   WITH CHECK ((SELECT public.is_admin()));
 
+-- policy storefront_hide_deleted on storefront
+CREATE POLICY storefront_hide_deleted ON storefront
+  AS RESTRICTIVE
+  FOR SELECT
+  TO commerce_app
+  USING (deleted_at IS NULL OR deleted_at = transaction_timestamp() OR (SELECT public.is_admin()));
+
+-- policy storefront_mark_deleted on storefront
+CREATE POLICY storefront_mark_deleted ON storefront
+  FOR UPDATE
+  TO commerce_app
+  USING (((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)))
+  WITH CHECK (deleted_at = transaction_timestamp() AND (((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))));
+
 -- policy storefront_tenant_isolation on storefront
 CREATE POLICY storefront_tenant_isolation ON storefront
   FOR ALL
@@ -3143,7 +3282,7 @@ CREATE POLICY audit_log_readers ON audit_log
 CREATE POLICY audit_log_tenant_read ON audit_log
   FOR SELECT
   TO commerce_app
-  USING (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid));
+  USING (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid) AND (row_owner IS NULL OR row_owner = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)));
 
 -- tenant: only the declared privileges
 REVOKE ALL ON tenant FROM commerce_app;
@@ -3312,5 +3451,15 @@ REVOKE ALL ON audit_log FROM commerce_app;
 
 -- grant on audit_log to commerce_app
 GRANT SELECT ON audit_log TO commerce_app;
+
+-- sequence of audit_log.id: only what the grantees need
+DO $seq$
+DECLARE s text := pg_catalog.pg_get_serial_sequence('public.audit_log', 'id');
+BEGIN
+  IF s IS NOT NULL THEN
+    EXECUTE format('REVOKE ALL ON SEQUENCE %s FROM commerce_app', s);
+  END IF;
+END
+$seq$;
 
 COMMIT;

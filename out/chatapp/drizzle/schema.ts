@@ -145,6 +145,7 @@ export const companies = pgTable("chatapp_companies", {
   index("chatapp_companies_subscription_plan_id_idx").on(t.subscriptionPlanId),
   check("chatapp_companies_slug_format", sql`slug ~ '^[a-z0-9][a-z0-9-]*$'`),
   pgPolicy("chatapp_companies_admin_all", { to: "chatapp_app", using: sql`(SELECT public.chatapp_is_admin())`, withCheck: sql`(SELECT public.chatapp_is_admin())` }),
+  pgPolicy("chatapp_companies_delete_by_admin", { as: "restrictive", for: "delete", to: "chatapp_app", using: sql`(SELECT public.chatapp_is_admin())` }),
   pgPolicy("chatapp_companies_tenant_isolation", { to: "chatapp_app", using: sql`id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
 ]).enableRLS();
 

@@ -21,6 +21,7 @@
 //   - function set_updated_at: functions cannot be declared (see schema.sql)
 //   - function storefront_asset_soft_delete: functions cannot be declared (see schema.sql)
 //   - function storefront_banner_soft_delete: functions cannot be declared (see schema.sql)
+//   - function storefront_soft_delete: functions cannot be declared (see schema.sql)
 //   - function storefront_theme_id_tenant: functions cannot be declared (see schema.sql)
 //   - function storefront_theme_soft_delete: functions cannot be declared (see schema.sql)
 //   - function team_invites_audit: functions cannot be declared (see schema.sql)
@@ -154,9 +155,14 @@
 //   - trigger storefront_theme.storefront_theme_soft_delete: triggers cannot be declared (see schema.sql)
 //   - grant storefront_theme.commerce_app: GRANTs cannot be declared (see schema.sql)
 //   - comment storefront: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
+//   - comment storefront.is_deleted: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
+//   - comment storefront.deleted_by: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
+//   - comment storefront.storefront_custom_domain_key: COMMENT ON INDEX is not created by the ORM (see schema.sql)
+//   - comment storefront.storefront_tenant_id_key: COMMENT ON INDEX is not created by the ORM (see schema.sql)
 //   - force row level security storefront: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger storefront.storefront_bump_version: triggers cannot be declared (see schema.sql)
 //   - trigger storefront.storefront_set_updated_at: triggers cannot be declared (see schema.sql)
+//   - trigger storefront.storefront_soft_delete: triggers cannot be declared (see schema.sql)
 //   - trigger storefront.storefront_theme_id_tenant: triggers cannot be declared (see schema.sql)
 //   - grant storefront.commerce_app: GRANTs cannot be declared (see schema.sql)
 //   - comment storefront_versions: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
@@ -205,6 +211,8 @@
 //   - comment audit_log.old_values: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
 //   - comment audit_log.new_values: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
 //   - comment audit_log.actor: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
+//   - comment audit_log.row_owner: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
+//   - comment audit_log.actor_role: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
 //   - grant audit_log.commerce_app: GRANTs cannot be declared (see schema.sql)
 
 import { relations, sql } from "drizzle-orm";
@@ -240,6 +248,7 @@ export const tenant = pgTable("tenant", {
 }, (t): PgTableExtraConfigValue[] => [
   unique("tenant_domain_key").on(t.domain),
   check("tenant_subscription_tier_check", sql`subscription_tier IN ('free', 'starter', 'growth', 'enterprise')`),
+  pgPolicy("tenant_delete_by_admin", { as: "restrictive", for: "delete", to: "commerce_app", using: sql`(SELECT public.is_admin())` }),
   pgPolicy("tenant_tenant_isolation", { to: "commerce_app", using: sql`id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)`, withCheck: sql`id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)` }),
 ]).enableRLS();
 
@@ -736,17 +745,24 @@ export const storefront = pgTable("storefront", {
   themeId: uuid("theme_id"),
   isPublished: boolean("is_published").notNull().default(false),
   customDomain: text("custom_domain"),
+  deletedAt: timestamp("deleted_at", { withTimezone: true }),
+  /** true once the row is soft-deleted (deleted_at is set) */
+  isDeleted: boolean("is_deleted").notNull().generatedAlwaysAs(sql`deleted_at IS NOT NULL`),
+  /** who soft-deleted the row */
+  deletedBy: uuid("deleted_by"),
   version: integer("version").notNull().default(1),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t): PgTableExtraConfigValue[] => [
   foreignKey({ name: "storefront_tenant_id_fkey", columns: [t.tenantId], foreignColumns: [tenant.id] }).onDelete("cascade"),
   foreignKey({ name: "storefront_theme_id_fkey", columns: [t.themeId], foreignColumns: [storefrontTheme.id] }).onDelete("set null"),
-  unique("storefront_custom_domain_key").on(t.customDomain),
   unique("storefront_tenant_id_id_key").on(t.tenantId, t.id),
-  unique("storefront_tenant_id_key").on(t.tenantId),
+  uniqueIndex("storefront_custom_domain_key").on(t.customDomain).where(sql`deleted_at IS NULL`),
+  uniqueIndex("storefront_tenant_id_key").on(t.tenantId).where(sql`deleted_at IS NULL`),
   index("storefront_theme_id_idx").on(t.themeId),
   pgPolicy("storefront_admin_all", { to: "commerce_app", using: sql`(SELECT public.is_admin())`, withCheck: sql`(SELECT public.is_admin())` }),
+  pgPolicy("storefront_hide_deleted", { as: "restrictive", for: "select", to: "commerce_app", using: sql`deleted_at IS NULL OR deleted_at = transaction_timestamp() OR (SELECT public.is_admin())` }),
+  pgPolicy("storefront_mark_deleted", { for: "update", to: "commerce_app", using: sql`((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))`, withCheck: sql`deleted_at = transaction_timestamp() AND (((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)))` }),
   pgPolicy("storefront_tenant_isolation", { to: "commerce_app", using: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)`, withCheck: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)` }),
 ]).enableRLS();
 
@@ -957,6 +973,9 @@ export const auditLog = pgTable("audit_log", {
   changedColumns: text("changed_columns").array(),
   /** the application's current user */
   actor: uuid("actor"),
+  /** the row's owner, for rows only their owner may read (their audit rows are then the owner's too) */
+  rowOwner: uuid("row_owner"),
+  /** the database role that wrote (as SET ROLE set it) */
   actorRole: text("actor_role").notNull().default(sql`current_user`),
   transactionId: bigint("transaction_id", { mode: "bigint" }).notNull().default(sql`txid_current()`),
 }, (t): PgTableExtraConfigValue[] => [
@@ -965,10 +984,10 @@ export const auditLog = pgTable("audit_log", {
   index("audit_log_tenant_id_occurred_at_idx").on(t.tenantId, t.occurredAt),
   check("audit_log_operation_check", sql`operation IN ('INSERT', 'UPDATE', 'DELETE', 'SOFT_DELETE', 'RESTORE')`),
   pgPolicy("audit_log_readers", { for: "select", to: "commerce_app", using: sql`(SELECT public.is_admin())` }),
-  pgPolicy("audit_log_tenant_read", { for: "select", to: "commerce_app", using: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)` }),
+  pgPolicy("audit_log_tenant_read", { for: "select", to: "commerce_app", using: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid) AND (row_owner IS NULL OR row_owner = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid))` }),
 ]).enableRLS();
 
-export const tenantRelations = relations(tenant, ({ one, many }) => ({
+export const tenantRelations = relations(tenant, ({ many }) => ({
   users: many(users),
   buyerProfiles: many(buyerProfile),
   sellerProfiles: many(sellerProfile),
@@ -986,7 +1005,7 @@ export const tenantRelations = relations(tenant, ({ one, many }) => ({
   kycDocuments: many(kycDocument),
   kycInfos: many(kycInfo),
   storefrontThemes: many(storefrontTheme),
-  storefront: one(storefront),
+  storefronts: many(storefront),
   storefrontVersions: many(storefrontVersions),
   storefrontDrafts: many(storefrontDrafts),
   storefrontAssets: many(storefrontAsset),

@@ -975,6 +975,9 @@ class StorefrontRow(BaseModel):
     theme_id: Optional[uuid.UUID]
     is_published: bool
     custom_domain: Optional[str]
+    deleted_at: Optional[datetime.datetime]
+    is_deleted: bool
+    deleted_by: Optional[uuid.UUID]
     version: int
     created_at: datetime.datetime
     updated_at: datetime.datetime
@@ -990,6 +993,8 @@ class StorefrontInsert(BaseModel):
     theme_id: Optional[uuid.UUID] = Field(default=None)
     is_published: bool = Field(default=None)
     custom_domain: Optional[str] = Field(default=None)
+    deleted_at: Optional[datetime.datetime] = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None)
     version: int = Field(default=None)
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
@@ -1005,6 +1010,8 @@ class StorefrontUpdate(BaseModel):
     theme_id: Optional[uuid.UUID] = Field(default=None)
     is_published: bool = Field(default=None)
     custom_domain: Optional[str] = Field(default=None)
+    deleted_at: Optional[datetime.datetime] = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None)
     version: int = Field(default=None)
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
@@ -1393,6 +1400,7 @@ class AuditLogRow(BaseModel):
     new_values: Optional[Any]
     changed_columns: Optional[list[str]]
     actor: Optional[uuid.UUID]
+    row_owner: Optional[uuid.UUID]
     actor_role: str
     transaction_id: int
 
@@ -1412,6 +1420,7 @@ class AuditLogInsert(BaseModel):
     new_values: Optional[Any] = Field(default=None)
     changed_columns: Optional[list[str]] = Field(default=None)
     actor: Optional[uuid.UUID] = Field(default=None)
+    row_owner: Optional[uuid.UUID] = Field(default=None)
     actor_role: str = Field(default=None)
     transaction_id: int = Field(default=None)
 
@@ -1431,6 +1440,7 @@ class AuditLogUpdate(BaseModel):
     new_values: Optional[Any] = Field(default=None)
     changed_columns: Optional[list[str]] = Field(default=None)
     actor: Optional[uuid.UUID] = Field(default=None)
+    row_owner: Optional[uuid.UUID] = Field(default=None)
     actor_role: str = Field(default=None)
     transaction_id: int = Field(default=None)
 

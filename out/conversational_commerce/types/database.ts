@@ -102,6 +102,7 @@ export type Database = {
           old_values: Json | null
           operation: string
           row_key: Json
+          row_owner: string | null
           table_name: string
           tenant_id: string | null
           transaction_id: number
@@ -116,6 +117,7 @@ export type Database = {
           old_values?: Json | null
           operation: string
           row_key: Json
+          row_owner?: string | null
           table_name: string
           tenant_id?: string | null
           transaction_id?: number
@@ -130,6 +132,7 @@ export type Database = {
           old_values?: Json | null
           operation?: string
           row_key?: Json
+          row_owner?: string | null
           table_name?: string
           tenant_id?: string | null
           transaction_id?: number
@@ -1005,7 +1008,10 @@ export type Database = {
         Row: {
           created_at: string
           custom_domain: string | null
+          deleted_at: string | null
+          deleted_by: string | null
           id: string
+          is_deleted: boolean
           is_published: boolean
           tenant_id: string
           theme_id: string | null
@@ -1015,7 +1021,10 @@ export type Database = {
         Insert: {
           created_at?: string
           custom_domain?: string | null
+          deleted_at?: string | null
+          deleted_by?: string | null
           id?: string
+          is_deleted?: never
           is_published?: boolean
           tenant_id: string
           theme_id?: string | null
@@ -1025,7 +1034,10 @@ export type Database = {
         Update: {
           created_at?: string
           custom_domain?: string | null
+          deleted_at?: string | null
+          deleted_by?: string | null
           id?: string
+          is_deleted?: never
           is_published?: boolean
           tenant_id?: string
           theme_id?: string | null
@@ -1036,7 +1048,7 @@ export type Database = {
           {
             foreignKeyName: "storefront_tenant_id_fkey"
             columns: ["tenant_id"]
-            isOneToOne: true
+            isOneToOne: false
             referencedRelation: "tenant"
             referencedColumns: ["id"]
           },
