@@ -333,7 +333,8 @@ def test_chatapp_company_admin_cannot_become_master_admin_or_promote_others(chat
                     "INSERT INTO chatapp_users (email, role, company_id) VALUES "
                     f"('new@a.example', 'company_admin', '{A}')"):
             out = atk.run(sql)
-            assert not out.ok and out.sqlstate == "42501", (sql, out)
+            # refused (the guard, 42501), or not reached at all (a user changes only their own row)
+            assert (not out.ok and out.sqlstate == "42501") or (out.ok and out.rowcount == 0), (sql, out)
         assert atk.value("SELECT public.chatapp_is_admin()") is False
 
 
@@ -350,7 +351,10 @@ def test_shadowing_the_admin_function_or_table_does_not_make_an_admin(cc):
     """Temporary objects named like the admin lookup: the SECURITY DEFINER function and the
     policies are pinned (search_path '' and qualified names), so nothing changes."""
     with attacker(cc, "commerce_app", CC_A1) as atk:
-        assert atk.run("CREATE FUNCTION pg_temp.is_admin() RETURNS boolean LANGUAGE sql AS 'SELECT true'").ok
+        made = atk.run("CREATE FUNCTION pg_temp.is_admin() RETURNS boolean LANGUAGE sql AS 'SELECT true'")
+        if not made.ok:           # no TEMPORARY for the app role (gen's default here): no shadow to plant
+            assert made.sqlstate == "42501", made
+            return
         assert atk.run("CREATE TEMP TABLE users (id uuid, is_system_admin boolean)").ok
         assert atk.run(f"INSERT INTO pg_temp.users VALUES ('{A1}', true)").ok
         assert atk.value("SELECT public.is_admin()") is False
@@ -462,8 +466,8 @@ def test_delete_marks_the_row_and_its_children_and_nobody_restores_them(cc):
 def test_stale_version_is_rejected(cc):
     with attacker(cc, "commerce_app", CC_A1) as atk:
         oid = "aaaaaaaa-0000-4000-8000-0000000a0001"
-        assert atk.run(f"UPDATE orders SET total_amount = 1, version = 1 WHERE id = '{oid}'").ok
-        stale = atk.run(f"UPDATE orders SET total_amount = 2, version = 1 WHERE id = '{oid}'")
+        assert atk.run(f"UPDATE orders SET status = 'paid', version = 1 WHERE id = '{oid}'").ok
+        stale = atk.run(f"UPDATE orders SET status = 'cancelled', version = 1 WHERE id = '{oid}'")
         assert not stale.ok and stale.sqlstate == "40001"
         forged = atk.run(f"UPDATE orders SET version = 100 WHERE id = '{oid}'")
         assert not forged.ok and forged.sqlstate == "40001"
@@ -492,7 +496,7 @@ def test_audit_trail_cannot_be_forged_or_erased(cc, sql):
 def test_audit_trail_records_writes_and_is_tenant_scoped(cc):
     with attacker(cc, "commerce_app", CC_A1) as atk:
         assert atk.value(f"SELECT count(*) FROM audit_log WHERE tenant_id IS DISTINCT FROM '{A}'") == 0
-        atk.run("UPDATE orders SET total_amount = 3 WHERE id = 'aaaaaaaa-0000-4000-8000-0000000a0001'")
+        atk.run("UPDATE orders SET status = 'fulfilled' WHERE id = 'aaaaaaaa-0000-4000-8000-0000000a0001'")
         rows = atk.run("SELECT operation, actor FROM audit_log WHERE row_key = "
                        "'{\"id\": \"aaaaaaaa-0000-4000-8000-0000000a0001\"}' AND operation = 'UPDATE'").rows
         assert rows == [("UPDATE", uuid.UUID(A1))]
@@ -508,7 +512,7 @@ def test_audit_trail_does_not_reveal_other_users_private_rows(cc):
 
 def test_audit_trail_records_the_acting_database_role(cc):
     with attacker(cc, "commerce_app", CC_A1) as atk:
-        atk.run("UPDATE orders SET total_amount = 4 WHERE id = 'aaaaaaaa-0000-4000-8000-0000000a0001'")
+        atk.run("UPDATE orders SET status = 'shipped' WHERE id = 'aaaaaaaa-0000-4000-8000-0000000a0001'")
         role = atk.owner("SELECT actor_role FROM audit_log ORDER BY id DESC LIMIT 1")[0][0]
         assert role == "commerce_app"
 
@@ -617,7 +621,10 @@ def test_functions_are_locked_down(request, spec, role, ident):
         for name, is_trigger, config, executable in funcs:
             assert config and any(c.startswith("search_path=") for c in config), name
             assert not (is_trigger and executable), name
-        assert atk.run("CREATE TEMP TABLE t (id uuid, updated_at timestamptz)").ok
+        made = atk.run("CREATE TEMP TABLE t (id uuid, updated_at timestamptz)")
+        if not made.ok:           # no TEMPORARY for the app role: nothing of its own to attach them to
+            assert made.sqlstate == "42501", made
+            return
         for name, is_trigger, _, _ in funcs:
             if is_trigger:
                 out = atk.run(f"CREATE TRIGGER x BEFORE UPDATE ON pg_temp.t FOR EACH ROW EXECUTE FUNCTION {name}()")
@@ -684,11 +691,6 @@ def test_catalog_statistics_do_not_carry_other_tenants_values(request, spec, rol
 
 
 # --- holes through the shared connection and the shared role ------------------------------------
-@pytest.mark.xfail(strict=True, reason="HOLE (medium, plain flavor): the application role keeps TEMP on the "
-                   "database and pg_temp comes first in the default search_path, so an injected "
-                   "CREATE TEMP TABLE chatapp_messages on a pooled connection captures the next tenant's "
-                   "unqualified writes (gen's Drizzle output names tables unqualified); the attacker reads "
-                   "them later from pg_temp on the same connection")
 def test_pooled_connection_cannot_be_booby_trapped_with_temp_tables(chatapp):
     with psycopg.connect(chatapp, autocommit=True) as conn:
         def tx(ident: dict[str, str], sql: str, params: tuple | None = None) -> list:
@@ -700,7 +702,10 @@ def test_pooled_connection_cannot_be_booby_trapped_with_temp_tables(chatapp):
                 return cur.fetchall() if cur.description else []
         victim = tenant("app.company_id", B, B1)
         try:
-            tx(CHAT_A1, "CREATE TEMP TABLE chatapp_messages (LIKE public.chatapp_messages INCLUDING DEFAULTS)")
+            try:
+                tx(CHAT_A1, "CREATE TEMP TABLE chatapp_messages (LIKE public.chatapp_messages INCLUDING DEFAULTS)")
+            except psycopg.errors.InsufficientPrivilege:
+                return            # gen revokes TEMPORARY from PUBLIC where the spec names its app roles
             tx(victim, "INSERT INTO chatapp_messages (company_id, conversation_id, role, content) VALUES "
                        f"('{B}', 'bbbbbbbb-0000-4000-8000-00000000cc01', 'user', 'B private, written after')")
             stolen = tx(CHAT_A1, "SELECT content FROM pg_temp.chatapp_messages")
@@ -756,9 +761,14 @@ def test_identity_sequences_unreadable_by_clients(ai_chat):
 
 
 # --- escalations the specs leave open (the generator does what the spec says) -------------------
-@pytest.mark.xfail(strict=True, reason="SPEC-LEVEL (medium): gen protects only the columns a policy reads; "
-                   "the specs give every member of a tenant (or every owner) write access to columns the "
-                   "application treats as privilege or as someone else's decision: see each case's id")
+OPEN_BY_DESIGN = pytest.mark.xfail(strict=True, reason=(
+    "SPEC-LEVEL (medium): buyers and the merchant's staff share commerce_app, and the card gives no way "
+    "to tell them apart in the database; conversation history is tenant-wide. Separating them needs "
+    "the application's roles in the spec (a buyer predicate), which the card does not define"))
+
+
+# The other cases were holes in the first review: the examples now protect those columns
+# (`protected:`), let users change only their own rows, and keep complaints and violations for admins.
 @pytest.mark.parametrize("spec,role,ident,sql,check", [
     pytest.param("chatapp", "chatapp_app", CHAT_A1,
                  "UPDATE chatapp_companies SET subscription_status = 'active', subscription_plan_id = "
@@ -789,7 +799,7 @@ def test_identity_sequences_unreadable_by_clients(ai_chat):
                  f"SELECT count(*) FROM violations WHERE user_id = '{A1}'", id="cc-user-erases-his-violation"),
     pytest.param("cc", "commerce_app", CC_A1,
                  "SELECT message FROM conversation_history WHERE customer_id = 'aaaaaaaa-0000-4000-8000-0000000b0002'",
-                 "SELECT NULL", id="cc-buyer-reads-another-buyers-conversation"),
+                 "SELECT NULL", id="cc-buyer-reads-another-buyers-conversation", marks=OPEN_BY_DESIGN),
     pytest.param("ai_chat", "authenticated", jwt(U1), f"UPDATE api_keys SET revoked_at = NULL WHERE user_id = '{U1}'",
                  f"SELECT revoked_at IS NULL FROM api_keys WHERE user_id = '{U1}'",
                  id="ai_chat-user-revives-his-revoked-api-key"),
@@ -919,7 +929,10 @@ def test_cheap_leaky_functions_never_see_hidden_rows(request, spec, role, ident,
     """A near-free plpgsql function in the attacker's WHERE that records what it is shown: the
     policies (security barriers) must run first, also through the security_invoker view."""
     with attacker(request.getfixturevalue(spec), role, ident) as atk:
-        assert atk.run(LEAK_FN).ok
+        made = atk.run(LEAK_FN)
+        if not made.ok:           # no TEMPORARY on the database (gen's default with app roles): no probe
+            assert made.sqlstate == "42501", made
+            return
         assert atk.run(query).ok
         seen = [r[0] for r in atk.run("SELECT v FROM pg_temp.loot").rows]
         assert not any(secret in v for v in seen), seen

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from generator.diff.alter import AddConstraint, RebuildEnum, ReplaceFunction, SetExtensionSchema
 from generator.diff.changes import (AddExtension, AddForeignKey, AddFunction, AddRole, AddSchema, AddTrigger, Change,
-                                    DropExtension, DropFunction, DropSchema, DropTrigger)
+                                    DropExtension, DropFunction, DropSchema, DropTrigger, SetTempTables)
 from generator.diff.enums import enum_changes
 from generator.diff.objects import object_changes
 from generator.diff.renames import Renames, from_hints
@@ -16,7 +16,8 @@ from generator.diff.tables import created_table, table_changes
 from generator.diff.views import view_changes
 from generator.model import PrimaryKey, Schema, Table, Unique
 
-__all__ = ["diff", "created_table", "reverse_changes", "external_trigger_changes", "Renames", "from_hints"]
+__all__ = ["diff", "created_table", "reverse_changes", "external_trigger_changes", "database_changes", "Renames",
+           "from_hints"]
 
 
 def diff(old: Schema, new: Schema, renames: Renames | None = None) -> list[Change]:
@@ -87,6 +88,12 @@ def _functions(old: Schema, new: Schema) -> list[Change]:
             same = (o.returns, o.kind) == (f.returns, f.kind)
             out += [ReplaceFunction(o, f)] if same else [DropFunction(o), AddFunction(f)]
     return out
+
+
+def database_changes(old: Schema, new: Schema) -> list[Change]:
+    """Settings of the database itself the spec manages (TEMPORARY for PUBLIC)."""
+    a, b = old.settings.temp_tables, new.settings.temp_tables
+    return [SetTempTables(b, a)] if a != b else []
 
 
 def external_trigger_changes(old: Schema, new: Schema) -> list[Change]:

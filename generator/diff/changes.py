@@ -268,3 +268,14 @@ class RevokeGrant(Change):
 
     def reverse(self):
         return AddGrant(self.table, self.grant)
+
+
+@dataclass(frozen=True)
+class SetTempTables(Change):
+    """Whether PUBLIC holds TEMPORARY on the database (the one being migrated)."""
+
+    allowed: bool
+    old: bool = True
+
+    def reverse(self):
+        return SetTempTables(self.old, self.allowed)

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from generator.diagnostics import EXIT_FINDINGS, Diagnostic, GenError
-from generator.diff import diff, external_trigger_changes
+from generator.diff import database_changes, diff, external_trigger_changes
 from generator.migrate import safety
 from generator.migrate.files import DATA_NOT_RESTORED, MigrationDir
 from generator.migrate.project import Project
@@ -27,7 +27,7 @@ class Authored:
 
 
 def changes_between(old: Schema, new: Schema) -> list:
-    return diff(old, new) + external_trigger_changes(old, new)
+    return diff(old, new) + external_trigger_changes(old, new) + database_changes(old, new)
 
 
 def slugify(name: str) -> str:

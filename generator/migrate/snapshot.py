@@ -12,7 +12,8 @@ from generator.diagnostics import Diagnostic, GenError
 from generator.model import Schema
 
 FORMAT = 1
-_KEPT_METADATA = {(Schema, "external_triggers")}   # compare=False, yet part of the database
+# compare=False, yet part of the database (settings: TEMPORARY for PUBLIC, the flavor)
+_KEPT_METADATA = {(Schema, "external_triggers"), (Schema, "settings")}
 
 
 def _fields(cls) -> list[dataclasses.Field]:

@@ -428,6 +428,7 @@ class Settings:
     flavor: str = "plain"               # plain | supabase
     protected: tuple[str, ...] = ()     # host/database name patterns `gen reset` refuses
     lint: tuple[LintOverride, ...] = ()  # spec-wide lint severities
+    temp_tables: bool = True            # PUBLIC keeps TEMPORARY on the database (PostgreSQL's default)
 
 
 @dataclass(frozen=True)

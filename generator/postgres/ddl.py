@@ -2,7 +2,7 @@
 schema puts on tables it does not own. Every target, verify and migrate share this."""
 from __future__ import annotations
 
-from generator.diff import diff
+from generator.diff import database_changes, diff
 from generator.diff.changes import AddTrigger
 from generator.model import Schema, Table
 from generator.postgres.plan import plan
@@ -10,7 +10,7 @@ from generator.postgres.plan import plan
 
 def schema_changes(schema: Schema) -> list:
     """diff(empty, model), plus created_from triggers on external tables (auth.users)."""
-    changes = diff(Schema.empty(), schema)
+    changes = diff(Schema.empty(), schema) + database_changes(Schema.empty(), schema)
     for x in schema.external_triggers:
         changes.append(AddTrigger(Table(name=x.table, columns=(), schema=x.schema), x.trigger))
     return changes

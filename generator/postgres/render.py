@@ -364,6 +364,11 @@ RENDERERS = {
     ch.DropPolicy: lambda c: _s(f"DROP POLICY {quote_ident(c.policy.name)} ON {c.table.qname};",
                                 f"drop policy {c.policy.name}", "policies", c),
     ch.AddGrant: lambda c: _grant(c),
+    ch.SetTempTables: lambda c: _s(
+        "DO $db$\nBEGIN\n  EXECUTE format('" + ("GRANT" if c.allowed else "REVOKE") + " TEMPORARY ON DATABASE %I "
+        + ("TO" if c.allowed else "FROM") + " PUBLIC', current_database());\nEND\n$db$;",
+        "temporary tables " + ("allowed" if c.allowed else "refused: they would shadow tables on pooled connections"),
+        "roles", c),
     ch.RevokeGrant: lambda c: _s(
         f"REVOKE {grant_privileges(c.grant)} ON {_target_name(c.table)} FROM {_grantee(c.grant.role)};",
         f"revoke on {c.table.name} from {c.grant.role}", "grants", c),

@@ -86,7 +86,7 @@ def _resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
         settings=Settings(spec.database.dialect, spec.database.version, spec.database.flavor,
                           tuple(spec.database.protected),
                           tuple(LintOverride(code, sev, "spec-wide", ctx.loc("lint", code))
-                                for code, sev in sorted(spec.lint.items()))),
+                                for code, sev in sorted(spec.lint.items())), _temp_tables(spec)),
         description=spec.description,
     )
     schema = shared_references(audit(ctx, schema, entities))
@@ -97,6 +97,15 @@ def _resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
     ctx.diags.raise_if_errors()
     warnings = tuple(d for d in ctx.diags.items if d.severity == "warning")
     return replace(schema, warnings=warnings) if warnings else schema
+
+
+def _temp_tables(spec: SpecFile) -> bool:
+    """TEMPORARY for PUBLIC: as the spec says, else off where the spec names the application's
+    roles on plain PostgreSQL (on a pooled connection a temporary table one client creates would
+    shadow a table for the next client: `pg_temp` comes first on the search path)."""
+    if spec.database.temp_tables is not None:
+        return spec.database.temp_tables
+    return not (spec.database.flavor == "plain" and spec.auth is not None and bool(spec.auth.roles))
 
 
 def _enums(ctx: Ctx) -> tuple[Enum, ...]:

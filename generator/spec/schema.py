@@ -36,6 +36,10 @@ class Database(Strict):
     protected: list[str] = Field(
         default_factory=list,
         description="host or database-name glob patterns that `gen reset` refuses (production)")
+    temp_tables: bool | None = Field(
+        None, description="whether every role may create temporary tables (TEMPORARY on the database); default "
+                          "false when the spec names its application roles (auth.roles) on plain PostgreSQL: a "
+                          "temporary table would shadow a table on a pooled connection")
 
 
 class Naming(Strict):

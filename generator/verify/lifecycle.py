@@ -224,9 +224,14 @@ def audited_write(st: Stage, s: Scope, own: Row) -> list[Result]:
     def rows(conn):
         return conn.execute(f"SELECT {quote_ident(actor_col)}::text FROM {q(log)} WHERE table_name = "
                             f"{quote_literal(t.name)} AND transaction_id = txid_current()").fetchall()
-    probe = st.prober.run(s.actor, f"UPDATE {q(t)} SET {change} WHERE {own.where()}", rows)
+    actor = s.actor
+    probe = st.prober.run(actor, f"UPDATE {q(t)} SET {change} WHERE {own.where()}", rows)
+    if probe.outcome.ok and probe.outcome.rowcount == 0 and st.world.admin.admin:
+        # a restrictive policy keeps ordinary users from updating it: write as the admin
+        actor = Actor(actor.role, tenant=actor.tenant, user=st.world.admin.admin)
+        probe = st.prober.run(actor, f"UPDATE {q(t)} SET {change} WHERE {own.where()}", rows)
     got = probe.after or []
-    user = s.actor.user
+    user = actor.user
     if not probe.outcome.ok:
         verdict = ("fail", f"the update failed: {probe.outcome.describe()}")
     elif len(got) != 1:

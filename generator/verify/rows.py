@@ -257,6 +257,9 @@ class RowBuilder:
         fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
         sd = table.meta.soft_delete            # a live row: the soft-delete mark stays NULL
         marks = {sd.column, sd.by} if sd else set()
+        # protected columns keep their default, as an application's own rows would
+        marks |= {p.column for p in table.meta.protected
+                  if (c := table.column(p.column)) is not None and (c.nullable or c.default is not None)}
         return [c for c in table.columns if c.name not in fixed and not c.generated and not c.identity
                 and c.default is None and c.name not in fk_cols and c.name not in marks]
 

@@ -106,6 +106,17 @@ def sets(values: dict[str, str]) -> str:
     return ", ".join(f"{quote_ident(c)} = {v}" for c, v in values.items())
 
 
+def allowed(t: Table, policies) -> set[str]:
+    """The commands these policies grant that no other RESTRICTIVE policy of the table takes away
+    from ordinary users (a spec's `for: delete, restrictive: true, using: is_admin()`, gen's
+    admin-only tenant root delete): the positive controls a scope can expect to pass."""
+    taken = set()
+    for p in t.policies:
+        if not p.permissive and p.preset not in ("tenant_isolation", "owner", "soft_delete") and p not in policies:
+            taken |= covered([p])
+    return covered(policies) - taken
+
+
 def covered(policies) -> set[str]:
     cmds = {p.command for p in policies}
     return {"SELECT", "INSERT", "UPDATE", "DELETE"} if "ALL" in cmds else cmds
@@ -134,7 +145,7 @@ def tenant_scope(t: Table, world: World, role: str, root: bool, with_user: bool 
     own = {t.meta.owner_column: _literal(t, t.meta.owner_column, user)} if with_user else {}
     return Scope("tenant", "tenant", t, "U1" if with_user else "A", "B",
                  Actor(role, tenant=world.tenants["A"], user=user), {col.name: lit["A"]},
-                 {col.name: fresh if root else lit["B"]}, covered(policies_of(t, "tenant_isolation")),
+                 {col.name: fresh if root else lit["B"]}, allowed(t, policies_of(t, "tenant_isolation")),
                  {"own": own, "other": {col.name: fresh} if root else {}},
                  {"own": None if root else lit["A"], "other": None if root else lit["B"]}, root)
 
@@ -146,7 +157,7 @@ def owner_scope(t: Table, world: World, role: str, tenant_a: str | None, tenant_
     lit = {k: _literal(t, col, v) for k, v in world.users.items()}
     fresh = _literal(t, col, str(uuid.uuid4()))   # a user with no rows yet
     return Scope("owner", "user", t, "U1", "U2", Actor(role, tenant=tenant_id, user=world.users["U1"]),
-                 {col: lit["U1"]}, {col: lit["U2"]}, covered(policies_of(t, "owner")),
+                 {col: lit["U1"]}, {col: lit["U2"]}, allowed(t, policies_of(t, "owner")),
                  {"own": {col: lit["U1"]}, "other": {col: fresh}}, {"own": tenant_a, "other": tenant_a},
                  same_tenant=tenant_id is not None)
 
@@ -158,7 +169,7 @@ def derived_scope(t: Table, ts: TableScope, world: World, role: str) -> Scope:
     actor = Actor(role, tenant=world.tenants.get("A"), user=world.users["U1"]) if ts.kind == "tenant" else \
         Actor(role, user=world.users["U1"])
     return Scope(ts.kind, ts.noun, t, own, other, actor, values[own], values[other],
-                 covered(scope_policies(t, ts)), {"own": values[own], "other": values[other]},
+                 allowed(t, scope_policies(t, ts)), {"own": values[own], "other": values[other]},
                  {"own": None, "other": None}, derived=True)
 
 

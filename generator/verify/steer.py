@@ -84,10 +84,20 @@ def _candidates(b: RowBuilder, t: Table, col: str, hints: list[str]) -> list[str
                      for lit in expression_literals(chk.expression) + quoted_strings(chk.expression)]
     hints = list(dict.fromkeys(hints))
     typ = t.column(col).type
-    values = base_values(typ, b.schema, next(b.seq), hints)
+    parents = [_parent_values(b, t, fk, col) for fk in t.foreign_keys if col in fk.own_columns
+               and len(fk.own_columns) == 1]
+    values = [v for vs in parents for v in vs] + base_values(typ, b.schema, next(b.seq), hints)
     if typ.base in ("json", "jsonb") and not typ.is_array:
         values = [f"{v}::{typ.sql}" for v in json_hints(hints)] + values
     return values + [NULL]
+
+
+def _parent_values(b: RowBuilder, t: Table, fk, col: str) -> list[str]:
+    """Keys of existing rows the reference may point at (a plan's id), as SQL."""
+    ref = fk.ref_columns[fk.columns.index(col)]
+    target = f"{quote_ident(fk.ref_schema)}.{quote_ident(fk.ref_table)}"
+    return [f"(SELECT {quote_ident(ref)} FROM {target} ORDER BY {quote_ident(ref)} LIMIT 1 OFFSET {k})"
+            for k in range(3)]
 
 
 def ancestors(b: RowBuilder, row: Row, cond: str) -> list[Row]:

@@ -199,6 +199,35 @@ COMMENT ON COLUMN api_keys.key_hash IS 'hex SHA-256 of the key; the key itself i
 -- comment on column api_keys.key_prefix
 COMMENT ON COLUMN api_keys.key_prefix IS 'first characters of the key, for display';
 
+-- comment on column api_keys.revoked_at
+COMMENT ON COLUMN api_keys.revoked_at IS 'set by the server; a user revokes a key by deleting it';
+
+-- function api_keys_guard
+CREATE OR REPLACE FUNCTION api_keys_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $fn$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = current_user AND (r.rolsuper OR r.rolbypassrls))
+     OR pg_catalog.pg_has_role(current_user, (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID), 'MEMBER') THEN
+    RETURN NEW;
+  END IF;
+  IF (CASE WHEN TG_OP = 'INSERT' THEN NEW.revoked_at IS DISTINCT FROM NULL
+             ELSE NEW.revoked_at IS DISTINCT FROM OLD.revoked_at END)
+     AND NOT (pg_catalog.pg_has_role(current_user, 'service_role', 'MEMBER')) THEN
+    RAISE EXCEPTION 'column revoked_at of api_keys is protected: % may not set it', current_user USING ERRCODE = '42501', HINT = 'only the table owner, BYPASSRLS roles and service_role may change it';
+  END IF;
+  RETURN NEW;
+END;
+$fn$;
+
+-- comment on function api_keys_guard
+COMMENT ON FUNCTION api_keys_guard() IS 'Trigger function: only declared paths may change revoked_at (protected columns).';
+
+-- only declared roles may execute api_keys_guard
+REVOKE ALL ON FUNCTION api_keys_guard() FROM PUBLIC, anon, authenticated, service_role;
+
 -- function handle_new_users_profiles
 CREATE OR REPLACE FUNCTION handle_new_users_profiles()
 RETURNS trigger
@@ -382,6 +411,12 @@ CREATE TRIGGER documents_set_updated_at
 BEFORE UPDATE ON documents
 FOR EACH ROW
 EXECUTE FUNCTION public.set_updated_at();
+
+-- trigger api_keys_guard on api_keys
+CREATE TRIGGER api_keys_guard
+BEFORE INSERT OR UPDATE OF revoked_at ON api_keys
+FOR EACH ROW
+EXECUTE FUNCTION public.api_keys_guard();
 
 -- trigger on_users_created_profiles on users
 CREATE TRIGGER on_users_created_profiles

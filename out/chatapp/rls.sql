@@ -148,11 +148,26 @@ CREATE POLICY chatapp_users_admin_all ON chatapp_users
   USING ((SELECT public.chatapp_is_admin()))
   WITH CHECK ((SELECT public.chatapp_is_admin()));
 
+-- policy chatapp_users_owner_delete on chatapp_users
+CREATE POLICY chatapp_users_owner_delete ON chatapp_users
+  AS RESTRICTIVE
+  FOR DELETE
+  TO chatapp_app
+  USING ((id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.chatapp_is_admin()));
+
 -- policy chatapp_users_owner_select on chatapp_users
 CREATE POLICY chatapp_users_owner_select ON chatapp_users
   FOR SELECT
   TO chatapp_app
   USING (id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+
+-- policy chatapp_users_owner_update on chatapp_users
+CREATE POLICY chatapp_users_owner_update ON chatapp_users
+  AS RESTRICTIVE
+  FOR UPDATE
+  TO chatapp_app
+  USING ((id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.chatapp_is_admin()))
+  WITH CHECK ((id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.chatapp_is_admin()));
 
 -- policy chatapp_users_tenant_isolation on chatapp_users
 CREATE POLICY chatapp_users_tenant_isolation ON chatapp_users

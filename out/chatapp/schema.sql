@@ -17,6 +17,13 @@ BEGIN
 END
 $role$;
 
+-- temporary tables refused: they would shadow tables on pooled connections
+DO $db$
+BEGIN
+  EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
+END
+$db$;
+
 -- enum user_role
 CREATE TYPE user_role AS ENUM ('master_admin', 'company_admin', 'support_agent');
 
@@ -581,6 +588,47 @@ REVOKE ALL ON FUNCTION chatapp_is_admin() FROM PUBLIC;
 -- execute chatapp_is_admin: chatapp_app
 GRANT EXECUTE ON FUNCTION chatapp_is_admin() TO chatapp_app;
 
+-- function chatapp_companies_guard
+CREATE OR REPLACE FUNCTION chatapp_companies_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $fn$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = current_user AND (r.rolsuper OR r.rolbypassrls))
+     OR pg_catalog.pg_has_role(current_user, (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID), 'MEMBER') THEN
+    RETURN NEW;
+  END IF;
+  IF (CASE WHEN TG_OP = 'INSERT' THEN NEW.subscription_plan_id IS DISTINCT FROM NULL
+             ELSE NEW.subscription_plan_id IS DISTINCT FROM OLD.subscription_plan_id END)
+     AND NOT ((SELECT public.chatapp_is_admin())) THEN
+    RAISE EXCEPTION 'column subscription_plan_id of chatapp_companies is protected: % may not set it', current_user USING ERRCODE = '42501', HINT = 'only the table owner, BYPASSRLS roles and admin may change it';
+  END IF;
+  IF (CASE WHEN TG_OP = 'INSERT' THEN NEW.subscription_status IS DISTINCT FROM ('trialing')
+             ELSE NEW.subscription_status IS DISTINCT FROM OLD.subscription_status END)
+     AND NOT ((SELECT public.chatapp_is_admin())) THEN
+    RAISE EXCEPTION 'column subscription_status of chatapp_companies is protected: % may not set it', current_user USING ERRCODE = '42501', HINT = 'only the table owner, BYPASSRLS roles and admin may change it';
+  END IF;
+  IF (CASE WHEN TG_OP = 'INSERT' THEN NEW.billing_cycle IS DISTINCT FROM ('monthly')
+             ELSE NEW.billing_cycle IS DISTINCT FROM OLD.billing_cycle END)
+     AND NOT ((SELECT public.chatapp_is_admin())) THEN
+    RAISE EXCEPTION 'column billing_cycle of chatapp_companies is protected: % may not set it', current_user USING ERRCODE = '42501', HINT = 'only the table owner, BYPASSRLS roles and admin may change it';
+  END IF;
+  IF (CASE WHEN TG_OP = 'INSERT' THEN NEW.trial_ends_at IS DISTINCT FROM NULL
+             ELSE NEW.trial_ends_at IS DISTINCT FROM OLD.trial_ends_at END)
+     AND NOT ((SELECT public.chatapp_is_admin())) THEN
+    RAISE EXCEPTION 'column trial_ends_at of chatapp_companies is protected: % may not set it', current_user USING ERRCODE = '42501', HINT = 'only the table owner, BYPASSRLS roles and admin may change it';
+  END IF;
+  RETURN NEW;
+END;
+$fn$;
+
+-- comment on function chatapp_companies_guard
+COMMENT ON FUNCTION chatapp_companies_guard() IS 'Trigger function: only declared paths may change subscription_plan_id, subscription_status, billing_cycle, trial_ends_at (protected columns).';
+
+-- only declared roles may execute chatapp_companies_guard
+REVOKE ALL ON FUNCTION chatapp_companies_guard() FROM PUBLIC;
+
 -- function chatapp_set_updated_at
 CREATE OR REPLACE FUNCTION chatapp_set_updated_at()
 RETURNS trigger
@@ -615,12 +663,17 @@ BEGIN
      AND NOT ((SELECT public.chatapp_is_admin())) THEN
     RAISE EXCEPTION 'column role of chatapp_users is protected: % may not set it', current_user USING ERRCODE = '42501', HINT = 'only the table owner, BYPASSRLS roles and admin may change it';
   END IF;
+  IF (CASE WHEN TG_OP = 'INSERT' THEN NEW.status IS DISTINCT FROM ('pending')
+             ELSE NEW.status IS DISTINCT FROM OLD.status END)
+     AND NOT ((SELECT public.chatapp_is_admin())) THEN
+    RAISE EXCEPTION 'column status of chatapp_users is protected: % may not set it', current_user USING ERRCODE = '42501', HINT = 'only the table owner, BYPASSRLS roles and admin may change it';
+  END IF;
   RETURN NEW;
 END;
 $fn$;
 
 -- comment on function chatapp_users_guard
-COMMENT ON FUNCTION chatapp_users_guard() IS 'Trigger function: only declared paths may change role (protected columns).';
+COMMENT ON FUNCTION chatapp_users_guard() IS 'Trigger function: only declared paths may change role, status (protected columns).';
 
 -- only declared roles may execute chatapp_users_guard
 REVOKE ALL ON FUNCTION chatapp_users_guard() FROM PUBLIC;
@@ -631,6 +684,12 @@ BEFORE UPDATE ON chatapp_subscription_plans
 FOR EACH ROW
 EXECUTE FUNCTION public.chatapp_set_updated_at();
 
+-- trigger chatapp_companies_guard on chatapp_companies
+CREATE TRIGGER chatapp_companies_guard
+BEFORE INSERT OR UPDATE OF subscription_plan_id, subscription_status, billing_cycle, trial_ends_at ON chatapp_companies
+FOR EACH ROW
+EXECUTE FUNCTION public.chatapp_companies_guard();
+
 -- trigger chatapp_companies_set_updated_at on chatapp_companies
 CREATE TRIGGER chatapp_companies_set_updated_at
 BEFORE UPDATE ON chatapp_companies
@@ -639,7 +698,7 @@ EXECUTE FUNCTION public.chatapp_set_updated_at();
 
 -- trigger chatapp_users_guard on chatapp_users
 CREATE TRIGGER chatapp_users_guard
-BEFORE INSERT OR UPDATE OF role ON chatapp_users
+BEFORE INSERT OR UPDATE OF role, status ON chatapp_users
 FOR EACH ROW
 EXECUTE FUNCTION public.chatapp_users_guard();
 
@@ -879,11 +938,26 @@ CREATE POLICY chatapp_users_admin_all ON chatapp_users
   USING ((SELECT public.chatapp_is_admin()))
   WITH CHECK ((SELECT public.chatapp_is_admin()));
 
+-- policy chatapp_users_owner_delete on chatapp_users
+CREATE POLICY chatapp_users_owner_delete ON chatapp_users
+  AS RESTRICTIVE
+  FOR DELETE
+  TO chatapp_app
+  USING ((id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.chatapp_is_admin()));
+
 -- policy chatapp_users_owner_select on chatapp_users
 CREATE POLICY chatapp_users_owner_select ON chatapp_users
   FOR SELECT
   TO chatapp_app
   USING (id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
+
+-- policy chatapp_users_owner_update on chatapp_users
+CREATE POLICY chatapp_users_owner_update ON chatapp_users
+  AS RESTRICTIVE
+  FOR UPDATE
+  TO chatapp_app
+  USING ((id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.chatapp_is_admin()))
+  WITH CHECK ((id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.chatapp_is_admin()));
 
 -- policy chatapp_users_tenant_isolation on chatapp_users
 CREATE POLICY chatapp_users_tenant_isolation ON chatapp_users

@@ -832,6 +832,20 @@ CREATE POLICY complaints_admin_all ON complaints
   USING ((SELECT public.is_admin()))
   WITH CHECK ((SELECT public.is_admin()));
 
+-- policy complaints_kept on complaints
+CREATE POLICY complaints_kept ON complaints
+  AS RESTRICTIVE
+  FOR UPDATE
+  TO commerce_app
+  USING ((SELECT public.is_admin()));
+
+-- policy complaints_not_erased on complaints
+CREATE POLICY complaints_not_erased ON complaints
+  AS RESTRICTIVE
+  FOR DELETE
+  TO commerce_app
+  USING ((SELECT public.is_admin()));
+
 -- policy complaints_tenant_isolation on complaints
 CREATE POLICY complaints_tenant_isolation ON complaints
   FOR ALL
@@ -844,6 +858,27 @@ CREATE POLICY violations_admin_all ON violations
   FOR ALL
   TO commerce_app
   USING ((SELECT public.is_admin()))
+  WITH CHECK ((SELECT public.is_admin()));
+
+-- policy violations_kept on violations
+CREATE POLICY violations_kept ON violations
+  AS RESTRICTIVE
+  FOR UPDATE
+  TO commerce_app
+  USING ((SELECT public.is_admin()));
+
+-- policy violations_not_erased on violations
+CREATE POLICY violations_not_erased ON violations
+  AS RESTRICTIVE
+  FOR DELETE
+  TO commerce_app
+  USING ((SELECT public.is_admin()));
+
+-- policy violations_recorded_by_admins on violations
+CREATE POLICY violations_recorded_by_admins ON violations
+  AS RESTRICTIVE
+  FOR INSERT
+  TO commerce_app
   WITH CHECK ((SELECT public.is_admin()));
 
 -- policy violations_tenant_isolation on violations

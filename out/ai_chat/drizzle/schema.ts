@@ -2,6 +2,7 @@
 //
 // Not expressible in Drizzle (kept in the SQL output instead):
 //   - extension vector: CREATE EXTENSION is not declared in Drizzle (see schema.sql)
+//   - function api_keys_guard: functions cannot be declared (see schema.sql)
 //   - function handle_new_users_profiles: functions cannot be declared (see schema.sql)
 //   - function handle_new_users_user_settings: functions cannot be declared (see schema.sql)
 //   - function is_admin: functions cannot be declared (see schema.sql)
@@ -64,8 +65,10 @@
 //   - comment api_keys: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - comment api_keys.key_hash: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
 //   - comment api_keys.key_prefix: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
+//   - comment api_keys.revoked_at: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
 //   - foreign key api_keys.api_keys_user_id_fkey: references users, which is not in the model (see schema.sql)
 //   - force row level security api_keys: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
+//   - trigger api_keys.api_keys_guard: triggers cannot be declared (see schema.sql)
 //   - grant api_keys.anon: GRANTs cannot be declared (see schema.sql)
 //   - grant api_keys.authenticated: GRANTs cannot be declared (see schema.sql)
 //   - grant api_keys.service_role: GRANTs cannot be declared (see schema.sql)
@@ -236,6 +239,7 @@ export const apiKeys = pgTable("api_keys", {
   /** first characters of the key, for display */
   keyPrefix: text("key_prefix").notNull(),
   lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+  /** set by the server; a user revokes a key by deleting it */
   revokedAt: timestamp("revoked_at", { withTimezone: true }),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t): PgTableExtraConfigValue[] => [

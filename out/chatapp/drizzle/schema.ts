@@ -2,6 +2,7 @@
 //
 // Not expressible in Drizzle (kept in the SQL output instead):
 //   - extension vector: CREATE EXTENSION is not declared in Drizzle (see schema.sql)
+//   - function chatapp_companies_guard: functions cannot be declared (see schema.sql)
 //   - function chatapp_is_admin: functions cannot be declared (see schema.sql)
 //   - function chatapp_set_updated_at: functions cannot be declared (see schema.sql)
 //   - function chatapp_users_guard: functions cannot be declared (see schema.sql)
@@ -12,6 +13,7 @@
 //   - grant chatapp_subscription_plans.chatapp_app: GRANTs cannot be declared (see schema.sql)
 //   - comment chatapp_companies: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - force row level security chatapp_companies: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
+//   - trigger chatapp_companies.chatapp_companies_guard: triggers cannot be declared (see schema.sql)
 //   - trigger chatapp_companies.chatapp_companies_set_updated_at: triggers cannot be declared (see schema.sql)
 //   - grant chatapp_companies.chatapp_app: GRANTs cannot be declared (see schema.sql)
 //   - comment chatapp_users: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
@@ -170,7 +172,9 @@ export const users = pgTable("chatapp_users", {
   unique("chatapp_users_email_key").on(t.email),
   check("chatapp_users_company_role", sql`role = 'master_admin' OR company_id IS NOT NULL`),
   pgPolicy("chatapp_users_admin_all", { to: "chatapp_app", using: sql`(SELECT public.chatapp_is_admin())`, withCheck: sql`(SELECT public.chatapp_is_admin())` }),
+  pgPolicy("chatapp_users_owner_delete", { as: "restrictive", for: "delete", to: "chatapp_app", using: sql`(id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.chatapp_is_admin())` }),
   pgPolicy("chatapp_users_owner_select", { for: "select", to: "chatapp_app", using: sql`id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
+  pgPolicy("chatapp_users_owner_update", { as: "restrictive", for: "update", to: "chatapp_app", using: sql`(id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.chatapp_is_admin())`, withCheck: sql`(id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.chatapp_is_admin())` }),
   pgPolicy("chatapp_users_tenant_isolation", { to: "chatapp_app", using: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)`, withCheck: sql`company_id = (SELECT NULLIF(current_setting('app.company_id', true), '')::uuid)` }),
 ]).enableRLS();
 

@@ -8,15 +8,19 @@
 //   - function complaints_audit: functions cannot be declared (see schema.sql)
 //   - function is_admin: functions cannot be declared (see schema.sql)
 //   - function kyc_document_audit: functions cannot be declared (see schema.sql)
+//   - function kyc_document_guard: functions cannot be declared (see schema.sql)
 //   - function kyc_info_audit: functions cannot be declared (see schema.sql)
+//   - function kyc_info_guard: functions cannot be declared (see schema.sql)
 //   - function order_returns_audit: functions cannot be declared (see schema.sql)
 //   - function orders_audit: functions cannot be declared (see schema.sql)
+//   - function orders_guard: functions cannot be declared (see schema.sql)
 //   - function orders_soft_delete: functions cannot be declared (see schema.sql)
 //   - function products_audit: functions cannot be declared (see schema.sql)
 //   - function products_soft_delete: functions cannot be declared (see schema.sql)
 //   - function saved_payment_method_audit: functions cannot be declared (see schema.sql)
 //   - function saved_payment_method_soft_delete: functions cannot be declared (see schema.sql)
 //   - function seller_onboarding_audit: functions cannot be declared (see schema.sql)
+//   - function seller_onboarding_guard: functions cannot be declared (see schema.sql)
 //   - function seller_profile_soft_delete: functions cannot be declared (see schema.sql)
 //   - function set_updated_at: functions cannot be declared (see schema.sql)
 //   - function storefront_asset_soft_delete: functions cannot be declared (see schema.sql)
@@ -26,6 +30,7 @@
 //   - function storefront_theme_soft_delete: functions cannot be declared (see schema.sql)
 //   - function team_invites_audit: functions cannot be declared (see schema.sql)
 //   - function team_members_audit: functions cannot be declared (see schema.sql)
+//   - function team_members_guard: functions cannot be declared (see schema.sql)
 //   - function team_members_soft_delete: functions cannot be declared (see schema.sql)
 //   - function tenant_audit: functions cannot be declared (see schema.sql)
 //   - function tenant_guard: functions cannot be declared (see schema.sql)
@@ -73,6 +78,7 @@
 //   - comment team_members.team_members_tenant_id_user_id_key: COMMENT ON INDEX is not created by the ORM (see schema.sql)
 //   - force row level security team_members: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger team_members.team_members_audit: triggers cannot be declared (see schema.sql)
+//   - trigger team_members.team_members_guard: triggers cannot be declared (see schema.sql)
 //   - trigger team_members.team_members_set_updated_at: triggers cannot be declared (see schema.sql)
 //   - trigger team_members.team_members_soft_delete: triggers cannot be declared (see schema.sql)
 //   - grant team_members.commerce_app: GRANTs cannot be declared (see schema.sql)
@@ -96,6 +102,7 @@
 //   - force row level security orders: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger orders.orders_audit: triggers cannot be declared (see schema.sql)
 //   - trigger orders.orders_bump_version: triggers cannot be declared (see schema.sql)
+//   - trigger orders.orders_guard: triggers cannot be declared (see schema.sql)
 //   - trigger orders.orders_set_updated_at: triggers cannot be declared (see schema.sql)
 //   - trigger orders.orders_soft_delete: triggers cannot be declared (see schema.sql)
 //   - grant orders.commerce_app: GRANTs cannot be declared (see schema.sql)
@@ -135,16 +142,19 @@
 //   - force row level security seller_onboarding: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger seller_onboarding.seller_onboarding_audit: triggers cannot be declared (see schema.sql)
 //   - trigger seller_onboarding.seller_onboarding_bump_version: triggers cannot be declared (see schema.sql)
+//   - trigger seller_onboarding.seller_onboarding_guard: triggers cannot be declared (see schema.sql)
 //   - trigger seller_onboarding.seller_onboarding_set_updated_at: triggers cannot be declared (see schema.sql)
 //   - grant seller_onboarding.commerce_app: GRANTs cannot be declared (see schema.sql)
 //   - comment kyc_document: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - force row level security kyc_document: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger kyc_document.kyc_document_audit: triggers cannot be declared (see schema.sql)
+//   - trigger kyc_document.kyc_document_guard: triggers cannot be declared (see schema.sql)
 //   - trigger kyc_document.kyc_document_set_updated_at: triggers cannot be declared (see schema.sql)
 //   - grant kyc_document.commerce_app: GRANTs cannot be declared (see schema.sql)
 //   - comment kyc_info: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - force row level security kyc_info: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger kyc_info.kyc_info_audit: triggers cannot be declared (see schema.sql)
+//   - trigger kyc_info.kyc_info_guard: triggers cannot be declared (see schema.sql)
 //   - trigger kyc_info.kyc_info_set_updated_at: triggers cannot be declared (see schema.sql)
 //   - grant kyc_info.commerce_app: GRANTs cannot be declared (see schema.sql)
 //   - comment storefront_theme: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
@@ -911,7 +921,7 @@ export const conversationEvent = pgTable("conversation_event", {
 ]).enableRLS();
 
 /**
- * A complaint raised about a user.
+ * A complaint raised about a user (members file them; only system admins change or remove them).
  */
 export const complaints = pgTable("complaints", {
   id: uuid("id").primaryKey().defaultRandom(),
@@ -930,11 +940,13 @@ export const complaints = pgTable("complaints", {
   index("complaints_tenant_id_idx").on(t.tenantId),
   index("complaints_user_id_idx").on(t.userId),
   pgPolicy("complaints_admin_all", { to: "commerce_app", using: sql`(SELECT public.is_admin())`, withCheck: sql`(SELECT public.is_admin())` }),
+  pgPolicy("complaints_kept", { as: "restrictive", for: "update", to: "commerce_app", using: sql`(SELECT public.is_admin())` }),
+  pgPolicy("complaints_not_erased", { as: "restrictive", for: "delete", to: "commerce_app", using: sql`(SELECT public.is_admin())` }),
   pgPolicy("complaints_tenant_isolation", { to: "commerce_app", using: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)`, withCheck: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)` }),
 ]).enableRLS();
 
 /**
- * A policy violation recorded against a user.
+ * A policy violation recorded against a user (only system admins record, change or remove them).
  */
 export const violations = pgTable("violations", {
   id: uuid("id").primaryKey().defaultRandom(),
@@ -951,6 +963,9 @@ export const violations = pgTable("violations", {
   index("violations_tenant_id_idx").on(t.tenantId),
   index("violations_user_id_idx").on(t.userId),
   pgPolicy("violations_admin_all", { to: "commerce_app", using: sql`(SELECT public.is_admin())`, withCheck: sql`(SELECT public.is_admin())` }),
+  pgPolicy("violations_kept", { as: "restrictive", for: "update", to: "commerce_app", using: sql`(SELECT public.is_admin())` }),
+  pgPolicy("violations_not_erased", { as: "restrictive", for: "delete", to: "commerce_app", using: sql`(SELECT public.is_admin())` }),
+  pgPolicy("violations_recorded_by_admins", { as: "restrictive", for: "insert", to: "commerce_app", withCheck: sql`(SELECT public.is_admin())` }),
   pgPolicy("violations_tenant_isolation", { to: "commerce_app", using: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)`, withCheck: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)` }),
 ]).enableRLS();
 

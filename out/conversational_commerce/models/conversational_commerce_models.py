@@ -1296,7 +1296,7 @@ class ConversationEventUpdate(BaseModel):
 
 
 class ComplaintRow(BaseModel):
-    """complaints: A complaint raised about a user."""
+    """complaints: A complaint raised about a user (members file them; only system admins change or remove them)."""
 
     model_config = _CONFIG
 
@@ -1311,7 +1311,7 @@ class ComplaintRow(BaseModel):
 
 
 class ComplaintInsert(BaseModel):
-    """complaints: A complaint raised about a user."""
+    """complaints: A complaint raised about a user (members file them; only system admins change or remove them)."""
 
     model_config = _CONFIG
 
@@ -1326,7 +1326,7 @@ class ComplaintInsert(BaseModel):
 
 
 class ComplaintUpdate(BaseModel):
-    """complaints: A complaint raised about a user."""
+    """complaints: A complaint raised about a user (members file them; only system admins change or remove them)."""
 
     model_config = _CONFIG
 
@@ -1341,7 +1341,7 @@ class ComplaintUpdate(BaseModel):
 
 
 class ViolationRow(BaseModel):
-    """violations: A policy violation recorded against a user."""
+    """violations: A policy violation recorded against a user (only system admins record, change or remove them)."""
 
     model_config = _CONFIG
 
@@ -1356,7 +1356,7 @@ class ViolationRow(BaseModel):
 
 
 class ViolationInsert(BaseModel):
-    """violations: A policy violation recorded against a user."""
+    """violations: A policy violation recorded against a user (only system admins record, change or remove them)."""
 
     model_config = _CONFIG
 
@@ -1371,7 +1371,7 @@ class ViolationInsert(BaseModel):
 
 
 class ViolationUpdate(BaseModel):
-    """violations: A policy violation recorded against a user."""
+    """violations: A policy violation recorded against a user (only system admins record, change or remove them)."""
 
     model_config = _CONFIG
 
