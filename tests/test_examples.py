@@ -191,7 +191,7 @@ def test_ai_chat_has_every_table_column_and_policy_of_the_card():
 
 EXPECTED = {  # tables, enums, foreign keys, policies
     "commerce": (13, 7, 20, 6),           # 6: soft delete hides, marks and keeps every row reachable (2 tables)
-    "chatapp": (18, 17, 31, 24),          # 31: audit_logs.user_id has a plain and a tenant key
+    "chatapp": (18, 17, 31, 27),          # 31: audit_logs.user_id has a plain and a tenant key; 27: own-row users, root delete
     "automations": (13, 0, 19, 39),
     "ai_chat": (9, 3, 11, 25),
 }
