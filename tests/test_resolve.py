@@ -129,7 +129,10 @@ def test_traits_tenancy_and_presets(tmp_path):
                                                 "app_notes_soft_delete"}
     assert {f.name for f in s.functions} == {"app_set_updated_at", "app_bump_version", "app_notes_soft_delete"}
     root = s.table("app_companies")
-    assert root.meta.tenant_column == "id" and root.policies[0].using.startswith("id = ")
+    root_policies = {p.name: p for p in root.policies}
+    assert root.meta.tenant_column == "id"
+    assert root_policies["app_companies_tenant_isolation"].using.startswith("id = ")
+    assert not root_policies["app_companies_delete_by_admin"].permissive
 
 
 def test_many_to_many_creates_the_join_table(tmp_path):
