@@ -16,6 +16,7 @@ from generator.sample.plan import TablePlan, unique_keys
 from generator.sample.pools import Pool, counts_per_parent, fk_target
 
 RETRIES = 25
+CHECK_RETRIES = 100      # a check between two columns (reserved <= quantity) may need many draws
 FK_NULL = 0.2          # share of NULL in a nullable reference without a hint
 YEAR = dt.timedelta(days=365)
 
@@ -56,6 +57,8 @@ class TableMaker:
         order = sorted(self.columns, key=lambda c: gens[c].column.name != "created_at" if c in gens else True)
         self.order = [c for c in order if c in gens and c not in self.fk_cols]
         self.index = 0
+        self.once = {fk.name: {} for fk in self.t.foreign_keys if fk is not p.parent
+                     and any(set(k) == set(fk.columns) for k in unique_keys(self.t))}
 
     # ------------------------------------------------------------ setup
 
@@ -170,8 +173,16 @@ class TableMaker:
         picks = self._picks(pool, fk, row, tenant, owner)
         if not len(picks):
             row.update((c, None) for c in cols)
-            return nullable
-        if self._keyed(fk):
+            return _EXHAUSTED if self._keyed(fk) and not nullable else nullable
+        if fk.name in self.once:              # a 1:1 reference: each parent row once
+            left = self.once[fk.name].get((tenant, owner))
+            if left is None:
+                left = self.once[fk.name][(tenant, owner)] = self.r.sample(list(picks), len(picks))
+            if not left:
+                row.update((c, None) for c in cols)
+                return nullable
+            i = left.pop()
+        elif self._keyed(fk):
             order = perms.get(fk.name)
             if order is None:
                 order = perms[fk.name] = self.r.sample(range(len(picks)), len(picks))
@@ -220,7 +231,7 @@ class TableMaker:
         return gen.draw(self.r, row)
 
     def _checks(self, row: dict) -> bool:
-        for _ in range(RETRIES):
+        for _ in range(CHECK_RETRIES):
             bad = next((c for c in self.checks if not passes(c, row)), None)
             if bad is None:
                 return True

@@ -81,7 +81,9 @@ def main_parent(t: Table, schema: Schema, made: set) -> ForeignKey | None:
         named = [fk for fk in fks if (fk.ref_schema, fk.ref_table) == (hints.per_schema, hints.per_table)]
         if named:
             return named[0]
-    required = [fk for fk in fks if all(not t.column(c).nullable for c in fk.columns)]
+    # required references, and the tenant's even when nullable (rows are spread over tenants)
+    required = [fk for fk in fks if all(not t.column(c).nullable for c in fk.columns)
+                or fk.columns == (t.meta.tenant_column,)]
     return min(required, key=lambda fk: (_rank(t, fk, schema), required.index(fk)), default=None)
 
 
@@ -89,7 +91,10 @@ def _rank(t: Table, fk: ForeignKey, schema: Schema) -> int:
     target = schema.table(fk.ref_table, fk.ref_schema)
     root = schema.tenancy.root if schema.tenancy else None
     scoped = target is not None and target.name != root and bool(target.meta.tenant_column or target.meta.owner_column)
-    keyed = any(set(fk.columns) <= set(k) for k in unique_keys(t))
+    keys = unique_keys(t)
+    if any(set(k) == set(fk.columns) for k in keys):
+        return -1                       # one row per parent row: only the main parent can give that
+    keyed = any(set(fk.columns) <= set(k) for k in keys)
     tenant_fk = t.meta.tenant_column in fk.columns and len(fk.columns) == 1
     owner_fk = t.meta.owner_column in fk.columns
     if scoped and keyed:

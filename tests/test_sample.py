@@ -1,0 +1,160 @@
+"""`gen sample`: deterministic rows that follow the spec's hints and checks, keep every unique
+and foreign key (tenant-consistent, also for composite keys), load with COPY into a real
+PostgreSQL for every example without a violation and leave RLS isolation intact."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from generator.cli import main
+from generator.db.apply import apply_statements
+from generator.db.connect import connect
+from generator.model import ForeignKey, Unique
+from generator.pipeline import load_schema
+from generator.sample import Sampler, generate, load, write_files
+from generator.verify import shim_for, statements
+from generator.verify.report import FAIL
+from generator.verify.rls import check_rls
+
+ROOT = Path(__file__).parent.parent
+HINTED = str(Path(__file__).parent / "specs" / "sample" / "hinted.yaml")
+EXAMPLES = sorted(str(p) for p in (ROOT / "spec").glob("*.yaml"))
+PSQL = Path("/usr/lib/postgresql/15/bin/psql")
+
+
+def _by_name(rows: dict) -> dict:
+    return {name: value for (_, name), value in rows.items()}
+
+
+def test_same_seed_same_rows_and_another_seed_other_rows():
+    schema = load_schema(HINTED)
+    first, again, other = generate(schema), generate(schema), generate(schema, seed=8)
+    assert first == again
+    assert first != other
+    assert sum(len(v) for v in first.values()) == pytest.approx(400, rel=0.1)   # sample.rows of the spec
+
+
+def test_rows_follow_hints_checks_and_keys():
+    rows = _by_name(generate(load_schema(HINTED)))
+    orgs, members, tickets, steps = (rows[f"h_{n}"] for n in ("orgs", "members", "tickets", "ticket_steps"))
+    assert len(orgs) == 4                                                  # rows: 4 is fixed
+    assert all(re.fullmatch(r"[a-z][a-z0-9-]{2,30}", o["slug"]) for o in orgs)
+    emails = [m["email"] for m in members]
+    assert len(set(emails)) == len(emails) and all(re.fullmatch(r"[\w.+-]+@[\w.-]+", e) for e in emails)
+    levels = Counter(m["level"] for m in members)
+    assert set(levels) <= {"junior", "senior", "lead"} and levels["junior"] > levels["lead"]
+    assert all(m["nickname"] is None or len(m["nickname"]) <= 12 for m in members)      # varchar(12)
+    assert all(m["score"] is None or 0 <= m["score"] <= 10 for m in members)
+    assert all(10 <= len(t["title"]) <= 40 and 1 <= t["estimate"] <= 40 and t["ends_at"] > t["starts_at"]
+               for t in tickets)
+    org_of = {m["id"]: m["org_id"] for m in members}
+    for t in tickets:                                  # references stay inside the row's tenant
+        assert org_of[t["member_id"]] == t["org_id"]
+        assert t["assignee_id"] is None or org_of[t["assignee_id"]] == t["org_id"]
+    assert len({(t["member_id"], t["title"]) for t in tickets}) == len(tickets)
+    assert len({(s["ticket_id"], s["kind"]) for s in steps}) == len(steps)
+    per_ticket = Counter(s["ticket_id"] for s in steps)
+    assert max(per_ticket.values()) <= 3                                  # kind has 3 values: at most 3
+    assert sorted({t["number"] for t in tickets}) == list(range(1, len(tickets) + 1))
+
+
+def test_composite_tenant_foreign_key_takes_parent_of_same_tenant():
+    """(org_id, member_id) -> members (org_id, id): every child row and its parent share the tenant."""
+    schema = load_schema(HINTED)
+    members = schema.table("h_members")
+    tickets = schema.table("h_tickets")
+    members = replace(members, uniques=members.uniques + (Unique("h_members_org_id_id_key", ("org_id", "id")),))
+    fk = next(f for f in tickets.foreign_keys if f.columns == ("member_id",))
+    composite = ForeignKey(fk.name, ("org_id", "member_id"), "h_members", ("org_id", "id"), on_delete="CASCADE")
+    tickets = replace(tickets, foreign_keys=tuple(composite if f is fk else f for f in tickets.foreign_keys))
+    schema = replace(schema, tables=tuple(members if t.name == "h_members" else tickets if t.name == "h_tickets"
+                                          else t for t in schema.tables))
+    rows = _by_name(generate(schema, seed=3))
+    pairs = {(m["org_id"], m["id"]) for m in rows["h_members"]}
+    assert rows["h_tickets"] and all((t["org_id"], t["member_id"]) in pairs for t in rows["h_tickets"])
+
+
+def _apply(url: str, schema) -> None:
+    apply_statements(url, statements(schema), shim_for(schema))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: Path(p).stem)
+def test_examples_load_and_keep_isolation_with_many_rows(fresh_db, path):
+    schema = load_schema(path)
+    _apply(fresh_db, schema)
+    with connect(fresh_db, autocommit=True) as conn:
+        sampler = Sampler(schema, total=1200, seed=5)
+        one_per_tenant = {p.table.qname for p in sampler.plans if p.cap == 1}
+        results = load(conn, sampler)
+        loaded = {r.table: r.rows for r in results}
+        bad = [r for r in results if any(why.startswith(("check", "duplicate")) for why in r.dropped)]
+        assert not bad, bad
+        for t in schema.tables:                     # every table got rows; the database holds them
+            got = conn.execute(f'SELECT count(*) FROM {t.qname}').fetchone()[0]
+            assert loaded[t.qname] > 0 and got >= loaded[t.qname], t.name
+        tenant_tables = [t for t in schema.tables if t.meta.tenant_column and t.name != getattr(
+            schema.tenancy, "root", None)]
+        for t in tenant_tables:                     # spread over several tenants, many rows each
+            per = conn.execute(f"SELECT count(*) FROM {t.qname} GROUP BY {t.meta.tenant_column}").fetchall()
+            assert len(per) >= 3 and (max(n for n, in per) >= 3 or t.qname in one_per_tenant), t.name
+        report = check_rls(conn, fresh_db, schema)
+    assert bool(report) == any(t.policies for t in schema.tables)
+    assert not [r for r in report if r.status == FAIL], [r for r in report if r.status == FAIL]
+
+
+def test_files_load_with_psql(fresh_db, tmp_path):
+    schema = load_schema(HINTED)
+    _apply(fresh_db, schema)
+    results = write_files(Sampler(schema), tmp_path, "csv")
+    done = subprocess.run([str(PSQL), fresh_db, "-v", "ON_ERROR_STOP=1", "-q", "-f", "load.sql"],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    with psycopg.connect(fresh_db) as conn:
+        for r in results:
+            assert conn.execute(f"SELECT count(*) FROM {r.table}").fetchone()[0] == r.rows
+        # the identity sequence moved past the loaded numbers
+        top = conn.execute("SELECT max(number) FROM h_tickets").fetchone()[0]
+        assert conn.execute("SELECT nextval(pg_get_serial_sequence('h_tickets', 'number'))").fetchone()[0] > top
+
+
+def test_second_load_beside_the_first(fresh_db):
+    """Seeds or an earlier sample in the tables: identity numbers move past them, nothing collides."""
+    schema = load_schema(HINTED)
+    _apply(fresh_db, schema)
+    with connect(fresh_db, autocommit=True) as conn:
+        load(conn, Sampler(schema, seed=1), analyze=False)
+        load(conn, Sampler(schema, seed=2), analyze=False)
+        n, distinct = conn.execute("SELECT count(*), count(DISTINCT number) FROM h_tickets").fetchone()
+    assert n == distinct and n > 100
+
+
+def test_check_sample_data_cannot_read_is_left_to_the_database(fresh_db, tmp_path, capsys):
+    spec = tmp_path / "odd.yaml"
+    spec.write_text("spec: 1\nname: odd\nentities:\n  things:\n    columns:\n      id: uuid pk\n"
+                    "      code: text!\n    checks:\n      - \"md5(code) LIKE '0%'\"\n")
+    schema = load_schema(str(spec))
+    _apply(fresh_db, schema)
+    assert main(["sample", str(spec), "--database-url", fresh_db]) == 1
+    err = capsys.readouterr().err
+    assert "SM004" in err and "things_code_check" in err and "sample:" in err
+
+
+def test_cli_plan_and_errors(capsys):
+    assert main(["sample", HINTED, "--plan", "--format", "json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert {t["table"]: t["rows"] for t in plan["tables"]}["h_orgs"] == 4 and plan["seed"] == 7
+    assert main(["sample", HINTED, "--rows", "-1"]) == 2
+    assert main(["sample", HINTED, "--database-url", ""]) == 2
+    assert "CL011" in capsys.readouterr().err
+
+
+def test_psql_is_installed():
+    assert PSQL.exists() or shutil.which("psql"), "Debian's postgresql-client provides psql"
