@@ -140,11 +140,12 @@ def cap_for(t: Table, fk: ForeignKey | None, domains: dict[str, int | None]) -> 
     return min(caps) if caps else None
 
 
-def plan(schema: Schema, domains: dict, total: int | None = None, rows_per_table: int | None = None
-         ) -> list[TablePlan]:
+def plan(schema: Schema, domains: dict, total: int | None = None, rows_per_table: int | None = None,
+         at_least: dict | None = None) -> list[TablePlan]:
     """`domains[(schema, table)][column]` is each column's number of distinct values (None:
     unbounded). `rows_per_table` gives every table that count (capped); else `total` scales
-    every table without a fixed `rows:` so the sum comes near it."""
+    every table without a fixed `rows:` so the sum comes near it. `at_least` then raises the
+    count of some tables (by key) without growing the tables below them."""
     out, made = [], set()
     for t, external in tables_in_order(schema):
         hints = schema.sample.for_external(t.key) if external else t.meta.sample
@@ -156,10 +157,16 @@ def plan(schema: Schema, domains: dict, total: int | None = None, rows_per_table
         out.append(TablePlan(t, 0, fk, float(per), cap, hints, fixed, external))
     if rows_per_table is not None:
         _counts(out, lambda p, parent: rows_per_table)
-        return out
-    _counts(out, lambda p, parent: NOMINAL_ROOT if parent is None else parent.count * p.per)
-    if total:
-        _scale(out, total)
+    else:
+        _counts(out, lambda p, parent: NOMINAL_ROOT if parent is None else parent.count * p.per)
+        if total:
+            _scale(out, total)
+    by_key = {p.table.key: p for p in out}
+    for key, n in (at_least or {}).items():
+        p = by_key.get(key)
+        if p is not None and not p.fixed and p.count < n:
+            parent = by_key[(p.parent.ref_schema, p.parent.ref_table)].count if p.parent else None
+            p.count = n if parent is None or p.cap is None else min(n, parent * p.cap)
     return out
 
 

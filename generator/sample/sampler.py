@@ -50,7 +50,7 @@ def _generators(schema: Schema, t: Table, external: bool) -> dict[str, ColumnGen
 
 class Sampler:
     def __init__(self, schema: Schema, total: int | None = None, seed: int | None = None,
-                 rows_per_table: int | None = None):
+                 rows_per_table: int | None = None, at_least: dict | None = None):
         self.schema = schema
         self.seed = seed if seed is not None else (schema.sample.seed if schema.sample.seed is not None
                                                    else DEFAULT_SEED)
@@ -58,7 +58,7 @@ class Sampler:
         self.gens = {t.key: _generators(schema, t, ext) for t, ext in ordered}
         domains = {k: {c: g.domain for c, g in gens.items()} for k, gens in self.gens.items()}
         total = total if total is not None else schema.sample.rows
-        self.plans = plan(schema, domains, total, rows_per_table)
+        self.plans = plan(schema, domains, total, rows_per_table, at_least)
         extra = [t for t, ext in ordered if ext]
         refs = referenced_sets(schema, extra)
         self.pools = {p.table.key: Pool(p.table, {cols: [] for cols in refs.get(p.table.key, ())})

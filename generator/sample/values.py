@@ -59,12 +59,15 @@ def json_value(r: random.Random, keys: list[str]) -> dict:
     return out
 
 
+_COMPONENTS = [f"{x / 1000:.3f}" for x in range(-1000, 1001)]     # -1.000 … 1.000, as text
+
+
 def vector_value(r: random.Random, size: int, base: str) -> str:
-    """Text of a vector: [x,y,…] with three decimals (sparsevec: {i:x,…}/n)."""
+    """Text of a vector: [x,y,…] with three decimals in -1..1 (sparsevec: {i:x,…}/n)."""
     if base == "sparsevec":
         picks = sorted(r.sample(range(1, size + 1), min(size, 8)))
-        return "{" + ",".join(f"{i}:{r.uniform(-1, 1):.3f}" for i in picks) + "}/" + str(size)
-    return "[" + ",".join(f"{r.uniform(-1, 1):.3f}" for _ in range(size)) + "]"
+        return "{" + ",".join(f"{i}:{r.choice(_COMPONENTS)}" for i in picks) + "}/" + str(size)
+    return "[" + ",".join(r.choices(_COMPONENTS, k=size)) + "]"
 
 
 def time_value(text: str, base: str):
