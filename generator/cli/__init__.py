@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "generator.cli.cmd_fmt",
     "generator.cli.cmd_completion",
     "generator.cli.cmd_sample",
+    "generator.cli.cmd_explain",
 ]
 
 EPILOG = """examples:

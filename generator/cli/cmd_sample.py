@@ -57,7 +57,9 @@ def run(args) -> int:
                                        name="sample.target", hint="gen apply the spec to a database first")],
                            EXIT_BAD_INPUT)
         from generator.db.connect import connect, describe
-        progress = (lambda m: print(f"gen sample: {m}…", file=sys.stderr)) if sys.stderr.isatty() else None
+        from generator.cli.ui import progress_callback
+        step = progress_callback()
+        progress = (lambda m: step(f"gen sample: {m}")) if step else None
         with connect(args.database_url, autocommit=True) as conn:
             results = load(conn, sampler, analyze=not args.no_analyze, progress=progress)
         where = describe(args.database_url)

@@ -12,7 +12,7 @@ from typing import Iterator
 from generator.model import ForeignKey, Schema, Table
 from generator.sample.checks import REF_TIME, Compiled, passes
 from generator.sample.columns import TIME_KEY, ColumnGen
-from generator.sample.plan import TablePlan, unique_keys
+from generator.sample.plan import TablePlan, folded_keys, unique_keys
 from generator.sample.pools import Pool, counts_per_parent, fk_target
 
 RETRIES = 25
@@ -37,7 +37,13 @@ class Key:
     group: tuple[str, ...]          # the main parent's columns in it
     free: tuple[str, ...]           # the rest, enumerated k-th within the group
     nulls_distinct: bool = True
+    fold: bool = False              # compare case-insensitively (a unique index on lower(col))
     seen: set = field(default_factory=set)
+
+    def value(self, row: dict) -> tuple:
+        if self.fold:
+            return tuple(v.lower() if isinstance(v, str) else v for v in (row.get(c) for c in self.columns))
+        return tuple(row.get(c) for c in self.columns)
 
 
 class TableMaker:
@@ -69,6 +75,7 @@ class TableMaker:
         for cols in unique_keys(self.t):
             group = tuple(c for c in cols if c in main) if main and main <= set(cols) else ()
             out.append(Key(cols, group, tuple(c for c in cols if c not in group), cols not in nnd))
+        out += [Key(cols, (), cols, True, True) for cols in folded_keys(self.t)]
         return out
 
     # ------------------------------------------------------------ rows
@@ -253,7 +260,7 @@ class TableMaker:
     def _unique(self, row: dict) -> bool:
         for key in self.keys:
             for _ in range(RETRIES):
-                value = tuple(row.get(c) for c in key.columns)
+                value = key.value(row)
                 if key.nulls_distinct and None in value:
                     break
                 if value not in key.seen:
@@ -270,7 +277,7 @@ class TableMaker:
                 self.stats.drop(f"duplicate {', '.join(key.columns)}")
                 return False
         for key in self.keys:
-            value = tuple(row.get(c) for c in key.columns)
+            value = key.value(row)
             if not (key.nulls_distinct and None in value):
                 key.seen.add(value)
         return True

@@ -3,6 +3,7 @@ main parent (the foreign key its rows are spread over); per-parent caps from uni
 counts from `sample:` hints (rows, per) scaled together to a requested total."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from generator.diagnostics import Diagnostic, GenError
@@ -117,6 +118,22 @@ def unique_keys(t: Table) -> list[tuple[str, ...]]:
     return keys
 
 
+def folded_keys(t: Table) -> list[tuple[str, ...]]:
+    """Unique indexes on expressions (`lower(email)`), as the columns they read: sample rows
+    keep them unique case-insensitively, which is what such an index usually means."""
+    out = []
+    for i in t.indexes:
+        if not i.unique or all(e.column for e in i.elements):
+            continue
+        cols = [e.column for e in i.elements if e.column]
+        for e in i.elements:
+            if e.expression:
+                cols += [c.name for c in t.columns if re.search(rf'\b{re.escape(c.name)}\b', e.expression)]
+        if cols:
+            out.append(tuple(dict.fromkeys(cols)))
+    return out
+
+
 def cap_for(t: Table, fk: ForeignKey | None, domains: dict[str, int | None]) -> int | None:
     """Rows per parent row that unique keys allow: 1 when a key is the FK's columns only, else
     the product of the other key columns' finite domains (None when one is unbounded)."""
@@ -163,11 +180,20 @@ def plan(schema: Schema, domains: dict, total: int | None = None, rows_per_table
             _scale(out, total)
     by_key = {p.table.key: p for p in out}
     for key, n in (at_least or {}).items():
-        p = by_key.get(key)
-        if p is not None and not p.fixed and p.count < n:
-            parent = by_key[(p.parent.ref_schema, p.parent.ref_table)].count if p.parent else None
-            p.count = n if parent is None or p.cap is None else min(n, parent * p.cap)
+        if key in by_key:
+            _raise(by_key, by_key[key], n)
     return out
+
+
+def _raise(by_key: dict, p: TablePlan, n: int) -> None:
+    """At least n rows in p; a parent that caps it (one row per parent row) is raised first."""
+    if p.fixed or p.count >= n:
+        return
+    parent = by_key[(p.parent.ref_schema, p.parent.ref_table)] if p.parent else None
+    if parent is not None and p.cap is not None:
+        _raise(by_key, parent, -(-n // p.cap))
+        n = min(n, parent.count * p.cap)
+    p.count = max(p.count, n)
 
 
 def _counts(plans: list[TablePlan], nominal) -> None:
