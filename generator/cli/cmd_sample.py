@@ -69,13 +69,18 @@ def run(args) -> int:
 
 
 def _print_plan(sampler, fmt: str) -> int:
+    counts = {p.table.key: p.count for p in sampler.plans}
+
+    def per(p):
+        parent = counts.get((p.parent.ref_schema, p.parent.ref_table)) if p.parent else None
+        return round(p.count / parent, 2) if parent else None
     rows = [{"table": p.table.qname, "rows": p.count, "parent": p.parent.ref_table if p.parent else None,
-             "per": p.per if p.parent else None, "fixed": p.fixed} for p in sampler.plans]
+             "per": per(p), "fixed": p.fixed} for p in sampler.plans]
     if fmt == "json":
         print(json.dumps({"seed": sampler.seed, "tables": rows, "total": sum(r["rows"] for r in rows)}, indent=2))
         return EXIT_OK
     for r in rows:
-        how = "fixed" if r["fixed"] else f"{r['per']:g} per {r['parent']}" if r["parent"] else "top level"
+        how = "fixed" if r["fixed"] else f"{r['per'] or 0:g} per {r['parent']}" if r["parent"] else "top level"
         print(f"{r['table']}: {r['rows']} ({how})")
     print(f"total: {sum(r['rows'] for r in rows)} rows (seed {sampler.seed})")
     return EXIT_OK

@@ -190,16 +190,27 @@ class TableMaker:
                 return nullable
             i = left.pop()
         elif self._keyed(fk):
-            order = perms.get(fk.name)
-            if order is None:
-                order = perms[fk.name] = self.r.sample(range(len(picks)), len(picks))
-            if k >= len(order):
+            j = self._distinct(perms.setdefault(fk.name, set()), len(picks))
+            if j is None:
                 return _EXHAUSTED
-            i = picks[order[k]]
+            i = picks[j]
         else:
             i = picks[self.r.randrange(len(picks))]
         row.update(zip(fk.columns, pool.keys[fk.ref_columns][i]))
         return True
+
+    def _distinct(self, used: set, n: int) -> int | None:
+        """A position in 0..n-1 not used yet in this parent's group (None when all are)."""
+        if len(used) >= n:
+            return None
+        for _ in range(8):
+            j = self.r.randrange(n)
+            if j not in used:
+                used.add(j)
+                return j
+        j = self.r.choice([x for x in range(n) if x not in used])
+        used.add(j)
+        return j
 
     def _picks(self, pool: Pool, fk: ForeignKey, row: dict, tenant, owner):
         target = fk_target(fk)

@@ -1,6 +1,6 @@
 """How many rows each table gets and in what order they are made: parents first; each table's
 main parent (the foreign key its rows are spread over); per-parent caps from unique keys;
-counts from `sample:` hints (rows, per) scaled together to a requested total."""
+counts from `sample:` hints (rows, per), every ratio scaled by one factor to a requested total."""
 from __future__ import annotations
 
 import re
@@ -186,8 +186,9 @@ def plan(schema: Schema, domains: dict, total: int | None = None, rows_per_table
 
 
 def _raise(by_key: dict, p: TablePlan, n: int) -> None:
-    """At least n rows in p; a parent that caps it (one row per parent row) is raised first."""
-    if p.fixed or p.count >= n:
+    """At least n rows in p (fixed counts too); a parent that caps it (one row per parent row)
+    is raised first."""
+    if p.count >= n:
         return
     parent = by_key[(p.parent.ref_schema, p.parent.ref_table)] if p.parent else None
     if parent is not None and p.cap is not None:
@@ -212,15 +213,16 @@ def _counts(plans: list[TablePlan], nominal) -> None:
 
 
 def _scale(plans: list[TablePlan], total: int) -> None:
-    """Find the factor for tables that nothing above them sizes (roots, children of fixed
-    tables) so the total comes near `total`; the rest follow their ratios."""
+    """Find one factor f that every ratio (and every top-level count) is multiplied by, so the
+    total comes near `total`: growing or shrinking, each level keeps its share (a tenant gets
+    more users, customers and messages alike). Fixed counts and one-per-parent tables stay."""
     base = {p.table.key: p.count for p in plans}
     factor = [1.0]
 
     def nominal(p, parent):
-        if parent is None or parent.fixed:
-            return base[p.table.key] * factor[0]
-        return parent.count * p.per
+        if parent is None:
+            return max(1.0, base[p.table.key] * factor[0])
+        return parent.count * p.per * (1.0 if p.cap == 1 else factor[0])
 
     def total_at(f: float) -> int:
         factor[0] = f
@@ -228,8 +230,12 @@ def _scale(plans: list[TablePlan], total: int) -> None:
         return sum(p.count for p in plans)
 
     lo, hi = 0.0, 1.0
-    while total_at(hi) < total and hi < 1e9:
+    while total_at(hi) < total and hi < 1e6:
         lo, hi = hi, hi * 2
+    if lo == 0.0:
+        while total_at(hi) > total and hi > 1e-6:
+            hi, lo = hi / 2, hi / 2
+        hi = lo * 2
     for _ in range(40):
         mid = (lo + hi) / 2
         if total_at(mid) < total:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from array import array
 from typing import Callable
 
 from generator.model import DataType
@@ -67,7 +68,9 @@ def vector_value(r: random.Random, size: int, base: str) -> str:
     if base == "sparsevec":
         picks = sorted(r.sample(range(1, size + 1), min(size, 8)))
         return "{" + ",".join(f"{i}:{r.choice(_COMPONENTS)}" for i in picks) + "}/" + str(size)
-    return "[" + ",".join(r.choices(_COMPONENTS, k=size)) + "]"
+    picks = array("H", r.randbytes(2 * size))        # 16 random bits per component
+    table = _COMPONENTS
+    return "[" + ",".join([table[x % 2001] for x in picks]) + "]"
 
 
 def time_value(text: str, base: str):

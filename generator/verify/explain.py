@@ -20,6 +20,7 @@ from generator.verify.sync import spec_schemas
 
 MIN_ROWS = 2000              # rows in every table with an index (a seq scan of fewer is often cheaper)
 MIN_TENANTS = 100            # tenants, so that one tenant's rows are a small share of a table
+BASE_ROWS = 10000            # rows spread by the spec's ratios before the minimums above
 MIN_VECTOR_ROWS = 9000       # big vectors live in TOAST, so a seq scan looks cheap until about this
 TOASTED_DIMS = 500           # vectors above ~2 kB (500 float4) are stored out of line
 
@@ -78,7 +79,7 @@ def explain(schema: Schema, spec: str = "", database_url: str | None = None, row
             apply_statements(url, statements(schema), shim_for(schema))
             with connect(url, autocommit=True) as conn:
                 say("loading sample rows")
-                sampler = Sampler(schema, rows, seed, at_least=None if rows else scale(schema))
+                sampler = Sampler(schema, rows or BASE_ROWS, seed, at_least=None if rows else scale(schema))
                 report.rows = {r.table: r.rows for r in load(conn, sampler)}
                 ident = identity(schema)
                 with conn.transaction():

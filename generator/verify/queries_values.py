@@ -47,6 +47,13 @@ def _eq_values(conn: psycopg.Connection, t: Table, conds: list[Cond], where: str
     return _median(rows)
 
 
+def _median_of(conn: psycopg.Connection, t: Table, expr: str, where: list[str]) -> str | None:
+    cond = " AND ".join(where) or "true"
+    got = conn.execute(f"SELECT (percentile_disc(0.5) WITHIN GROUP (ORDER BY {expr}))::text FROM {_q(t)} "
+                       f"WHERE {cond}").fetchone()
+    return got[0] if got else None
+
+
 def _special(conn: psycopg.Connection, t: Table, c: Cond, where: str | None) -> str | None:
     pred = f"({where}) AND " if where else ""
     if c.kind == "nearest":
@@ -91,6 +98,10 @@ def build(conn: psycopg.Connection, schema: Schema, shape: QueryShape) -> Built:
     for c in shape.conds:
         if c.kind == "order":
             order.append(f"{c.expr}{' DESC' if c.desc else ''}")
+            if eqs:          # the recent half of the group: a range only this index serves too
+                low = _median_of(conn, t, c.expr, where)
+                if low is not None:
+                    where.append(f"{c.expr} >= {_typed(low, c.type_sql)}")
         elif c.kind != "eq":
             value = _special(conn, t, c, shape.where)
             if value is None:
