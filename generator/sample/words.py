@@ -77,16 +77,15 @@ def word(r: random.Random) -> str:
 
 
 def words(r: random.Random, low: int = 1, high: int = 3) -> str:
-    return " ".join(r.choice(WORDS) for _ in range(r.randint(low, high)))
+    return " ".join(r.choices(WORDS, k=r.randint(low, high)))
 
 
 def title(r: random.Random) -> str:
-    return " ".join(w.capitalize() for w in words(r, 2, 4).split())
+    return " ".join(w.capitalize() for w in r.choices(WORDS, k=r.randint(2, 4)))
 
 
 def sentence(r: random.Random) -> str:
-    text = f"{r.choice(WORDS).capitalize()} {r.choice(VERBS)} {words(r, 2, 6)}"
-    return text + "."
+    return f"{r.choice(WORDS).capitalize()} {r.choice(VERBS)} {words(r, 2, 6)}."
 
 
 def paragraph(r: random.Random) -> str:
@@ -94,14 +93,15 @@ def paragraph(r: random.Random) -> str:
 
 
 def text(r: random.Random, low: int = 20, high: int = 200) -> str:
-    """Sentences cut to a length between low and high characters."""
+    """Sentences of six words (~45 characters) cut to a length between low and high."""
     want = r.randint(low, max(low, high))
-    parts, size = [], 0
-    while size < want:
-        s = sentence(r)
-        parts.append(s)
-        size += len(s) + 1
-    out = " ".join(parts)[:want].rstrip()
+    n = want // 7 + 6
+    picks = r.choices(WORDS, k=n)
+    for i in range(0, n, 6):                        # a sentence starts every sixth word
+        picks[i] = picks[i].capitalize()
+        if i:
+            picks[i - 1] += "."
+    out = " ".join(picks)[:want].rstrip()
     return out + "x" * (low - len(out)) if len(out) < low else out
 
 

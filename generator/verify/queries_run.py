@@ -147,7 +147,7 @@ class Runner:
         except psycopg.Error as exc:
             r.status, r.detail = "warn", f"as {r.role}: the query failed: {str(exc).strip().splitlines()[0]}"
             return r
-        hit = [i for i in r.used if i in shape.expect or i in owner_run.used]
+        hit = [i for i in r.used if i in (shape.expect or owner_run.used)]
         if hit:
             r.status, r.detail = "pass", f"as {r.role}: uses {hit[0]}"
         elif r.used:
