@@ -16,6 +16,8 @@ from generator.sample.plan import TablePlan, folded_keys, unique_keys
 from generator.sample.pools import Pool, counts_per_parent, fk_target
 
 RETRIES = 25
+STARTS = 40             # k-th dates of a parent's rows begin up to this many steps back
+TIME_BASES = ("date", "timestamp with time zone", "timestamp without time zone")
 CHECK_RETRIES = 100      # a check between two columns (reserved <= quantity) may need many draws
 FK_NULL = 0.2          # share of NULL in a nullable reference without a hint
 YEAR = dt.timedelta(days=365)
@@ -121,7 +123,7 @@ class TableMaker:
             if not got:
                 return self._fail(f"no row of {fk.ref_table} for {fk.name}")
         for c in self.order:
-            value = self._value(c, row, k)
+            value = self._value(c, row, k, perms)
             if value is _EXHAUSTED:
                 if c in self.kmode:
                     return _EXHAUSTED
@@ -233,10 +235,12 @@ class TableMaker:
         hint = hints.hint(fk.columns[0]) if hints and len(fk.columns) == 1 else None
         return hint.null if hint and hint.null is not None else FK_NULL
 
-    def _value(self, c: str, row: dict, k: int):
+    def _value(self, c: str, row: dict, k: int, perms: dict):
         gen = self.gens[c]
         col = gen.column
         if c in self.kmode and gen.nth is not None:
+            if col.type.base in TIME_BASES:     # each parent's dates start at its own point in the year
+                k += perms.setdefault("\0start", self.r.randrange(STARTS))
             value = gen.nth(self.r, row, k)
             return _EXHAUSTED if value is None else value
         if col.identity:
