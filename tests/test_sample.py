@@ -17,7 +17,6 @@ import pytest
 from generator.cli import main
 from generator.db.apply import apply_statements
 from generator.db.connect import connect
-from generator.model import ForeignKey, Unique
 from generator.pipeline import load_schema
 from generator.sample import Sampler, generate, load, write_files
 from generator.verify import shim_for, statements
@@ -69,19 +68,17 @@ def test_rows_follow_hints_checks_and_keys():
 
 
 def test_composite_tenant_foreign_key_takes_parent_of_same_tenant():
-    """(org_id, member_id) -> members (org_id, id): every child row and its parent share the tenant."""
+    """(org_id, member_id) -> members (org_id, id): each row and its parent share the tenant,
+    and so do the rows behind a nullable composite key (assignee)."""
     schema = load_schema(HINTED)
-    members = schema.table("h_members")
-    tickets = schema.table("h_tickets")
-    members = replace(members, uniques=members.uniques + (Unique("h_members_org_id_id_key", ("org_id", "id")),))
-    fk = next(f for f in tickets.foreign_keys if f.columns == ("member_id",))
-    composite = ForeignKey(fk.name, ("org_id", "member_id"), "h_members", ("org_id", "id"), on_delete="CASCADE")
-    tickets = replace(tickets, foreign_keys=tuple(composite if f is fk else f for f in tickets.foreign_keys))
-    schema = replace(schema, tables=tuple(members if t.name == "h_members" else tickets if t.name == "h_tickets"
-                                          else t for t in schema.tables))
+    keys = {fk.columns: fk for fk in schema.table("h_tickets").foreign_keys}
+    assert keys[("org_id", "member_id")].ref_columns == ("org_id", "id")
     rows = _by_name(generate(schema, seed=3))
     pairs = {(m["org_id"], m["id"]) for m in rows["h_members"]}
-    assert rows["h_tickets"] and all((t["org_id"], t["member_id"]) in pairs for t in rows["h_tickets"])
+    tickets = rows["h_tickets"]
+    assert tickets and all((t["org_id"], t["member_id"]) in pairs for t in tickets)
+    assert all(t["assignee_id"] is None or (t["org_id"], t["assignee_id"]) in pairs for t in tickets)
+    assert any(t["assignee_id"] is not None for t in tickets)
 
 
 def _apply(url: str, schema) -> None:
@@ -113,7 +110,7 @@ def test_examples_load_and_keep_isolation_with_many_rows(fresh_db, path):
         # indexes dropped for the load and built again: the database still equals the spec
         assert [r.status for r in check_synced(schema, conn)] == [PASS]
         report = check_rls(conn, fresh_db, schema)
-    assert bool(report) == any(t.policies for t in schema.tables)
+    assert bool(report) == any(t.meta.tenant_column or t.meta.owner_column for t in schema.tables if t.policies)
     assert not [r for r in report if r.status == FAIL], [r for r in report if r.status == FAIL]
 
 

@@ -67,7 +67,7 @@ def column_hint(ctx: Ctx, raw, path: tuple) -> ColumnHint | None:
         return None
     items = _range(full.items)
     return ColumnHint(kind=full.kind, low=_number(full.min), high=_number(full.max), values=tuple(full.values),
-                      weights=tuple(full.weights), null=full.null,
+                      weights=tuple(full.weights), null=full.nulls,
                       items=(int(items[0] or 0), int(items[1] or 0)) if items else None)
 
 

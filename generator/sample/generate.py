@@ -12,7 +12,7 @@ from typing import Iterator
 from generator.model import ForeignKey, Schema, Table
 from generator.sample.checks import REF_TIME, Compiled, passes
 from generator.sample.columns import TIME_KEY, ColumnGen
-from generator.sample.plan import TablePlan, folded_keys, unique_keys
+from generator.sample.plan import TablePlan, fk_core, folded_keys, one_per_parent, unique_keys
 from generator.sample.pools import Pool, counts_per_parent, fk_target
 
 RETRIES = 25
@@ -65,17 +65,17 @@ class TableMaker:
         order = sorted(self.columns, key=lambda c: gens[c].column.name != "created_at" if c in gens else True)
         self.order = [c for c in order if c in gens and c not in self.fk_cols]
         self.index = 0
-        self.once = {fk.name: {} for fk in self.t.foreign_keys if fk is not p.parent
-                     and any(set(k) == set(fk.columns) for k in unique_keys(self.t))}
+        self.once = {fk.name: {} for fk in self.t.foreign_keys if fk is not p.parent and one_per_parent(self.t, fk)}
 
     # ------------------------------------------------------------ setup
 
     def _keys(self) -> list[Key]:
         main = set(self.p.parent.columns) if self.p.parent else set()
+        core = fk_core(self.t, self.p.parent) if self.p.parent else set()
         nnd = {u.columns for u in self.t.uniques if u.nulls_not_distinct}
         out = []
         for cols in unique_keys(self.t):
-            group = tuple(c for c in cols if c in main) if main and main <= set(cols) else ()
+            group = tuple(c for c in cols if c in main) if core and core <= set(cols) else ()
             out.append(Key(cols, group, tuple(c for c in cols if c not in group), cols not in nnd))
         out += [Key(cols, (), cols, True, True) for cols in folded_keys(self.t)]
         return out

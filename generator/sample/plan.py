@@ -88,14 +88,28 @@ def main_parent(t: Table, schema: Schema, made: set) -> ForeignKey | None:
     return min(required, key=lambda fk: (_rank(t, fk, schema), required.index(fk)), default=None)
 
 
+def fk_core(t: Table, fk: ForeignKey) -> set[str]:
+    """The columns of a foreign key that pick the parent: a tenant-consistent key's tenant (or
+    owner) column, `(company_id, parent_id)`, follows from the parent and is left out."""
+    scope = {t.meta.tenant_column, t.meta.owner_column}
+    core = set(fk.columns) - scope
+    return core or set(fk.columns)
+
+
+def one_per_parent(t: Table, fk: ForeignKey) -> bool:
+    """A unique key made of the foreign key's columns: each parent row gets one row at most."""
+    core = fk_core(t, fk)
+    return any(core <= set(k) <= set(fk.columns) for k in unique_keys(t))
+
+
 def _rank(t: Table, fk: ForeignKey, schema: Schema) -> int:
     target = schema.table(fk.ref_table, fk.ref_schema)
     root = schema.tenancy.root if schema.tenancy else None
     scoped = target is not None and target.name != root and bool(target.meta.tenant_column or target.meta.owner_column)
     keys = unique_keys(t)
-    if any(set(k) == set(fk.columns) for k in keys):
+    if one_per_parent(t, fk):
         return -1                       # one row per parent row: only the main parent can give that
-    keyed = any(set(fk.columns) <= set(k) for k in keys)
+    keyed = any(fk_core(t, fk) <= set(k) for k in keys)
     tenant_fk = t.meta.tenant_column in fk.columns and len(fk.columns) == 1
     owner_fk = t.meta.owner_column in fk.columns
     if scoped and keyed:
@@ -140,8 +154,9 @@ def cap_for(t: Table, fk: ForeignKey | None, domains: dict[str, int | None]) -> 
     if fk is None:
         return None
     caps = []
+    core = fk_core(t, fk)
     for key in unique_keys(t):
-        if not set(fk.columns) <= set(key):
+        if not core <= set(key):
             continue
         rest = [c for c in key if c not in fk.columns]
         if not rest:

@@ -345,7 +345,7 @@ class SampleColumn(Strict):
     max: Text | None = Field(None, description="highest number or date; for text kinds the longest length")
     values: list[object] = Field(default_factory=list, description="draw from these values")
     weights: list[float] = Field(default_factory=list, description="relative weight of each of `values`")
-    null: float | None = Field(None, ge=0, le=1, description="share of NULLs (nullable columns)")
+    nulls: float | None = Field(None, ge=0, le=1, description="share of NULLs (nullable columns)")
     items: Text | None = Field(None, description="array columns: element count, `n` or `min..max`")
 
 

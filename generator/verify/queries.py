@@ -154,14 +154,19 @@ def fk_shapes(t: Table) -> list[QueryShape]:
     out = []
     for fk in t.foreign_keys:
         conds = [Cond("eq", quote_ident(c), t.column(c).type.sql) for c in fk.columns]
-        serving = tuple(i.name for i in t.indexes if not i.where and set(i.columns[:len(fk.columns)]) == set(fk.columns)
-                        and len(i.columns) >= len(fk.columns))
-        serving += tuple(u.name for u in t.uniques if set(u.columns[:len(fk.columns)]) == set(fk.columns))
-        if t.primary_key and set(t.primary_key.columns[:len(fk.columns)]) == set(fk.columns):
-            serving += (t.primary_key.name,)
+        keys = [(i.name, i.columns) for i in t.indexes if not i.where] + [(u.name, u.columns) for u in t.uniques]
+        keys += [(t.primary_key.name, t.primary_key.columns)] if t.primary_key else []
+        serving = tuple(name for name, cols in keys if _leads_with(cols, fk.columns, t))
         out.append(QueryShape("fk", t, fk.name, conds, None, serving,
                               note=f"lookup of {t.name} rows by {', '.join(fk.columns)} (joins, ON DELETE)"))
     return out
+
+
+def _leads_with(cols: tuple[str, ...], fk_cols: tuple[str, ...], t: Table) -> bool:
+    """An index serves a foreign key's lookup when it leads with the key's columns, or with
+    those that pick the parent (a tenant-consistent key's tenant or owner column follows)."""
+    core = set(fk_cols) - {t.meta.tenant_column, t.meta.owner_column} or set(fk_cols)
+    return any(set(cols[:n]) == want for want in (set(fk_cols), core) for n in (len(want),) if len(cols) >= n)
 
 
 def named_shapes(schema: Schema) -> list[QueryShape]:
