@@ -4,7 +4,8 @@ optionally, `gen explain` on the seed-003/004 examples.
 
     python benchmarks/sample_load.py                          # 1M rows into chatapp (a few minutes)
     python benchmarks/sample_load.py --rows 100000 --spec spec/ai_chat.yaml
-    python benchmarks/sample_load.py --explain                # + gen explain of automations, ai_chat
+    python benchmarks/sample_load.py --explain                # + gen explain of automations, ai_chat,
+                                                              #   reports in benchmarks/reports/
 
 Measures the whole load (generation, COPY, index builds after the COPY, ANALYZE) as wall and
 CPU time, per table and in total, and rewrites the sample block of benchmarks/RESULTS.md.
@@ -33,6 +34,7 @@ from generator.sample import Sampler, load  # noqa: E402
 from generator.verify import shim_for, statements  # noqa: E402
 
 RESULTS = HERE / "RESULTS.md"
+REPORTS = HERE / "reports"
 BEGIN, END = "<!-- sample:begin (written by benchmarks/sample_load.py) -->", "<!-- sample:end -->"
 
 
@@ -60,12 +62,16 @@ def bench_load(spec: str, rows: int, seed: int) -> list[str]:
 
 def bench_explain(specs: list[str]) -> list[str]:
     from generator.verify.explain import explain
-    from generator.verify.queries_report import summary_line
+    from generator.verify.queries_report import format_markdown, summary_line
 
-    lines = ["", "`gen explain` (sample data at the scale the proof needs, EXPLAIN ANALYZE as owner and app):", ""]
+    lines = ["", "`gen explain` (sample data at the scale the proof needs, EXPLAIN ANALYZE as owner and app; "
+             "the reports, with every query and plan, in [reports/](reports/)):", ""]
+    REPORTS.mkdir(exist_ok=True)
     for spec in specs:
         t0 = time.perf_counter()
-        report = explain(load_schema(spec), spec)
+        schema = load_schema(spec)
+        report = explain(schema, spec)
+        (REPORTS / f"{schema.name}.indexes.md").write_text(format_markdown(report))
         lines.append(f"- {summary_line(report)} in {time.perf_counter() - t0:.0f} s")
     return lines
 

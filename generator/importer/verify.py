@@ -36,8 +36,7 @@ def resolve_text(text: str, name: str = "spec.yaml") -> Schema:
 def comparable(schema: Schema, schemas: list[str] | None = None) -> Schema:
     """Normalized, with collations unqualified where the search path finds them and, when
     given, the schema list taken from `schemas` (an empty schema is invisible to inspect)."""
-    tables = tuple(replace(t, columns=tuple(replace(c, collation=_unqualified(c.collation)) for c in t.columns),
-                           publications=())   # recorded as losses (unsupported.py)
+    tables = tuple(replace(t, columns=tuple(replace(c, collation=_unqualified(c.collation)) for c in t.columns))
                    for t in schema.tables)
     out = replace(schema, tables=tables)
     if schemas is not None:

@@ -263,7 +263,8 @@ class Table:
     inherits: tuple[str, ...] = ()                # qualified parents (table inheritance)
     cluster_on: str | None = None                 # index name (CLUSTER ON)
     replica_identity: str | None = None           # FULL | NOTHING | an index name (None: default)
-    publications: tuple[str, ...] = ()            # publications listing the table (sorted), e.g. supabase_realtime
+    publications: tuple[str, ...] = ()            # supabase_realtime when listed there (the publication gen
+                                                  # manages; others are raw `sql:` objects)
     meta: TableMeta = field(default_factory=TableMeta, compare=False, repr=False)
     loc: Location | None = _loc()
 

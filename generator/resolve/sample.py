@@ -11,6 +11,7 @@ from generator.resolve.context import SUPABASE_TABLES, Ctx
 from generator.resolve.expressions import ExpressionError, check_query
 from generator.spec.schema import Entity, SampleColumn, SampleTable
 
+_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 _COMPACT = re.compile(r"^\s*([a-z_]+)\s*(?:\(\s*([^)]*?)\s*\))?\s*$")
 _RANGE = re.compile(r"^\s*(-?[\w:.+-]*?)\s*\.\.\s*(-?[\w:.+-]*)\s*$")
 
@@ -133,7 +134,7 @@ def named_queries(ctx: Ctx, by_entity: dict[str, Table]) -> tuple[NamedQuery, ..
     for name, q in ctx.spec.queries.items():
         path = ("queries", name)
         try:
-            check_query(q.sql)
+            check_query(_PARAM.sub("$1", q.sql))         # `:name` parameters parse as $1
         except ExpressionError as e:
             ctx.error("RS115", f"query '{name}': {e}", path + ("sql",), "write one SELECT; mark parameters `:name`")
             continue
