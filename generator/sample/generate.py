@@ -184,9 +184,11 @@ class TableMaker:
             row.update((c, None) for c in cols)
             return _EXHAUSTED if self._keyed(fk) and not nullable else nullable
         if fk.name in self.once:              # a 1:1 reference: each parent row once
-            left = self.once[fk.name].get((tenant, owner))
+            scope = ("t", tenant) if tenant is not None and pool.by_tenant else \
+                ("o", owner) if owner is not None and pool.by_owner else None
+            left = self.once[fk.name].get(scope)
             if left is None:
-                left = self.once[fk.name][(tenant, owner)] = self.r.sample(list(picks), len(picks))
+                left = self.once[fk.name][scope] = self.r.sample(list(picks), len(picks))
             if not left:
                 row.update((c, None) for c in cols)
                 return nullable

@@ -91,9 +91,10 @@ def main_parent(t: Table, schema: Schema, made: set) -> ForeignKey | None:
 def fk_core(t: Table, fk: ForeignKey) -> set[str]:
     """The columns of a foreign key that pick the parent: a tenant-consistent key's tenant (or
     owner) column, `(company_id, parent_id)`, follows from the parent and is left out."""
-    scope = {t.meta.tenant_column, t.meta.owner_column}
-    core = set(fk.columns) - scope
-    return core or set(fk.columns)
+    core = set(fk.columns) - {t.meta.tenant_column} or set(fk.columns)
+    if len(core) > 1:                    # (user_id, session_id): the session picks, user_id follows
+        core = core - {t.meta.owner_column} or core
+    return core
 
 
 def one_per_parent(t: Table, fk: ForeignKey) -> bool:
