@@ -99,11 +99,13 @@ def test_shim_creates_the_publication_once(fresh_db):
 
 
 @pytest.mark.parametrize("text,code", [
-    ("spec: 1\nname: x\nentities:\n  a:\n    realtime: true\n    columns: {id: uuid pk}\n", "RS120"),
+    ("spec: 1\nname: x\nentities:\n  a:\n    realtime: true\n    columns: {id: uuid pk}\n", "RS150"),
     ("spec: 1\nname: x\ndatabase: {flavor: supabase}\nentities:\n  a:\n    realtime: true\n"
-     "    columns: {body: text}\n", "RS121"),
+     "    columns: {body: text}\n", "RS151"),
+    ("spec: 1\nname: x\ndatabase: {flavor: supabase}\nentities:\n  a:\n    realtime: true\n"
+     "    replica_identity: nothing\n    columns: {id: uuid pk}\n", "RS152"),
 ])
-def test_realtime_needs_supabase_and_a_primary_key(tmp_path, text, code):
+def test_realtime_needs_supabase_a_primary_key_and_a_replica_identity(tmp_path, text, code):
     path = tmp_path / "x.yaml"
     path.write_text(text)
     with pytest.raises(GenError) as err:

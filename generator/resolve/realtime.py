@@ -13,16 +13,16 @@ def realtime(ctx: Ctx, key: str, ent: Entity, table: Table) -> Table:
         return table
     path = ("entities", key, "realtime")
     if ctx.flavor != "supabase":
-        ctx.error("RS120", f"realtime on '{key}' needs `database: {{flavor: supabase}}`", path,
+        ctx.error("RS150", f"realtime on '{key}' needs `database: {{flavor: supabase}}`", path,
                   "Supabase Realtime reads the supabase_realtime publication; on plain PostgreSQL subscribe with "
                   "logical replication instead")
         return table
     if table.primary_key is None:
-        ctx.error("RS121", f"realtime on '{key}' needs a primary key", path,
+        ctx.error("RS151", f"realtime on '{key}' needs a primary key", path,
                   "Supabase Realtime looks each changed row up by its primary key to apply RLS per subscriber")
         return table
     if table.replica_identity == "NOTHING":
-        ctx.error("RS122", f"realtime on '{key}' with replica_identity: nothing", path,
+        ctx.error("RS152", f"realtime on '{key}' with replica_identity: nothing", path,
                   "a published table needs a replica identity, or its UPDATEs and DELETEs fail: drop "
                   "`replica_identity: nothing` (or use full)")
         return table

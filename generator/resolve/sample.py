@@ -41,7 +41,7 @@ def _kind(ctx: Ctx, kind: str | None, path: tuple) -> bool:
     if kind is None or kind in HINT_KINDS:
         return True
     close = difflib.get_close_matches(kind, HINT_KINDS, n=1)
-    ctx.error("RS111", f"unknown sample kind '{kind}'", path,
+    ctx.error("RS141", f"unknown sample kind '{kind}'", path,
               f"did you mean '{close[0]}'?" if close else "kinds: " + ", ".join(HINT_KINDS))
     return False
 
@@ -52,7 +52,7 @@ def column_hint(ctx: Ctx, raw, path: tuple) -> ColumnHint | None:
     if isinstance(raw, str):
         m = _COMPACT.match(raw)
         if not m:
-            ctx.error("RS112", f"sample hint '{raw}' is not `kind` or `kind(min..max)`", path,
+            ctx.error("RS142", f"sample hint '{raw}' is not `kind` or `kind(min..max)`", path,
                       "e.g. `email`, `text(20..400)`, `int(1..5)`, or a list of values")
             return None
         if not _kind(ctx, m.group(1), path):
@@ -63,7 +63,7 @@ def column_hint(ctx: Ctx, raw, path: tuple) -> ColumnHint | None:
     if not _kind(ctx, full.kind, path + ("kind",)):
         return None
     if full.weights and len(full.weights) != len(full.values):
-        ctx.error("RS114", f"sample hint has {len(full.weights)} weights for {len(full.values)} values",
+        ctx.error("RS144", f"sample hint has {len(full.weights)} weights for {len(full.values)} values",
                   path + ("weights",), "give one weight per value")
         return None
     items = _range(full.items)
@@ -78,7 +78,7 @@ def _columns(ctx: Ctx, spec: SampleTable, names: set[str], where: str, path: tup
         p = path + ("columns", col)
         if col not in names:
             close = difflib.get_close_matches(col, sorted(names), n=1)
-            ctx.error("RS110", f"sample hint for unknown column '{col}' of {where}", p,
+            ctx.error("RS140", f"sample hint for unknown column '{col}' of {where}", p,
                       f"did you mean '{close[0]}'?" if close else "name a column of the table")
             continue
         hint = column_hint(ctx, raw, p)
@@ -95,14 +95,14 @@ def sample_hints(ctx: Ctx, key: str, ent: Entity, table: Table) -> SampleHints |
     per, per_table, per_schema = spec.per, None, "public"
     if isinstance(spec.per, dict):
         if len(spec.per) != 1:
-            ctx.error("RS113", "sample.per names one parent entity", path + ("per",),
+            ctx.error("RS143", "sample.per names one parent entity", path + ("per",),
                       "write `per: {parent_entity: n}`")
             return None
         (parent, per), = spec.per.items()
         info = ctx.entities.get(parent)
         target = (info.schema, info.table) if info else tuple(parent.split(".", 1)) if "." in parent else None
         if target is None or not any((fk.ref_schema, fk.ref_table) == target for fk in table.foreign_keys):
-            ctx.error("RS113", f"sample.per names '{parent}', which {key} has no foreign key to", path + ("per",),
+            ctx.error("RS143", f"sample.per names '{parent}', which {key} has no foreign key to", path + ("per",),
                       "name an entity this entity references")
             return None
         per_schema, per_table = target
@@ -121,7 +121,7 @@ def sample_settings(ctx: Ctx) -> SampleSettings:
         key = tuple(name.split(".", 1)) if "." in name else ("public", name)
         cols = SUPABASE_TABLES.get(key) if ctx.flavor == "supabase" else None
         if cols is None:
-            ctx.error("RS117", f"sample.tables names '{name}', which is not a known table outside the spec", path,
+            ctx.error("RS147", f"sample.tables names '{name}', which is not a known table outside the spec", path,
                       "entities take their own `sample:` key; here only supabase's auth.users")
             continue
         external.append((key, SampleHints(rows=table.rows, per=table.per if not isinstance(table.per, dict) else None,
@@ -136,14 +136,14 @@ def named_queries(ctx: Ctx, by_entity: dict[str, Table]) -> tuple[NamedQuery, ..
         try:
             check_query(_PARAM.sub("$1", q.sql))         # `:name` parameters parse as $1
         except ExpressionError as e:
-            ctx.error("RS115", f"query '{name}': {e}", path + ("sql",), "write one SELECT; mark parameters `:name`")
+            ctx.error("RS145", f"query '{name}': {e}", path + ("sql",), "write one SELECT; mark parameters `:name`")
             continue
         params = []
         for param, source in q.params.items():
             ent, _, col = source.rpartition(".")
             table = by_entity.get(ent)
             if table is None or table.column(col) is None:
-                ctx.error("RS116", f"query '{name}': parameter '{param}' takes its value from '{source}', "
+                ctx.error("RS146", f"query '{name}': parameter '{param}' takes its value from '{source}', "
                           "which is not entity.column", path + ("params", param), "write e.g. `messages.conversation_id`")
                 continue
             params.append((param, (table.schema, table.name, col)))
