@@ -2,8 +2,6 @@
 that each declared index serves the query it exists for (report in Markdown and JSON)."""
 from __future__ import annotations
 
-import sys
-
 from generator.cli import add_server, command_parser
 from generator.diagnostics import EXIT_FINDINGS, EXIT_OK
 
@@ -53,8 +51,9 @@ def run(args) -> int:
     elif args.format == "markdown":
         print(format_markdown(report), end="")
     else:
+        from generator.cli.ui import say
         table = format_table(report, only_problems=args.problems)
         if table:
-            print(table)
-        print(summary_line(report, args.strict))
+            say(table)
+        say(summary_line(report, args.strict))
     return EXIT_OK if report.ok(args.strict) else EXIT_FINDINGS

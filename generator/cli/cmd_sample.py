@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 
 from generator.cli import command_parser
@@ -79,10 +78,11 @@ def _print_plan(sampler, fmt: str) -> int:
     if fmt == "json":
         print(json.dumps({"seed": sampler.seed, "tables": rows, "total": sum(r["rows"] for r in rows)}, indent=2))
         return EXIT_OK
+    from generator.cli.ui import say
     for r in rows:
         how = "fixed" if r["fixed"] else f"{r['per'] or 0:g} per {r['parent']}" if r["parent"] else "top level"
-        print(f"{r['table']}: {r['rows']} ({how})")
-    print(f"total: {sum(r['rows'] for r in rows)} rows (seed {sampler.seed})")
+        say(f"{r['table']}: {r['rows']} ({how})")
+    say(f"total: {sum(r['rows'] for r in rows)} rows (seed {sampler.seed})")
     return EXIT_OK
 
 
@@ -92,9 +92,10 @@ def _print_results(results, where: str, seconds: float, seed: int, fmt: str) -> 
         print(json.dumps({"target": where, "seed": seed, "rows": total, "seconds": round(seconds, 3),
                           "tables": [r.__dict__ for r in results]}, indent=2, default=str))
         return
+    from generator.cli.ui import say
     for r in results:
         notes = [f"{n} left out: {why}" for why, n in r.dropped.items()]
         notes += [f"{r.short} fewer: a parent's distinct values ran out"] if r.short else []
-        print(f"{r.table}: {r.rows} rows" + (f" ({'; '.join(notes)})" if notes else ""))
+        say(f"{r.table}: {r.rows} rows" + (f" ({'; '.join(notes)})" if notes else ""))
     rate = f", {total / seconds:,.0f} rows/s" if seconds > 0 else ""
-    print(f"{total} rows into {where} in {seconds:.1f} s{rate} (seed {seed})")
+    say(f"{total} rows into {where} in {seconds:.1f} s{rate} (seed {seed})")
