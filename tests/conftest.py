@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import psycopg
 import pytest
 
 from generator.db.server import debian_server, embedded_server, scratch_database
@@ -43,12 +44,24 @@ def _serve(start, failure: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    """Base URL of the test server: GEN_TEST_DATABASE_URL if set, else an embedded one."""
+    """Base URL of the test server: GEN_TEST_DATABASE_URL if set, else an embedded one
+    (with wal_level=logical, so realtime proofs need no second server)."""
     url = os.environ.get("GEN_TEST_DATABASE_URL")
     if url:
         yield url
         return
-    yield from _serve(embedded_server, "cannot start the embedded PostgreSQL (pgserver)")
+    yield from _serve(lambda: embedded_server(logical=True), "cannot start the embedded PostgreSQL (pgserver)")
+
+
+@pytest.fixture(scope="session")
+def logical_url(pg_url: str) -> Iterator[str]:
+    """A server with wal_level=logical: the test server when it is one, else an embedded one."""
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        level = conn.execute("SHOW wal_level").fetchone()[0]
+    if level == "logical":
+        yield pg_url
+        return
+    yield from _serve(lambda: embedded_server(logical=True), "cannot start the embedded PostgreSQL (pgserver)")
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ LAYERS = [
     {"cli"},
     {"pipeline"},
     {"targets", "migrate", "verify", "importer", "lint"},
-    {"postgres"},
+    {"postgres", "sample"},
     {"resolve", "diff", "db"},
     {"render"},
     {"model", "spec", "output"},

@@ -22,6 +22,8 @@ COMMAND_MODULES = [
     "generator.cli.cmd_migrate",
     "generator.cli.cmd_fmt",
     "generator.cli.cmd_completion",
+    "generator.cli.cmd_sample",
+    "generator.cli.cmd_explain",
 ]
 
 EPILOG = """examples:

@@ -71,6 +71,8 @@ def _verify_parser(sub) -> None:
                    help="warnings (e.g. no violating value found) and skips (each says why) fail too")
     add_server(p)
     p.add_argument("--problems", action="store_true", help="list only what did not pass")
+    p.add_argument("--queries", action="store_true",
+                   help="also prove that each index serves its query on sample data (what `gen explain` does)")
     p.set_defaults(func=run_verify)
 
 
@@ -140,8 +142,12 @@ def run_verify(args) -> int:
     schema = load_schema(args.spec)
     from generator.cli.ui import progress_callback
     step = progress_callback()
-    report = verify(schema, args.spec, args.database_url, (lambda msg: step(f"gen verify: {msg}")) if step else None,
-                    server=args.server)
+    progress = (lambda msg: step(f"gen verify: {msg}")) if step else None
+    report = verify(schema, args.spec, args.database_url, progress, server=args.server)
+    if args.queries:
+        from generator.verify.explain import as_results, explain
+        report.results += as_results(explain(schema, args.spec, args.database_url, progress=progress,
+                                             server=args.server))
     if args.format == "json":
         print(format_json(report, args.strict))
     else:

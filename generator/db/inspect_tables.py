@@ -199,7 +199,7 @@ def inspect_tables(fetch: Fetch, schemas: list[str], version: int) -> list[Table
             partition_of=h["parents"][0] if h["is_partition"] else None,
             partition_bound=h["bound"] if h["is_partition"] else None,
             inherits=() if h["is_partition"] else tuple(h["parents"]), cluster_on=h["cluster_on"],
-            replica_identity=_replica(h)))
+            replica_identity=_replica(h), publications=tuple(h["publications"] or ())))
     return sorted(tables, key=lambda t: t.key)
 
 

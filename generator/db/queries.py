@@ -22,7 +22,9 @@ SELECT c.oid, n.nspname AS schema, c.relname AS name, obj_description(c.oid, 'pg
        (SELECT ic.relname FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid
         WHERE x.indrelid = c.oid AND x.indisreplident LIMIT 1) AS replica_index,
        (SELECT ic.relname FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid
-        WHERE x.indrelid = c.oid AND x.indisclustered LIMIT 1) AS cluster_on
+        WHERE x.indrelid = c.oid AND x.indisclustered LIMIT 1) AS cluster_on,
+       ARRAY(SELECT p.pubname::text FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
+             WHERE pr.prrelid = c.oid AND p.pubname = 'supabase_realtime' ORDER BY 1) AS publications
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%(schemas)s)
   AND {not_extension_member('pg_class', 'c.oid')}

@@ -23,6 +23,8 @@ from generator.model.naming import quote_ident
 DEBIAN_PG15_BIN = Path("/usr/lib/postgresql/15/bin")
 # Durability is worthless for a throw-away cluster; these make startup and DDL fast.
 FAST_SETTINGS = ("fsync=off", "full_page_writes=off", "synchronous_commit=off")
+# Logical decoding (publications seen through pgoutput, as Supabase Realtime reads them).
+LOGICAL_SETTINGS = ("wal_level=logical", "max_replication_slots=10", "max_wal_senders=10")
 _OS_USERS = ("postgres", "pgserver")   # initdb refuses root: run as the first that exists
 
 
@@ -114,8 +116,9 @@ def _usable_bin_dir(bin_dir: Path, user: pwd.struct_passwd | None) -> Path:
 
 
 @contextmanager
-def _cluster(bin_dir: Path) -> Iterator[str]:
-    """initdb + pg_ctl start in a fresh temp dir; yields a base URL; stops and removes it all."""
+def _cluster(bin_dir: Path, logical: bool = False) -> Iterator[str]:
+    """initdb + pg_ctl start in a fresh temp dir; yields a base URL; stops and removes it all.
+    `logical` starts it with wal_level=logical."""
     if not (bin_dir / "initdb").exists():
         raise _fail("DB003", f"PostgreSQL binaries not found in {bin_dir}",
                     "install them (see the hint of the caller) or set GEN_TEST_DATABASE_URL")
@@ -129,7 +132,8 @@ def _cluster(bin_dir: Path) -> Iterator[str]:
             os.chown(root, user.pw_uid, user.pw_gid)
         _run([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
               "--locale=C", "--no-sync", "--no-instructions"], user, root, "initdb")
-        options = " ".join([f"-h '' -k {root}"] + [f"-c {s}" for s in FAST_SETTINGS])
+        settings = FAST_SETTINGS + (LOGICAL_SETTINGS if logical else ())
+        options = " ".join([f"-h '' -k {root}"] + [f"-c {s}" for s in settings])
         _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60",
               "-o", options, "start"], user, root, "pg_ctl start", log)
         yield f"postgresql://postgres@/postgres?host={root}"
@@ -141,19 +145,20 @@ def _cluster(bin_dir: Path) -> Iterator[str]:
 
 
 @contextmanager
-def embedded_server() -> Iterator[str]:
-    """A throw-away PostgreSQL 16 with pgvector (from pip's pgserver); yields its base URL."""
-    with _cluster(pgserver_bin_dir()) as url:
+def embedded_server(logical: bool = False) -> Iterator[str]:
+    """A throw-away PostgreSQL 16 with pgvector (from pip's pgserver); yields its base URL.
+    `logical`: wal_level=logical, for proofs through logical decoding."""
+    with _cluster(pgserver_bin_dir(), logical) as url:
         yield url
 
 
 @contextmanager
-def debian_server(bin_dir: Path = DEBIAN_PG15_BIN) -> Iterator[str]:
+def debian_server(bin_dir: Path = DEBIAN_PG15_BIN, logical: bool = False) -> Iterator[str]:
     """A throw-away PostgreSQL 15 with contrib (pg_trgm, uuid-ossp, pgcrypto ...) from Debian."""
     if not (bin_dir / "initdb").exists():
         raise _fail("DB003", f"Debian's PostgreSQL 15 binaries are missing ({bin_dir}/initdb)",
                     "apt-get install postgresql-15 postgresql-contrib-15 (or postgresql-contrib)")
-    with _cluster(bin_dir) as url:
+    with _cluster(bin_dir, logical) as url:
         yield url
 
 
@@ -222,14 +227,16 @@ def choose_server(choice: str | None, extensions: set[str] | frozenset[str] = fr
 
 
 @contextmanager
-def server(choice: str | None, extensions: set[str] | frozenset[str] = frozenset()) -> Iterator[str]:
-    """The base URL of the chosen server (started and removed here unless it is a URL)."""
+def server(choice: str | None, extensions: set[str] | frozenset[str] = frozenset(),
+           logical: bool = False) -> Iterator[str]:
+    """The base URL of the chosen server (started and removed here unless it is a URL);
+    `logical` starts it with wal_level=logical."""
     picked = choose_server(choice, extensions)
     if picked.startswith("postgres"):
         yield picked
     elif picked == "pg15":
-        with debian_server() as url:
+        with debian_server(logical=logical) as url:
             yield url
     else:
-        with embedded_server() as url:
+        with embedded_server(logical) as url:
             yield url

@@ -11,6 +11,7 @@ from generator.diff.changes import (AddForeignKey, AddGrant, AddIndex, AddPolicy
                                     SetComment, SetRls)
 from generator.diff.columns import column_changes
 from generator.diff.objects import table_property_changes
+from generator.diff.publish import publication_changes
 from generator.diff.renames import Renames, translate_table, uses_columns
 from generator.model import Check, Grant, Policy, Schema, Table
 from generator.model.naming import qualified, quote_ident
@@ -55,7 +56,7 @@ def created_table(t: Table) -> list[Change]:
         out.append(SetRls(t, t.rls_enabled, t.rls_forced))
     out += [AddPolicy(t, p) for p in t.policies]
     out += exact_grants(t, t.grants)
-    return out
+    return out + publication_changes(None, t)
 
 
 def exact_grants(obj, grants) -> list[Change]:
@@ -143,7 +144,7 @@ def changed_table(o: Table, o2: Table, t: Table, renamed_columns: dict[str, str]
         out.append(SetRls(t, t.rls_enabled, t.rls_forced, o.rls_enabled, o.rls_forced, o))
     out += _policies(o, o2, t, retyped)
     out += _grants(o, t)
-    return out
+    return out + publication_changes(o, t)
 
 
 def _policies(o: Table, o2: Table, t: Table, retyped: frozenset[str]) -> list[Change]:

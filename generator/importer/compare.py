@@ -83,7 +83,7 @@ def _short(v) -> str:
 _PARTS = (("foreign key", "foreign_keys"), ("unique", "uniques"), ("check", "checks"), ("index", "indexes"),
           ("policy", "policies"), ("trigger", "triggers"), ("exclusion", "exclusions"))
 _PROPERTIES = ("unlogged", "options", "partition_by", "partition_of", "partition_bound", "inherits", "cluster_on",
-               "replica_identity")
+               "replica_identity", "publications")
 
 
 def table_differences(obj, a: Table, b: Table, labels=("database", "spec")) -> list[Difference]:

@@ -19,7 +19,7 @@ from generator.importer.unsupported import catalog_losses
 
 ENTITY_ORDER = ("table", "schema", "description", "traits", "tenant", "owner", "columns", "primary_key",
                 "foreign_keys", "unique", "checks", "indexes", "policies", "rls", "grants", "triggers", "created_from",
-                "lint")
+                "realtime", "lint")
 
 
 def build_document(ctx: ImportCtx, name: str) -> dict:

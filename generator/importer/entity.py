@@ -13,7 +13,7 @@ from generator.importer.recognize import recognize_policy
 from generator.resolve.tables import SUPABASE_DEFAULT_GRANTS
 from generator.importer.supabase import SUPABASE_ROLES
 from generator.importer.tenancy import Tenancy
-from generator.model import Column, Policy, Table, Trigger
+from generator.model import REALTIME_PUBLICATION, Column, Policy, Table, Trigger
 from generator.model.naming import qualified, quote_ident, shorten
 
 ALL_PRIVILEGES = ("DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE")
@@ -86,6 +86,8 @@ def entity_spec(ctx: ImportCtx, t: Table, plan: Planned) -> tuple[dict, dict[str
     triggers = _triggers(ctx, t, plan, trait_triggers, set(cols))
     if triggers:
         out["triggers"] = triggers
+    if realtime_of(ctx.flavor, t):
+        out["realtime"] = True
     return out, _grants(ctx, t.grants, table_extra)
 
 
@@ -130,6 +132,12 @@ def table_properties(ctx: ImportCtx, t: Table, cols: set[str]) -> dict:
         out["replica_identity"] = t.replica_identity.lower() if t.replica_identity in ("FULL", "NOTHING") \
             else t.replica_identity
     return out
+
+
+def realtime_of(flavor: str, t: Table) -> bool:
+    """A Supabase table in Supabase Realtime's publication that `realtime: true` can say."""
+    return flavor == "supabase" and REALTIME_PUBLICATION in t.publications and t.primary_key is not None \
+        and t.replica_identity != "NOTHING"
 
 
 def _tenant(ctx: ImportCtx, t: Table, plan: Planned, out: dict) -> str | None:

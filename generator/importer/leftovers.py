@@ -66,6 +66,15 @@ SELECT p.pubname AS name, p.puballtables AS all_tables, p.pubinsert, p.pubupdate
 FROM pg_publication p ORDER BY 1
 """
 
+# Tables of supabase_realtime that the spec says with `realtime: true` (imported, with a primary
+# key and a replica identity), as PUBLICATIONS names them.
+REALTIME_ENTITIES = """
+SELECT quote_ident(t.schemaname) || '.' || quote_ident(t.tablename) FROM pg_publication_tables t
+JOIN pg_class c ON c.relname = t.tablename JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = t.schemaname
+WHERE t.pubname = 'supabase_realtime' AND t.schemaname = ANY(%(schemas)s) AND c.relreplident <> 'n'
+  AND EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p')
+"""
+
 OUTSIDE_POLICIES = """
 SELECT schemaname AS schema, tablename AS table_name, policyname AS name, permissive, roles, cmd, qual, with_check
 FROM pg_policies WHERE schemaname = ANY(%(schemas)s) ORDER BY 1, 2, 3
@@ -123,7 +132,8 @@ def read_leftovers(conn: psycopg.Connection, schemas: list[str], excluded: list[
             _event_trigger(r, put)
     for r in _rows(conn, PUBLICATIONS, {}):
         if supabase and r["name"] == SUPABASE_PUBLICATION:
-            _realtime_tables(r, put)
+            said = {t for t, in conn.execute(REALTIME_ENTITIES, p).fetchall()}
+            _realtime_tables(dict(r, tables=[t for t in r["tables"] if t not in said]), put)
         else:
             _publication(r, put)
     if excluded:

@@ -14,6 +14,7 @@ from generator.diagnostics import Location
 from generator.model.naming import qualified, quote_ident
 from generator.model.objects import (Aggregate, Collation, CompositeType, Domain, DomainCheck, Exclusion,
                                      ExclusionElement, Namespace, RangeType, RawSQL, Sequence)
+from generator.model.sample import ColumnHint, NamedQuery, SampleHints, SampleSettings
 from generator.model.types import DataType
 
 __all__ = [
@@ -22,10 +23,12 @@ __all__ = [
     "Seed", "ExternalTrigger", "Tenancy", "Auth", "Settings", "Schema", "replace", "COMMANDS", "FK_ACTIONS",
     "Protection", "LintOverride", "TableMeta", "SoftDelete", "Sequence", "Collation", "Domain", "DomainCheck",
     "CompositeType", "RangeType", "Aggregate", "Exclusion", "ExclusionElement", "Namespace", "RawSQL",
+    "ColumnHint", "SampleHints", "SampleSettings", "NamedQuery", "REALTIME_PUBLICATION",
 ]
 
 COMMANDS = ("ALL", "SELECT", "INSERT", "UPDATE", "DELETE")
 FK_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
+REALTIME_PUBLICATION = "supabase_realtime"     # the publication Supabase Realtime reads
 
 
 def _loc() -> Any:
@@ -232,6 +235,7 @@ class TableMeta:
     audit_table: bool = False                  # the spec's audit table
     deny_all: bool = False             # RLS on with no policy, on purpose
     lint: tuple["LintOverride", ...] = ()      # per-object lint overrides, with reasons
+    sample: SampleHints | None = None  # how `gen sample` fills the table
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +263,8 @@ class Table:
     inherits: tuple[str, ...] = ()                # qualified parents (table inheritance)
     cluster_on: str | None = None                 # index name (CLUSTER ON)
     replica_identity: str | None = None           # FULL | NOTHING | an index name (None: default)
+    publications: tuple[str, ...] = ()            # supabase_realtime when listed there (the publication gen
+                                                  # manages; others are raw `sql:` objects)
     meta: TableMeta = field(default_factory=TableMeta, compare=False, repr=False)
     loc: Location | None = _loc()
 
@@ -457,6 +463,8 @@ class Schema:
     settings: Settings = field(default_factory=Settings, compare=False)
     description: str | None = field(default=None, compare=False)
     warnings: tuple = field(default=(), compare=False)    # Diagnostics of severity warning
+    sample: SampleSettings = field(default_factory=SampleSettings, compare=False)
+    queries: tuple[NamedQuery, ...] = field(default=(), compare=False)
 
     @classmethod
     def empty(cls, name: str = "empty") -> "Schema":

@@ -12,11 +12,13 @@ from dataclasses import dataclass, replace
 from generator.diff import alter as al
 from generator.diff import changes as ch
 from generator.diff import objects as ob
+from generator.diff.publish import DropFromPublication
 from generator.model import ForeignKey, Function
 from generator.postgres.render import PHASE, Statement, render_change
 
 DROPS = (ch.DropRole, ch.DropTable, ch.DropForeignKey, ch.DropIndex, ch.DropFunction, ch.DropTrigger, ch.DropView,
-         ch.DropPolicy, ch.RevokeGrant, al.DropColumn, al.DropConstraint, ob.DropAggregate, ob.DropRaw)
+         ch.DropPolicy, ch.RevokeGrant, al.DropColumn, al.DropConstraint, ob.DropAggregate, ob.DropRaw,
+         DropFromPublication)
 # after columns stop using them (see _late)
 LATE_DROPS = (ch.DropEnum, ch.DropSchema, ch.DropExtension, ob.DropType, ob.DropCollation, ob.DropSequence)
 RENAME_ORDER = (al.RenameEnum, al.RenameEnumValue, al.RenameTable, al.RenameColumn, al.RenameObject)
@@ -149,6 +151,7 @@ _PHASE_OF = {
     ch.DropTable: "tables", ch.DropForeignKey: "foreign_keys", ch.DropIndex: "indexes",
     ch.DropFunction: "functions", ch.DropTrigger: "triggers", ch.DropView: "views", ch.DropPolicy: "policies",
     ch.RevokeGrant: "grants", al.DropColumn: "columns", al.DropConstraint: "constraints",
+    DropFromPublication: "publications",
 }
 
 

@@ -14,7 +14,7 @@ from generator.model.naming import qualified, quote_ident, quote_literal
 # Phases, in the order a plan applies them (drops run in reverse, before any add).
 PHASES = ("extensions", "schemas", "roles", "collations", "renames", "enums", "types", "sequences", "early_functions",
           "tables", "columns", "constraints", "foreign_keys", "indexes", "comments", "functions", "aggregates",
-          "triggers", "views", "rls", "policies", "grants", "raw")
+          "triggers", "views", "rls", "policies", "grants", "raw", "publications")
 # Steps of a migration: "pre" and "post" statements run outside its transaction, before
 # (enum values) and after it (concurrent index builds, validation of NOT VALID constraints).
 STEPS = ("pre", "main", "post")
@@ -294,7 +294,9 @@ def render_change(c: ch.Change, inline_fks: tuple[ForeignKey, ...] = ()) -> list
     from generator.postgres.render_alter import RENDERERS as ALTER  # it builds on the helpers here
     from generator.postgres.render_objects import RENDERERS as OBJECTS
 
-    fn = RENDERERS.get(type(c)) or ALTER.get(type(c)) or OBJECTS.get(type(c))
+    from generator.postgres.render_publish import RENDERERS as PUBLISH
+
+    fn = RENDERERS.get(type(c)) or ALTER.get(type(c)) or OBJECTS.get(type(c)) or PUBLISH.get(type(c))
     if fn is None:
         raise NotImplementedError(f"no SQL renderer for {type(c).__name__}")
     return fn(c, inline_fks) if isinstance(c, ch.AddTable) else fn(c)

@@ -1,5 +1,6 @@
 """A small stand-in for Supabase's auth schema (auth.users, auth.uid(), auth.role(),
-auth.jwt()) and roles, so supabase-flavoured specs apply and test on plain PostgreSQL."""
+auth.jwt()), roles and the supabase_realtime publication, so supabase-flavoured specs apply
+and test on plain PostgreSQL."""
 
 _AUTH_SHIM = """\
 -- Supabase stand-in for plain PostgreSQL (tests and local use). Do NOT run on Supabase.
@@ -26,6 +27,17 @@ END
 $shim$;
 
 CREATE SCHEMA IF NOT EXISTS auth;
+
+-- Supabase Realtime reads this publication; `realtime:` entities are added to it.
+DO $pub$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_publication WHERE pubname = 'supabase_realtime') THEN
+    CREATE PUBLICATION supabase_realtime;
+  END IF;
+EXCEPTION WHEN duplicate_object THEN
+  NULL;  -- created meanwhile by a concurrent run
+END
+$pub$;
 
 CREATE TABLE IF NOT EXISTS auth.users (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -16,8 +16,10 @@ from generator.resolve.compose import compose
 from generator.resolve.execute import function_access
 from generator.resolve.lint_overrides import lint_overrides
 from generator.resolve.protection import protect
+from generator.resolve.realtime import realtime
 from generator.resolve.references import resolve_references
 from generator.resolve.shared_refs import shared_references
+from generator.resolve.sample import named_queries, sample_hints, sample_settings
 from generator.resolve.soft_delete import soft_delete
 from generator.resolve.seeds import resolve_seeds
 from generator.resolve.tables import build_table
@@ -51,7 +53,8 @@ def _resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
     admin = spec.auth.admin.entity if spec.auth and spec.auth.admin else None
     admin_table = ctx.entities[admin].table if admin in ctx.entities else None
     refs = resolve_references(ctx, entities, all_cols)
-    tables = [build_table(ctx, ent, all_cols[key], refs, admin_table) for key, ent in entities.items()]
+    tables = [_extras(ctx, key, ent, build_table(ctx, ent, all_cols[key], refs, admin_table))
+              for key, ent in entities.items()]
     by_entity = {t.meta.entity: t for t in tables}
     external = [created_from(ctx, key, ent, by_entity[key]) for key, ent in entities.items() if ent.created_from]
     seeds, seeded_external = resolve_seeds(ctx, by_entity)
@@ -88,6 +91,8 @@ def _resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
                           tuple(LintOverride(code, sev, "spec-wide", ctx.loc("lint", code))
                                 for code, sev in sorted(spec.lint.items())), _temp_tables(spec)),
         description=spec.description,
+        sample=sample_settings(ctx),
+        queries=named_queries(ctx, by_entity),
     )
     schema = shared_references(audit(ctx, schema, entities))
     schema = function_access(ctx, protect(ctx, soft_delete(ctx, schema), all_cols))
@@ -106,6 +111,13 @@ def _temp_tables(spec: SpecFile) -> bool:
     if spec.database.temp_tables is not None:
         return spec.database.temp_tables
     return not (spec.database.flavor == "plain" and spec.auth is not None and bool(spec.auth.roles))
+
+
+def _extras(ctx: Ctx, key: str, ent: Entity, table):
+    """Realtime publication membership and sample-data hints of an entity's table."""
+    table = realtime(ctx, key, ent, table)
+    hints = sample_hints(ctx, key, ent, table)
+    return replace(table, meta=replace(table.meta, sample=hints)) if hints else table
 
 
 def _enums(ctx: Ctx) -> tuple[Enum, ...]:

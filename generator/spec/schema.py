@@ -341,6 +341,31 @@ class CreatedFrom(Strict):
     values: dict[str, str] = Field(description="column: SQL expression over NEW (the new row), e.g. id: NEW.id")
 
 
+class SampleColumn(Strict):
+    """How `gen sample` fills a column (full form)."""
+
+    kind: str | None = Field(None, description="value generator: email, slug, name, title, text, url, phone, …")
+    min: Text | None = Field(None, description="lowest number or date; for text kinds the shortest length")
+    max: Text | None = Field(None, description="highest number or date; for text kinds the longest length")
+    values: list[object] = Field(default_factory=list, description="draw from these values")
+    weights: list[float] = Field(default_factory=list, description="relative weight of each of `values`")
+    nulls: float | None = Field(None, ge=0, le=1, description="share of NULLs (nullable columns)")
+    items: Text | None = Field(None, description="array columns: element count, `n` or `min..max`")
+
+
+# compact: `email`, `text(20..400)`, `int(1..5)`; a list: the values to draw from
+SampleColumnSpec = Union[str, list[Text], SampleColumn]
+
+
+class SampleTable(Strict):
+    """How many rows `gen sample` makes for a table, and how its columns look."""
+
+    rows: int | None = Field(None, ge=0, description="exactly this many rows (not scaled by --rows)")
+    per: Union[float, dict[str, float], None] = Field(
+        None, description="rows per row of the parent: a number (the main parent) or {parent entity: n}")
+    columns: dict[str, SampleColumnSpec] = Field(default_factory=dict)
+
+
 class Entity(Strict):
     description: str | None = None
     table: str | None = Field(None, description="table name, overriding prefix + key")
@@ -375,6 +400,10 @@ class Entity(Strict):
     audit: Union[bool, AuditFull, None] = Field(None, description="record every write in the audit table")
     skip_defaults: Union[bool, list[str]] = Field(
         False, description="true: none of the spec-wide defaults; or the traits/presets/policies to leave out")
+    realtime: bool = Field(
+        False, description="supabase flavor: publish changes to Supabase Realtime (supabase_realtime publication); "
+                           "`replica_identity: full` sends whole old rows")
+    sample: SampleTable | None = Field(None, description="row counts and value hints for `gen sample`")
 
 
 class SoftDeleteFull(Strict):
@@ -523,6 +552,25 @@ class MigrationSettings(Strict):
     lock_timeout: str = "5s"
 
 
+class SampleSettings(Strict):
+    """Spec-wide settings of `gen sample`."""
+
+    rows: int | None = Field(None, ge=0, description="total rows when --rows is not given")
+    seed: int | None = Field(None, description="random seed when --seed is not given")
+    tables: dict[str, SampleTable] = Field(
+        default_factory=dict, description="tables outside the spec, by schema.table (supabase: auth.users)")
+
+
+class QuerySpec(Strict):
+    """A query the application depends on; `gen explain` proves an index serves it."""
+
+    sql: str = Field(description="one SELECT; `:name` marks a parameter")
+    params: dict[str, str] = Field(
+        default_factory=dict, description="parameter: entity.column whose sample value it takes")
+    uses: str | None = Field(None, description="the index the plan should use")
+    description: str | None = None
+
+
 class SpecFile(Strict):
     """A gen spec: one PostgreSQL data model."""
 
@@ -555,3 +603,5 @@ class SpecFile(Strict):
     migrations: MigrationSettings = Field(default_factory=MigrationSettings)
     lint: dict[str, Literal["off", "warning", "error"]] = Field(
         default_factory=dict, description="spec-wide lint severities, e.g. {RL013: error}")
+    sample: SampleSettings | None = None
+    queries: dict[str, QuerySpec] = Field(default_factory=dict)

@@ -32,7 +32,7 @@ def validate_shape(loaded: LoadedSpec) -> SpecFile:
 
 
 # Sections whose entries are independent: a broken entry can be left out and the rest checked.
-KEYED_SECTIONS = ("entities", "enums", "traits", "views", "functions", "seed", "roles", "grants")
+KEYED_SECTIONS = ("entities", "enums", "traits", "views", "functions", "seed", "roles", "grants", "queries")
 REQUIRED = ("spec", "name", "entities")
 
 

@@ -120,6 +120,8 @@ def facts(table: Table) -> list[list[str]]:
             rows.append([label, md_code(value) if label != "group" else md_text(value)])
     if meta.join_table:
         rows.append(["kind", "join table of a many-to-many relation"])
+    if table.publications:
+        rows.append(["published to", f"{codes(table.publications)} (replica identity {table.replica_identity})"])
     return rows
 
 

@@ -1,6 +1,6 @@
 """`gen verify`: apply a spec to a scratch database (on a given server, or an embedded one
-started for the run) and prove it there: synced, constraints behave, and RLS holds against
-attacks made as the application's own roles."""
+started for the run) and prove it there: synced, constraints behave, RLS holds against
+attacks made as the application's own roles, and realtime tables publish their changes."""
 from __future__ import annotations
 
 from contextlib import contextmanager, nullcontext
@@ -15,6 +15,7 @@ from generator.postgres.ddl import schema_statements
 from generator.postgres.seed import seed_statements
 from generator.postgres.shim import SUPABASE_SHIM
 from generator.verify.constraints import check_constraints
+from generator.verify.realtime import check_realtime, realtime_tables
 from generator.verify.report import Report
 from generator.verify.rls import check_rls
 from generator.verify.sync import check_synced
@@ -33,11 +34,13 @@ def shim_for(schema: Schema) -> str | None:
 
 
 @contextmanager
-def _server(database_url: str | None, schema: Schema | None = None, choice: str | None = None) -> Iterator[str]:
-    """--database-url, else the --server choice (auto: one with the spec's extensions)."""
+def _server(database_url: str | None, schema: Schema | None = None, choice: str | None = None,
+            logical: bool = False) -> Iterator[str]:
+    """--database-url, else the --server choice (auto: one with the spec's extensions);
+    `logical`: started with wal_level=logical (realtime proofs)."""
     from generator.db.server import server
     wanted = {e.name for e in schema.extensions} if schema is not None else set()
-    with (nullcontext(database_url) if database_url else server(choice, wanted)) as base:
+    with (nullcontext(database_url) if database_url else server(choice, wanted, logical)) as base:
         yield base
 
 
@@ -81,7 +84,7 @@ def verify(schema: Schema, spec: str = "", database_url: str | None = None,
     say = progress or (lambda _msg: None)
     report = Report(spec or schema.name)
     say("starting PostgreSQL" if not database_url else f"using {describe(database_url)}")
-    with _server(database_url, schema, server) as base:
+    with _server(database_url, schema, server, logical=bool(realtime_tables(schema))) as base:
         _require_superuser(base)
         _require_extensions(base, schema, embedded=not database_url)
         report.server = describe(base) if database_url else "embedded PostgreSQL (removed afterwards)"
@@ -95,4 +98,7 @@ def verify(schema: Schema, spec: str = "", database_url: str | None = None,
                 report.results += check_constraints(conn, schema, only)
                 say("attacking row-level security")
                 report.results += check_rls(conn, url, schema, only)
+                if realtime_tables(schema, only):
+                    say("observing realtime changes through logical decoding")
+                    report.results += check_realtime(conn, url, schema, only)
     return report

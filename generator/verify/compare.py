@@ -74,7 +74,7 @@ def compare_tables(want: Table, got: Table) -> list[Difference]:
     out += _by_name("policy", p, want.policies, got.policies)
     out += _by_name("trigger", p, want.triggers, got.triggers)
     out += _keyed("grant", p, want.grants, got.grants, lambda g: g.role, lambda g: g.role)
-    for name in ("comment", "rls_enabled", "rls_forced"):
+    for name in ("comment", "rls_enabled", "rls_forced", "publications", "replica_identity"):
         if getattr(want, name) != getattr(got, name):
             out.append(Difference("table", p[:-1], f"{name}: {_show(getattr(want, name))} (spec) vs "
                                   f"{_show(getattr(got, name))} (database)"))

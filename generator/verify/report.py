@@ -11,7 +11,8 @@ STATUSES = (PASS, FAIL, WARN, SKIP)
 
 @dataclass(frozen=True)
 class Result:
-    """check: synced | fk | unique | check | rls | setup; object: table or table.constraint;
+    """check: synced | fk | unique | check | rls | setup | index | realtime; object: table or
+    table.constraint;
     what: the fact tested; status: pass | fail | warn | skip; detail: why, when not a pass."""
 
     check: str

@@ -774,4 +774,13 @@ REVOKE ALL ON conversation_overview FROM authenticated;
 -- grant on conversation_overview to authenticated
 GRANT SELECT ON conversation_overview TO authenticated;
 
+-- publish changes of conversations (supabase_realtime)
+ALTER PUBLICATION supabase_realtime ADD TABLE conversations;
+
+-- publish changes of messages (supabase_realtime)
+ALTER PUBLICATION supabase_realtime ADD TABLE messages;
+
+-- publish changes of documents (supabase_realtime)
+ALTER PUBLICATION supabase_realtime ADD TABLE documents;
+
 COMMIT;

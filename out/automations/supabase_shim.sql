@@ -23,6 +23,17 @@ $shim$;
 
 CREATE SCHEMA IF NOT EXISTS auth;
 
+-- Supabase Realtime reads this publication; `realtime:` entities are added to it.
+DO $pub$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_publication WHERE pubname = 'supabase_realtime') THEN
+    CREATE PUBLICATION supabase_realtime;
+  END IF;
+EXCEPTION WHEN duplicate_object THEN
+  NULL;  -- created meanwhile by a concurrent run
+END
+$pub$;
+
 CREATE TABLE IF NOT EXISTS auth.users (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   email text UNIQUE,
