@@ -159,3 +159,23 @@ def test_audit_rows_outlive_their_tenant_and_are_pruned_by_the_declared_path(sho
             conn.execute("SELECT audit_prune('0 seconds')")
     with shop.as_app(None, shop.admin) as conn:
         assert conn.execute("SELECT audit_prune('0 seconds')").fetchone()[0] >= 1
+
+
+def test_the_version_contract_reaches_every_client_and_a_declared_description_wins(tmp_path):
+    """Clients learn from their own types what an optimistic-locking column asks of them."""
+    from generator.pipeline import render
+    schema = load_schema(SPEC)
+    files = {}
+    for target in ("prisma", "drizzle", "typescript", "pydantic"):
+        files.update(render(schema, [target])[0])
+    texts = {name: text for name, text in files.items() if name.endswith((".prisma", ".ts", ".py"))}
+    for target in ("schema.prisma", "drizzle/schema.ts", "types/database.ts", "_models.py"):
+        text = next(t for n, t in texts.items() if n.endswith(target))
+        assert "a stale one fails with SQLSTATE 40001" in text, target
+    spec = tmp_path / "own.yaml"
+    spec.write_text(SPEC.read_text().replace("      name: text\n", "      name: text\n      version: {type: integer, "
+                                             "nullable: false, default: 1, description: 'rev */ own'}\n", 1))
+    own = load_schema(spec)
+    ts = render(own, ["typescript"])[0]
+    text = next(t for n, t in ts.items() if n.endswith("database.ts"))
+    assert "/** rev *\\/ own */" in text and "a stale one fails" not in text

@@ -25,6 +25,12 @@ BUILTIN_TRAITS: dict[str, Trait] = {
 }
 
 
+# What a client must do with an optimistic-locking column; it reaches every target's doc comment.
+VERSION_CONTRACT = ("optimistic lock: send back the value you read with an update (a stale one fails with "
+                    "SQLSTATE 40001: read the row again and retry); leave it out to skip the check; "
+                    "the database increments it")
+
+
 @dataclass
 class ColumnInfo:
     column: Column
@@ -129,11 +135,14 @@ def collect_columns(ctx: Ctx, key: str, ent: Entity) -> EntityColumns:
     specs, traits = _ordered_specs(ctx, key, ent)
     out = EntityColumns(key=key, traits=traits)
     out.tenant_column = _tenant_spec(ctx, key, ent, specs)
+    versions = {t.version for t in traits if t.version}
     for name, spec, path in specs:
         ctx.check_name(name, "column", path)
         full = to_full(ctx, spec, path)
         if full is None:
             continue
+        if name in versions and full.description is None:
+            full = full.model_copy(update={"description": VERSION_CONTRACT})
         col = _column(ctx, name, full, path, key)
         if col is None:
             continue

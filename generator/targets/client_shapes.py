@@ -17,6 +17,7 @@ class Field:
     nullable: bool
     insert_optional: bool       # has a default, identity or may be NULL
     generated: bool             # GENERATED ALWAYS: never written
+    comment: str | None = None  # the column's description: a contract such as optimistic locking's
 
 
 def table_fields(table: Table) -> list[Field]:
@@ -26,7 +27,7 @@ def table_fields(table: Table) -> list[Field]:
 def column_field(c: Column) -> Field:
     generated = c.generated is not None or c.identity == "always"
     optional = c.nullable or c.default is not None or c.identity is not None or generated
-    return Field(c.name, c.type, c.nullable, optional, generated)
+    return Field(c.name, c.type, c.nullable, optional, generated, c.comment)
 
 
 def view_fields(schema: Schema, view: View) -> list[Field]:

@@ -82,6 +82,8 @@ def _field_line(names: Names, f: Field, optional: bool) -> str:
     ident = field_name(f.name)
     if ident != f.name:
         args.append(f"alias={json.dumps(f.name)}")
+    if f.comment:
+        args.append(f"description={json.dumps(' '.join(f.comment.split()))}")
     value = f" = Field({', '.join(args)})" if args else ""
     return f"    {ident}: {annotation}{value}"
 

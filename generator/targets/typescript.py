@@ -67,11 +67,18 @@ def _indent(text: str, n: int) -> str:
 
 
 def _object(lines: list[str]) -> str:
-    return "{\n" + "\n".join("  " + line for line in lines) + "\n}" if lines else NEVER
+    return "{\n" + "\n".join(_indent(line, 2) for line in lines) + "\n}" if lines else NEVER
+
+
+def doc(f: Field) -> str:
+    """A JSDoc line with the column's description (editors show it on hover), or nothing."""
+    if not f.comment:
+        return ""
+    return "/** " + " ".join(f.comment.split()).replace("*/", "*\\/") + " */\n"
 
 
 def row(fields: list[Field]) -> str:
-    return _object([f"{key(f.name)}: {ts_type(f.type)}{' | null' if f.nullable else ''}"
+    return _object([f"{doc(f)}{key(f.name)}: {ts_type(f.type)}{' | null' if f.nullable else ''}"
                     for f in sorted(fields, key=lambda f: f.name)])
 
 
@@ -82,7 +89,7 @@ def writable(fields: list[Field], all_optional: bool) -> str:
             lines.append(f"{key(f.name)}?: never")
             continue
         optional = "?" if all_optional or f.insert_optional else ""
-        lines.append(f"{key(f.name)}{optional}: {ts_type(f.type)}{' | null' if f.nullable else ''}")
+        lines.append(f"{doc(f)}{key(f.name)}{optional}: {ts_type(f.type)}{' | null' if f.nullable else ''}")
     return _object(lines)
 
 

@@ -739,6 +739,9 @@ CREATE INDEX audit_log_tenant_id_occurred_at_idx ON audit_log (tenant_id, occurr
 -- comment on table tenant
 COMMENT ON TABLE tenant IS 'A business on the platform; every other row belongs to one.';
 
+-- comment on column tenant.version
+COMMENT ON COLUMN tenant.version IS 'optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it';
+
 -- comment on table users
 COMMENT ON TABLE users IS 'People who sign in; system admins belong to no tenant.';
 
@@ -772,6 +775,9 @@ COMMENT ON COLUMN seller_profile.is_deleted IS 'true once the row is soft-delete
 -- comment on column seller_profile.deleted_by
 COMMENT ON COLUMN seller_profile.deleted_by IS 'who soft-deleted the row';
 
+-- comment on column seller_profile.version
+COMMENT ON COLUMN seller_profile.version IS 'optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it';
+
 -- comment on index seller_profile_user_id_key
 COMMENT ON INDEX seller_profile_user_id_key IS 'unique among rows that are not soft-deleted';
 
@@ -799,6 +805,9 @@ COMMENT ON COLUMN products.is_deleted IS 'true once the row is soft-deleted (del
 -- comment on column products.deleted_by
 COMMENT ON COLUMN products.deleted_by IS 'who soft-deleted the row';
 
+-- comment on column products.version
+COMMENT ON COLUMN products.version IS 'optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it';
+
 -- comment on table orders
 COMMENT ON TABLE orders IS 'An order placed through a channel.';
 
@@ -807,6 +816,9 @@ COMMENT ON COLUMN orders.is_deleted IS 'true once the row is soft-deleted (delet
 
 -- comment on column orders.deleted_by
 COMMENT ON COLUMN orders.deleted_by IS 'who soft-deleted the row';
+
+-- comment on column orders.version
+COMMENT ON COLUMN orders.version IS 'optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it';
 
 -- comment on table order_items
 COMMENT ON TABLE order_items IS 'A line of an order.';
@@ -841,6 +853,9 @@ COMMENT ON TABLE notification_preferences IS 'Which notifications a user receive
 -- comment on table seller_onboarding
 COMMENT ON TABLE seller_onboarding IS 'A seller''s onboarding and verification (one per seller).';
 
+-- comment on column seller_onboarding.version
+COMMENT ON COLUMN seller_onboarding.version IS 'optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it';
+
 -- comment on table kyc_document
 COMMENT ON TABLE kyc_document IS 'A document submitted for verification.';
 
@@ -864,6 +879,9 @@ COMMENT ON COLUMN storefront.is_deleted IS 'true once the row is soft-deleted (d
 
 -- comment on column storefront.deleted_by
 COMMENT ON COLUMN storefront.deleted_by IS 'who soft-deleted the row';
+
+-- comment on column storefront.version
+COMMENT ON COLUMN storefront.version IS 'optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it';
 
 -- comment on index storefront_custom_domain_key
 COMMENT ON INDEX storefront_custom_domain_key IS 'unique among rows that are not soft-deleted';

@@ -349,10 +349,10 @@ class ApiKeyRow(BaseModel):
     id: uuid.UUID
     user_id: uuid.UUID
     name: str
-    key_hash: str
-    key_prefix: str
+    key_hash: str = Field(description="hex SHA-256 of the key; the key itself is shown once and never stored")
+    key_prefix: str = Field(description="first characters of the key, for display")
     last_used_at: Optional[datetime.datetime]
-    revoked_at: Optional[datetime.datetime]
+    revoked_at: Optional[datetime.datetime] = Field(description="set by the server; a user revokes a key by deleting it")
     created_at: datetime.datetime
 
 
@@ -364,10 +364,10 @@ class ApiKeyInsert(BaseModel):
     id: uuid.UUID = Field(default=None)
     user_id: uuid.UUID
     name: str
-    key_hash: str
-    key_prefix: str
+    key_hash: str = Field(description="hex SHA-256 of the key; the key itself is shown once and never stored")
+    key_prefix: str = Field(description="first characters of the key, for display")
     last_used_at: Optional[datetime.datetime] = Field(default=None)
-    revoked_at: Optional[datetime.datetime] = Field(default=None)
+    revoked_at: Optional[datetime.datetime] = Field(default=None, description="set by the server; a user revokes a key by deleting it")
     created_at: datetime.datetime = Field(default=None)
 
 
@@ -379,10 +379,10 @@ class ApiKeyUpdate(BaseModel):
     id: uuid.UUID = Field(default=None)
     user_id: uuid.UUID = Field(default=None)
     name: str = Field(default=None)
-    key_hash: str = Field(default=None)
-    key_prefix: str = Field(default=None)
+    key_hash: str = Field(default=None, description="hex SHA-256 of the key; the key itself is shown once and never stored")
+    key_prefix: str = Field(default=None, description="first characters of the key, for display")
     last_used_at: Optional[datetime.datetime] = Field(default=None)
-    revoked_at: Optional[datetime.datetime] = Field(default=None)
+    revoked_at: Optional[datetime.datetime] = Field(default=None, description="set by the server; a user revokes a key by deleting it")
     created_at: datetime.datetime = Field(default=None)
 
 

@@ -16,30 +16,39 @@ export type Database = {
         Row: {
           created_at: string
           id: string
+          /** hex SHA-256 of the key; the key itself is shown once and never stored */
           key_hash: string
+          /** first characters of the key, for display */
           key_prefix: string
           last_used_at: string | null
           name: string
+          /** set by the server; a user revokes a key by deleting it */
           revoked_at: string | null
           user_id: string
         }
         Insert: {
           created_at?: string
           id?: string
+          /** hex SHA-256 of the key; the key itself is shown once and never stored */
           key_hash: string
+          /** first characters of the key, for display */
           key_prefix: string
           last_used_at?: string | null
           name: string
+          /** set by the server; a user revokes a key by deleting it */
           revoked_at?: string | null
           user_id: string
         }
         Update: {
           created_at?: string
           id?: string
+          /** hex SHA-256 of the key; the key itself is shown once and never stored */
           key_hash?: string
+          /** first characters of the key, for display */
           key_prefix?: string
           last_used_at?: string | null
           name?: string
+          /** set by the server; a user revokes a key by deleting it */
           revoked_at?: string | null
           user_id?: string
         }

@@ -799,7 +799,7 @@ class IntegrationRow(BaseModel):
     company_id: uuid.UUID
     type: IntegrationType
     name: str
-    config: Any
+    config: Any = Field(description="Encrypted by the application before it is stored.")
     status: IntegrationStatus
     last_sync_at: Optional[datetime.datetime]
     created_at: datetime.datetime
@@ -815,7 +815,7 @@ class IntegrationInsert(BaseModel):
     company_id: uuid.UUID
     type: IntegrationType
     name: str
-    config: Any = Field(default=None)
+    config: Any = Field(default=None, description="Encrypted by the application before it is stored.")
     status: IntegrationStatus = Field(default=None)
     last_sync_at: Optional[datetime.datetime] = Field(default=None)
     created_at: datetime.datetime = Field(default=None)
@@ -831,7 +831,7 @@ class IntegrationUpdate(BaseModel):
     company_id: uuid.UUID = Field(default=None)
     type: IntegrationType = Field(default=None)
     name: str = Field(default=None)
-    config: Any = Field(default=None)
+    config: Any = Field(default=None, description="Encrypted by the application before it is stored.")
     status: IntegrationStatus = Field(default=None)
     last_sync_at: Optional[datetime.datetime] = Field(default=None)
     created_at: datetime.datetime = Field(default=None)

@@ -568,6 +568,7 @@ export type Database = {
       chatapp_integrations: {
         Row: {
           company_id: string
+          /** Encrypted by the application before it is stored. */
           config: Json
           created_at: string
           id: string
@@ -579,6 +580,7 @@ export type Database = {
         }
         Insert: {
           company_id: string
+          /** Encrypted by the application before it is stored. */
           config?: Json
           created_at?: string
           id?: string
@@ -590,6 +592,7 @@ export type Database = {
         }
         Update: {
           company_id?: string
+          /** Encrypted by the application before it is stored. */
           config?: Json
           created_at?: string
           id?: string

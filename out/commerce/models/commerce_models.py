@@ -334,7 +334,7 @@ class SocialConnectionRow(BaseModel):
     platform: SocialPlatformType
     external_account_id: str
     account_name: Optional[str]
-    access_token_encrypted: Optional[str]
+    access_token_encrypted: Optional[str] = Field(description="encrypted by the application; never plain text")
     refresh_token_encrypted: Optional[str]
     token_expires_at: Optional[datetime.datetime]
     status: ConnectionStatus
@@ -354,7 +354,7 @@ class SocialConnectionInsert(BaseModel):
     platform: SocialPlatformType
     external_account_id: str
     account_name: Optional[str] = Field(default=None)
-    access_token_encrypted: Optional[str] = Field(default=None)
+    access_token_encrypted: Optional[str] = Field(default=None, description="encrypted by the application; never plain text")
     refresh_token_encrypted: Optional[str] = Field(default=None)
     token_expires_at: Optional[datetime.datetime] = Field(default=None)
     status: ConnectionStatus = Field(default=None)
@@ -374,7 +374,7 @@ class SocialConnectionUpdate(BaseModel):
     platform: SocialPlatformType = Field(default=None)
     external_account_id: str = Field(default=None)
     account_name: Optional[str] = Field(default=None)
-    access_token_encrypted: Optional[str] = Field(default=None)
+    access_token_encrypted: Optional[str] = Field(default=None, description="encrypted by the application; never plain text")
     refresh_token_encrypted: Optional[str] = Field(default=None)
     token_expires_at: Optional[datetime.datetime] = Field(default=None)
     status: ConnectionStatus = Field(default=None)

@@ -542,6 +542,7 @@ export type Database = {
       }
       social_connections: {
         Row: {
+          /** encrypted by the application; never plain text */
           access_token_encrypted: string | null
           account_name: string | null
           business_id: string
@@ -557,6 +558,7 @@ export type Database = {
           updated_at: string
         }
         Insert: {
+          /** encrypted by the application; never plain text */
           access_token_encrypted?: string | null
           account_name?: string | null
           business_id: string
@@ -572,6 +574,7 @@ export type Database = {
           updated_at?: string
         }
         Update: {
+          /** encrypted by the application; never plain text */
           access_token_encrypted?: string | null
           account_name?: string | null
           business_id?: string

@@ -40,6 +40,7 @@
 //   - function violations_audit: functions cannot be declared (see schema.sql)
 //   - role commerce_app: roles are not created by the ORM (see schema.sql)
 //   - comment tenant: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
+//   - comment tenant.version: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
 //   - force row level security tenant: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger tenant.tenant_audit: triggers cannot be declared (see schema.sql)
 //   - trigger tenant.tenant_bump_version: triggers cannot be declared (see schema.sql)
@@ -66,6 +67,7 @@
 //   - comment seller_profile: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - comment seller_profile.is_deleted: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
 //   - comment seller_profile.deleted_by: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
+//   - comment seller_profile.version: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
 //   - comment seller_profile.seller_profile_user_id_key: COMMENT ON INDEX is not created by the ORM (see schema.sql)
 //   - force row level security seller_profile: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger seller_profile.seller_profile_bump_version: triggers cannot be declared (see schema.sql)
@@ -90,6 +92,7 @@
 //   - comment products: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - comment products.is_deleted: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
 //   - comment products.deleted_by: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
+//   - comment products.version: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
 //   - force row level security products: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger products.products_audit: triggers cannot be declared (see schema.sql)
 //   - trigger products.products_bump_version: triggers cannot be declared (see schema.sql)
@@ -99,6 +102,7 @@
 //   - comment orders: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - comment orders.is_deleted: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
 //   - comment orders.deleted_by: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
+//   - comment orders.version: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
 //   - force row level security orders: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger orders.orders_audit: triggers cannot be declared (see schema.sql)
 //   - trigger orders.orders_bump_version: triggers cannot be declared (see schema.sql)
@@ -139,6 +143,7 @@
 //   - trigger notification_preferences.notification_preferences_set_updated_at: triggers cannot be declared (see schema.sql)
 //   - grant notification_preferences.commerce_app: GRANTs cannot be declared (see schema.sql)
 //   - comment seller_onboarding: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
+//   - comment seller_onboarding.version: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
 //   - force row level security seller_onboarding: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
 //   - trigger seller_onboarding.seller_onboarding_audit: triggers cannot be declared (see schema.sql)
 //   - trigger seller_onboarding.seller_onboarding_bump_version: triggers cannot be declared (see schema.sql)
@@ -167,6 +172,7 @@
 //   - comment storefront: COMMENT ON TABLE is not created by the ORM (kept as doc comment) (see schema.sql)
 //   - comment storefront.is_deleted: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
 //   - comment storefront.deleted_by: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
+//   - comment storefront.version: COMMENT ON COLUMN is not created by the ORM (kept as /** */ doc comment) (see schema.sql)
 //   - comment storefront.storefront_custom_domain_key: COMMENT ON INDEX is not created by the ORM (see schema.sql)
 //   - comment storefront.storefront_tenant_id_key: COMMENT ON INDEX is not created by the ORM (see schema.sql)
 //   - force row level security storefront: FORCE ROW LEVEL SECURITY cannot be declared (see schema.sql)
@@ -252,6 +258,7 @@ export const tenant = pgTable("tenant", {
   domain: text("domain"),
   subscriptionTier: text("subscription_tier").notNull().default("free"),
   isActive: boolean("is_active").notNull().default(true),
+  /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
   version: integer("version").notNull().default(1),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -337,6 +344,7 @@ export const sellerProfile = pgTable("seller_profile", {
   isDeleted: boolean("is_deleted").notNull().generatedAlwaysAs(sql`deleted_at IS NOT NULL`),
   /** who soft-deleted the row */
   deletedBy: uuid("deleted_by"),
+  /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
   version: integer("version").notNull().default(1),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -419,6 +427,7 @@ export const products = pgTable("products", {
   isDeleted: boolean("is_deleted").notNull().generatedAlwaysAs(sql`deleted_at IS NOT NULL`),
   /** who soft-deleted the row */
   deletedBy: uuid("deleted_by"),
+  /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
   version: integer("version").notNull().default(1),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -453,6 +462,7 @@ export const orders = pgTable("orders", {
   isDeleted: boolean("is_deleted").notNull().generatedAlwaysAs(sql`deleted_at IS NOT NULL`),
   /** who soft-deleted the row */
   deletedBy: uuid("deleted_by"),
+  /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
   version: integer("version").notNull().default(1),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -661,6 +671,7 @@ export const sellerOnboarding = pgTable("seller_onboarding", {
   submittedAt: timestamp("submitted_at", { withTimezone: true }),
   verifiedAt: timestamp("verified_at", { withTimezone: true }),
   rejectedAt: timestamp("rejected_at", { withTimezone: true }),
+  /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
   version: integer("version").notNull().default(1),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -760,6 +771,7 @@ export const storefront = pgTable("storefront", {
   isDeleted: boolean("is_deleted").notNull().generatedAlwaysAs(sql`deleted_at IS NOT NULL`),
   /** who soft-deleted the row */
   deletedBy: uuid("deleted_by"),
+  /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
   version: integer("version").notNull().default(1),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

@@ -38,7 +38,7 @@ class TenantRow(BaseModel):
     domain: Optional[str]
     subscription_tier: str
     is_active: bool
-    version: int
+    version: int = Field(description="optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -53,7 +53,7 @@ class TenantInsert(BaseModel):
     domain: Optional[str] = Field(default=None)
     subscription_tier: str = Field(default=None)
     is_active: bool = Field(default=None)
-    version: int = Field(default=None)
+    version: int = Field(default=None, description="optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -68,7 +68,7 @@ class TenantUpdate(BaseModel):
     domain: Optional[str] = Field(default=None)
     subscription_tier: str = Field(default=None)
     is_active: bool = Field(default=None)
-    version: int = Field(default=None)
+    version: int = Field(default=None, description="optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -84,8 +84,8 @@ class UserRow(BaseModel):
     is_seller: bool
     is_system_admin: bool
     deleted_at: Optional[datetime.datetime]
-    is_deleted: bool
-    deleted_by: Optional[uuid.UUID]
+    is_deleted: bool = Field(description="true once the row is soft-deleted (deleted_at is set)")
+    deleted_by: Optional[uuid.UUID] = Field(description="who soft-deleted the row")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -101,7 +101,7 @@ class UserInsert(BaseModel):
     is_seller: bool = Field(default=None)
     is_system_admin: bool = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -117,7 +117,7 @@ class UserUpdate(BaseModel):
     is_seller: bool = Field(default=None)
     is_system_admin: bool = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -134,8 +134,8 @@ class BuyerProfileRow(BaseModel):
     full_name: Optional[str]
     preferred_language: str
     deleted_at: Optional[datetime.datetime]
-    is_deleted: bool
-    deleted_by: Optional[uuid.UUID]
+    is_deleted: bool = Field(description="true once the row is soft-deleted (deleted_at is set)")
+    deleted_by: Optional[uuid.UUID] = Field(description="who soft-deleted the row")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -152,7 +152,7 @@ class BuyerProfileInsert(BaseModel):
     full_name: Optional[str] = Field(default=None)
     preferred_language: str = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -169,7 +169,7 @@ class BuyerProfileUpdate(BaseModel):
     full_name: Optional[str] = Field(default=None)
     preferred_language: str = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -186,9 +186,9 @@ class SellerProfileRow(BaseModel):
     business_type: Optional[str]
     phone_number: Optional[str]
     deleted_at: Optional[datetime.datetime]
-    is_deleted: bool
-    deleted_by: Optional[uuid.UUID]
-    version: int
+    is_deleted: bool = Field(description="true once the row is soft-deleted (deleted_at is set)")
+    deleted_by: Optional[uuid.UUID] = Field(description="who soft-deleted the row")
+    version: int = Field(description="optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -205,8 +205,8 @@ class SellerProfileInsert(BaseModel):
     business_type: Optional[str] = Field(default=None)
     phone_number: Optional[str] = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
-    version: int = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
+    version: int = Field(default=None, description="optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -223,8 +223,8 @@ class SellerProfileUpdate(BaseModel):
     business_type: Optional[str] = Field(default=None)
     phone_number: Optional[str] = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
-    version: int = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
+    version: int = Field(default=None, description="optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -240,8 +240,8 @@ class TeamMemberRow(BaseModel):
     role: MemberRole
     permissions: Any
     deleted_at: Optional[datetime.datetime]
-    is_deleted: bool
-    deleted_by: Optional[uuid.UUID]
+    is_deleted: bool = Field(description="true once the row is soft-deleted (deleted_at is set)")
+    deleted_by: Optional[uuid.UUID] = Field(description="who soft-deleted the row")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -257,7 +257,7 @@ class TeamMemberInsert(BaseModel):
     role: MemberRole = Field(default=None)
     permissions: Any = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -273,7 +273,7 @@ class TeamMemberUpdate(BaseModel):
     role: MemberRole = Field(default=None)
     permissions: Any = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -340,9 +340,9 @@ class ProductRow(BaseModel):
     inventory_count: int
     is_active: bool
     deleted_at: Optional[datetime.datetime]
-    is_deleted: bool
-    deleted_by: Optional[uuid.UUID]
-    version: int
+    is_deleted: bool = Field(description="true once the row is soft-deleted (deleted_at is set)")
+    deleted_by: Optional[uuid.UUID] = Field(description="who soft-deleted the row")
+    version: int = Field(description="optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -361,8 +361,8 @@ class ProductInsert(BaseModel):
     inventory_count: int = Field(default=None)
     is_active: bool = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
-    version: int = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
+    version: int = Field(default=None, description="optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -381,8 +381,8 @@ class ProductUpdate(BaseModel):
     inventory_count: int = Field(default=None)
     is_active: bool = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
-    version: int = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
+    version: int = Field(default=None, description="optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -401,9 +401,9 @@ class OrderRow(BaseModel):
     channel: SalesChannel
     total_amount: decimal.Decimal
     deleted_at: Optional[datetime.datetime]
-    is_deleted: bool
-    deleted_by: Optional[uuid.UUID]
-    version: int
+    is_deleted: bool = Field(description="true once the row is soft-deleted (deleted_at is set)")
+    deleted_by: Optional[uuid.UUID] = Field(description="who soft-deleted the row")
+    version: int = Field(description="optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -422,8 +422,8 @@ class OrderInsert(BaseModel):
     channel: SalesChannel
     total_amount: decimal.Decimal = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
-    version: int = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
+    version: int = Field(default=None, description="optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -442,8 +442,8 @@ class OrderUpdate(BaseModel):
     channel: SalesChannel = Field(default=None)
     total_amount: decimal.Decimal = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
-    version: int = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
+    version: int = Field(default=None, description="optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -601,8 +601,8 @@ class AddressBookRow(BaseModel):
     state: Optional[str]
     country: str
     deleted_at: Optional[datetime.datetime]
-    is_deleted: bool
-    deleted_by: Optional[uuid.UUID]
+    is_deleted: bool = Field(description="true once the row is soft-deleted (deleted_at is set)")
+    deleted_by: Optional[uuid.UUID] = Field(description="who soft-deleted the row")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -624,7 +624,7 @@ class AddressBookInsert(BaseModel):
     state: Optional[str] = Field(default=None)
     country: str
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -646,7 +646,7 @@ class AddressBookUpdate(BaseModel):
     state: Optional[str] = Field(default=None)
     country: str = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -667,8 +667,8 @@ class SavedPaymentMethodRow(BaseModel):
     expiry_year: Optional[int]
     processor_token: str
     deleted_at: Optional[datetime.datetime]
-    is_deleted: bool
-    deleted_by: Optional[uuid.UUID]
+    is_deleted: bool = Field(description="true once the row is soft-deleted (deleted_at is set)")
+    deleted_by: Optional[uuid.UUID] = Field(description="who soft-deleted the row")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -689,7 +689,7 @@ class SavedPaymentMethodInsert(BaseModel):
     expiry_year: Optional[int] = Field(default=None)
     processor_token: str
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -710,7 +710,7 @@ class SavedPaymentMethodUpdate(BaseModel):
     expiry_year: Optional[int] = Field(default=None)
     processor_token: str = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -779,7 +779,7 @@ class SellerOnboardingRow(BaseModel):
     submitted_at: Optional[datetime.datetime]
     verified_at: Optional[datetime.datetime]
     rejected_at: Optional[datetime.datetime]
-    version: int
+    version: int = Field(description="optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -797,7 +797,7 @@ class SellerOnboardingInsert(BaseModel):
     submitted_at: Optional[datetime.datetime] = Field(default=None)
     verified_at: Optional[datetime.datetime] = Field(default=None)
     rejected_at: Optional[datetime.datetime] = Field(default=None)
-    version: int = Field(default=None)
+    version: int = Field(default=None, description="optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -815,7 +815,7 @@ class SellerOnboardingUpdate(BaseModel):
     submitted_at: Optional[datetime.datetime] = Field(default=None)
     verified_at: Optional[datetime.datetime] = Field(default=None)
     rejected_at: Optional[datetime.datetime] = Field(default=None)
-    version: int = Field(default=None)
+    version: int = Field(default=None, description="optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -925,8 +925,8 @@ class StorefrontThemeRow(BaseModel):
     is_system: bool
     settings: Any
     deleted_at: Optional[datetime.datetime]
-    is_deleted: bool
-    deleted_by: Optional[uuid.UUID]
+    is_deleted: bool = Field(description="true once the row is soft-deleted (deleted_at is set)")
+    deleted_by: Optional[uuid.UUID] = Field(description="who soft-deleted the row")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -943,7 +943,7 @@ class StorefrontThemeInsert(BaseModel):
     is_system: bool = Field(default=None)
     settings: Any = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -960,7 +960,7 @@ class StorefrontThemeUpdate(BaseModel):
     is_system: bool = Field(default=None)
     settings: Any = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -976,9 +976,9 @@ class StorefrontRow(BaseModel):
     is_published: bool
     custom_domain: Optional[str]
     deleted_at: Optional[datetime.datetime]
-    is_deleted: bool
-    deleted_by: Optional[uuid.UUID]
-    version: int
+    is_deleted: bool = Field(description="true once the row is soft-deleted (deleted_at is set)")
+    deleted_by: Optional[uuid.UUID] = Field(description="who soft-deleted the row")
+    version: int = Field(description="optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -994,8 +994,8 @@ class StorefrontInsert(BaseModel):
     is_published: bool = Field(default=None)
     custom_domain: Optional[str] = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
-    version: int = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
+    version: int = Field(default=None, description="optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -1011,8 +1011,8 @@ class StorefrontUpdate(BaseModel):
     is_published: bool = Field(default=None)
     custom_domain: Optional[str] = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
-    version: int = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
+    version: int = Field(default=None, description="optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -1116,8 +1116,8 @@ class StorefrontAssetRow(BaseModel):
     url: str
     created_by: Optional[uuid.UUID]
     deleted_at: Optional[datetime.datetime]
-    is_deleted: bool
-    deleted_by: Optional[uuid.UUID]
+    is_deleted: bool = Field(description="true once the row is soft-deleted (deleted_at is set)")
+    deleted_by: Optional[uuid.UUID] = Field(description="who soft-deleted the row")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -1134,7 +1134,7 @@ class StorefrontAssetInsert(BaseModel):
     url: str
     created_by: Optional[uuid.UUID] = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -1151,7 +1151,7 @@ class StorefrontAssetUpdate(BaseModel):
     url: str = Field(default=None)
     created_by: Optional[uuid.UUID] = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -1168,8 +1168,8 @@ class StorefrontBannerRow(BaseModel):
     is_active: bool
     banner_type: BannerType
     deleted_at: Optional[datetime.datetime]
-    is_deleted: bool
-    deleted_by: Optional[uuid.UUID]
+    is_deleted: bool = Field(description="true once the row is soft-deleted (deleted_at is set)")
+    deleted_by: Optional[uuid.UUID] = Field(description="who soft-deleted the row")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -1186,7 +1186,7 @@ class StorefrontBannerInsert(BaseModel):
     is_active: bool = Field(default=None)
     banner_type: BannerType = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -1203,7 +1203,7 @@ class StorefrontBannerUpdate(BaseModel):
     is_active: bool = Field(default=None)
     banner_type: BannerType = Field(default=None)
     deleted_at: Optional[datetime.datetime] = Field(default=None)
-    deleted_by: Optional[uuid.UUID] = Field(default=None)
+    deleted_by: Optional[uuid.UUID] = Field(default=None, description="who soft-deleted the row")
     created_at: datetime.datetime = Field(default=None)
     updated_at: datetime.datetime = Field(default=None)
 
@@ -1392,16 +1392,16 @@ class AuditLogRow(BaseModel):
 
     id: int
     occurred_at: datetime.datetime
-    tenant_id: Optional[uuid.UUID]
+    tenant_id: Optional[uuid.UUID] = Field(description="the tenant of the row (no foreign key: audit rows outlive their tenant)")
     table_name: str
     operation: str
-    row_key: Any
-    old_values: Optional[Any]
-    new_values: Optional[Any]
+    row_key: Any = Field(description="the primary key of the row")
+    old_values: Optional[Any] = Field(description="changed columns before (UPDATE), the row (DELETE)")
+    new_values: Optional[Any] = Field(description="changed columns after (UPDATE), the row (INSERT)")
     changed_columns: Optional[list[str]]
-    actor: Optional[uuid.UUID]
-    row_owner: Optional[uuid.UUID]
-    actor_role: str
+    actor: Optional[uuid.UUID] = Field(description="the application's current user")
+    row_owner: Optional[uuid.UUID] = Field(description="the row's owner, for rows only their owner may read (their audit rows are then the owner's too)")
+    actor_role: str = Field(description="the database role that wrote (as SET ROLE set it)")
     transaction_id: int
 
 
@@ -1412,16 +1412,16 @@ class AuditLogInsert(BaseModel):
 
     id: int = Field(default=None)
     occurred_at: datetime.datetime = Field(default=None)
-    tenant_id: Optional[uuid.UUID] = Field(default=None)
+    tenant_id: Optional[uuid.UUID] = Field(default=None, description="the tenant of the row (no foreign key: audit rows outlive their tenant)")
     table_name: str
     operation: str
-    row_key: Any
-    old_values: Optional[Any] = Field(default=None)
-    new_values: Optional[Any] = Field(default=None)
+    row_key: Any = Field(description="the primary key of the row")
+    old_values: Optional[Any] = Field(default=None, description="changed columns before (UPDATE), the row (DELETE)")
+    new_values: Optional[Any] = Field(default=None, description="changed columns after (UPDATE), the row (INSERT)")
     changed_columns: Optional[list[str]] = Field(default=None)
-    actor: Optional[uuid.UUID] = Field(default=None)
-    row_owner: Optional[uuid.UUID] = Field(default=None)
-    actor_role: str = Field(default=None)
+    actor: Optional[uuid.UUID] = Field(default=None, description="the application's current user")
+    row_owner: Optional[uuid.UUID] = Field(default=None, description="the row's owner, for rows only their owner may read (their audit rows are then the owner's too)")
+    actor_role: str = Field(default=None, description="the database role that wrote (as SET ROLE set it)")
     transaction_id: int = Field(default=None)
 
 
@@ -1432,16 +1432,16 @@ class AuditLogUpdate(BaseModel):
 
     id: int = Field(default=None)
     occurred_at: datetime.datetime = Field(default=None)
-    tenant_id: Optional[uuid.UUID] = Field(default=None)
+    tenant_id: Optional[uuid.UUID] = Field(default=None, description="the tenant of the row (no foreign key: audit rows outlive their tenant)")
     table_name: str = Field(default=None)
     operation: str = Field(default=None)
-    row_key: Any = Field(default=None)
-    old_values: Optional[Any] = Field(default=None)
-    new_values: Optional[Any] = Field(default=None)
+    row_key: Any = Field(default=None, description="the primary key of the row")
+    old_values: Optional[Any] = Field(default=None, description="changed columns before (UPDATE), the row (DELETE)")
+    new_values: Optional[Any] = Field(default=None, description="changed columns after (UPDATE), the row (INSERT)")
     changed_columns: Optional[list[str]] = Field(default=None)
-    actor: Optional[uuid.UUID] = Field(default=None)
-    row_owner: Optional[uuid.UUID] = Field(default=None)
-    actor_role: str = Field(default=None)
+    actor: Optional[uuid.UUID] = Field(default=None, description="the application's current user")
+    row_owner: Optional[uuid.UUID] = Field(default=None, description="the row's owner, for rows only their owner may read (their audit rows are then the owner's too)")
+    actor_role: str = Field(default=None, description="the database role that wrote (as SET ROLE set it)")
     transaction_id: int = Field(default=None)
 
 

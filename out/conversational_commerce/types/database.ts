@@ -20,9 +20,11 @@ export type Database = {
           country: string
           created_at: string
           deleted_at: string | null
+          /** who soft-deleted the row */
           deleted_by: string | null
           id: string
           is_default: boolean
+          /** true once the row is soft-deleted (deleted_at is set) */
           is_deleted: boolean
           recipient_name: string
           state: string | null
@@ -38,6 +40,7 @@ export type Database = {
           country: string
           created_at?: string
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           id?: string
           is_default?: boolean
@@ -56,6 +59,7 @@ export type Database = {
           country?: string
           created_at?: string
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           id?: string
           is_default?: boolean
@@ -93,47 +97,68 @@ export type Database = {
       }
       audit_log: {
         Row: {
+          /** the application's current user */
           actor: string | null
+          /** the database role that wrote (as SET ROLE set it) */
           actor_role: string
           changed_columns: string[] | null
           id: number
+          /** changed columns after (UPDATE), the row (INSERT) */
           new_values: Json | null
           occurred_at: string
+          /** changed columns before (UPDATE), the row (DELETE) */
           old_values: Json | null
           operation: string
+          /** the primary key of the row */
           row_key: Json
+          /** the row's owner, for rows only their owner may read (their audit rows are then the owner's too) */
           row_owner: string | null
           table_name: string
+          /** the tenant of the row (no foreign key: audit rows outlive their tenant) */
           tenant_id: string | null
           transaction_id: number
         }
         Insert: {
+          /** the application's current user */
           actor?: string | null
+          /** the database role that wrote (as SET ROLE set it) */
           actor_role?: string
           changed_columns?: string[] | null
           id?: number
+          /** changed columns after (UPDATE), the row (INSERT) */
           new_values?: Json | null
           occurred_at?: string
+          /** changed columns before (UPDATE), the row (DELETE) */
           old_values?: Json | null
           operation: string
+          /** the primary key of the row */
           row_key: Json
+          /** the row's owner, for rows only their owner may read (their audit rows are then the owner's too) */
           row_owner?: string | null
           table_name: string
+          /** the tenant of the row (no foreign key: audit rows outlive their tenant) */
           tenant_id?: string | null
           transaction_id?: number
         }
         Update: {
+          /** the application's current user */
           actor?: string | null
+          /** the database role that wrote (as SET ROLE set it) */
           actor_role?: string
           changed_columns?: string[] | null
           id?: number
+          /** changed columns after (UPDATE), the row (INSERT) */
           new_values?: Json | null
           occurred_at?: string
+          /** changed columns before (UPDATE), the row (DELETE) */
           old_values?: Json | null
           operation?: string
+          /** the primary key of the row */
           row_key?: Json
+          /** the row's owner, for rows only their owner may read (their audit rows are then the owner's too) */
           row_owner?: string | null
           table_name?: string
+          /** the tenant of the row (no foreign key: audit rows outlive their tenant) */
           tenant_id?: string | null
           transaction_id?: number
         }
@@ -143,9 +168,11 @@ export type Database = {
         Row: {
           created_at: string
           deleted_at: string | null
+          /** who soft-deleted the row */
           deleted_by: string | null
           full_name: string | null
           id: string
+          /** true once the row is soft-deleted (deleted_at is set) */
           is_deleted: boolean
           phone_number: string | null
           preferred_language: string
@@ -156,6 +183,7 @@ export type Database = {
         Insert: {
           created_at?: string
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           full_name?: string | null
           id?: string
@@ -169,6 +197,7 @@ export type Database = {
         Update: {
           created_at?: string
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           full_name?: string | null
           id?: string
@@ -671,8 +700,10 @@ export type Database = {
           created_at: string
           customer_id: string
           deleted_at: string | null
+          /** who soft-deleted the row */
           deleted_by: string | null
           id: string
+          /** true once the row is soft-deleted (deleted_at is set) */
           is_deleted: boolean
           product_id: string | null
           seller_id: string
@@ -680,6 +711,7 @@ export type Database = {
           tenant_id: string
           total_amount: number
           updated_at: string
+          /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
           version: number
         }
         Insert: {
@@ -687,6 +719,7 @@ export type Database = {
           created_at?: string
           customer_id: string
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           id?: string
           is_deleted?: never
@@ -696,6 +729,7 @@ export type Database = {
           tenant_id: string
           total_amount?: number
           updated_at?: string
+          /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
           version?: number
         }
         Update: {
@@ -703,6 +737,7 @@ export type Database = {
           created_at?: string
           customer_id?: string
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           id?: string
           is_deleted?: never
@@ -712,6 +747,7 @@ export type Database = {
           tenant_id?: string
           total_amount?: number
           updated_at?: string
+          /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
           version?: number
         }
         Relationships: [
@@ -749,22 +785,26 @@ export type Database = {
         Row: {
           created_at: string
           deleted_at: string | null
+          /** who soft-deleted the row */
           deleted_by: string | null
           description: string | null
           id: string
           inventory_count: number
           is_active: boolean
+          /** true once the row is soft-deleted (deleted_at is set) */
           is_deleted: boolean
           name: string
           price: number
           seller_id: string
           tenant_id: string
           updated_at: string
+          /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
           version: number
         }
         Insert: {
           created_at?: string
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           description?: string | null
           id?: string
@@ -776,11 +816,13 @@ export type Database = {
           seller_id: string
           tenant_id: string
           updated_at?: string
+          /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
           version?: number
         }
         Update: {
           created_at?: string
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           description?: string | null
           id?: string
@@ -792,6 +834,7 @@ export type Database = {
           seller_id?: string
           tenant_id?: string
           updated_at?: string
+          /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
           version?: number
         }
         Relationships: [
@@ -817,11 +860,13 @@ export type Database = {
           card_last_four: string | null
           created_at: string
           deleted_at: string | null
+          /** who soft-deleted the row */
           deleted_by: string | null
           expiry_month: number | null
           expiry_year: number | null
           id: string
           is_default: boolean
+          /** true once the row is soft-deleted (deleted_at is set) */
           is_deleted: boolean
           payment_type: Database["public"]["Enums"]["payment_type"]
           processor_token: string
@@ -834,6 +879,7 @@ export type Database = {
           card_last_four?: string | null
           created_at?: string
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           expiry_month?: number | null
           expiry_year?: number | null
@@ -851,6 +897,7 @@ export type Database = {
           card_last_four?: string | null
           created_at?: string
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           expiry_month?: number | null
           expiry_year?: number | null
@@ -899,6 +946,7 @@ export type Database = {
           updated_at: string
           verification_status: Database["public"]["Enums"]["verification_status"]
           verified_at: string | null
+          /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
           version: number
         }
         Insert: {
@@ -912,6 +960,7 @@ export type Database = {
           updated_at?: string
           verification_status?: Database["public"]["Enums"]["verification_status"]
           verified_at?: string | null
+          /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
           version?: number
         }
         Update: {
@@ -925,6 +974,7 @@ export type Database = {
           updated_at?: string
           verification_status?: Database["public"]["Enums"]["verification_status"]
           verified_at?: string | null
+          /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
           version?: number
         }
         Relationships: [
@@ -950,13 +1000,16 @@ export type Database = {
           business_type: string | null
           created_at: string
           deleted_at: string | null
+          /** who soft-deleted the row */
           deleted_by: string | null
           id: string
+          /** true once the row is soft-deleted (deleted_at is set) */
           is_deleted: boolean
           phone_number: string | null
           tenant_id: string
           updated_at: string
           user_id: string
+          /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
           version: number
         }
         Insert: {
@@ -964,6 +1017,7 @@ export type Database = {
           business_type?: string | null
           created_at?: string
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           id?: string
           is_deleted?: never
@@ -971,6 +1025,7 @@ export type Database = {
           tenant_id: string
           updated_at?: string
           user_id: string
+          /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
           version?: number
         }
         Update: {
@@ -978,6 +1033,7 @@ export type Database = {
           business_type?: string | null
           created_at?: string
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           id?: string
           is_deleted?: never
@@ -985,6 +1041,7 @@ export type Database = {
           tenant_id?: string
           updated_at?: string
           user_id?: string
+          /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
           version?: number
         }
         Relationships: [
@@ -1009,19 +1066,23 @@ export type Database = {
           created_at: string
           custom_domain: string | null
           deleted_at: string | null
+          /** who soft-deleted the row */
           deleted_by: string | null
           id: string
+          /** true once the row is soft-deleted (deleted_at is set) */
           is_deleted: boolean
           is_published: boolean
           tenant_id: string
           theme_id: string | null
           updated_at: string
+          /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
           version: number
         }
         Insert: {
           created_at?: string
           custom_domain?: string | null
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           id?: string
           is_deleted?: never
@@ -1029,12 +1090,14 @@ export type Database = {
           tenant_id: string
           theme_id?: string | null
           updated_at?: string
+          /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
           version?: number
         }
         Update: {
           created_at?: string
           custom_domain?: string | null
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           id?: string
           is_deleted?: never
@@ -1042,6 +1105,7 @@ export type Database = {
           tenant_id?: string
           theme_id?: string | null
           updated_at?: string
+          /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
           version?: number
         }
         Relationships: [
@@ -1066,10 +1130,12 @@ export type Database = {
           created_at: string
           created_by: string | null
           deleted_at: string | null
+          /** who soft-deleted the row */
           deleted_by: string | null
           file_name: string
           file_type: string
           id: string
+          /** true once the row is soft-deleted (deleted_at is set) */
           is_deleted: boolean
           tenant_id: string
           updated_at: string
@@ -1079,6 +1145,7 @@ export type Database = {
           created_at?: string
           created_by?: string | null
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           file_name: string
           file_type: string
@@ -1092,6 +1159,7 @@ export type Database = {
           created_at?: string
           created_by?: string | null
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           file_name?: string
           file_type?: string
@@ -1124,9 +1192,11 @@ export type Database = {
           banner_type: Database["public"]["Enums"]["banner_type"]
           created_at: string
           deleted_at: string | null
+          /** who soft-deleted the row */
           deleted_by: string | null
           id: string
           is_active: boolean
+          /** true once the row is soft-deleted (deleted_at is set) */
           is_deleted: boolean
           storefront_id: string
           tenant_id: string
@@ -1137,6 +1207,7 @@ export type Database = {
           banner_type?: Database["public"]["Enums"]["banner_type"]
           created_at?: string
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           id?: string
           is_active?: boolean
@@ -1150,6 +1221,7 @@ export type Database = {
           banner_type?: Database["public"]["Enums"]["banner_type"]
           created_at?: string
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           id?: string
           is_active?: boolean
@@ -1238,9 +1310,11 @@ export type Database = {
         Row: {
           created_at: string
           deleted_at: string | null
+          /** who soft-deleted the row */
           deleted_by: string | null
           description: string | null
           id: string
+          /** true once the row is soft-deleted (deleted_at is set) */
           is_deleted: boolean
           is_system: boolean
           name: string
@@ -1251,6 +1325,7 @@ export type Database = {
         Insert: {
           created_at?: string
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           description?: string | null
           id?: string
@@ -1264,6 +1339,7 @@ export type Database = {
         Update: {
           created_at?: string
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           description?: string | null
           id?: string
@@ -1394,8 +1470,10 @@ export type Database = {
         Row: {
           created_at: string
           deleted_at: string | null
+          /** who soft-deleted the row */
           deleted_by: string | null
           id: string
+          /** true once the row is soft-deleted (deleted_at is set) */
           is_deleted: boolean
           permissions: Json
           role: Database["public"]["Enums"]["member_role"]
@@ -1406,6 +1484,7 @@ export type Database = {
         Insert: {
           created_at?: string
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           id?: string
           is_deleted?: never
@@ -1418,6 +1497,7 @@ export type Database = {
         Update: {
           created_at?: string
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           id?: string
           is_deleted?: never
@@ -1453,6 +1533,7 @@ export type Database = {
           name: string
           subscription_tier: string
           updated_at: string
+          /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
           version: number
         }
         Insert: {
@@ -1463,6 +1544,7 @@ export type Database = {
           name: string
           subscription_tier?: string
           updated_at?: string
+          /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
           version?: number
         }
         Update: {
@@ -1473,6 +1555,7 @@ export type Database = {
           name?: string
           subscription_tier?: string
           updated_at?: string
+          /** optimistic lock: send back the value you read with an update (a stale one fails with SQLSTATE 40001: read the row again and retry); leave it out to skip the check; the database increments it */
           version?: number
         }
         Relationships: []
@@ -1481,9 +1564,11 @@ export type Database = {
         Row: {
           created_at: string
           deleted_at: string | null
+          /** who soft-deleted the row */
           deleted_by: string | null
           email: string
           id: string
+          /** true once the row is soft-deleted (deleted_at is set) */
           is_deleted: boolean
           is_seller: boolean
           is_system_admin: boolean
@@ -1493,6 +1578,7 @@ export type Database = {
         Insert: {
           created_at?: string
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           email: string
           id?: string
@@ -1505,6 +1591,7 @@ export type Database = {
         Update: {
           created_at?: string
           deleted_at?: string | null
+          /** who soft-deleted the row */
           deleted_by?: string | null
           email?: string
           id?: string
