@@ -93,6 +93,24 @@ def test_references_across_principals(pg_url):
         ("pass", "accepted, as declared (same_tenant: false)")
 
 
+def test_a_shared_parent_row_is_usable_by_every_tenant_and_another_tenants_is_not(pg_url):
+    """`same_tenant: shared`: the trigger reads the parent under its RLS, so gen adds a read policy
+    for rows of no tenant; without it a tenant could not use a system theme, and verify says so."""
+    assert outcome("cross_refs", pg_url, "xr_shops", "INSERT pointing theme_id at a shared xr_themes (no tenant)") \
+        == ("pass", "accepted (same_tenant: shared)")
+    status, detail = outcome("cross_refs", pg_url, "xr_shops", "INSERT pointing theme_id at other tenant's xr_themes")
+    assert status == "pass" and "refused" in detail, detail
+    schema = load_schema(str(SPECS / "cross_refs.yaml"))
+    themes = schema.table("xr_themes")
+    assert [p.name for p in themes.policies if p.command == "SELECT"] == ["xr_themes_shared_rows"]
+    from dataclasses import replace
+    weak = replace(themes, policies=tuple(p for p in themes.policies if p.name != "xr_themes_shared_rows"))
+    schema = replace(schema, tables=tuple(weak if t is themes else t for t in schema.tables))
+    report = verify(schema, "cross_refs", pg_url, only={schema.table("xr_shops").key}).to_dict()["results"]
+    got = [r for r in report if r["object"] == "xr_shops" and "shared" in r["what"]]
+    assert [r["status"] for r in got] == ["fail"] and "belongs to another tenant" in got[0]["detail"], got
+
+
 def test_tables_owned_through_a_parent_get_the_matrix(pg_url):
     """dv_messages and dv_attachments have no owner column: they belong to whoever owns their
     conversation. attachments' SELECT policy is `true`."""

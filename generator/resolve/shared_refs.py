@@ -1,12 +1,15 @@
 """`same_tenant: shared`: a reference to a table whose rows of no tenant are shared by every
 tenant (system themes, global templates). A foreign key cannot say "the same tenant, or none", so
 the plain key checks that the parent exists and a BEFORE INSERT OR UPDATE trigger refuses a parent
-of another tenant (SQLSTATE 23503)."""
+of another tenant (SQLSTATE 23503). The trigger's lookup runs as the writer, under the parent's
+RLS, so the parent's shared rows must be readable by the roles its tenant isolation is for: a
+`<parent>_shared_rows` SELECT policy (`<tenant column> IS NULL`) is added unless the spec already
+says what of it is readable to everyone (a public_read policy) or has that policy itself."""
 from __future__ import annotations
 
 from dataclasses import replace
 
-from generator.model import ForeignKey, Function, Schema, Table, Trigger
+from generator.model import ForeignKey, Function, Policy, Schema, Table, Trigger
 from generator.model.naming import quote_ident, quote_literal, shorten
 
 
@@ -14,7 +17,10 @@ def shared_references(schema: Schema) -> Schema:
     if not any(fk.shared for t in schema.tables for fk in t.foreign_keys):
         return schema
     tables, functions = [], list(schema.functions)
+    parents = {(fk.ref_schema, fk.ref_table): fk.shared[1] for t in schema.tables for fk in t.foreign_keys if fk.shared}
     for t in schema.tables:
+        if (t.schema, t.name) in parents:
+            t = _readable_shared_rows(t, parents[(t.schema, t.name)])
         added = []
         for fk in t.foreign_keys:
             if not fk.shared:
@@ -44,3 +50,18 @@ def _function(t: Table, fk: ForeignKey) -> Function:
     return Function(name=shorten(f"{t.name}_{'_'.join(fk.columns)}_tenant"), returns="trigger", body=body,
                     schema=t.schema, language="plpgsql", search_path="''",
                     comment=f"Trigger function: {fk.name} reaches only this tenant's or shared (no tenant) rows.")
+
+
+def _readable_shared_rows(t: Table, column: str) -> Table:
+    """The parent with its rows of no tenant readable by the roles of its tenant isolation."""
+    shared = f"{quote_ident(column)} IS NULL"
+    if any(p.preset == "public_read" or (p.permissive and p.command in ("SELECT", "ALL")
+                                         and " ".join((p.using or "").split()) == shared) for p in t.policies):
+        return t
+    isolation = next((p for p in t.policies if p.preset == "tenant_isolation"), None)
+    if isolation is None:
+        return t
+    policy = Policy(shorten(f"{t.name}_shared_rows"), "SELECT", isolation.roles, shared, None, preset="shared_rows",
+                    description="rows of no tenant are shared by every tenant (same_tenant: shared references them)",
+                    loc=isolation.loc)
+    return replace(t, policies=tuple(sorted(t.policies + (policy,), key=lambda p: p.name)))

@@ -2,7 +2,8 @@
 the actor inserts a row pointing at another tenant's (user's) parent and re-points its own row
 there. Foreign-key checks ignore RLS, so either a scope-consistent key (23503) or a policy must
 refuse it; a key the spec declares may cross (`same_tenant: false`, `same_owner: false`) is
-reported as accepted as declared."""
+reported as accepted as declared. A `same_tenant: shared` reference must still reach a shared
+parent row (no tenant): the actor inserts a row pointing at one, which must be accepted."""
 from __future__ import annotations
 
 from generator.model import Table
@@ -24,6 +25,8 @@ def attacks(st: Stage, t: Table) -> list[Result]:
         parent = st.schema.table(fk.ref_table, fk.ref_schema)
         if parent is None or parent.name == root:
             continue
+        if fk.shared:
+            out += shared_parent(st, t, fk, parent)
         for kind in shared_kinds(st.schema, st.inferred, t, fk):
             s = next((x for x in st.scopes.get(t.key, []) if x.kind == kind and not x.same_tenant), None)
             if s is None or (kind, fk.own_columns) in done or tuple(s.own_set) == fk.own_columns:
@@ -60,6 +63,33 @@ def _insert(st: Stage, s: Scope, values: dict[str, str], crosses: bool, whose: s
         return judge(st.prober.run(s.actor, make), crosses, s.kind, whose)
     except BuildError as exc:
         return "skip", f"cannot prepare the row: {exc}"
+
+
+def shared_parent(st: Stage, t: Table, fk, parent: Table) -> list[Result]:
+    """Positive control of `same_tenant: shared`: a row of the actor's tenant may point at a
+    parent row of no tenant (built as the owner inside the probe)."""
+    s = next((x for x in st.scopes.get(t.key, []) if x.kind == "tenant" and not x.same_tenant), None)
+    if s is None:
+        return []
+    own = st.world.rows[(t.key, s.own)]
+    cols = ", ".join(fk.columns)
+
+    def make(conn) -> str:
+        builder = RowBuilder(conn, st.schema)
+        shared = builder.insert(parent, {fk.shared[1]: "NULL"})
+        conn.execute(f"DELETE FROM {q(t)} WHERE {own.where()}")     # room for its keys
+        row = builder.insert(t, dict(s.values["own"]), tenant=s.tenant["own"], keep=False)
+        values = {c: shared.literal(rc) for c, rc in zip(fk.columns, fk.ref_columns)}
+        return values_text(t, {**row.insertable(), **values})
+    what = f"INSERT pointing {cols} at a shared {parent.name} (no tenant)"
+    try:
+        o = st.prober.run(s.actor, make).outcome
+    except BuildError as exc:
+        return [rls_result(t, what, ("skip", f"cannot prepare the rows: {exc}"))]
+    if o.ok and o.rowcount > 0:
+        return [rls_result(t, what, ("pass", "accepted (same_tenant: shared)"))]
+    return [rls_result(t, what, ("fail", f"refused: {o.describe()} — a shared row must be usable by every tenant "
+                                          f"(and readable: the check reads it under {parent.name}'s RLS)"))]
 
 
 def judge(p: Probe, crosses: bool, kind: str, whose: str) -> Verdict:
