@@ -111,6 +111,14 @@ def test_a_shared_parent_row_is_usable_by_every_tenant_and_another_tenants_is_no
     assert [r["status"] for r in got] == ["fail"] and "belongs to another tenant" in got[0]["detail"], got
 
 
+def test_rows_of_a_tenant_are_built_under_a_parent_whose_tenant_may_be_null(pg_url):
+    """The tenant-consistent key (tenant_id, user_id) -> users: a fixture parent of no tenant
+    would hand NULL to posts.tenant_id; every constraint proof of posts must still run."""
+    got = [r for r in results("optional_tenant_parent", pg_url) if r["object"].startswith("posts")]
+    assert got and not [r for r in got if r["status"] != "pass"], [r for r in got if r["status"] != "pass"]
+    assert {r["what"] for r in got if r["check"] == "fk"} >= {"orphan rejected", "ON DELETE CASCADE"}
+
+
 def test_tables_owned_through_a_parent_get_the_matrix(pg_url):
     """dv_messages and dv_attachments have no owner column: they belong to whoever owns their
     conversation. attachments' SELECT policy is `true`."""

@@ -89,7 +89,7 @@ class RowBuilder:
         if depth > MAX_DEPTH:
             raise BuildError(f"foreign keys nest deeper than {MAX_DEPTH} levels from {table.name}")
         values = dict(overrides or {})
-        self._tenant(table, values, tenant)
+        tenant = self._tenant(table, values, tenant, depth)
         self._parents(table, values, tenant, fill, depth)
         return self._attempts(table, values, fill, keep, (tenant, depth))
 
@@ -126,10 +126,24 @@ class RowBuilder:
         return (target is not None and ten is not None and target.name == ten.root and len(fk.columns) == 1
                 and target.primary_key is not None and fk.ref_columns == target.primary_key.columns)
 
-    def _tenant(self, table: Table, values: dict[str, str], tenant: str | None) -> None:
+    def _tenant(self, table: Table, values: dict[str, str], tenant: str | None, depth: int) -> str | None:
+        """Put the tenant into the row; a required tenant column with no tenant given gets a new
+        tenant (a parent whose tenant column may be NULL would otherwise hand its NULL down the
+        tenant-consistent key). Returns the tenant the row's parents belong to."""
         col = table.meta.tenant_column
-        if tenant is not None and col and col not in values:
+        ten = self.schema.tenancy
+        if not col or (ten is not None and table.name == ten.root) \
+                or table.column(col) is None:
+            return tenant
+        if col in values:
+            return values[col] if values[col] != NULL else tenant
+        if tenant is None and not table.column(col).nullable and self.schema.tenancy is not None:
+            root = self.schema.table(self.schema.tenancy.root)
+            if root is not None and root.primary_key is not None and len(root.primary_key.columns) == 1:
+                tenant = self.insert(root, depth=depth + 1).literal(root.primary_key.columns[0])
+        if tenant is not None:
             values[col] = tenant
+        return tenant
 
     def _parents(self, table: Table, values: dict[str, str], tenant, fill, depth: int) -> None:
         """Wider keys first: a tenant-consistent key sets the tenant column and its own column
