@@ -170,15 +170,15 @@ def versions(st: Stage, s: Scope, own: Row) -> list[Result]:
     def value(conn):
         got = conn.execute(f"SELECT {v} FROM {q(t)} WHERE {own.where()}").fetchone()
         return got[0] if got else None
-    current = own.values.get(col)
     stale = st.prober.run(s.actor, f"UPDATE {q(t)} SET {v} = {v} - 1 WHERE {own.where()}", value)
     o = stale.outcome
     verdict = ("pass", "") if o.sqlstate == STALE else \
         ("fail", "the stale update was accepted") if o.ok and o.rowcount else \
         ("fail", f"not rejected as stale: {o.describe()}")
     out = [_check(t, f"an UPDATE carrying a stale {col} is rejected (40001)", verdict, "version")]
-    fresh = st.prober.run(s.actor, f"UPDATE {q(t)} SET {v} = {quote_literal(str(current))}::integer "
-                                   f"WHERE {own.where()}", value)
+    def carrying_current(conn) -> str:       # read just before: earlier probes may have moved it on
+        return f"UPDATE {q(t)} SET {v} = {quote_literal(str(value(conn)))}::integer WHERE {own.where()}"
+    fresh = st.prober.run(s.actor, carrying_current, value)
     o = fresh.outcome
     verdict = ("pass", "") if o.ok and o.rowcount == 1 and fresh.after == fresh.before + 1 else \
         ("fail", f"{o.describe()}; {col} {fresh.before} -> {fresh.after}")
