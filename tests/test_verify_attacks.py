@@ -119,6 +119,12 @@ def test_rows_of_a_tenant_are_built_under_a_parent_whose_tenant_may_be_null(pg_u
     assert {r["what"] for r in got if r["check"] == "fk"} >= {"orphan rejected", "ON DELETE CASCADE"}
     copied = [(r["status"], r["detail"]) for r in got if r["what"].startswith("COPY TO")]
     assert copied and all(c == ("pass", "") for c in copied), copied     # run, not refused for a generated column
+    assert outcome("optional_tenant_parent", pg_url, "users", "INSERT own tenant's row") == ("pass", "")
+    moved = [r for r in results("optional_tenant_parent", pg_url) if r["object"] == "users.tenant_id"]
+    assert len(moved) == 4 and all(r["status"] == "pass" for r in moved), moved     # pinned by tenant isolation
+    schema = load_schema(str(SPECS / "optional_tenant_parent.yaml"))
+    guarded = {g.column for g in schema.table("users").meta.protected}
+    assert guarded == {"is_system_admin"}     # tenant_id has no guard: it would refuse every new user
     versions = [(r["what"], r["status"]) for r in results("optional_tenant_parent", pg_url) if r["check"] == "version"]
     assert versions == [("an UPDATE carrying a stale version is rejected (40001)", "pass"),
                         ("an UPDATE carrying the current version increments it", "pass")], versions

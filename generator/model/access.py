@@ -257,3 +257,12 @@ def _walk(node):
 def _walk_list(items):
     for item in items:
         yield from _walk(item)
+
+
+def pinned_by_isolation(t: Table) -> bool:
+    """Tenant isolation covers INSERT and UPDATE with a WITH CHECK on the tenant column, and no
+    other permissive policy but the admin's lets a row be written: no row can be written into,
+    or moved to, another tenant or none."""
+    writes = [p for p in t.policies if p.permissive and p.command in ("ALL", "INSERT", "UPDATE")]
+    return any(p.preset == "tenant_isolation" and p.command == "ALL" and p.check for p in writes) and \
+        all(p.preset in ("tenant_isolation", "admin_full_access") for p in writes)

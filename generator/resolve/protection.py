@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from generator.model import Column, Function, Protection, Schema, Table, Trigger
-from generator.model.access import condition_columns
+from generator.model.access import condition_columns, pinned_by_isolation
 from generator.model.naming import quote_ident, quote_literal, shorten
 from generator.resolve.columns_pass import EntityColumns
 from generator.resolve.context import Ctx
@@ -55,6 +55,8 @@ def _protections(ctx: Ctx, t: Table, cols: EntityColumns, read: dict[str, list[s
             continue
         if declared is None and name not in read:
             continue
+        if declared is None and name == t.meta.tenant_column and pinned_by_isolation(t):
+            continue        # tenant isolation's WITH CHECK decides it (a guard would stop every INSERT)
         if isinstance(declared, ProtectedFull):
             writable = tuple(declared.writable_by)
             if "admin" in writable and admin is None:

@@ -253,8 +253,11 @@ def _foreign_keys(ctx: Ctx, key: str, cols: EntityColumns, ref: Ref, all_cols, s
                       loc=ctx.loc(*ref.path))
     pairs = _scope_pairs(ctx, key, ref, scope)
     if full.same_tenant == "shared":
+        mine, theirs = scope.get(key), scope.get(ref.target)
+        if not (mine and theirs and mine.tenant and theirs.tenant):
+            return [base]                                # RS117 said why
         from dataclasses import replace as _replace
-        return [_replace(base, shared=(scope[key].tenant, scope[ref.target].tenant))]
+        return [_replace(base, shared=(mine.tenant, theirs.tenant))]
     if not pairs:
         return [base]
     kinds = tuple(p[0] for p in pairs)

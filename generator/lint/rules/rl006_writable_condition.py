@@ -38,7 +38,7 @@ from __future__ import annotations
 from generator.lint.context import Finding, LintContext, column_name, commands, effective_check
 from generator.lint.predicates import text_admin_only
 from generator.model import Table
-from generator.model.access import condition_columns
+from generator.model.access import condition_columns, pinned_by_isolation
 
 CODE = "RL006"
 NAME = "writable-condition"
@@ -52,6 +52,8 @@ def check(ctx: LintContext):
             col = t.column(column)
             if col is None or col.generated or _guarded(t, column):
                 continue
+            if column == t.meta.tenant_column and pinned_by_isolation(t):
+                continue        # tenant isolation's WITH CHECK keeps it at the writer's tenant
             writers = list(_writers(ctx, t, column))
             if not writers:
                 continue
