@@ -396,30 +396,31 @@ def test_irreversible_down_is_refused_loudly(shop):
     assert shop.rows(f"SELECT count(*) FROM {history.TABLE}") == [(1,)]
 
 
-def _waiting_for_advisory_locks(repo: Repo) -> int:
-    return repo.rows("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-                     "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")[0][0]
-
-
 def test_runs_wait_for_the_advisory_lock(shop):
     shop.edit(("      price: integer", "      price: bigint"))
     shop.new("types")
     done: list = []
+    said: list[str] = []
     with psycopg.connect(shop.url, autocommit=True) as holder:
+        holder.execute("SET application_name = 'gen-test'")
         holder.execute("SELECT pg_advisory_lock(%s)", (lock_key(history.LOCK),))
-        worker = threading.Thread(target=lambda: done.append(shop.up()))
+        me = holder.info.backend_pid
+        worker = threading.Thread(target=lambda: done.append(runner.up(shop.url, shop.dir, progress=said.append)))
         worker.start()
         try:
-            for _ in range(300):               # until the runner is seen waiting (not a timing assertion)
-                if _waiting_for_advisory_locks(shop):
+            for _ in range(300):               # until the runner says it waits (not a timing assertion)
+                if said:
                     break
                 threading.Event().wait(0.1)
-            assert _waiting_for_advisory_locks(shop) == 1 and not done
+            assert said == [f"waiting for the lock held by pid {me} (gen-test, idle)"] and not done
             assert len(shop.rows(f"SELECT * FROM {history.TABLE}")) == 1
+            # it polls with pg_try_advisory_lock: never a session blocked in pg_advisory_lock,
+            # which a CREATE INDEX CONCURRENTLY of the holder would wait for (a deadlock)
+            assert shop.rows("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == [(0,)]
         finally:
             holder.execute("SELECT pg_advisory_unlock_all()")
             worker.join()
-    assert done == [["20250103000000_types"]]
+    assert [m.name for m in done[0].done] == ["20250103000000_types"]
 
 
 # ---------------------------------------------------------------- verify

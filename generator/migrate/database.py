@@ -14,18 +14,23 @@ from generator.db.apply import apply_statements
 from generator.db.connect import advisory_lock, connect, describe
 from generator.db.inspect import inspect
 from generator.diagnostics import EXIT_FINDINGS, Diagnostic, GenError
-from generator.migrate import history, runner
+from generator.migrate import concurrent, history, runner
 from generator.migrate.files import MigrationDir
-from generator.migrate.verify import differences, prepare, schemas_of
+from generator.migrate.verify import live_differences, prepare, schemas_of
 from generator.model import Schema
-from generator.model.naming import quote_ident
+from generator.model.naming import qualified, quote_ident
 
 PRODUCTION_ENVS = ("production", "prod", "live")
 
 
 def drift(url: str, model: Schema) -> list[str]:
-    """What differs between the live database and the spec (empty when in sync)."""
-    return differences(inspect(url, schemas_of(model)), model)
+    """What differs between the live database and the spec (empty when in sync), and every
+    INVALID index (a concurrent build that failed or was cancelled) in the spec's schemas."""
+    lines = live_differences(url, model)
+    with connect(url, autocommit=True) as conn:
+        invalid = concurrent.invalid_indexes(conn, schemas_of(model))
+    return lines + [f"rebuild INVALID index {qualified(s, i)} on {t} (a failed concurrent build: "
+                    "`gen migrate up` drops and rebuilds it)" for s, i, t in invalid]
 
 
 def seed(url: str, model: Schema) -> tuple[int, int]:

@@ -12,8 +12,8 @@ import psycopg
 
 from generator.db.connect import advisory_lock, connect
 from generator.diagnostics import EXIT_BAD_INPUT, EXIT_FINDINGS, Diagnostic, GenError
-from generator.migrate import history
-from generator.migrate.files import DATA_NOT_RESTORED, IRREVERSIBLE, Migration, MigrationDir
+from generator.migrate import concurrent, history
+from generator.migrate.files import DATA_NOT_RESTORED, IRREVERSIBLE, Migration, MigrationDir, checksum
 from generator.migrate.sqlsplit import describe, split_statements
 
 Progress = Callable[[str], None]
@@ -58,7 +58,8 @@ def _fail(path: Path, statement: str, exc: psycopg.Error, transactional: bool) -
                                 name="migrate.apply", hint=kept)], EXIT_FINDINGS)
 
 
-def _run(conn: psycopg.Connection, path: Path, text: str, transactional: bool, bookkeeping) -> None:
+def _run(conn: psycopg.Connection, path: Path, text: str, transactional: bool, bookkeeping,
+         progress: Progress = lambda _: None) -> None:
     statements = _body(text)
     if transactional:
         with conn.transaction():            # a GenError from a statement rolls it all back
@@ -67,8 +68,34 @@ def _run(conn: psycopg.Connection, path: Path, text: str, transactional: bool, b
             bookkeeping()
         return
     for st in statements:
-        _execute(conn, path, st, False)
+        _outside_transaction(conn, path, st, progress)
     bookkeeping()
+
+
+def _outside_transaction(conn: psycopg.Connection, path: Path, statement: str, progress: Progress) -> None:
+    """One statement of a no-transaction file. A concurrent index build first drops the INVALID
+    index an earlier failed build left (IF NOT EXISTS would skip it), and must end VALID."""
+    build = concurrent.build_of(statement)
+    if build is not None:
+        try:
+            dropped = concurrent.clear_invalid(conn, build)
+        except psycopg.Error as exc:
+            raise _fail(path, statement, exc, False) from None
+        if dropped:
+            progress(f"dropped INVALID index {dropped} left by an earlier failed build; building it again")
+    _execute(conn, path, statement, False)
+    if build is not None and not concurrent.validity(conn, build):
+        raise GenError([Diagnostic("MG014", f"{path}: index {build.index} is not VALID after "
+                                   f"{describe(statement)}", name="migrate.apply",
+                                   hint="run `gen migrate up` again: it drops the INVALID index and builds it again")],
+                       EXIT_FINDINGS)
+
+
+def session(conn: psycopg.Connection) -> None:
+    """Our session notices a vanished client (PostgreSQL 14+), so a killed run stops and frees
+    the lock within seconds instead of finishing its statement for nobody."""
+    if conn.info.server_version >= 140000:
+        conn.execute("SET client_connection_check_interval = '2s'")
 
 
 def _execute(conn: psycopg.Connection, path: Path, statement: str, transactional: bool) -> None:
@@ -81,13 +108,15 @@ def _execute(conn: psycopg.Connection, path: Path, statement: str, transactional
 def up(url: str, directory: str | Path, count: int | None = None, progress: Progress = lambda _: None) -> RunResult:
     d, result = MigrationDir(directory), RunResult()
     _require(d)
-    with connect(url, autocommit=True) as conn, advisory_lock(conn, history.LOCK):
+    with connect(url, autocommit=True) as conn, advisory_lock(conn, history.LOCK, progress):
+        session(conn)
         history.ensure(conn)
         pending = history.check(d, history.applied(conn))
         for m in pending[:count] if count is not None else pending:
             text = m.up_text()
             progress(f"applying {m.name}")
-            _run(conn, m.up, text, m.transactional(text), lambda m=m: history.record(conn, m, m.up_checksum()))
+            _run(conn, m.up, text, m.transactional(text), lambda m=m, t=text: history.record(conn, m, checksum(t.encode("utf-8"))),
+                 progress)
             result.done.append(m)
     return result
 
@@ -95,7 +124,8 @@ def up(url: str, directory: str | Path, count: int | None = None, progress: Prog
 def down(url: str, directory: str | Path, count: int = 1, progress: Progress = lambda _: None) -> RunResult:
     d, result = MigrationDir(directory), RunResult()
     _require(d)
-    with connect(url, autocommit=True) as conn, advisory_lock(conn, history.LOCK):
+    with connect(url, autocommit=True) as conn, advisory_lock(conn, history.LOCK, progress):
+        session(conn)
         done = history.applied(conn)
         history.check(d, done)
         files = {m.version: m for m in d.migrations()}
@@ -110,7 +140,7 @@ def down(url: str, directory: str | Path, count: int = 1, progress: Progress = l
                 if line.startswith(f"-- {DATA_NOT_RESTORED}"):
                     progress(f"warning: {m.name} dropped data its down cannot bring back: "
                              f"{line.split(DATA_NOT_RESTORED, 1)[1].strip()}")
-            _run(conn, m.down, text, m.transactional(text), lambda m=m: history.forget(conn, m.version))
+            _run(conn, m.down, text, m.transactional(text), lambda m=m: history.forget(conn, m.version), progress)
             result.done.append(m)
     return result
 
