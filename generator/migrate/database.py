@@ -15,7 +15,7 @@ from generator.db.connect import advisory_lock, connect, describe
 from generator.db.inspect import inspect
 from generator.diagnostics import EXIT_FINDINGS, Diagnostic, GenError
 from generator.migrate import concurrent, history, runner
-from generator.migrate.files import MigrationDir
+from generator.migrate.files import MigrationDir, as_dir
 from generator.migrate.verify import live_differences, prepare, schemas_of
 from generator.model import Schema
 from generator.model.naming import qualified, quote_ident
@@ -65,7 +65,7 @@ class ResetResult:
     seeded_rows: int = 0
 
 
-def reset(url: str, model: Schema, directory: str | Path, i_know_production: bool = False) -> ResetResult:
+def reset(url: str, model: Schema, directory: "str | Path | MigrationDir", i_know_production: bool = False) -> ResetResult:
     reasons = production_reasons(url, model)
     if reasons and not i_know_production:
         raise GenError([Diagnostic("MG040", f"refusing to reset {describe(url)}: looks like production ("
@@ -74,10 +74,10 @@ def reset(url: str, model: Schema, directory: str | Path, i_know_production: boo
                                         "--i-know-this-is-production")], EXIT_FINDINGS)
     _drop_schemas(url, model)
     result = ResetResult()
-    d = MigrationDir(directory)
+    d = as_dir(directory)
     if d.exists():
         prepare(url, model)
-        result.migrated = [m.name for m in runner.up(url, d.path).done]
+        result.migrated = [m.name for m in runner.up(url, d).done]
     else:
         from generator.postgres.ddl import schema_statements
         from generator.postgres.shim import SUPABASE_SHIM

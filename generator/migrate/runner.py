@@ -13,7 +13,7 @@ import psycopg
 from generator.db.connect import advisory_lock, connect
 from generator.diagnostics import EXIT_BAD_INPUT, EXIT_FINDINGS, Diagnostic, GenError
 from generator.migrate import concurrent, history
-from generator.migrate.files import DATA_NOT_RESTORED, IRREVERSIBLE, Migration, MigrationDir, checksum
+from generator.migrate.files import DATA_NOT_RESTORED, IRREVERSIBLE, Migration, MigrationDir, as_dir, checksum
 from generator.migrate.sqlsplit import describe, split_statements
 
 Progress = Callable[[str], None]
@@ -105,8 +105,8 @@ def _execute(conn: psycopg.Connection, path: Path, statement: str, transactional
         raise _fail(path, statement, exc, transactional) from None
 
 
-def up(url: str, directory: str | Path, count: int | None = None, progress: Progress = lambda _: None) -> RunResult:
-    d, result = MigrationDir(directory), RunResult()
+def up(url: str, directory: "str | Path | MigrationDir", count: int | None = None, progress: Progress = lambda _: None) -> RunResult:
+    d, result = as_dir(directory), RunResult()
     _require(d)
     with connect(url, autocommit=True) as conn, advisory_lock(conn, history.LOCK, progress):
         session(conn)
@@ -121,8 +121,8 @@ def up(url: str, directory: str | Path, count: int | None = None, progress: Prog
     return result
 
 
-def down(url: str, directory: str | Path, count: int = 1, progress: Progress = lambda _: None) -> RunResult:
-    d, result = MigrationDir(directory), RunResult()
+def down(url: str, directory: "str | Path | MigrationDir", count: int = 1, progress: Progress = lambda _: None) -> RunResult:
+    d, result = as_dir(directory), RunResult()
     _require(d)
     with connect(url, autocommit=True) as conn, advisory_lock(conn, history.LOCK, progress):
         session(conn)
@@ -157,8 +157,8 @@ def _down_text(m: Migration) -> str:
     return text
 
 
-def status(url: str, directory: str | Path) -> list[Status]:
-    d = MigrationDir(directory)
+def status(url: str, directory: "str | Path | MigrationDir") -> list[Status]:
+    d = as_dir(directory)
     with connect(url, autocommit=True) as conn:
         done = history.applied(conn)
     history.check(d, done)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from generator.diff import alter as al
 from generator.diff import changes as ch
 from generator.diff import reverse_changes
+from generator.migrate import chunks
 from generator.migrate.files import IRREVERSIBLE, NO_TRANSACTION
 from generator.model.naming import quote_literal
 from generator.postgres.plan import plan
@@ -29,6 +30,19 @@ class Part:
     step: str
     changes: list[ch.Change]
     up: list[Statement]
+    number: int = 0         # 1..count when a large main part is split (see chunks.py)
+    count: int = 0
+
+    @property
+    def suffix(self) -> str:
+        return SUFFIX[self.step] + (f"_part{self.number}" if self.count > 1 else "")
+
+    @property
+    def note(self) -> str:
+        if self.count > 1:
+            return (f"Part {self.number} of {self.count}: the change takes more locks than one transaction "
+                    "should hold, so each part is a transaction of its own.")
+        return NOTE[self.step]
 
 
 def part_of(c: ch.Change) -> str:
@@ -43,8 +57,10 @@ def split_parts(changes: list[ch.Change]) -> list[Part]:
     for step in STEPS:
         mine = [c for c in changes if part_of(c) == step]
         up = [s for s in statements if s.step == step]
-        if up:
-            parts.append(Part(step, mine, up))
+        if not up:
+            continue
+        pieces = chunks.split(mine, up) if step == "main" else [(mine, up)]
+        parts += [Part(step, c, u, i, len(pieces)) for i, (c, u) in enumerate(pieces, 1)]
     return parts
 
 

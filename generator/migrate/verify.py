@@ -14,7 +14,7 @@ from generator.db.server import scratch_database
 from generator.diagnostics import EXIT_FINDINGS, Diagnostic, GenError
 from generator.diff import diff
 from generator.migrate import runner
-from generator.migrate.files import IRREVERSIBLE, MigrationDir
+from generator.migrate.files import IRREVERSIBLE, MigrationDir, as_dir
 from generator.model import Schema
 from generator.postgres.normalize import normalize
 from generator.postgres.plan import plan
@@ -69,9 +69,9 @@ def prepare(url: str, model: Schema) -> None:
                 conn.execute(without_transaction(SUPABASE_SHIM))
 
 
-def verify(model: Schema, directory: str | Path, base_url: str | None = None, roundtrip: bool = True,
-           server: str | None = None) -> Verified:
-    d = MigrationDir(directory)
+def verify(model: Schema, directory: "str | Path | MigrationDir", base_url: str | None = None,
+           roundtrip: bool = True, server: str | None = None) -> Verified:
+    d = as_dir(directory)
     d.check_sum()
     found = d.last_snapshot()
     if found is None:
@@ -83,7 +83,7 @@ def verify(model: Schema, directory: str | Path, base_url: str | None = None, ro
     problems: list[Diagnostic] = []
     with _server(base_url, model, server) as base, scratch_database(base, prefix="gen_verify_") as url:
         prepare(url, model)
-        runner.up(url, d.path)
+        runner.up(url, d)
         problems += _compare("MG020", url, schemas, snapshot, f"the last snapshot ({snap_path.name})")
         problems += _compare("MG021", url, schemas, model, "the spec",
                              "the spec has changes no migration holds: run `gen migrate new NAME --spec SPEC`")
@@ -109,10 +109,10 @@ def _roundtrip(url: str, d: MigrationDir, schemas, snapshot: Schema, problems: l
     blocked = [m for m in d.migrations() if m.down and m.down.read_text().startswith(IRREVERSIBLE)]
     if blocked:
         return [f"down not tried: {blocked[-1].down.name} is irreversible"]
-    runner.down(url, d.path, len(d.migrations()))
+    runner.down(url, d, len(d.migrations()))
     problems += _compare("MG022", url, schemas, Schema.empty(), "an empty schema after every down",
                          "a down script leaves something behind")
-    runner.up(url, d.path)
+    runner.up(url, d)
     problems += _compare("MG022", url, schemas, snapshot, "the snapshot after down and up again",
                          "a down script does not undo its up exactly")
     return ["down to empty and up again"]

@@ -90,7 +90,7 @@ def verify(schema: Schema, spec: str = "", database_url: str | None = None,
         report.server = describe(base) if database_url else "embedded PostgreSQL (removed afterwards)"
         with scratch_database(base, prefix="gen_verify_") as url:
             say("applying schema" + (" and seed" if schema.seeds else ""))
-            apply_statements(url, statements(schema), shim_for(schema))
+            apply_statements(url, statements(schema), shim_for(schema), chunked=True)
             say("comparing the database with the spec")
             report.results += check_synced(schema, url)
             with connect(url, autocommit=True) as conn:
