@@ -65,8 +65,8 @@ class Repo:
     def up(self, count=None):
         return [m.name for m in runner.up(self.url, self.dir, count).done]
 
-    def down(self, count=1):
-        return [m.name for m in runner.down(self.url, self.dir, count).done]
+    def down(self, count=1, allow=False):
+        return [m.name for m in runner.down(self.url, self.dir, count, allow_destructive=allow).done]
 
     def model(self) -> Schema:
         return load_project(str(self.spec)).schema
@@ -186,7 +186,10 @@ def test_add_drop_and_rename_columns_keep_data(shop):
     shop.up()
     assert shop.converged()
     assert shop.rows("SELECT title, stock FROM products ORDER BY title") == [("Gadget", 0), ("Widget", 0)]
-    shop.down()
+    with pytest.raises(GenError) as refused:            # the down drops stock, which holds data
+        shop.down()
+    assert errors(refused) == ["MG041"] and "column products.stock (2 rows hold a value)" in str(refused.value)
+    shop.down(allow=True)
     assert shop.rows("SELECT name, legacy FROM products ORDER BY name") == [("Gadget", None), ("Widget", None)]
     shop.up()
     assert shop.converged()
@@ -320,7 +323,7 @@ def test_keys_checks_and_generated_columns_on_a_populated_table(shop):
         ("Widget", 1, "WIDGET"), ("Gadget", 2, "GADGET")]
     with pytest.raises(psycopg.errors.UniqueViolation):
         shop.run("UPDATE products SET code = '101'")
-    assert shop.down(2) and shop.up() and shop.in_sync() == []
+    assert shop.down(2, allow=True) and shop.up() and shop.in_sync() == []
 
 
 def test_changed_policy_is_altered(shop):

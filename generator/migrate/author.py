@@ -38,7 +38,7 @@ def slugify(name: str) -> str:
     return slug[:60] or "migration"
 
 
-def _versions(last: str | None, now: datetime, count: int) -> list[str]:
+def next_versions(last: str | None, now: datetime, count: int) -> list[str]:
     """`count` versions one second apart (UTC, YYYYMMDDHHMMSS) from now, always after `last`."""
     start = now.astimezone(timezone.utc).replace(microsecond=0, tzinfo=None)
     if last is not None:
@@ -69,7 +69,7 @@ def new_migration(project: Project, directory: "str | Path | MigrationDir", name
     result.acknowledged = [r.key for r in risks]
     result.warnings = safety.warnings(changes) if found else []
     parts = split_parts(changes)
-    versions = _versions(d.last_version(), now or datetime.now(timezone.utc), len(parts))
+    versions = next_versions(d.last_version(), now or datetime.now(timezone.utc), len(parts))
     d.mkdir()
     slug = slugify(name)
     for version, part in zip(versions, parts):
@@ -82,7 +82,7 @@ def new_migration(project: Project, directory: "str | Path | MigrationDir", name
 
 
 def _write_part(d: MigrationDir, name: str, part, project: Project, acknowledged: list[str]) -> list[Path]:
-    notes = [part.note]
+    notes = [part.note] + (["gen:flavor supabase"] if project.schema.settings.flavor == "supabase" else [])
     if acknowledged:
         notes.append("Acknowledged destructive changes: " + ", ".join(acknowledged))
     up = d.up_path(name)

@@ -21,6 +21,7 @@ NAME = re.compile(r"^(?P<version>\d{14})_(?P<slug>[a-z0-9_]+)\.(?P<kind>up\.sql|
 SUPABASE_UP = re.compile(r"^(?P<version>\d{14})_(?P<slug>[A-Za-z0-9_-]+)\.(?P<kind>sql)$")
 LAYOUTS = ("gen", "supabase")
 HAND_WRITTEN = "-- gen:hand-written"
+SUPABASE_FLAVOR = "-- gen:flavor supabase"       # needs auth.uid() & co: the shim on plain PostgreSQL
 NO_TRANSACTION = "-- gen:no-transaction"
 IRREVERSIBLE = "-- gen:irreversible"
 DATA_NOT_RESTORED = "gen:data-not-restored"        # in a down script's header notes
@@ -47,6 +48,9 @@ class Migration:
 
     def up_checksum(self) -> str:
         return checksum(self.up.read_bytes())
+
+    def head(self, lines: int = 8) -> list[str]:
+        return self.up_text().splitlines()[:lines]
 
     def transactional(self, text: str | None = None) -> bool:
         return NO_TRANSACTION not in (text if text is not None else self.up_text()).splitlines()

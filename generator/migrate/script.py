@@ -64,7 +64,7 @@ def split_parts(changes: list[ch.Change]) -> list[Part]:
     return parts
 
 
-def _blocking(c: ch.Change) -> ch.Change:
+def blocking(c: ch.Change) -> ch.Change:
     """In a down script everything stays in one transaction (atomic): no concurrent builds."""
     if isinstance(c, (ch.AddIndex, ch.DropIndex)) and c.concurrently:
         return replace(c, concurrently=False)
@@ -80,7 +80,7 @@ def down_statements(part: Part) -> tuple[list[Statement], str | None]:
     except NotImplementedError as exc:
         return [], f"{exc} cannot be reversed"
     if part.step == "main":
-        undo = [_blocking(c) for c in undo]
+        undo = [blocking(c) for c in undo]
     return plan(undo).statements, None
 
 
