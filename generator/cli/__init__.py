@@ -99,9 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         p.print_help()
         return EXIT_BAD_INPUT
     try:
-        if args.config:
-            from generator.cli import config
-            config.use(config.load(args.config))
+        from generator.cli import config
+        config.reset(args.config)           # read lazily, once per run: a command without config never looks
         return int(args.func(args) or 0)
     except GenError as e:
         print_diagnostics(e.diagnostics, getattr(args, "format", "human"))

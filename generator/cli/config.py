@@ -188,15 +188,17 @@ def load(explicit: str | None = None, start: Path | None = None) -> Config:
     return config
 
 
-_CURRENT: list[Config] = []
+_CURRENT: list = [None, None]          # [explicit path, loaded Config]
 
 
 def current() -> Config:
-    """The configuration loaded by the CLI for this run (loaded on first use)."""
-    if not _CURRENT:
-        _CURRENT.append(load(os.environ.get("GEN_CONFIG")))
-    return _CURRENT[0]
+    """The configuration of this run (--config, $GEN_CONFIG or the nearest file), loaded on
+    first use."""
+    if _CURRENT[1] is None:
+        _CURRENT[1] = load(_CURRENT[0] or os.environ.get("GEN_CONFIG"))
+    return _CURRENT[1]
 
 
-def use(config: Config) -> None:
-    _CURRENT[:] = [config]
+def reset(explicit: str | None = None) -> None:
+    """Forget the loaded configuration (a new CLI run); `explicit` is --config."""
+    _CURRENT[:] = [explicit, None]

@@ -53,9 +53,10 @@ def lock_weight(sql: str) -> int:
     return 1 + len(_CREATES_RELATION.findall(sql)) + 2 * len(_TABLE.findall(sql))
 
 
-def chunks(steps: list, budget: int = LOCK_BUDGET) -> list[list]:
-    """Consecutive groups of steps whose lock weights add up to at most `budget` (a single
-    heavier step gets a group of its own)."""
+def chunks(steps: list, budget: int | None = None) -> list[list]:
+    """Consecutive groups of steps whose lock weights add up to at most `budget` (default
+    LOCK_BUDGET; a single heavier step gets a group of its own)."""
+    budget = budget or LOCK_BUDGET
     out: list[list] = [[]]
     used = 0
     for step in steps:

@@ -5,7 +5,8 @@ indexes, comments, triggers, RLS and grants), then views. Each part is a migrati
 own with its own down script, so an interrupted run resumes at the next part."""
 from __future__ import annotations
 
-from generator.db.apply import LOCK_BUDGET, lock_weight
+from generator.db import apply
+from generator.db.apply import lock_weight
 from generator.diff import changes as ch
 from generator.model import View
 from generator.postgres.plan import plan
@@ -37,9 +38,11 @@ def _is_view_change(c: ch.Change) -> bool:
         isinstance(getattr(c, "table", None), View)
 
 
-def split(changes: list[ch.Change], statements: list[Statement], budget: int = LOCK_BUDGET) -> list[tuple]:
-    """[(changes, statements)] of the parts; one part (as given) when it fits or is not purely
-    additive (drops and alterations keep their one transaction)."""
+def split(changes: list[ch.Change], statements: list[Statement], budget: int | None = None) -> list[tuple]:
+    """[(changes, statements)] of the parts; one part (as given) when it fits the budget
+    (default: the lock budget of db.apply) or is not purely additive (drops and alterations
+    keep their one transaction)."""
+    budget = budget or apply.LOCK_BUDGET
     if weight(statements) <= budget or not all(isinstance(c, ADDITIVE) for c in changes):
         return [(changes, statements)]
     created = {c.table.key for c in changes if isinstance(c, ch.AddTable)}
