@@ -74,7 +74,8 @@ def test_import_baseline_change_new_up(shop, tmp_path, fresh_db, capsys):
 def test_baseline_refuses_a_database_that_differs(shop, tmp_path, fresh_db, capsys):
     assert gen(capsys, "apply", shop, "--database-url", fresh_db)[0] == 0
     sql(fresh_db, "ALTER TABLE products ADD COLUMN extra text")
-    code, _, err = gen(capsys, "migrate", "baseline", "--spec", shop, "--dir", tmp_path / "m", "--database-url", fresh_db)
+    code, _, err = gen(capsys, "migrate", "baseline", "--spec", shop, "--dir", tmp_path / "m",
+                       "--database-url", fresh_db)
     assert code == 1 and "MG050" in err and "drop column products.extra" in err
     assert not (tmp_path / "m").exists() and sql(fresh_db, "SELECT to_regclass('gen.schema_migrations')") == [(None,)]
 

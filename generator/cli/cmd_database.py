@@ -30,11 +30,12 @@ def _url_option(p: argparse.ArgumentParser, required: bool) -> None:
 
 
 def _apply_parser(sub) -> None:
-    p = command_parser(sub, "apply", "Apply a spec's schema (and seed) to a database that has none of it; a no-op when it already equals the spec.",
+    p = command_parser(sub, "apply", "Apply a spec's schema (and seed) to a database that has none of it; "
+                       "a no-op when it already equals the spec.",
                        "  gen apply spec/chatapp.yaml --database-url postgresql://localhost/chatapp\n"
                        "  gen apply spec/chatapp.yaml --no-seed    # URL from $DATABASE_URL\n"
-                       "exit: 0 applied (or already equal: nothing to do), 1 the database holds a different version of the\n"
-                       "schema (use gen push or gen migrate), 2 the SQL failed, 3 database unreachable")
+                       "exit: 0 applied (or already equal: nothing to do), 1 the database holds a different\n"
+                       "version of the schema (use gen push or gen migrate), 2 the SQL failed, 3 database unreachable")
     p.add_argument("spec", nargs="?", metavar="SPEC", help="the spec (default: the one spec of gen.toml)")
     _url_option(p, True)
     p.add_argument("--seed", action=argparse.BooleanOptionalAction, default=True,

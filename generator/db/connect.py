@@ -83,7 +83,8 @@ def lock_key(key: int | str) -> int:
 
 HOLDER = """SELECT a.pid, coalesce(nullif(a.application_name, ''), 'a session'), a.state
 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+WHERE l.locktype = 'advisory' AND l.granted
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
   AND ((l.classid::bigint << 32) | l.objid::bigint) = %s LIMIT 1"""
 
 

@@ -86,7 +86,8 @@ def _write_part(d: MigrationDir, name: str, part, project: Project, acknowledged
     if acknowledged:
         notes.append("Acknowledged destructive changes: " + ", ".join(acknowledged))
     up = d.up_path(name)
-    up.write_text(script(name, "up", project.spec, part.up, project.lock_timeout, notes), encoding="utf-8")
+    up.write_text(script(name, "up", project.spec, part.up, project.lock_timeout, notes, wrap=d.layout == "gen"),
+                  encoding="utf-8")
     statements, irreversible = down_statements(part)
     down = d.down_path(name)
     if irreversible:

@@ -102,7 +102,8 @@ class ResetResult:
     seeded_rows: int = 0
 
 
-def reset(url: str, model: Schema, directory: "str | Path | MigrationDir", i_know_production: bool = False) -> ResetResult:
+def reset(url: str, model: Schema, directory: "str | Path | MigrationDir",
+          i_know_production: bool = False) -> ResetResult:
     protect.refuse_production(url, model, "reset", i_know_production)
     _drop_schemas(url, model)
     result = ResetResult()

@@ -128,8 +128,10 @@ def blockers(conn: psycopg.Connection, statement: str) -> str | None:
         return None
     table, found = _name(m["table"]), []
     for action in split_top_level(m["actions"]):
-        if (nn := SET_NOT_NULL.match(action.strip())) and _count(conn, table, f"{quote_ident(split_qualified(nn['column'])[1])} IS NULL"):
-            found.append(_nulls(conn, table, split_qualified(nn["column"])[1]))
+        nn = SET_NOT_NULL.match(action.strip())
+        column = split_qualified(nn["column"])[1] if nn else None
+        if column and _count(conn, table, f"{quote_ident(column)} IS NULL"):
+            found.append(_nulls(conn, table, column))
         elif key := ADD_KEY.match(action.strip()):
             dup = _duplicates(conn, table, split_top_level(key["columns"]), None)
             if not dup.endswith(": "):

@@ -92,8 +92,11 @@ def new_empty(directory, name: str, lock_timeout: str = "5s", now: datetime | No
     full = f"{version}_{slugify(name)}"
     d.mkdir()
     up, down = d.up_path(full), d.down_path(full)
-    up.write_text(EMPTY_UP.format(name=full, marker=HAND_WRITTEN, timeout=quote_literal(lock_timeout)),
-                  encoding="utf-8")
+    text = EMPTY_UP.format(name=full, marker=HAND_WRITTEN, timeout=quote_literal(lock_timeout))
+    if d.layout != "gen":           # the Supabase CLI opens the transaction itself
+        text = text.replace("\nBEGIN;\n", "\n").replace("\nCOMMIT;\n", "\n").replace(
+            " and drop BEGIN/COMMIT", "")
+    up.write_text(text, encoding="utf-8")
     down.write_text(EMPTY_DOWN.format(name=full, marker=HAND_WRITTEN), encoding="utf-8")
     d.write_sum()
     return [up, down]

@@ -153,8 +153,8 @@ def up(url: str, directory: "str | Path | MigrationDir", count: int | None = Non
         for m in pending[:count] if count is not None else pending:
             text = m.up_text()
             progress(f"applying {m.name}")
-            _run(conn, m.up, text, m.transactional(text), lambda m=m, t=text: history.record(conn, m, checksum(t.encode("utf-8"))),
-                 progress)
+            _run(conn, m.up, text, m.transactional(text),
+                 lambda m=m, t=text: history.record(conn, m, checksum(t.encode("utf-8"))), progress)
             result.done.append(m)
     return result
 

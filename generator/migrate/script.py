@@ -92,17 +92,19 @@ def _header(name: str, direction: str, spec: str, notes: list[str], preview: boo
 
 
 def script(name: str, direction: str, spec: str, statements: list[Statement], lock_timeout: str,
-           notes: list[str] = (), preview: bool = False) -> str:
+           notes: list[str] = (), preview: bool = False, wrap: bool = True) -> str:
+    """A migration file. `wrap`: write BEGIN/COMMIT around a transactional script (gen's runner
+    owns the transaction either way; the Supabase CLI opens its own, so its layout omits them)."""
     transactional = all(s.transactional and s.step == "main" for s in statements)
     head = ([] if transactional else [NO_TRANSACTION]) + [_header(name, direction, spec, list(notes), preview)]
     head[-1] = head[-1].rstrip("\n")
     parts = ["\n".join(head) + "\n", f"SET lock_timeout = {quote_literal(lock_timeout)};\n"]
     if not statements:
         return "".join(parts) + "\n-- nothing to do\n"
-    if transactional:
+    if transactional and wrap:
         parts.append("\nBEGIN;\n")
     parts += [f"\n-- {oneline(s.comment)}\n{s.sql}\n" for s in statements]
-    if transactional:
+    if transactional and wrap:
         parts.append("\nCOMMIT;\n")
     return "".join(parts)
 

@@ -101,7 +101,7 @@ def _write(d: MigrationDir, name: str, part, through: str, lock_timeout: str, sp
     notes = [f"gen:squashed-through {through}",
              f"Squashes {count} migrations into the schema they had built by {through}; a database that "
              "applied them is recorded as having applied this instead.", part.note]
-    up.write_text(script(name, "up", spec, part.up, lock_timeout, notes), encoding="utf-8")
+    up.write_text(script(name, "up", spec, part.up, lock_timeout, notes, wrap=d.layout == "gen"), encoding="utf-8")
     statements, irreversible = down_statements(part)
     down.write_text(irreversible_script(name, spec, irreversible) if irreversible else
                     script(name, "down", spec, statements, lock_timeout), encoding="utf-8")

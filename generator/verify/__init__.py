@@ -51,7 +51,8 @@ def _require_superuser(url: str) -> None:
         raise GenError([Diagnostic(
             "VF001", f"gen verify needs a superuser connection; {describe(url)} is not one",
             name="verify.connect", hint="verify creates a scratch database and roles and builds rows past RLS; "
-                                        "point --database-url at a throw-away server, or leave it out")],
+                                        "point --scratch-url (or GEN_SCRATCH_DATABASE_URL) at a throw-away "
+                                        "server, or leave it out")],
             EXIT_ENVIRONMENT)
 
 
