@@ -260,5 +260,7 @@ def test_every_example_goes_up_down_and_up_on_plain_postgresql(spec, tmp_path, f
         code, _, err = gen(capsys, "migrate", action, "--dir", d, "--database-url", fresh_db)
         assert code == 0, err
     assert gen(capsys, "drift", spec, "--database-url", fresh_db)[0] == 0
+    code, out, err = gen(capsys, "push", spec, "--database-url", fresh_db, "--dry-run")
+    assert code == 0 and "nothing to push" in out, out + err                   # push agrees with drift
     assert gen(capsys, "reset", spec, "--dir", d, "--database-url", fresh_db)[0] == 0
     assert gen(capsys, "drift", spec, "--database-url", fresh_db)[0] == 0
