@@ -37,24 +37,47 @@ def in_server_form(conn: psycopg.Connection, model: Schema) -> Schema:
 
 # ---------------------------------------------------------------- building
 
+def _expressive(i) -> bool:
+    return i.where is not None or any(e.expression for e in i.elements)
+
+
+def _has_expressions(t: Table) -> bool:
+    return any(c.default or c.generated for c in t.columns) or bool(t.checks or t.policies) or \
+        any(_expressive(i) for i in t.indexes) or any(tr.when for tr in t.triggers)
+
+
 def _temp_table(t: Table) -> Table:
-    """The table as a temporary one: no foreign keys (not allowed from a temporary table to a
-    permanent one), no grants, policies for PUBLIC (the roles may not exist here), and only the
-    triggers whose WHEN the server must deparse."""
-    return replace(t, schema=TEMP, foreign_keys=(), grants=(),
+    """The table as a temporary one holding only what has an expression to deparse: no keys,
+    foreign keys (not allowed from a temporary table to a permanent one), grants or comments,
+    indexes only with an expression or predicate, policies for PUBLIC (the roles may not exist
+    here) and only the triggers whose WHEN the server must deparse."""
+    return replace(t, schema=TEMP, primary_key=None, uniques=(), foreign_keys=(), grants=(), comment=None,
+                   columns=tuple(replace(c, comment=None) for c in t.columns), rls_enabled=False, rls_forced=False,
+                   indexes=tuple(replace(i, comment=None) for i in t.indexes if _expressive(i)),
                    policies=tuple(replace(p, roles=("public",)) for p in t.policies),
                    triggers=tuple(tr for tr in t.triggers if tr.when))
 
 
-def _build(conn: psycopg.Connection, model: Schema) -> bool:
-    """Run the DDL of `model` in a savepoint; False (and nothing left) when the server refuses."""
+def _script(model: Schema) -> str:
+    return "\n".join(st.sql for st in schema_statements(model))
+
+
+def _build(conn: psycopg.Connection, scripts: list[str]) -> bool:
+    """Run the scripts (one round trip) in a savepoint; False (and nothing left) when the server
+    refuses any of them."""
     try:
         with conn.transaction():
-            for st in schema_statements(model):
-                conn.execute(st.sql)
+            conn.execute("\n".join(scripts))
         return True
     except psycopg.Error:
         return False
+
+
+def _built(conn: psycopg.Connection, items: list, scripts: list[str]) -> list:
+    """The items whose scripts the server accepted: all at once when it can, else one by one."""
+    if _build(conn, scripts):
+        return items
+    return [item for item, script in zip(items, scripts) if _build(conn, [script])]
 
 
 def _temp_schema(conn: psycopg.Connection) -> str | None:
@@ -71,7 +94,9 @@ def _tables(conn: psycopg.Connection, tables: Iterable[Table]) -> dict:
     try:
         with _rolled_back(conn):
             conn.execute("SET LOCAL search_path = public")
-            made = [t for t in tables if _build(conn, Schema(name="server_form", tables=(_temp_table(t),)))]
+            tables = [t for t in tables if _has_expressions(t)]
+            made = _built(conn, tables, [_script(Schema(name="server_form", tables=(_temp_table(t),)))
+                                         for t in tables])
             schema = _temp_schema(conn) if made else None
             if schema:
                 got = inspect(conn, (schema,)).tables_by_key
@@ -89,8 +114,9 @@ def _views(conn: psycopg.Connection, views: Iterable[View]) -> dict:
     try:
         with _rolled_back(conn):
             conn.execute("SET LOCAL search_path = public")
-            made = [v for v in views
-                    if _build(conn, Schema(name="server_form", views=(replace(v, schema=TEMP, grants=()),)))]
+            views = list(views)
+            made = _built(conn, views, [_script(Schema(name="server_form", views=(replace(v, schema=TEMP, grants=()),)))
+                                        for v in views])
             schema = _temp_schema(conn) if made else None
             if schema:
                 got = {v.name: v for v in inspect(conn, (schema,)).views}
