@@ -150,8 +150,8 @@ def run_up(args) -> int:
     url, d, model = opts.database_url(args), directory(args), model_or_empty(args)
     expect = None
     if args.prove or args.fingerprint:
-        from generator.migrate.prove import _schemas, prove
-        schemas = _schemas(model, d)
+        from generator.migrate.prove import prove, schemas_for
+        schemas = schemas_for(model, d)
         fp = args.fingerprint
         if args.prove:
             proof = prove(url, d, model, opts.scratch_url(args), say)

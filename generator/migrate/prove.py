@@ -13,7 +13,7 @@ from generator.db.server import scratch_database
 from generator.diagnostics import EXIT_FINDINGS, Diagnostic, GenError
 from generator.migrate import fingerprint, history, runner, squash
 from generator.migrate.files import MigrationDir, as_dir
-from generator.migrate.verify import _server, live_differences, prepare, schemas_of
+from generator.migrate.verify import live_differences, prepare, schemas_of, scratch_server
 from generator.model import Schema, replace
 from generator.model.naming import quote_ident
 from generator.postgres import sample
@@ -32,7 +32,7 @@ class Proof:
     checks: list[str] = field(default_factory=list)
 
 
-def _schemas(model: Schema, d: MigrationDir) -> tuple[str, ...]:
+def schemas_for(model: Schema, d: MigrationDir) -> tuple[str, ...]:
     last = d.last_snapshot()
     return tuple(dict.fromkeys(schemas_of(model) + (schemas_of(last[1]) if last else ())))
 
@@ -48,13 +48,13 @@ def state(url: str, d: MigrationDir, schemas: tuple[str, ...]):
 
 def prove(url: str, directory, model: Schema, scratch: str | None = None, say=lambda _: None) -> Proof:
     d = as_dir(directory)
-    schemas = _schemas(model, d)
+    schemas = schemas_for(model, d)
     live, done, pending, fp = state(url, d, schemas)
     proof = Proof(fp, [m.name for m in pending])
     if not pending:
         proof.checks.append("nothing pending: nothing to prove")
         return proof
-    with _server(scratch) as base, scratch_database(base, prefix="gen_prove_") as copy:
+    with scratch_server(scratch, model) as base, scratch_database(base, prefix="gen_prove_") as copy:
         say("copying the target's schema and history to a scratch database")
         prepare(copy, model)
         apply_statements(copy, schema_statements(replace(live, roles=model.roles)), chunked=True)

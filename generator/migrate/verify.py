@@ -47,8 +47,9 @@ def live_differences(url: str, wanted: Schema, schemas: tuple[str, ...] | None =
 
 
 @contextmanager
-def _server(base_url: str | None, model: Schema | None = None, choice: str | None = None) -> Iterator[str]:
-    """--database-url, else the --server choice (auto: one with the spec's extensions)."""
+def scratch_server(base_url: str | None, model: Schema | None = None, choice: str | None = None) -> Iterator[str]:
+    """--scratch-url (or --database-url), else the --server choice (auto: one with the spec's
+    extensions)."""
     if base_url:
         yield base_url
         return
@@ -81,7 +82,7 @@ def verify(model: Schema, directory: "str | Path | MigrationDir", base_url: str 
     result = Verified(len(d.migrations()))
     schemas = tuple(dict.fromkeys(schemas_of(model) + schemas_of(snapshot)))
     problems: list[Diagnostic] = []
-    with _server(base_url, model, server) as base, scratch_database(base, prefix="gen_verify_") as url:
+    with scratch_server(base_url, model, server) as base, scratch_database(base, prefix="gen_verify_") as url:
         prepare(url, model)
         runner.up(url, d)
         problems += _compare("MG020", url, schemas, snapshot, f"the last snapshot ({snap_path.name})")
