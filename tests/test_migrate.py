@@ -462,7 +462,10 @@ def test_soft_delete_versioning_and_audit_arrive_on_populated_tables_and_leave_a
     assert shop.rows("SELECT operation, changed_columns FROM audit_log") == [("UPDATE", ["price", "version"])]
     assert shop.rows("SELECT version FROM products WHERE name = 'Widget'") == [(2,)]
     parts = len([p for p in written if p.name.endswith(".up.sql")])
-    assert len(shop.down(parts)) == parts              # every part of it undone ...
+    with pytest.raises(GenError) as refused:           # the down drops the audit rows and versions
+        shop.down(parts)
+    assert errors(refused) == ["MG041"] and "table audit_log (1 rows)" in str(refused.value)
+    assert len(shop.down(parts, allow=True)) == parts  # every part of it undone ...
     shop.write(SHOP)
     assert shop.in_sync() == []                        # ... back to the base spec, rows kept
     assert shop.rows("SELECT name FROM products ORDER BY name") == [("Gadget",), ("Widget",)]

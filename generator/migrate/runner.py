@@ -174,14 +174,11 @@ def down(url: str, directory: "str | Path | MigrationDir", count: int = 1, progr
         if count > len(done):
             raise GenError([Diagnostic("MG016", f"asked to revert {count} migrations but {len(done)} are applied",
                                        name="migrate.down", hint="see `gen migrate status`")], EXIT_BAD_INPUT)
+        texts = {m.version: _down_text(m) for m in targets}
+        if not allow_destructive:
+            _refuse_lost_data(conn, targets, texts)
         for m in targets:
-            text = _down_text(m)
-            lost = datacheck.dropped_data(conn, _body(text))
-            if lost and not allow_destructive:
-                raise GenError([Diagnostic("MG041", f"reverting {m.name} would drop data: " + ", ".join(lost),
-                                           name="migrate.down",
-                                           hint="back the data up if it matters; pass --allow-destructive to revert "
-                                                "anyway (its up cannot bring the data back)")], EXIT_FINDINGS)
+            text = texts[m.version]
             progress(f"reverting {m.name}")
             for line in text.splitlines():
                 if line.startswith(f"-- {DATA_NOT_RESTORED}"):
@@ -190,6 +187,17 @@ def down(url: str, directory: "str | Path | MigrationDir", count: int = 1, progr
             _run(conn, m.down, text, m.transactional(text), lambda m=m: history.forget(conn, m.version), progress)
             result.done.append(m)
     return result
+
+
+def _refuse_lost_data(conn: psycopg.Connection, targets: list[Migration], texts: dict) -> None:
+    """MG041 before anything is reverted, naming every table and column holding data that the
+    down scripts would drop."""
+    lost = [(m, datacheck.dropped_data(conn, _body(texts[m.version]))) for m in targets]
+    found = [Diagnostic("MG041", f"reverting {m.name} would drop data: " + ", ".join(what), name="migrate.down",
+                        hint="nothing was reverted; back the data up if it matters, and pass --allow-destructive to "
+                             "revert anyway (the up cannot bring the data back)") for m, what in lost if what]
+    if found:
+        raise GenError(found, EXIT_FINDINGS)
 
 
 def _reconciled(conn: psycopg.Connection, d: MigrationDir, progress: Progress) -> dict:
