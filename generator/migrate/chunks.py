@@ -13,8 +13,9 @@ from generator.postgres.plan import plan
 from generator.postgres.render import Statement
 
 ADDITIVE = (ch.AddExtension, ch.AddSchema, ch.AddRole, ch.AddEnum, ch.AddTable, ch.AddForeignKey, ch.AddIndex,
-            ch.SetComment, ch.AddFunction, ch.AddTrigger, ch.AddView, ch.SetRls, ch.AddPolicy, ch.AddGrant)
-HEAD = (ch.AddExtension, ch.AddSchema, ch.AddRole, ch.AddEnum, ch.AddFunction)
+            ch.SetComment, ch.AddFunction, ch.AddTrigger, ch.AddView, ch.SetRls, ch.AddPolicy, ch.AddGrant,
+            ch.SetTempTables)
+HEAD = (ch.AddExtension, ch.AddSchema, ch.AddRole, ch.AddEnum, ch.AddFunction, ch.SetTempTables)
 # pg_dump does the same: function bodies are checked when called, not when created before their tables
 NO_BODY_CHECK = Statement("SET LOCAL check_function_bodies = false;",
                           "functions are created before the tables their bodies read", "functions")

@@ -12,7 +12,7 @@ import psycopg
 from generator.db.apply import apply_statements
 from generator.db.connect import connect
 from generator.db.inspect import inspect
-from generator.diff import diff, external_trigger_changes
+from generator.diff import database_changes, diff, external_trigger_changes
 from generator.migrate import protect, safety
 from generator.migrate.align import align
 from generator.migrate.project import Project
@@ -22,6 +22,9 @@ from generator.model import Schema, replace
 from generator.postgres.server_form import in_server_form
 
 PUSH_LOCK = "gen:migrate"   # the same lock as migrate up: a push never interleaves with a deploy
+# PUBLIC's entry in the database's ACL ("=Tc/owner"); no ACL at all is PostgreSQL's default: TEMPORARY for all
+_PUBLIC_TEMP = """SELECT datacl IS NULL OR EXISTS (SELECT 1 FROM unnest(datacl) a WHERE a::text ~ '^=[^/]*T')
+FROM pg_catalog.pg_database WHERE datname = current_database()"""
 _TRIGGER_EXISTS = """SELECT 1 FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s AND t.tgname = %s"""
 
@@ -50,8 +53,10 @@ def changes_to(url: str, want: Schema) -> list:
     with connect(url, autocommit=True) as conn:
         live = inspect(conn, schemas_of(want))
         aligned = align(live, want, in_server_form(conn, want))
-        aligned = replace(aligned, roles=_roles(conn, want), external_triggers=_external(conn, want))
-    return diff(aligned, want) + external_trigger_changes(aligned, want)
+        temp = conn.execute(_PUBLIC_TEMP).fetchone()[0]
+        aligned = replace(aligned, roles=_roles(conn, want), external_triggers=_external(conn, want),
+                          settings=replace(want.settings, temp_tables=temp))
+    return diff(aligned, want) + external_trigger_changes(aligned, want) + database_changes(aligned, want)
 
 
 def push(url: str, project: Project, allow_destructive: bool = False, dry_run: bool = False,
