@@ -16,7 +16,7 @@ from generator.migrate.files import MigrationDir, as_dir
 from generator.migrate.verify import live_differences, prepare, schemas_of, scratch_server
 from generator.model import Schema, replace
 from generator.model.naming import quote_ident
-from generator.postgres import sample
+from generator.postgres import fill as sample_rows
 from generator.postgres.ddl import schema_statements
 
 ACKNOWLEDGED = "-- Acknowledged destructive changes:"
@@ -64,7 +64,7 @@ def prove(url: str, directory, model: Schema, scratch: str | None = None, say=la
                 for row in done.values():
                     conn.execute(f"INSERT INTO {history.TABLE} (version, name, checksum) VALUES (%s, %s, %s)",
                                  (row.version, row.name, row.checksum))
-            filled = sample.fill(conn, live)
+            filled = sample_rows.fill(conn, live)
             before = _counts(conn, schemas)
         say(f"applying {len(pending)} pending migrations to the copy ({sum(filled.values())} sample rows)")
         runner.up(copy, d)

@@ -1,7 +1,7 @@
-"""A small sample-row filler: a few rows in every table of a model, parents before children,
-each foreign key pointing at an existing parent row, values made from the column types. Used
-to prove migrations on a scratch copy (`gen migrate up --prove`); its one entry point, `fill`,
-is what a fuller sample-data generator can replace."""
+"""A small sample-row filler for proofs: a few rows in every table of a model, parents before
+children, each foreign key pointing at an existing parent row, values made from the column
+types. Used to prove migrations on a scratch copy (`gen migrate up --prove`); its one entry
+point, `fill`, is what a fuller sample-data generator (generator.sample) can replace."""
 from __future__ import annotations
 
 import psycopg
