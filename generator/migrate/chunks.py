@@ -8,14 +8,21 @@ from __future__ import annotations
 from generator.db import apply
 from generator.db.apply import lock_weight
 from generator.diff import changes as ch
+from generator.diff import objects as ob
+from generator.diff.publish import AddToPublication
 from generator.model import View
 from generator.postgres.plan import plan
 from generator.postgres.render import Statement
 
+# What a first migration (or a batch of new tables) is made of; anything else keeps one transaction.
 ADDITIVE = (ch.AddExtension, ch.AddSchema, ch.AddRole, ch.AddEnum, ch.AddTable, ch.AddForeignKey, ch.AddIndex,
             ch.SetComment, ch.AddFunction, ch.AddTrigger, ch.AddView, ch.SetRls, ch.AddPolicy, ch.AddGrant,
-            ch.SetTempTables)
-HEAD = (ch.AddExtension, ch.AddSchema, ch.AddRole, ch.AddEnum, ch.AddFunction, ch.SetTempTables)
+            ch.SetTempTables, ob.AddSequence, ob.AddCollation, ob.AddType, ob.AddAggregate, ob.AddRaw,
+            ob.AlterTable, AddToPublication)
+# Before any table: what columns, defaults and checks may name. (Aggregates, raw SQL, views and
+# the rest without a table of their own come after the tables.)
+HEAD = (ch.AddExtension, ch.AddSchema, ch.AddRole, ch.AddEnum, ch.AddFunction, ch.SetTempTables, ob.AddSequence,
+        ob.AddCollation, ob.AddType)
 # pg_dump does the same: function bodies are checked when called, not when created before their tables
 NO_BODY_CHECK = Statement("SET LOCAL check_function_bodies = false;",
                           "functions are created before the tables their bodies read", "functions")
