@@ -80,9 +80,11 @@ def run_drift(args) -> int:
     from generator.migrate.database import drift
     proj = _project(args)
     lines = drift(opts.database_url(args), proj.schema)
-    emit(args, "in sync with the spec" if not lines else
-         f"the database differs from {proj.spec} ({len(lines)}); to match the spec it would need:\n"
-         + "\n".join(f"  {line}" for line in lines), {"in_sync": not lines, "differences": lines})
+    if lines and args.format != "json":        # a finding: printed even with --quiet
+        print(f"the database differs from {proj.spec} ({len(lines)}); to match the spec it would need:\n"
+              + "\n".join(f"  {line}" for line in lines))
+    else:
+        emit(args, "in sync with the spec", {"in_sync": not lines, "differences": lines})
     return EXIT_FINDINGS if lines else EXIT_OK
 
 

@@ -105,7 +105,12 @@ def say(text: str) -> None:
 
 
 def emit(args, human: str, data: dict) -> None:
-    print(json.dumps(data, indent=2, default=str) if args.format == "json" else human)
+    """The result: JSON always (a machine asked for it), the human lines unless --quiet."""
+    if args.format == "json":
+        print(json.dumps(data, indent=2, default=str))
+    else:
+        from generator.cli.ui import say as result
+        result(human)
 
 
 def model_or_empty(args):
