@@ -1,5 +1,6 @@
-"""`gen apply` on a real PostgreSQL: one transaction (a failure changes nothing), the supabase
-shim when needed, a session advisory lock, and exit codes 0 / 2 / 3."""
+"""`gen apply` on a real PostgreSQL: one transaction (a failure changes nothing), a no-op on a
+database already equal to the spec, the supabase shim when needed, a session advisory lock,
+and exit codes 0 / 2 / 3."""
 from __future__ import annotations
 
 import threading
@@ -40,25 +41,24 @@ def test_apply_without_seed(fresh_db):
     assert _count(fresh_db, "SELECT count(*) FROM shop_companies") == 0
 
 
-def test_second_apply_fails_cleanly_and_changes_nothing(fresh_db, capsys):
+def test_second_apply_is_a_no_op(fresh_db, capsys):
     assert main(["apply", TENANTS, "--database-url", fresh_db]) == 0
     before = inspect(fresh_db)
     capsys.readouterr()
-    assert main(["apply", TENANTS, "--database-url", fresh_db]) == 2
-    err = capsys.readouterr().err
-    assert "AP001" in err
-    assert "statement 'enum order_status' failed" in err      # the failing statement's comment
-    assert 'type "order_status" already exists' in err         # the server's message
+    assert main(["apply", TENANTS, "--database-url", fresh_db]) == 0
+    assert "already equals the spec: nothing to apply" in capsys.readouterr().out
     assert inspect(fresh_db) == before
     assert _count(fresh_db, "SELECT count(*) FROM shop_companies") == 1
 
 
 def test_failure_midway_rolls_back_earlier_statements(fresh_db, capsys):
-    with psycopg.connect(fresh_db, autocommit=True) as conn:
-        conn.execute("CREATE TABLE shop_orders (x int)")       # collides with a later CREATE TABLE
+    with psycopg.connect(fresh_db, autocommit=True) as conn:   # an index name a later statement needs
+        conn.execute("CREATE TABLE other (x int); CREATE INDEX shop_orders_company_id_idx ON other (x)")
     assert main(["apply", TENANTS, "--database-url", fresh_db]) == 2
-    assert "statement 'table shop_orders' failed" in capsys.readouterr().err
-    assert _tables(fresh_db) == ["shop_orders"]                 # companies, products ... rolled back
+    err = capsys.readouterr().err
+    assert "statement 'index shop_orders_company_id_idx' failed" in err       # the failing statement's comment
+    assert 'relation "shop_orders_company_id_idx" already exists' in err      # the server's message
+    assert _tables(fresh_db) == ["other"]                       # companies, products ... rolled back
     assert _count(fresh_db, "SELECT count(*) FROM pg_type WHERE typname = 'order_status'") == 0
 
 
@@ -93,8 +93,9 @@ def test_shim_is_skipped_when_auth_uid_exists(fresh_db):
 
 
 def _waiting_for_advisory_lock(url: str) -> bool:
-    sql = ("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-           "AND wait_event = 'advisory' AND datname = current_database()")
+    """gen's session asks with pg_try_advisory_lock until it gets the lock."""
+    sql = ("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gen' "
+           "AND query LIKE 'SELECT pg_try_advisory_lock%' AND datname = current_database()")
     return _count(url, sql) > 0
 
 

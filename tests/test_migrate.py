@@ -65,8 +65,8 @@ class Repo:
     def up(self, count=None):
         return [m.name for m in runner.up(self.url, self.dir, count).done]
 
-    def down(self, count=1):
-        return [m.name for m in runner.down(self.url, self.dir, count).done]
+    def down(self, count=1, allow=False):
+        return [m.name for m in runner.down(self.url, self.dir, count, allow_destructive=allow).done]
 
     def model(self) -> Schema:
         return load_project(str(self.spec)).schema
@@ -186,7 +186,10 @@ def test_add_drop_and_rename_columns_keep_data(shop):
     shop.up()
     assert shop.converged()
     assert shop.rows("SELECT title, stock FROM products ORDER BY title") == [("Gadget", 0), ("Widget", 0)]
-    shop.down()
+    with pytest.raises(GenError) as refused:            # the down drops stock, which holds data
+        shop.down()
+    assert errors(refused) == ["MG041"] and "column products.stock (2 rows hold a value)" in str(refused.value)
+    shop.down(allow=True)
     assert shop.rows("SELECT name, legacy FROM products ORDER BY name") == [("Gadget", None), ("Widget", None)]
     shop.up()
     assert shop.converged()
@@ -320,7 +323,7 @@ def test_keys_checks_and_generated_columns_on_a_populated_table(shop):
         ("Widget", 1, "WIDGET"), ("Gadget", 2, "GADGET")]
     with pytest.raises(psycopg.errors.UniqueViolation):
         shop.run("UPDATE products SET code = '101'")
-    assert shop.down(2) and shop.up() and shop.in_sync() == []
+    assert shop.down(2, allow=True) and shop.up() and shop.in_sync() == []
 
 
 def test_changed_policy_is_altered(shop):
@@ -396,30 +399,31 @@ def test_irreversible_down_is_refused_loudly(shop):
     assert shop.rows(f"SELECT count(*) FROM {history.TABLE}") == [(1,)]
 
 
-def _waiting_for_advisory_locks(repo: Repo) -> int:
-    return repo.rows("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-                     "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")[0][0]
-
-
 def test_runs_wait_for_the_advisory_lock(shop):
     shop.edit(("      price: integer", "      price: bigint"))
     shop.new("types")
     done: list = []
+    said: list[str] = []
     with psycopg.connect(shop.url, autocommit=True) as holder:
+        holder.execute("SET application_name = 'gen-test'")
         holder.execute("SELECT pg_advisory_lock(%s)", (lock_key(history.LOCK),))
-        worker = threading.Thread(target=lambda: done.append(shop.up()))
+        me = holder.info.backend_pid
+        worker = threading.Thread(target=lambda: done.append(runner.up(shop.url, shop.dir, progress=said.append)))
         worker.start()
         try:
-            for _ in range(300):               # until the runner is seen waiting (not a timing assertion)
-                if _waiting_for_advisory_locks(shop):
+            for _ in range(300):               # until the runner says it waits (not a timing assertion)
+                if said:
                     break
                 threading.Event().wait(0.1)
-            assert _waiting_for_advisory_locks(shop) == 1 and not done
+            assert said == [f"waiting for the lock held by pid {me} (gen-test, idle)"] and not done
             assert len(shop.rows(f"SELECT * FROM {history.TABLE}")) == 1
+            # it polls with pg_try_advisory_lock: never a session blocked in pg_advisory_lock,
+            # which a CREATE INDEX CONCURRENTLY of the holder would wait for (a deadlock)
+            assert shop.rows("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == [(0,)]
         finally:
             holder.execute("SELECT pg_advisory_unlock_all()")
             worker.join()
-    assert done == [["20250103000000_types"]]
+    assert [m.name for m in done[0].done] == ["20250103000000_types"]
 
 
 # ---------------------------------------------------------------- verify
@@ -458,7 +462,10 @@ def test_soft_delete_versioning_and_audit_arrive_on_populated_tables_and_leave_a
     assert shop.rows("SELECT operation, changed_columns FROM audit_log") == [("UPDATE", ["price", "version"])]
     assert shop.rows("SELECT version FROM products WHERE name = 'Widget'") == [(2,)]
     parts = len([p for p in written if p.name.endswith(".up.sql")])
-    assert len(shop.down(parts)) == parts              # every part of it undone ...
+    with pytest.raises(GenError) as refused:           # the down drops the audit rows and versions
+        shop.down(parts)
+    assert errors(refused) == ["MG041"] and "table audit_log (1 rows)" in str(refused.value)
+    assert len(shop.down(parts, allow=True)) == parts  # every part of it undone ...
     shop.write(SHOP)
     assert shop.in_sync() == []                        # ... back to the base spec, rows kept
     assert shop.rows("SELECT name FROM products ORDER BY name") == [("Gadget",), ("Widget",)]

@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "generator.cli.cmd_import",
     "generator.cli.cmd_database",
     "generator.cli.cmd_migrate",
+    "generator.cli.cmd_live",
     "generator.cli.cmd_fmt",
     "generator.cli.cmd_completion",
     "generator.cli.cmd_sample",
@@ -51,6 +52,8 @@ def parser() -> argparse.ArgumentParser:
                                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"gen {_version()}")
     global_options(p)
+    p.add_argument("--config", metavar="FILE", help="gen.toml (or pyproject.toml with [tool.gen]) to use instead "
+                   "of the nearest one (also $GEN_CONFIG)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
@@ -96,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         p.print_help()
         return EXIT_BAD_INPUT
     try:
+        from generator.cli import config
+        config.reset(args.config)           # read lazily, once per run: a command without config never looks
         return int(args.func(args) or 0)
     except GenError as e:
         print_diagnostics(e.diagnostics, getattr(args, "format", "human"))
@@ -108,11 +113,23 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:   # a bug in gen, not bad input: its own exit code, no traceback
+        if type(exc).__module__.startswith("psycopg"):
+            return _database_error(exc, args)
         if args.debug:
             import traceback
             traceback.print_exc()
         print(internal_error(exc), file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _database_error(exc: Exception, args) -> int:
+    """A database error no command turned into a diagnostic (the connection dropped midway):
+    the environment's, exit 3."""
+    from generator.diagnostics import EXIT_ENVIRONMENT, Diagnostic
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    print_diagnostics([Diagnostic("DB007", f"database error: {first}", name="db",
+                                  hint="check the connection and the server's log")], getattr(args, "format", "human"))
+    return EXIT_ENVIRONMENT
 
 
 # Commands whose work is one bounded pass: their process runs without the cyclic collector (it

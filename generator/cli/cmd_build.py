@@ -13,8 +13,8 @@ def register(sub) -> None:
     p = command_parser(sub, "build", "Render every artifact of the specs into OUT/<spec name>/ (atomically).",
                        "  gen build spec/chatapp.yaml\n  gen build spec/*.yaml --target sql,rls\n"
                        "  gen build spec/*.yaml --check    # exit 1 when committed artifacts are stale")
-    p.add_argument("specs", nargs="+", metavar="SPEC")
-    p.add_argument("--out", default="out", help="output root (default: out)")
+    p.add_argument("specs", nargs="*", metavar="SPEC", help="spec files or directories (default: gen.toml's specs)")
+    p.add_argument("--out", default=None, help="output root (default: gen.toml's out, else out)")
     p.add_argument("--target", default=None, help="comma-separated targets (default: all)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if any artifact is stale or missing")
     p.add_argument("--templates", default=None, help="directory of template overrides")
@@ -24,8 +24,10 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from generator.cli import project as opts
     from generator.pipeline import build
 
+    args.specs, args.out = opts.specs(args.specs), opts.out_dir(args.out)
     targets = [t.strip() for t in args.target.split(",") if t.strip()] if args.target else None
     progress(f"gen build: {len(args.specs)} spec(s)" + (" (check only)" if args.check else ""))
     results = build(args.specs, args.out, targets, args.check, args.templates)

@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import asdict
 
 from generator.cli import add_format, add_server, command_parser
-from generator.diagnostics import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, Diagnostic, GenError
-
-URL_ENV = "DATABASE_URL"
+from generator.cli import project as opts
+from generator.diagnostics import EXIT_FINDINGS, EXIT_OK
 
 
 def register(sub) -> None:
@@ -20,23 +18,25 @@ def register(sub) -> None:
 
 
 def _url_option(p: argparse.ArgumentParser, required: bool) -> None:
-    """apply/inspect fall back to $DATABASE_URL; verify never does (it would create a scratch
-    database and a role on whatever server that names): without a URL it starts its own."""
+    """apply/inspect use the application's database (flag, gen.toml, $DATABASE_URL); verify
+    never does (it creates a scratch database and roles): it takes a scratch server
+    (--scratch-url, gen.toml's scratch_database_url, $GEN_SCRATCH_DATABASE_URL) or starts its own."""
     if required:
-        p.add_argument("--database-url", metavar="URL", default=os.environ.get(URL_ENV),
-                       help=f"postgresql://user@host:port/dbname (default: ${URL_ENV})")
+        opts.add_database_url(p)
     else:
-        p.add_argument("--database-url", metavar="URL", default=None,
-                       help="a superuser URL of a throw-away server; without it an embedded PostgreSQL "
-                            "is started and removed ($DATABASE_URL is not used)")
+        opts.add_scratch_url(p)
+        p.add_argument("--database-url", metavar="URL", dest="scratch_url_legacy", default=None,
+                       help="the same as --scratch-url (kept for compatibility)")
 
 
 def _apply_parser(sub) -> None:
-    p = command_parser(sub, "apply", "Apply a spec's schema (and seed) to a database in one transaction.",
+    p = command_parser(sub, "apply", "Apply a spec's schema (and seed) to a database that has none of it; "
+                       "a no-op when it already equals the spec.",
                        "  gen apply spec/chatapp.yaml --database-url postgresql://localhost/chatapp\n"
                        "  gen apply spec/chatapp.yaml --no-seed    # URL from $DATABASE_URL\n"
-                       "exit: 0 applied, 2 the SQL failed (nothing changed), 3 database unreachable")
-    p.add_argument("spec", metavar="SPEC")
+                       "exit: 0 applied (or already equal: nothing to do), 1 the database holds a different\n"
+                       "version of the schema (use gen push or gen migrate), 2 the SQL failed, 3 database unreachable")
+    p.add_argument("spec", nargs="?", metavar="SPEC", help="the spec (default: the one spec of gen.toml)")
     _url_option(p, True)
     p.add_argument("--seed", action=argparse.BooleanOptionalAction, default=True,
                    help="also upsert the spec's seed rows (default: on)")
@@ -60,11 +60,11 @@ def _verify_parser(sub) -> None:
     p = command_parser(sub, "verify", "Prove a spec on a real PostgreSQL: synced, constraints, and RLS attacked as the "
                        "application's own roles.",
                        "  gen verify spec/chatapp.yaml                 # embedded PostgreSQL, removed after\n"
-                       "  gen verify spec/chatapp.yaml --database-url postgresql://postgres@localhost/postgres\n"
+                       "  gen verify spec/chatapp.yaml --scratch-url postgresql://postgres@localhost/postgres\n"
                        "  gen verify spec/chatapp.yaml --format json\n"
                        "exit: 0 all proven, 1 a check failed (or warned or was skipped, with --strict), "
                        "2 bad spec or SQL, 3 no server")
-    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("spec", nargs="?", metavar="SPEC", help="the spec (default: the one spec of gen.toml)")
     _url_option(p, False)
     p.add_argument("--format", choices=("human", "json"), default="human")
     p.add_argument("--strict", action="store_true",
@@ -77,32 +77,31 @@ def _verify_parser(sub) -> None:
 
 
 def _need_url(args) -> str:
-    if not args.database_url:
-        raise GenError([Diagnostic("AP002", "no database URL given", name="db.url",
-                                   hint=f"pass --database-url postgresql://user@host:port/dbname or set ${URL_ENV}")],
-                       EXIT_BAD_INPUT)
-    return args.database_url
+    return opts.database_url(args, "AP002")
 
 
 def run_apply(args) -> int:
-    from generator.db.apply import apply_statements
     from generator.db.connect import describe
+    from generator.migrate.database import apply_schema
     from generator.pipeline import load_schema
-    from generator.postgres.ddl import schema_statements
-    from generator.postgres.seed import seed_statements
-    from generator.postgres.shim import SUPABASE_SHIM
 
     url = _need_url(args)
-    schema = load_schema(args.spec)
-    statements = list(schema_statements(schema)) + (seed_statements(schema) if args.seed else [])
-    shim = SUPABASE_SHIM if schema.settings.flavor == "supabase" else None
-    result = apply_statements(url, statements, shim)
+    spec = opts.one_spec(args.spec)
+    done = apply_schema(url, load_schema(spec), args.seed)
+    result = done.result
     if args.format == "json":
-        print(json.dumps({"spec": args.spec, "database": describe(url), "shim": result.shim,
-                          "statements": result.applied}, indent=2))
+        print(json.dumps({"spec": spec, "database": describe(url), "up_to_date": result is None,
+                          "shim": bool(result and result.shim), "statements": result.applied if result else [],
+                          "transactions": result.transactions if result else 0,
+                          "seeded_rows": done.seeded_rows}, indent=2))
+    elif result is None:
+        print(f"{spec}: {describe(url)} already equals the spec: nothing to apply"
+              + (f" (seed: {done.seeded_rows} rows inserted or updated)" if done.seeded_rows else ""))
     else:
-        shim_note = " (supabase shim first)" if result.shim else ""
-        print(f"{args.spec}: applied {len(result.applied)} statements to {describe(url)}{shim_note}")
+        notes = [n for n in ("supabase shim first" if result.shim else "",
+                             f"in {result.transactions} transactions" if result.transactions > 1 else "") if n]
+        print(f"{spec}: applied {len(result.applied)} statements to {describe(url)}"
+              + (f" ({', '.join(notes)})" if notes else ""))
     return EXIT_OK
 
 
@@ -139,15 +138,16 @@ def run_verify(args) -> int:
     from generator.verify import verify
     from generator.verify.report import format_json, format_table, summary_line
 
-    schema = load_schema(args.spec)
+    spec = opts.one_spec(args.spec)
+    schema = load_schema(spec)
     from generator.cli.ui import progress_callback
     step = progress_callback()
     progress = (lambda msg: step(f"gen verify: {msg}")) if step else None
-    report = verify(schema, args.spec, args.database_url, progress, server=args.server)
+    scratch = args.scratch_url or args.scratch_url_legacy or opts.scratch_url(args)
+    report = verify(schema, spec, scratch, progress, server=args.server)
     if args.queries:
         from generator.verify.explain import as_results, explain
-        report.results += as_results(explain(schema, args.spec, args.database_url, progress=progress,
-                                             server=args.server))
+        report.results += as_results(explain(schema, spec, scratch, progress=progress, server=args.server))
     if args.format == "json":
         print(format_json(report, args.strict))
     else:

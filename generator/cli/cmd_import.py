@@ -17,8 +17,9 @@ EXAMPLES = """  gen import --database-url postgresql://me@localhost/app -o spec/
 
 def register(sub) -> None:
     p = command_parser(sub, "import", "Import an existing database or SQL schema into a spec.", EXAMPLES)
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--database-url", metavar="URL", help="a PostgreSQL to read (never changed)")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--database-url", metavar="URL", help="a PostgreSQL to read, never changed (default: "
+                     "database_url of gen.toml, else $DATABASE_URL)")
     src.add_argument("--sql", nargs="+", metavar="FILE", help="SQL files, applied in order to a scratch database")
     p.add_argument("--schema", action="append", metavar="NAME",
                    help="a schema to import (repeat; default: every user schema except Supabase's own)")
@@ -33,10 +34,11 @@ def run(args) -> int:
     from generator.cli.ui import progress
     from generator.importer import import_database, import_sql, write_spec
 
-    progress("gen import: reading " + ("the database" if args.database_url else
+    progress("gen import: reading " + ("the database" if not args.sql else
                                        f"{len(args.sql)} SQL file(s) on a scratch PostgreSQL"))
-    if args.database_url:
-        result = import_database(args.database_url, args.schema, args.name)
+    if not args.sql:
+        from generator.cli import project as opts
+        result = import_database(opts.database_url(args, "IM004"), args.schema, args.name)
     else:
         result = import_sql(args.sql, args.server, name=args.name or _stem(args.output), schemas=args.schema)
     progress(f"gen import: {len(result.spec.get('entities', {}))} entities read; writing {args.output}")

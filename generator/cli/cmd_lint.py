@@ -17,7 +17,7 @@ def register(sub) -> None:
                        "  gen lint --rules                                    # list the rules\n"
                        "exit: 0 clean, 1 a lint error (or a warning, with --strict), 2 bad spec or arguments, "
                        "3 database unreachable")
-    p.add_argument("specs", nargs="*", metavar="SPEC", help="spec file or directory")
+    p.add_argument("specs", nargs="*", metavar="SPEC", help="spec file or directory (default: gen.toml's specs)")
     p.add_argument("--database-url", metavar="URL", help="lint this live database instead of specs")
     p.add_argument("--schema", action="append", metavar="NAME", help="schema to lint (repeatable; default: public)")
     p.add_argument("--flavor", choices=("plain", "supabase"),
@@ -35,6 +35,9 @@ def run(args) -> int:
 
     if args.rules:
         return _list_rules(args.format)
+    if not args.specs and not args.database_url:
+        from generator.cli import config
+        args.specs = config.current().specs          # gen.toml's specs, when it names them
     if bool(args.specs) == bool(args.database_url):
         raise GenError([Diagnostic("CL010", "give either spec files or --database-url", name="lint",
                                    hint="gen lint spec/app.yaml, or gen lint --database-url postgresql://…")],

@@ -14,18 +14,19 @@ def register(sub) -> None:
                        "  gen validate spec/chatapp.yaml\n  gen validate spec/*.yaml --format json\n"
                        "  gen validate spec/*.yaml --format github    # annotations in a pull request\n"
                        "exit: 0 valid (warnings allowed), 1 a lint error, 2 a bad spec")
-    p.add_argument("specs", nargs="+", metavar="SPEC", help="spec file or directory")
+    p.add_argument("specs", nargs="*", metavar="SPEC", help="spec file or directory (default: gen.toml's specs)")
     p.add_argument("--verbose", action="store_true", help="also list lint findings that overrides suppressed")
     add_format(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    from generator.cli import project as opts
     from generator.lint import lint
     from generator.pipeline import load_schema
 
     bad, found, summary = [], [], []
-    for path in args.specs:
+    for path in opts.specs(args.specs):
         try:
             s = load_schema(path)
         except GenError as e:

@@ -1,10 +1,13 @@
-"""Apply SQL statements to a live database: one transaction, under a session advisory lock,
-stopping at the first failure with the statement's comment and the server's message (AP codes)."""
+"""Apply SQL statements to a live database under a session advisory lock, stopping at the first
+failure with the statement's comment and the server's message (AP codes). One transaction when
+the statements' locks fit in it; with `chunked`, a schema too big for one transaction (each new
+table takes several locks; PostgreSQL's default shared lock table holds 64 x max_connections)
+runs in consecutive transactions of at most LOCK_BUDGET locks each."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Protocol
+from typing import Callable, Iterable, Protocol
 
 import psycopg
 
@@ -12,6 +15,13 @@ from generator.db.connect import advisory_lock, connect, describe
 from generator.diagnostics import EXIT_BAD_INPUT, Diagnostic, GenError
 
 APPLY_LOCK = "gen:apply"
+# Locks one transaction may take: far below the default lock table (64 x 100 connections = 6400
+# slots) so that the sessions of the application still find room beside us.
+LOCK_BUDGET = 1000
+_CREATES_RELATION = re.compile(r"\b(CREATE\s+(?:UNLOGGED\s+)?TABLE|CREATE\s+(?:UNIQUE\s+)?INDEX|CREATE\s+"
+                               r"(?:OR\s+REPLACE\s+)?VIEW|CREATE\s+SEQUENCE|PRIMARY\s+KEY|UNIQUE|REFERENCES|"
+                               r"GENERATED\s+(?:ALWAYS|BY\s+DEFAULT)\s+AS\s+IDENTITY)\b", re.IGNORECASE)
+_TABLE = re.compile(r"\bCREATE\s+(?:UNLOGGED\s+)?TABLE\b", re.IGNORECASE)
 AUTH_UID_EXISTS = "SELECT to_regprocedure('auth.uid()') IS NOT NULL"
 _TX_LINE = re.compile(r"^\s*(BEGIN|COMMIT)\s*;\s*$", re.IGNORECASE | re.MULTILINE)
 
@@ -34,6 +44,29 @@ class ApplyResult:
     applied: list[str] = field(default_factory=list)   # comments of the steps that ran
     shim: bool = False                                  # the supabase shim was applied first
     rows: int = 0                                       # rows inserted, updated or deleted by DML steps
+    transactions: int = 1                               # more than one when chunked
+
+
+def lock_weight(sql: str) -> int:
+    """An upper estimate of the locks a statement holds until commit: one per relation it
+    creates or references (a table also brings its TOAST table and index)."""
+    return 1 + len(_CREATES_RELATION.findall(sql)) + 2 * len(_TABLE.findall(sql))
+
+
+def chunks(steps: list, budget: int | None = None) -> list[list]:
+    """Consecutive groups of steps whose lock weights add up to at most `budget` (default
+    LOCK_BUDGET; a single heavier step gets a group of its own)."""
+    budget = budget or LOCK_BUDGET
+    out: list[list] = [[]]
+    used = 0
+    for step in steps:
+        weight = lock_weight(step.sql)
+        if out[-1] and used + weight > budget:
+            out.append([])
+            used = 0
+        out[-1].append(step)
+        used += weight
+    return [group for group in out if group]
 
 
 def without_transaction(script: str) -> str:
@@ -47,24 +80,48 @@ def needs_shim(conn: psycopg.Connection) -> bool:
 
 
 def apply_statements(url: str, statements: Iterable[StatementLike], shim: str | None = None,
-                     lock: str = APPLY_LOCK) -> ApplyResult:
-    """Run `statements` in one transaction while holding a session advisory lock. `shim`
-    (a script) runs first, in the same transaction, when auth.uid() does not exist yet.
-    A failing statement rolls everything back and raises AP001 (exit 2)."""
+                     lock: str = APPLY_LOCK, chunked: bool = False,
+                     undo: Callable[[psycopg.Connection], None] | None = None) -> ApplyResult:
+    """Run `statements` while holding a session advisory lock. `shim` (a script) runs first,
+    in the first transaction, when auth.uid() does not exist yet. One transaction, unless
+    `chunked` and their locks exceed LOCK_BUDGET: then one transaction per chunk. A failing
+    statement rolls its transaction back and raises AP001 (exit 2); earlier chunks stay
+    committed unless `undo` (called on the same connection) removes what they made."""
     steps = [Step(s.sql, s.comment) for s in statements]
-    result = ApplyResult()
+    groups = chunks(steps) if chunked else [steps]
+    result = ApplyResult(transactions=len(groups))
     with connect(url, autocommit=True) as conn, advisory_lock(conn, lock):
-        try:
-            with conn.transaction():
-                if shim is not None and needs_shim(conn):
-                    steps.insert(0, Step(without_transaction(shim), "supabase shim (auth schema and roles)"))
-                    result.shim = True
-                for step in steps:
-                    result.rows += _run(conn, step, url)
-                    result.applied.append(step.comment)
-        except _Failed as failed:
-            raise failed.error from None
+        for number, group in enumerate(groups):
+            try:
+                with conn.transaction():
+                    if number == 0 and shim is not None and needs_shim(conn):
+                        group = [Step(without_transaction(shim), "supabase shim (auth schema and roles)")] + group
+                        result.shim = True
+                    for step in group:
+                        result.rows += _run(conn, step, url)
+                        result.applied.append(step.comment)
+            except _Failed as failed:
+                if number and undo is not None:
+                    undo(conn)
+                raise _partial(failed.error, number, len(groups), undo is not None) if number else failed.error \
+                    from None
     return result
+
+
+def _partial(error: GenError, done: int, total: int, undone: bool) -> GenError:
+    d = error.diagnostics[0]
+    hint = (f"the schema was applied in {total} transactions (too many locks for one); the {done} before "
+            + ("the failing one were undone: the objects they created were dropped" if undone else
+               "the failing one stay committed"))
+    return GenError([Diagnostic(d.code, d.message, d.loc, d.name, hint)], error.exit_code)
+
+
+def drop_tables(conn: psycopg.Connection, names: list[str], batch: int = 100) -> None:
+    """DROP TABLE IF EXISTS ... CASCADE for already quoted, qualified `names`, `batch` per
+    transaction (dropping thousands in one would exceed the lock table too)."""
+    for start in range(0, len(names), batch):
+        with conn.transaction():
+            conn.execute("DROP TABLE IF EXISTS " + ", ".join(names[start:start + batch]) + " CASCADE")
 
 
 class _Failed(Exception):

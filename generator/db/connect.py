@@ -3,8 +3,9 @@ describe a URL safely, point a URL at another database, and hold a session advis
 from __future__ import annotations
 
 import hashlib
+import time
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -13,6 +14,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from generator.diagnostics import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, Diagnostic, GenError
 
 CONNECT_TIMEOUT = 10  # seconds, unless the URL says otherwise
+APPLICATION_NAME = "gen"   # what pg_stat_activity shows for our sessions, unless the URL says otherwise
+LOCK_POLL = 0.2            # seconds between two tries for a busy advisory lock
 
 
 def describe(url: str) -> str:
@@ -39,14 +42,22 @@ def database_name(url: str) -> str:
     return conninfo_to_dict(url).get("dbname", "")
 
 
-def connect(url: str, autocommit: bool = False) -> psycopg.Connection:
-    """Open a psycopg connection; failures become DB001 (exit 3) or DB002 (bad URL, exit 2)."""
+def parse_url(url: str) -> dict:
+    """The URL's parts (host, dbname, user ...); a malformed one is DB002 (exit 2)."""
     try:
-        kwargs = {} if "connect_timeout" in conninfo_to_dict(url) else {"connect_timeout": CONNECT_TIMEOUT}
+        return conninfo_to_dict(url)
     except psycopg.ProgrammingError as exc:
         raise GenError([Diagnostic(
             "DB002", f"invalid database URL: {_first_line(exc)}", name="db.url",
             hint="use postgresql://user@host:port/dbname or key=value form")], EXIT_BAD_INPUT) from None
+
+
+def connect(url: str, autocommit: bool = False) -> psycopg.Connection:
+    """Open a psycopg connection; failures become DB001 (exit 3) or DB002 (bad URL, exit 2)."""
+    info = parse_url(url)
+    kwargs = {} if "connect_timeout" in info else {"connect_timeout": CONNECT_TIMEOUT}
+    if "application_name" not in info:
+        kwargs["application_name"] = APPLICATION_NAME
     try:
         return psycopg.connect(url, autocommit=autocommit, **kwargs)
     except psycopg.OperationalError as exc:
@@ -70,12 +81,43 @@ def lock_key(key: int | str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+HOLDER = """SELECT a.pid, coalesce(nullif(a.application_name, ''), 'a session'), a.state
+FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'advisory' AND l.granted
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND ((l.classid::bigint << 32) | l.objid::bigint) = %s LIMIT 1"""
+
+
+def holder(conn: psycopg.Connection, key: int | str) -> str | None:
+    """Who holds advisory lock `key` in this database (`pid 123 (gen, active)`), if anyone."""
+    row = conn.execute(HOLDER, (lock_key(key),)).fetchone()
+    return f"pid {row[0]} ({row[1]}, {row[2]})" if row else None
+
+
+def _take(conn: psycopg.Connection, k: int, waiting: Callable[[str], None] | None) -> None:
+    """pg_try_advisory_lock until it succeeds. Never pg_advisory_lock: a session blocked in it
+    holds a snapshot, which a CREATE INDEX CONCURRENTLY of the holder waits for -> deadlock."""
+    told = False
+    while not conn.execute("SELECT pg_try_advisory_lock(%s)", (k,)).fetchone()[0]:
+        if not told and waiting is not None:
+            waiting(f"waiting for the lock held by {holder(conn, k) or 'another session'}")
+            told = True
+        time.sleep(LOCK_POLL)
+
+
 @contextmanager
-def advisory_lock(conn: psycopg.Connection, key: int | str) -> Iterator[None]:
-    """Hold a session-level pg_advisory_lock for the duration of the block. Transactions stay
-    the caller's business, except that an aborted one is rolled back so the unlock can run."""
+def advisory_lock(conn: psycopg.Connection, key: int | str,
+                  waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold a session-level advisory lock for the duration of the block, waiting (politely, see
+    _take) while another session holds it. Transactions stay the caller's business, except that
+    an aborted one is rolled back so the unlock can run."""
     k = lock_key(key)
-    conn.execute("SELECT pg_advisory_lock(%s)", (k,))
+    try:
+        _take(conn, k, waiting)
+    except psycopg.Error as exc:
+        raise GenError([Diagnostic("DB006", f"cannot take the advisory lock '{key}': {_first_line(exc)}",
+                                   name="db.lock", hint="check the connection and the user's rights")],
+                       EXIT_ENVIRONMENT) from None
     try:
         yield
     finally:

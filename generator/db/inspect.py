@@ -158,10 +158,12 @@ def _config(config: list[str] | None) -> tuple[tuple[str, str], ...]:
 
 
 def _search_path(config: list[str] | None) -> str | None:
+    """The function's SET search_path as SQL: PostgreSQL stores `SET search_path = ''` as
+    `search_path=""`, which is not valid SQL to set it again."""
     for item in config or ():
         key, _, value = item.partition("=")
         if key == "search_path":
-            return value
+            return ", ".join("''" if part.strip() == '""' else part.strip() for part in value.split(","))
     return None
 
 

@@ -38,7 +38,8 @@ def pgserver_bin_dir() -> Path:
     if spec is None or not spec.origin:
         raise _fail("DB003", "the embedded PostgreSQL (Python package pgserver) is not installed",
                     f"run `{sys.executable} -m pip install pgserver` (wheels for CPython <= 3.12 on Linux x86_64, "
-                    "macOS and Windows), or pass --database-url (tests: GEN_TEST_DATABASE_URL) naming a server you have")
+                    "macOS and Windows), or name a server for scratch databases: --scratch-url URL or "
+                    "GEN_SCRATCH_DATABASE_URL (tests: GEN_TEST_DATABASE_URL)")
     return Path(spec.origin).parent / "pginstall" / "bin"
 
 
@@ -121,7 +122,8 @@ def _cluster(bin_dir: Path, logical: bool = False) -> Iterator[str]:
     `logical` starts it with wal_level=logical."""
     if not (bin_dir / "initdb").exists():
         raise _fail("DB003", f"PostgreSQL binaries not found in {bin_dir}",
-                    "install them (see the hint of the caller) or set GEN_TEST_DATABASE_URL")
+                    "install them, or name a server for scratch databases: --scratch-url URL or "
+                    "GEN_SCRATCH_DATABASE_URL (the test suite reads GEN_TEST_DATABASE_URL)")
     user = _os_user()
     bin_dir = _usable_bin_dir(bin_dir, user)
     # A short path: the unix socket path must stay under ~100 bytes.

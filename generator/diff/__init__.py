@@ -38,7 +38,7 @@ def diff(old: Schema, new: Schema, renames: Renames | None = None) -> list[Chang
     tables = _after_new_keys(table_changes(old, new, r, rebuilt))
     changes += tables
     changes += _functions(old, new)
-    changes += view_changes(old, new, tables)
+    changes += view_changes(old, new, tables + enums)   # a rebuilt enum reshapes its columns too
     changes += late
     return changes
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from generator.diagnostics import EXIT_FINDINGS, Diagnostic, GenError
 from generator.diff import database_changes, diff, external_trigger_changes
 from generator.migrate import safety
-from generator.migrate.files import DATA_NOT_RESTORED, MigrationDir
+from generator.migrate.files import DATA_NOT_RESTORED, MigrationDir, as_dir
 from generator.migrate.project import Project
-from generator.migrate.script import down_statements, irreversible_script, part_note, script, split_parts, SUFFIX
+from generator.migrate.script import down_statements, irreversible_script, script, split_parts
 from generator.migrate.snapshot import to_json
 from generator.model import Schema
 
@@ -26,6 +26,9 @@ class Authored:
     acknowledged: list[str] = field(default_factory=list)
 
 
+VERSION_FORMAT = "%Y%m%d%H%M%S"
+
+
 def changes_between(old: Schema, new: Schema) -> list:
     return diff(old, new) + external_trigger_changes(old, new) + database_changes(old, new)
 
@@ -35,17 +38,20 @@ def slugify(name: str) -> str:
     return slug[:60] or "migration"
 
 
-def _versions(last: str | None, now: datetime, count: int) -> list[str]:
-    """Consecutive 14-digit versions from the current UTC second, always after `last`."""
-    start = int(now.astimezone(timezone.utc).strftime("%Y%m%d%H%M%S"))
+def next_versions(last: str | None, now: datetime, count: int) -> list[str]:
+    """`count` versions one second apart (UTC, YYYYMMDDHHMMSS) from now, always after `last`."""
+    start = now.astimezone(timezone.utc).replace(microsecond=0, tzinfo=None)
     if last is not None:
-        start = max(start, int(last) + 1)
-    return [str(start + i) for i in range(count)]
+        try:
+            start = max(start, datetime.strptime(last, VERSION_FORMAT) + timedelta(seconds=1))
+        except ValueError:      # not a timestamp (hand-named): count on from it
+            return [str(int(last) + 1 + i) for i in range(count)]
+    return [(start + timedelta(seconds=i)).strftime(VERSION_FORMAT) for i in range(count)]
 
 
-def new_migration(project: Project, directory: str | Path, name: str, allow_destructive: bool = False,
+def new_migration(project: Project, directory: "str | Path | MigrationDir", name: str, allow_destructive: bool = False,
                   now: datetime | None = None) -> Authored:
-    d = MigrationDir(directory)
+    d = as_dir(directory)
     d.check_sum()
     found = d.last_snapshot()
     if found is None and d.migrations():
@@ -63,27 +69,27 @@ def new_migration(project: Project, directory: str | Path, name: str, allow_dest
     result.acknowledged = [r.key for r in risks]
     result.warnings = safety.warnings(changes) if found else []
     parts = split_parts(changes)
-    versions = _versions(d.last_version(), now or datetime.now(timezone.utc), len(parts))
-    d.path.mkdir(parents=True, exist_ok=True)
+    versions = next_versions(d.last_version(), now or datetime.now(timezone.utc), len(parts))
+    d.mkdir()
     slug = slugify(name)
     for version, part in zip(versions, parts):
-        result.written += _write_part(d.path, f"{version}_{slug}{SUFFIX[part.step]}", part, project,
-                                      result.acknowledged)
-    snapshot = d.path / f"{versions[-1]}_{slug}{SUFFIX[parts[-1].step]}.snapshot.json"
+        result.written += _write_part(d, f"{version}_{slug}{part.suffix}", part, project, result.acknowledged)
+    snapshot = d.snapshot_path(f"{versions[-1]}_{slug}{parts[-1].suffix}")
     snapshot.write_text(to_json(project.schema), encoding="utf-8")
     result.written.append(snapshot)
     d.write_sum()
     return result
 
 
-def _write_part(path: Path, name: str, part, project: Project, acknowledged: list[str]) -> list[Path]:
-    notes = [part_note(part.step)]
+def _write_part(d: MigrationDir, name: str, part, project: Project, acknowledged: list[str]) -> list[Path]:
+    notes = [part.note] + (["gen:flavor supabase"] if project.schema.settings.flavor == "supabase" else [])
     if acknowledged:
         notes.append("Acknowledged destructive changes: " + ", ".join(acknowledged))
-    up = path / f"{name}.up.sql"
-    up.write_text(script(name, "up", project.spec, part.up, project.lock_timeout, notes), encoding="utf-8")
+    up = d.up_path(name)
+    up.write_text(script(name, "up", project.spec, part.up, project.lock_timeout, notes, wrap=d.layout == "gen"),
+                  encoding="utf-8")
     statements, irreversible = down_statements(part)
-    down = path / f"{name}.down.sql"
+    down = d.down_path(name)
     if irreversible:
         down.write_text(irreversible_script(name, project.spec, irreversible), encoding="utf-8")
     else:

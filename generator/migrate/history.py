@@ -66,7 +66,7 @@ def check(d: MigrationDir, done: dict[str, Applied]) -> list[Migration]:
         m = files.get(version)
         if m is None:
             raise _stop("MG012", f"migration {row.name} was applied (checksum {row.checksum}) but "
-                        f"{d.path / (row.name + '.up.sql')} is gone",
+                        f"{d.up_path(row.name)} is gone",
                         "restore the file from version control; applied migrations are never deleted")
         now = m.up_checksum()
         if now != row.checksum:

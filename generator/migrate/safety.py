@@ -10,7 +10,7 @@ from fnmatch import fnmatchcase
 from generator.diagnostics import EXIT_FINDINGS, Diagnostic, GenError
 from generator.diff import alter as al
 from generator.diff import changes as ch
-from generator.model import DataType, Table
+from generator.model import DataType, PrimaryKey, Table, Unique
 from generator.model.types import INTEGER_TYPES
 
 _INT_RANK = {"smallint": 1, "integer": 2, "bigint": 3}
@@ -90,9 +90,23 @@ def _column_risks(c: al.AlterColumn) -> list[Risk]:
     return out
 
 
+def _unique_on_existing(c: ch.Change) -> str | None:
+    """`UNIQUE (code)` when the change adds a key or unique index to a table that has rows."""
+    if isinstance(c, al.AddConstraint) and c.existing and isinstance(c.constraint, (Unique, PrimaryKey)):
+        kind = "PRIMARY KEY" if isinstance(c.constraint, PrimaryKey) else "UNIQUE"
+        return f"{kind} ({', '.join(c.constraint.columns)})"
+    if isinstance(c, ch.AddIndex) and c.concurrently and c.index.unique:
+        return f"unique index {c.index.name}"
+    return None
+
+
 def warnings(changes: list[ch.Change]) -> list[Diagnostic]:
     out = []
     for c in changes:
+        if (what := _unique_on_existing(c)) is not None:
+            out.append(Diagnostic("MG003", f"adds {what} to {_table(c.table)}, which may hold rows: it fails on "
+                                  "duplicate values", name="migrate.safety", severity="warning",
+                                  hint="`gen migrate up` names the rows that block it; clean them up first"))
         if isinstance(c, al.AddColumn) and not c.column.nullable and c.column.default is None \
                 and not c.column.identity and not c.column.generated:
             where = f"{_table(c.table)}.{c.column.name}"

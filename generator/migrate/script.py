@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from generator.diff import alter as al
 from generator.diff import changes as ch
 from generator.diff import reverse_changes
+from generator.migrate import chunks
 from generator.migrate.files import IRREVERSIBLE, NO_TRANSACTION
 from generator.model.naming import quote_literal
 from generator.postgres.plan import plan
@@ -29,6 +30,19 @@ class Part:
     step: str
     changes: list[ch.Change]
     up: list[Statement]
+    number: int = 0         # 1..count when a large main part is split (see chunks.py)
+    count: int = 0
+
+    @property
+    def suffix(self) -> str:
+        return SUFFIX[self.step] + (f"_part{self.number}" if self.count > 1 else "")
+
+    @property
+    def note(self) -> str:
+        if self.count > 1:
+            return (f"Part {self.number} of {self.count}: the change takes more locks than one transaction "
+                    "should hold, so each part is a transaction of its own.")
+        return NOTE[self.step]
 
 
 def part_of(c: ch.Change) -> str:
@@ -43,12 +57,14 @@ def split_parts(changes: list[ch.Change]) -> list[Part]:
     for step in STEPS:
         mine = [c for c in changes if part_of(c) == step]
         up = [s for s in statements if s.step == step]
-        if up:
-            parts.append(Part(step, mine, up))
+        if not up:
+            continue
+        pieces = chunks.split(mine, up) if step == "main" else [(mine, up)]
+        parts += [Part(step, c, u, i, len(pieces)) for i, (c, u) in enumerate(pieces, 1)]
     return parts
 
 
-def _blocking(c: ch.Change) -> ch.Change:
+def blocking(c: ch.Change) -> ch.Change:
     """In a down script everything stays in one transaction (atomic): no concurrent builds."""
     if isinstance(c, (ch.AddIndex, ch.DropIndex)) and c.concurrently:
         return replace(c, concurrently=False)
@@ -64,7 +80,7 @@ def down_statements(part: Part) -> tuple[list[Statement], str | None]:
     except NotImplementedError as exc:
         return [], f"{exc} cannot be reversed"
     if part.step == "main":
-        undo = [_blocking(c) for c in undo]
+        undo = [blocking(c) for c in undo]
     return plan(undo).statements, None
 
 
@@ -76,17 +92,19 @@ def _header(name: str, direction: str, spec: str, notes: list[str], preview: boo
 
 
 def script(name: str, direction: str, spec: str, statements: list[Statement], lock_timeout: str,
-           notes: list[str] = (), preview: bool = False) -> str:
+           notes: list[str] = (), preview: bool = False, wrap: bool = True) -> str:
+    """A migration file. `wrap`: write BEGIN/COMMIT around a transactional script (gen's runner
+    owns the transaction either way; the Supabase CLI opens its own, so its layout omits them)."""
     transactional = all(s.transactional and s.step == "main" for s in statements)
     head = ([] if transactional else [NO_TRANSACTION]) + [_header(name, direction, spec, list(notes), preview)]
     head[-1] = head[-1].rstrip("\n")
     parts = ["\n".join(head) + "\n", f"SET lock_timeout = {quote_literal(lock_timeout)};\n"]
     if not statements:
         return "".join(parts) + "\n-- nothing to do\n"
-    if transactional:
+    if transactional and wrap:
         parts.append("\nBEGIN;\n")
     parts += [f"\n-- {oneline(s.comment)}\n{s.sql}\n" for s in statements]
-    if transactional:
+    if transactional and wrap:
         parts.append("\nCOMMIT;\n")
     return "".join(parts)
 

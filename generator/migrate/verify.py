@@ -14,10 +14,11 @@ from generator.db.server import scratch_database
 from generator.diagnostics import EXIT_FINDINGS, Diagnostic, GenError
 from generator.diff import diff
 from generator.migrate import runner
-from generator.migrate.files import IRREVERSIBLE, MigrationDir
+from generator.migrate.files import IRREVERSIBLE, MigrationDir, as_dir
 from generator.model import Schema
 from generator.postgres.normalize import normalize
 from generator.postgres.plan import plan
+from generator.postgres.server_form import in_server_form
 from generator.postgres.unmanaged import without_unmanaged
 
 
@@ -37,9 +38,18 @@ def schemas_of(model: Schema) -> tuple[str, ...]:
     return ("public",) + tuple(s for s in model.schemas if s != "public")
 
 
+def live_differences(url: str, wanted: Schema, schemas: tuple[str, ...] | None = None) -> list[str]:
+    """What differs between the database at `url` and `wanted`, compared in the server's own
+    spelling of every expression (so a default PostgreSQL rewrites never shows as drift)."""
+    with connect(url, autocommit=True) as conn:
+        live = inspect(conn, schemas or schemas_of(wanted))
+        return differences(live, in_server_form(conn, wanted))
+
+
 @contextmanager
-def _server(base_url: str | None, model: Schema | None = None, choice: str | None = None) -> Iterator[str]:
-    """--database-url, else the --server choice (auto: one with the spec's extensions)."""
+def scratch_server(base_url: str | None, model: Schema | None = None, choice: str | None = None) -> Iterator[str]:
+    """--scratch-url (or --database-url), else the --server choice (auto: one with the spec's
+    extensions)."""
     if base_url:
         yield base_url
         return
@@ -60,9 +70,9 @@ def prepare(url: str, model: Schema) -> None:
                 conn.execute(without_transaction(SUPABASE_SHIM))
 
 
-def verify(model: Schema, directory: str | Path, base_url: str | None = None, roundtrip: bool = True,
-           server: str | None = None) -> Verified:
-    d = MigrationDir(directory)
+def verify(model: Schema, directory: "str | Path | MigrationDir", base_url: str | None = None,
+           roundtrip: bool = True, server: str | None = None) -> Verified:
+    d = as_dir(directory)
     d.check_sum()
     found = d.last_snapshot()
     if found is None:
@@ -72,12 +82,11 @@ def verify(model: Schema, directory: str | Path, base_url: str | None = None, ro
     result = Verified(len(d.migrations()))
     schemas = tuple(dict.fromkeys(schemas_of(model) + schemas_of(snapshot)))
     problems: list[Diagnostic] = []
-    with _server(base_url, model, server) as base, scratch_database(base, prefix="gen_verify_") as url:
+    with scratch_server(base_url, model, server) as base, scratch_database(base, prefix="gen_verify_") as url:
         prepare(url, model)
-        runner.up(url, d.path)
-        live = inspect(url, schemas)
-        problems += _compare("MG020", live, snapshot, f"the last snapshot ({snap_path.name})")
-        problems += _compare("MG021", live, model, "the spec",
+        runner.up(url, d)
+        problems += _compare("MG020", url, schemas, snapshot, f"the last snapshot ({snap_path.name})")
+        problems += _compare("MG021", url, schemas, model, "the spec",
                              "the spec has changes no migration holds: run `gen migrate new NAME --spec SPEC`")
         result.checks.append(f"replayed {result.migrations} migrations; compared with {snap_path.name} and the spec")
         if roundtrip and not problems:
@@ -87,8 +96,8 @@ def verify(model: Schema, directory: str | Path, base_url: str | None = None, ro
     return result
 
 
-def _compare(code: str, live: Schema, wanted: Schema, what: str, hint: str = "") -> list[Diagnostic]:
-    lines = differences(live, wanted)
+def _compare(code: str, url: str, schemas, wanted: Schema, what: str, hint: str = "") -> list[Diagnostic]:
+    lines = live_differences(url, wanted, schemas)
     if not lines:
         return []
     return [Diagnostic(code, f"the replayed database differs from {what}: " + "; ".join(lines[:20])
@@ -101,10 +110,10 @@ def _roundtrip(url: str, d: MigrationDir, schemas, snapshot: Schema, problems: l
     blocked = [m for m in d.migrations() if m.down and m.down.read_text().startswith(IRREVERSIBLE)]
     if blocked:
         return [f"down not tried: {blocked[-1].down.name} is irreversible"]
-    runner.down(url, d.path, len(d.migrations()))
-    problems += _compare("MG022", inspect(url, schemas), Schema.empty(), "an empty schema after every down",
+    runner.down(url, d, len(d.migrations()))
+    problems += _compare("MG022", url, schemas, Schema.empty(), "an empty schema after every down",
                          "a down script leaves something behind")
-    runner.up(url, d.path)
-    problems += _compare("MG022", inspect(url, schemas), snapshot, "the snapshot after down and up again",
+    runner.up(url, d)
+    problems += _compare("MG022", url, schemas, snapshot, "the snapshot after down and up again",
                          "a down script does not undo its up exactly")
     return ["down to empty and up again"]

@@ -51,7 +51,8 @@ def _require_superuser(url: str) -> None:
         raise GenError([Diagnostic(
             "VF001", f"gen verify needs a superuser connection; {describe(url)} is not one",
             name="verify.connect", hint="verify creates a scratch database and roles and builds rows past RLS; "
-                                        "point --database-url at a throw-away server, or leave it out")],
+                                        "point --scratch-url (or GEN_SCRATCH_DATABASE_URL) at a throw-away "
+                                        "server, or leave it out")],
             EXIT_ENVIRONMENT)
 
 
@@ -90,7 +91,7 @@ def verify(schema: Schema, spec: str = "", database_url: str | None = None,
         report.server = describe(base) if database_url else "embedded PostgreSQL (removed afterwards)"
         with scratch_database(base, prefix="gen_verify_") as url:
             say("applying schema" + (" and seed" if schema.seeds else ""))
-            apply_statements(url, statements(schema), shim_for(schema))
+            apply_statements(url, statements(schema), shim_for(schema), chunked=True)
             say("comparing the database with the spec")
             report.results += check_synced(schema, url)
             with connect(url, autocommit=True) as conn:
