@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import jsonschema
-import pytest
+from test_docs_targets import mermaid_blocks, node_tools, parse_mermaid  # noqa: F401 (node_tools: a fixture)
 
 from generator.cli import main
 from generator.review import json_out, markdown, review
@@ -23,6 +23,7 @@ def evolve(tmp_path: Path, example: str, *edits: tuple[str, str]) -> str:
     for old, new in edits:
         assert old in text, old
         text = text.replace(old, new, 1)
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / example
     path.write_text(text)
     return str(path)
@@ -251,3 +252,115 @@ def test_fail_on_policy_and_bad_flag(tmp_path, capsys):
     assert main(["review", base, head, "--fail-on", "all"]) == 0          # nothing raised
     assert main(["review", base, head, "--fail-on", "nonsense"]) == 2
     assert "RV012" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- data model: Mermaid's parser, SVG
+
+def test_every_diagram_parses_with_mermaid_and_marks_what_changed(tmp_path, node_tools):  # noqa: F811
+    heads = {
+        "tickets": ("chatapp.yaml", evolve(tmp_path / "a", "chatapp.yaml",
+                                           ("\n  agent_packages:", TICKETS + "\n  agent_packages:"))),
+        "drop": ("commerce.yaml", evolve(tmp_path / "b", "commerce.yaml", ("      compare_at_price: numeric(12,2)\n", ""),
+                                         ("      - compare_at_price IS NULL OR compare_at_price >= 0\n", ""))),
+        "rename": ("commerce.yaml", evolve(tmp_path / "c", "commerce.yaml", (
+            "      compare_at_price: numeric(12,2)\n",
+            "      list_price: {type: \"numeric(12,2)\", renamed_from: compare_at_price}\n"),
+            ("compare_at_price IS NULL OR compare_at_price >= 0", "list_price IS NULL OR list_price >= 0"))),
+        "table gone": ("ai_chat.yaml", _without_api_keys(tmp_path / "d")),
+    }
+    texts = {}
+    for name, (example, head) in heads.items():
+        blocks = mermaid_blocks(markdown.render(review(str(SPEC / example), head)))
+        assert len(blocks) == 1, name
+        texts[name] = blocks[0]
+    parsed = parse_mermaid(node_tools, texts, tmp_path)
+    for version, results in parsed.items():
+        for name, res in results.items():
+            assert res["ok"], (version, name, res.get("error"))
+    got = parsed["11"]
+
+    def entity(name, alias_start):
+        return next(e for e in got[name]["entities"] if e["alias"].startswith(alias_start))
+
+    added = entity("tickets", "+ chatapp_tickets (added)")
+    assert [a["name"] for a in added["attributes"]][:3] == ["id", "company_id", "subject"]
+    assert {"chatapp_companies", "chatapp_customers"} <= {e["alias"] or e["name"] for e in got["tickets"]["entities"]}
+    dropped = entity("drop", "~ product_variants")
+    assert {"name": "compare_at_price", "comment": "- dropped"}.items() <= next(
+        a for a in dropped["attributes"] if a["name"] == "compare_at_price").items()
+    renamed = entity("rename", "~ product_variants")
+    assert next(a for a in renamed["attributes"] if a["name"] == "list_price")["comment"] == \
+        "» renamed from compare_at_price"
+    gone = entity("table gone", "- api_keys (dropped)")
+    assert gone["attributes"] and all(a["keys"] for a in gone["attributes"])      # its keys only
+
+
+def _without_api_keys(tmp_path: Path) -> str:
+    text = (SPEC / "ai_chat.yaml").read_text()
+    start = text.index("\n  api_keys:")
+    end = text.index("\n\n", start + 1)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "ai_chat.yaml"
+    path.write_text(text[:start] + text[end:] + "\nmigrations: {allow_destructive: [drop_table:api_keys]}\n")
+    return str(path)
+
+
+def test_output_file_gets_the_svg_beside_it(tmp_path):
+    head = evolve(tmp_path, "commerce.yaml", ("product_status: [draft, active, archived]",
+                                              "product_status: [draft, active, discontinued, archived]"),
+                  ("      compare_at_price: numeric(12,2)\n", "      compare_at_price: numeric(12,2)\n      msrp: numeric\n"))
+    out = tmp_path / "comment.md"
+    assert main(["review", str(SPEC / "commerce.yaml"), head, "-o", str(out)]) == 0
+    svg = (tmp_path / "comment.erd.svg").read_text()
+    assert svg.startswith("<?xml") and "product_variants (changed)" in svg and "msrp" in svg
+    assert out.read_text().startswith(markdown.MARKER)
+
+
+# ---------------------------------------------------------------- a 200-table change stays readable
+
+def test_a_200_table_change_folds_and_stays_under_the_comment_limit(tmp_path):
+    import sys
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import generate
+    finally:
+        sys.path.pop(0)
+    model = generate.build_model(220)
+    (tmp_path / "base.yaml").write_text(generate.to_yaml(model, slice(0, 20)))
+    (tmp_path / "head.yaml").write_text(generate.to_yaml(model))
+    r = review(str(tmp_path / "base.yaml"), str(tmp_path / "head.yaml"))
+    assert r.counts["table"]["added"] == 200
+    text = markdown.render(r)
+    assert len(text) < 65_536 and len(text) < markdown.MAX_CHARS
+    assert text.count("<details") >= 4 and "`--format json` lists all" in text
+    assert "Access to 200 new table(s)/view(s)" in text
+    # new tables with the same matrix are shown once
+    assert text.count("| same tenant | tenant rows | tenant rows | tenant rows | tenant rows |") == 1
+    assert "again on 199 more statement(s)" in text
+    assert mermaid_blocks(text) == [] or all(len(b) <= 50_000 for b in mermaid_blocks(text))
+    assert len(json.loads(json_out.render(r))["access"]["changes"]) == len(r.access.changes)
+
+
+def test_base_and_head_from_git_directories(tmp_path, capsys, monkeypatch):
+    """BASE as committed (a spec directory of two files, read with git), HEAD the working tree;
+    annotations name the files as the repository does."""
+    import subprocess
+    app = tmp_path / "app"
+    app.mkdir()
+    text = (SPEC / "commerce.yaml").read_text()
+    cut = text.index("\nentities:")
+    (app / "a_head.yaml").write_text(text[:cut] + "\n")
+    (app / "b_entities.yaml").write_text(text[cut + 1:])
+    git = ["git", "-c", "user.name=gen test", "-c", "user.email=test@gen.local", "-C", str(tmp_path)]
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(git + ["add", "app"], check=True)
+    subprocess.run(git + ["commit", "-qm", "v1"], check=True)
+    entities = (app / "b_entities.yaml").read_text().replace("      compare_at_price: numeric(12,2)\n", "").replace(
+        "      - compare_at_price IS NULL OR compare_at_price >= 0\n", "")
+    (app / "b_entities.yaml").write_text(entities)
+    monkeypatch.chdir(tmp_path)
+    assert main(["review", "git:HEAD:app", "app", "--format", "github"]) == 1
+    out = capsys.readouterr().out
+    assert "::error file=app/b_entities.yaml," in out and "title=MG001::drops column product_variants" in out
+    assert main(["review", "git:HEAD:app", "git:HEAD:app"]) == 0
+    assert "No schema changes." in capsys.readouterr().out

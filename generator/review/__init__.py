@@ -34,7 +34,7 @@ def review(base_spec: str, head_spec: str, fail_on: str | None = None, verify_ur
     before, after = {_key(d) for d in base_lints}, {_key(d) for d in head_lints}
     added = [d for d in head_lints if _key(d) not in before]
     resolved = [migration.security_finding(d) for d in base_lints if _key(d) not in after]
-    parts, unplaced, ups = migration.parts(changes, head.allow_destructive, added)
+    parts, unplaced, ups = migration.parts(changes, head.allow_destructive, added, head.schema)
     ran = squawk.lint_parts(parts, ups, head.schema.settings.version) if ups else "nothing to lint"
     renamed = {object_name(c.new): object_name(c.old) for c in changes if isinstance(c, al.RenameTable)}
     access = access_diff.compare(matrix(base.schema), matrix(head.schema), renamed)
@@ -44,6 +44,7 @@ def review(base_spec: str, head_spec: str, fail_on: str | None = None, verify_ur
         say("proving the access matrix on a scratch database")
         proofs, verified = prove(head.schema, access, verify_url, say)
         access = access_diff.with_proofs(access, proofs)
+    migration.attach_access(parts, access)
     found = objects.objects(changes, head.schema)
     impact = orm.impact(base.schema, head.schema, changes)
     flags = summary.flags(parts, unplaced, access, impact, changes)

@@ -19,7 +19,7 @@ from generator.targets.escape import MERMAID_ATTRIBUTE_KEYWORDS, dot_string, htm
 MERMAID_MAX_TEXT = 50_000       # Mermaid's default maxTextSize
 DIAGRAM_MAX_TABLES = 60         # beyond this the diagram shows the changed tables only (keys only past 2x)
 SVG_MAX_TABLES = 150            # as the erd target: Graphviz takes long to lay out more
-MARKS = {"added": "+", "changed": "~", "dropped": "-", "renamed": ">"}
+MARKS = {"added": "+", "changed": "~", "dropped": "-", "renamed": "»"}
 COLORS = {"added": "#d9f2d9", "changed": "#fff1c2", "dropped": "#f8d0d0", "renamed": "#e3dcf5", "": "#eeeeee"}
 
 
@@ -120,7 +120,7 @@ def _entity_lines(t: Table, mark: TableMark | None, base_t: Table | None, keys_o
     lines = [f'  {ident}["{mermaid_string(title)}"] {{']
     cols = list(t.columns)
     for col in cols:
-        what = (mark.columns.get(col.name) if mark else None) or ("added" if state == "added" else "")
+        what = (mark.columns.get(col.name) if mark else None) or ""
         if keys_only and not keys[col.name] and not what:
             continue
         lines.append(_attr(col.name, col.type, keys[col.name], what, col.comment))

@@ -3,22 +3,23 @@ finding (`::error file=spec/app.yaml,line=12,title=RV007 cross-tenant::…`): an
 verdict's policy fails on the flag, a warning otherwise."""
 from __future__ import annotations
 
+import re
+
 from generator.diagnostics import Diagnostic, Location, format_diagnostics
 from generator.review.access_diff import WIDENED
-from generator.review.report import ERROR, Review
-from generator.review.summary import BY_NAME
-
-FLAG_OF_CODE = {"MG001": "destructive", "MG002": "data-dependent", "RV003": "data-dependent", "RV004": "lock-heavy"}
+from generator.review.report import Review
+from generator.review.summary import BY_NAME, flags_of
 
 
-def _where(loc: Location | None, spec: str) -> Location | None:
-    """A location in the spec as the repository names it (a `git:<ref>:<path>` spec was read
-    from a temporary copy)."""
+_GIT_COPY = re.compile(r"^.*?/gen-git-[^/]+/")
+
+
+def _where(loc: Location | None) -> Location | None:
+    """A location as the repository names it (a `git:<ref>:<path>` spec is read from a copy in
+    a temporary directory, at its repository path)."""
     if loc is None:
         return None
-    if spec.startswith("git:") and "gen-git-" in loc.file:
-        return Location(spec.split(":", 2)[2], loc.line, loc.col)
-    return loc
+    return Location(_GIT_COPY.sub("", loc.file), loc.line, loc.col) if _GIT_COPY.match(loc.file) else loc
 
 
 def annotations(r: Review) -> list[Diagnostic]:
@@ -27,15 +28,15 @@ def annotations(r: Review) -> list[Diagnostic]:
 
     def add(flag: str, code: str, message: str, loc) -> None:
         severity = "error" if flag in failing else "warning"
-        out.append(Diagnostic(code, message, _where(loc, r.head), f"review.{flag}", severity=severity))
+        out.append(Diagnostic(code, message, _where(loc), f"review.{flag}", severity=severity))
 
     for part in r.parts:
         for st in part.statements:
             for f in st.findings:
-                flag = "lint" if f.source == "security" else "squawk" if f.source == "squawk" else \
-                    "unacknowledged" if f.code == "MG001" and not f.acknowledged and f.severity == ERROR else \
-                    FLAG_OF_CODE.get(f.code, "destructive")
-                add(flag, f.code, f"{f.message} [{st.comment}]", f.loc)
+                names = flags_of(f)
+                if names:                    # the worst flag decides error or warning
+                    flag = next((n for n in names if n in failing), names[0])
+                    add(flag, f.code, f"{f.message} [{st.comment}]", f.loc)
     for f in r.unplaced:
         add("lint", f.code, f.message, f.loc)
     for c in r.access.changes:

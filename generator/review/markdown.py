@@ -204,12 +204,12 @@ def _migration(r: Review, sql: bool = True) -> str:
             rows, hidden = numbered, 0
         else:
             fresh = []
-            for n, st in flagged:
+            for n, st in numbered:
                 keys = {(f.source, f.code, f.message) for f in st.findings}
-                if keys <= seen_keys(seen, fresh):
+                if st.findings and keys <= seen_keys(seen, fresh):
                     for f in st.findings:
                         repeats[f.code] = repeats.get(f.code, 0) + 1
-                else:
+                elif st.findings or st.existing:
                     fresh.append((n, st))
             rows, hidden = _capped(fresh, "statements")
         table = _table(["#", "statement", "locks", "findings"],
@@ -217,9 +217,10 @@ def _migration(r: Review, sql: bool = True) -> str:
         if repeats:
             table += "\n\n" + ", ".join(f"{md_code(code)} again on {k} more statement(s)" for code, k in repeats.items())
         if len(p.statements) > FOLD["statements"]:
-            table = _details(f"{len(flagged)} of {len(p.statements)} statements with findings (the others: "
-                             "see the SQL)", table + _more(hidden), bool(flagged)) if flagged else \
-                f"No findings on its {len(p.statements)} statements."
+            summary = f"{len(rows) + hidden} of {len(p.statements)} statements: those with findings or locking a " \
+                "table that exists (the others create new objects: see the SQL)"
+            table = _details(summary, table + _more(hidden), bool(flagged)) if rows else \
+                f"No findings on its {len(p.statements)} statements, none locks an existing table."
         out.append(f"{title}\n\n{table}")
         if sql:
             out.append(_details(f"up SQL (part {i})", _sql_block([st.sql for st in p.statements])))
@@ -257,7 +258,7 @@ def _datamodel(r: Review, docs: bool) -> str:
         return ""
     out = ["### Data model"]
     if d.mermaid:
-        legend = "`+` added · `~` changed · `>` renamed · `-` dropped; unmarked tables are neighbours (keys only)"
+        legend = "`+` added · `~` changed · `»` renamed · `-` dropped; unmarked tables are neighbours (keys only)"
         diagram = f"```mermaid\n{d.mermaid.rstrip()}\n```\n\n<sub>{legend}</sub>"
         structural = any(o.kind in STRUCTURAL for o in r.objects)
         out.append(diagram if structural and d.shown <= 12 else _details(f"ER diagram ({d.shown} tables)", diagram))

@@ -36,7 +36,7 @@ class OrmChange:
     field: str | None
     what: str                    # model removed, model renamed, field removed, field renamed, type changed,
     #                              now required, now nullable, required field added, relation removed,
-    #                              enum value removed, enum renamed, field added, enum value added
+    #                              enum value removed, enum renamed, field added, enum value added, model added
     before: str = ""
     after: str = ""
     breaking: bool = True
@@ -119,6 +119,11 @@ def _compare(client: str, before: dict, after: dict, tables: dict, columns: dict
         if am.name != bm.name:
             out.append(OrmChange(client, bm.name, None, "model renamed", bm.name, am.name, True, t.loc))
         out += _fields(client, am.name, bm, am, hkey, columns, t)
+    kept = {tables.get(k, k) for k in before}
+    for hkey, am in after.items():
+        if hkey not in kept:
+            t = head.table(hkey[1], hkey[0])
+            out.append(OrmChange(client, am.name, None, "model added", "", "", False, t.loc if t else None))
     return out
 
 

@@ -32,6 +32,8 @@ class StatementReview:
     lock: str                       # in words: `ACCESS EXCLUSIVE on users (rewrite)`
     lock_kind: str
     heavy: bool                     # blocks writes beyond a catalog update, on a table that exists
+    existing: bool = False          # locks a table that exists before the migration
+    governs: str | None = None      # the table or view whose access it changes (policy, grant, RLS)
     findings: list[Finding] = field(default_factory=list)
 
 

@@ -93,24 +93,28 @@ def flags(parts, unplaced, access, orm, changes) -> list[Flag]:
 
 
 def _statement_flags(f, add) -> None:
+    for name in flags_of(f):
+        text = f"{f.key}: {f.message}" if name == "unacknowledged" else f.message
+        add(name, f.code, text, f.loc)
+
+
+def flags_of(f) -> list[str]:
+    """The flags a finding beside a statement raises (access findings are raised by the matrix)."""
     if f.source == "gen" and f.code == "MG001":
         kind = f.key.split(":", 1)[0]
         if kind == "set_not_null":
-            add("data-dependent", f.code, f.message, f.loc)
-            return
-        add("destructive", f.code, f.message, f.loc)
-        if kind in ("drop_enum_value", "alter_type"):
-            add("data-dependent", f.code, f.message, f.loc)
-        if not f.acknowledged:
-            add("unacknowledged", f.code, f"{f.key}: {f.message}", f.loc)
-    elif f.source == "gen" or (f.source == "review" and f.code == "RV003"):
-        add("data-dependent", f.code, f.message, f.loc)
-    elif f.source == "review" and f.code == "RV004":
-        add("lock-heavy", f.code, f.message, f.loc)
-    elif f.source == "security" and f.severity == ERROR:
-        add("lint", f.code, f.message, f.loc)
-    elif f.source == "squawk":
-        add("squawk", f.code, f.message, f.loc)
+            return ["data-dependent"]
+        out = ["destructive"] + (["data-dependent"] if kind in ("drop_enum_value", "alter_type") else [])
+        return out + (["unacknowledged"] if not f.acknowledged else [])
+    if f.source == "gen" or (f.source == "review" and f.code == "RV003"):
+        return ["data-dependent"]
+    if f.source == "review" and f.code == "RV004":
+        return ["lock-heavy"]
+    if f.source == "security":
+        return ["lint"] if f.severity == ERROR else []
+    if f.source == "squawk":
+        return ["squawk"]
+    return []
 
 
 def _cell_words(c) -> str:
