@@ -364,3 +364,30 @@ def test_base_and_head_from_git_directories(tmp_path, capsys, monkeypatch):
     assert "::error file=app/b_entities.yaml," in out and "title=MG001::drops column product_variants" in out
     assert main(["review", "git:HEAD:app", "git:HEAD:app"]) == 0
     assert "No schema changes." in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- docs
+
+def test_committed_example_comment_is_current(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "example.md"
+    assert main(["review", "docs/review/base.yaml", "docs/review/head.yaml", "-o", str(out)]) == 1
+    hint = "regenerate: gen review docs/review/base.yaml docs/review/head.yaml -o docs/review/example.md"
+    committed = ROOT / "docs" / "review"
+    assert out.read_text() == (committed / "example.md").read_text(), hint
+    assert (tmp_path / "example.erd.svg").read_text() == (committed / "example.erd.svg").read_text(), hint
+    top = out.read_text().split("| objects |")[0]
+    assert "Changes requested: cross-tenant" in top and "**another tenant** may now SELECT" in top
+
+
+def test_docs_name_every_flag_and_lock():
+    from generator.review import locks
+    from generator.review.summary import DEFAULT_FAIL_ON, FLAG_KINDS
+    doc = (ROOT / "docs" / "review.md").read_text()
+    for k in FLAG_KINDS:
+        assert f"| `{k.name}` | {k.code} |" in doc, k.name
+    assert f"`default` (`{','.join(DEFAULT_FAIL_ON)}`)" in doc
+    for r in locks.RULES:
+        assert r.lock is None or r.lock in doc, r.kind
+    for page in ("README.md", "docs/migrations.md"):
+        assert "review.md" in (ROOT / page).read_text(), page

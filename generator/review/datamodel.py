@@ -208,6 +208,12 @@ def _dot(head: Schema, base: Schema, changed, near, dropped, m) -> str:
             color = COLORS.get(what.split(":")[0].split(" ")[0], "#ffffff") if what else "#ffffff"
             rows.append(f'<TR><TD ALIGN="LEFT" BGCOLOR="{color}">{html_text(col.name)}</TD>'
                         f'<TD ALIGN="LEFT">{html_text(col.type.sql)}</TD><TD ALIGN="LEFT">{html_text(what)}</TD></TR>')
+        base_t = base.table(t.name, t.schema) or _renamed(base, mark, t) if state not in ("", "dropped") else None
+        for name, what in (mark.columns.items() if mark and base_t is not None else ()):
+            old = base_t.column(name)
+            if what == "dropped" and old is not None:
+                rows.append(f'<TR><TD ALIGN="LEFT" BGCOLOR="{COLORS["dropped"]}"><S>{html_text(name)}</S></TD>'
+                            f'<TD ALIGN="LEFT">{html_text(old.type.sql)}</TD><TD ALIGN="LEFT">dropped</TD></TR>')
         title = rel.table_label(t) + (f" ({state})" if state else "")
         node = dot_string(("dropped:" if state == "dropped" else "") + rel.table_label(t))
         style = ' STYLE="dashed"' if state == "dropped" else ""

@@ -134,7 +134,7 @@ def _tally(items) -> list[str]:
 def _access(r: Review) -> str:
     a = r.access
     if not a.changes and not a.dropped_objects:
-        return "### Access\n\nNo change in who may read or write what."
+        return "### Access\n\nNo change in who may read or write what." if r.counts else ""
     existing = [c for c in a.changes if c.change != ad.NEW]
     new = [c for c in a.changes if c.change == ad.NEW]
     proofs = any(c.proof for c in a.changes)
