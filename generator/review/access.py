@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from generator.lint.context import commands, effective_check
 from generator.lint.predicates import relations
 from generator.model import Policy, Schema, Table, View
-from generator.review.predicate import FALSE, MAYBE, NULL, TRUE, Evaluator, Facts, Value, both, either
+from generator.review.logic import FALSE, MAYBE, NULL, TRUE, Value, both, either
+from generator.review.predicate import Evaluator, Facts
 from generator.review.principals import CLASSES, COMMANDS, Principal, Roles, Scoping, principals, roles_of
 
 DENIED, CONDITIONAL, ALLOWED = "denied", "conditional", "allowed"

@@ -53,12 +53,11 @@ class AccessDiff:
 
 def compare(base: Matrix, head: Matrix, renamed: dict[str, str]) -> AccessDiff:
     """`renamed`: HEAD object name -> BASE object name."""
-    back = {new: old for new, old in renamed.items()}
-    kept = {back.get(name, name) for name in head.cells}
+    kept = {renamed.get(name, name) for name in head.cells}
     out: list[CellChange] = []
     new_objects = []
     for name, classes in head.cells.items():
-        old = back.get(name, name)
+        old = renamed.get(name, name)
         before = base.cells.get(old)
         if before is None:
             new_objects.append(name)

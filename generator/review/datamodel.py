@@ -16,7 +16,7 @@ from generator.targets.docs_table import page_context
 from generator.targets.erd_mermaid import cardinality, entity_id, mermaid_type
 from generator.targets.escape import MERMAID_ATTRIBUTE_KEYWORDS, dot_string, html_text, mermaid_string, mermaid_word
 
-MERMAID_MAX_TEXT = 50_000       # Mermaid's default maxTextSize
+MERMAID_MAX_TEXT = 25_000       # half Mermaid's default maxTextSize (50,000): a comment stays readable
 DIAGRAM_MAX_TABLES = 60         # beyond this the diagram shows the changed tables only (keys only past 2x)
 SVG_MAX_TABLES = 150            # as the erd target: Graphviz takes long to lay out more
 MARKS = {"added": "+", "changed": "~", "dropped": "-", "renamed": "»"}
@@ -239,23 +239,28 @@ def _page(schema: Schema, t: Table) -> list[str]:
 
 
 def docs(changes: list[ch.Change], base: Schema, head: Schema, m: dict) -> list[DocsDiff]:
-    out = []
+    """Each marked table's page before and after (all of BASE's pages first, then HEAD's: the
+    docs code keeps one schema's relations at a time)."""
+    pairs = []
     for key, mark in m.items():
+        t = head.table(key[1], key[0]) if mark.state != "dropped" else None
+        old = base.table(t.name, t.schema) or _renamed(base, mark, t) if t is not None else None
+        pairs.append((key, mark, t, old))
+    before = {key: _page(base, old) for key, _, _, old in pairs if old is not None}
+    after = {key: _page(head, t) for key, _, t, _ in pairs if t is not None}
+    out = []
+    for key, mark, t, old in pairs:
         if mark.state == "dropped":
             out.append(DocsDiff(rel.display_name(*key), "dropped", "", 0))
+        elif t is None:
             continue
-        t = head.table(key[1], key[0])
-        if t is None:
-            continue
-        old = base.table(t.name, t.schema) or _renamed(base, mark, t)
-        new_lines = _page(head, t)
-        if old is None:
-            out.append(DocsDiff(rel.table_label(t), "added", "\n".join(new_lines), len(new_lines)))
-            continue
-        diff = list(difflib.unified_diff(_page(base, old), new_lines, f"a/{page_file(old)}", f"b/{page_file(t)}",
-                                         n=1, lineterm=""))
-        if diff:
-            out.append(DocsDiff(rel.table_label(t), "changed", "\n".join(diff), len(diff)))
+        elif old is None:
+            out.append(DocsDiff(rel.table_label(t), "added", "\n".join(after[key]), len(after[key])))
+        else:
+            diff = list(difflib.unified_diff(before[key], after[key], f"a/{page_file(old)}", f"b/{page_file(t)}",
+                                             n=1, lineterm=""))
+            if diff:
+                out.append(DocsDiff(rel.table_label(t), "changed", "\n".join(diff), len(diff)))
     return out
 
 

@@ -97,7 +97,7 @@ def _existing_ref(change, new_tables: set) -> bool:
 
 
 def _tables_of(change, sql: str) -> tuple[Table | None, str | None]:
-    table = getattr(change, "table", None)
+    table = change.old if isinstance(change, al.RenameTable) else getattr(change, "table", None)
     table = table if isinstance(table, Table) else None
     ref = None
     fk = getattr(change, "fk", None)

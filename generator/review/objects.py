@@ -195,8 +195,9 @@ def counts(items: list[ObjectChange], changes: list[ch.Change]) -> dict[str, dic
     out: dict[str, dict[str, int]] = {}
     for o in items:
         out.setdefault(o.kind, {v: 0 for v in VERBS})[o.verb] += 1
-    touched = {o.table for o in items if o.kind not in ("table", "grant", "comment") and o.table}
-    touched |= {o.table for o in items if o.kind == "grant" and o.table}
+    renamed = {o.table for o in items if o.kind == "table" and o.verb == RENAMED}
+    touched = {o.table for o in items if o.kind not in ("table", "comment") and o.table
+               and not (o.verb == RENAMED and o.table in renamed)}    # names that follow the table's
     added = {o.table for o in items if o.kind == "table" and o.verb == ADDED}
     changed_tables = len(touched - added)
     if changed_tables:

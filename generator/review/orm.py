@@ -53,10 +53,10 @@ class OrmChange:
 
 # ---------------------------------------------------------------- the clients' view of a schema
 
-def prisma_models(schema: Schema) -> dict[tuple[str, str], Model]:
+def prisma_models(schema: Schema, only: set | None = None) -> dict[tuple[str, str], Model]:
     p = PrismaSchema(schema)
     out = {}
-    for t in schema.tables:
+    for t in _tables(schema, only):
         block = p.model_block(t)
         cells = [c for _, c in block.rows]
         cols = {}
@@ -73,10 +73,10 @@ def prisma_models(schema: Schema) -> dict[tuple[str, str], Model]:
 _DB_NAME = re.compile(r'\("(?:[^"\\]|\\.)*"(, )?')
 
 
-def drizzle_models(schema: Schema) -> dict[tuple[str, str], Model]:
+def drizzle_models(schema: Schema, only: set | None = None) -> dict[tuple[str, str], Model]:
     d = DrizzleSchema(schema)
     out = {}
-    for t in schema.tables:
+    for t in _tables(schema, only):
         decl = d.table_decl(t)
         cols = {}
         for col, (_, text) in zip(t.columns, decl.columns):
@@ -95,16 +95,44 @@ def drizzle_models(schema: Schema) -> dict[tuple[str, str], Model]:
     return out
 
 
+def _tables(schema: Schema, only: set | None) -> list[Table]:
+    return [t for t in schema.tables if only is None or t.key in only]
+
+
 # ---------------------------------------------------------------- comparison
 
 def impact(base: Schema, head: Schema, changes: list) -> list[OrmChange]:
     tables = {c.old.key: c.new.key for c in changes if isinstance(c, al.RenameTable)}
     columns = {(c.table.key, c.old): c.new for c in changes if isinstance(c, al.RenameColumn)}
+    touched = None if any(isinstance(c, al.RenameEnum) for c in changes) else _touched(base, head, changes, tables)
+    old_keys = None if touched is None else touched | {old for old, new in tables.items() if new in touched}
     out = []
     for client, build in (("Prisma", prisma_models), ("Drizzle", drizzle_models)):
-        out += _compare(client, build(base), build(head), tables, columns, head)
+        out += _compare(client, build(base, old_keys), build(head, touched), tables, columns, head)
     out += _enums(base, head, changes)
     return out
+
+
+def _touched(base: Schema, head: Schema, changes: list, renamed: dict) -> set:
+    """Tables whose generated code may differ: those a change names and the tables related to
+    them by a foreign key (their relation fields), on either side; every table when enum or
+    naming changes could reach further."""
+    keys = set()
+    for c in changes:
+        for attr in ("table", "new", "old"):
+            t = getattr(c, attr, None)
+            if isinstance(t, Table):
+                keys.add(t.key)
+    keys |= {renamed.get(k, k) for k in set(keys)}
+    near = set()
+    for schema in (base, head):
+        for t in schema.tables:
+            parents = {(fk.ref_schema, fk.ref_table) for fk in t.foreign_keys}
+            if t.key in keys:
+                near |= parents                       # their back relation fields
+            elif parents & keys:
+                near.add(t.key)                       # their relation fields point at a changed model
+    return keys | near
 
 
 def _compare(client: str, before: dict, after: dict, tables: dict, columns: dict, head: Schema) -> list[OrmChange]:
@@ -112,6 +140,8 @@ def _compare(client: str, before: dict, after: dict, tables: dict, columns: dict
     for bkey, bm in before.items():
         hkey = tables.get(bkey, bkey)
         am = after.get(hkey)
+        if am is None and head.table(hkey[1], hkey[0]) is not None:
+            continue                                   # not built: untouched
         if am is None:
             out.append(OrmChange(client, bm.name, None, "model removed"))
             continue

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from generator.lint.predicates import (admin_call, column_name, conjuncts, deparse, parse_expr, principal_kind,
                                        scope_term, truth, _scalar)
 from generator.model import Function, Schema, Table
+from generator.review.logic import F, MAYBE, N, T_ALWAYS, TRUE, Value, both, either, negate
 from generator.review.principals import Scoping
 
-TRUE, FALSE, NULL, MAYBE = "true", "false", "null", "maybe"
 MAX_DEPTH = 4                  # helper functions read through, nested
+_READS_ROWS = re.compile(r"\bEXISTS\b|\bFROM\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -27,21 +28,6 @@ class Facts:
     tenant: str | None
     user: str | None
     admin: bool
-
-
-@dataclass(frozen=True)
-class Value:
-    """`truth` for every row of the relation, what made it true (`via`: always, tenant, owner,
-    admin, role) and, when MAYBE, the residual condition on the row as SQL."""
-
-    truth: str
-    via: frozenset[str] = frozenset()
-    cond: str | None = None
-
-
-T_ALWAYS = Value(TRUE, frozenset({"always"}))
-F = Value(FALSE)
-N = Value(NULL)
 
 
 @dataclass(frozen=True)
@@ -63,12 +49,15 @@ class Evaluator:
         self.schema, self.scoping, self.admin_names = schema, scoping, admin_names
         self.known = dict(scoping.lint.known)
         self.memo: dict = {}
+        self._helpers = [f.name for f in schema.functions if f.language == "sql" and f.name not in admin_names]
 
     def evaluate(self, text: str | None, table: Table, facts: Facts) -> Value:
         """The value of one SQL predicate (None: no clause, which PostgreSQL treats as true)."""
         if text is None:
             return T_ALWAYS
-        key = (text, table.key, facts)
+        # a predicate that reads no other row decides alike on every table with the same scope columns
+        reads = _READS_ROWS.search(text) or any(f in text for f in self._helpers)
+        key = (text, table.key if reads else tuple(sorted(self.scoping.columns(table).items())), facts)
         if key not in self.memo:
             node = parse_expr(text)
             self.memo[key] = Value(MAYBE, cond=text) if node is None else \
@@ -341,53 +330,3 @@ def _signed_in_test(node, facts: Facts, known) -> Value | None:
     present = (facts.tenant if kind == "tenant" else facts.user) is not None
     is_null = int(node.nulltesttype) == 0
     return Value(TRUE, frozenset({"role"})) if present != is_null else F
-
-
-# ---------------------------------------------------------------- Kleene logic
-
-def negate(v: Value) -> Value:
-    if v.truth == TRUE:
-        return F
-    if v.truth == FALSE:
-        return T_ALWAYS
-    if v.truth == NULL:
-        return N
-    return Value(MAYBE, cond=f"NOT ({v.cond})")
-
-
-def both(values: list[Value]) -> Value:
-    """AND: false wins, then null; true when all are; else the residual conditions ANDed."""
-    if any(v.truth == FALSE for v in values):
-        return F
-    if any(v.truth == NULL for v in values):
-        return N
-    via = frozenset().union(*(v.via for v in values))
-    if via - {"always"}:
-        via -= {"always"}                   # `tenant AND true` is still the tenant's rows
-    maybes = _unique(v.cond for v in values if v.truth == MAYBE)
-    if not maybes:
-        return Value(TRUE, via)
-    return Value(MAYBE, via, " AND ".join(_paren(c) for c in maybes) if len(maybes) > 1 else maybes[0])
-
-
-def either(values: list[Value]) -> Value:
-    """OR: true wins (with what made each true branch true); else the residual conditions ORed;
-    else null when one is null, false when all are false."""
-    trues = [v for v in values if v.truth == TRUE]
-    if trues:
-        return Value(TRUE, frozenset().union(*(v.via for v in trues)))
-    maybes = [v for v in values if v.truth == MAYBE]
-    if maybes:
-        conds = _unique(v.cond for v in maybes)
-        via = maybes[0].via if len(maybes) == 1 else frozenset()
-        return Value(MAYBE, via, conds[0] if len(conds) == 1 else " OR ".join(conds))
-    return N if any(v.truth == NULL for v in values) else F
-
-
-def _unique(items) -> list[str]:
-    return list(dict.fromkeys(i for i in items if i))
-
-
-def _paren(cond: str) -> str:
-    """Parenthesize a condition that holds an OR before it is ANDed."""
-    return f"({cond})" if re.search(r"\bOR\b", cond, re.IGNORECASE) else cond
