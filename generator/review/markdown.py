@@ -13,8 +13,8 @@ from generator.targets.escape import md_code, md_text
 
 MARKER = "<!-- gen-review -->"          # lets a bot find and update its own comment
 MAX_CHARS = 60_000
-CAPS = {"flag items": 8, "access rows": 60, "statements": 60, "sql lines": 300, "docs tables": 12,
-        "docs lines": 80, "orm rows": 60, "new objects": 12, "names": 8}
+CAPS = {"flag items": 8, "access rows": 60, "statements": 60, "sql lines": 150, "docs tables": 12,
+        "docs lines": 80, "new page lines": 40, "docs chars": 15_000, "orm rows": 60, "new objects": 12, "names": 8}
 FOLD = {"access rows": 12, "statements": 15, "orm rows": 10}      # more rows than this: inside <details>
 ICON = {ERROR: "❌", WARNING: "⚠️", "info": "ℹ️"}
 CHANGE_ICON = {ad.WIDENED: "🔓 widened", ad.NARROWED: "🔒 narrowed", ad.CHANGED: "↔ changed", ad.NEW: "🆕 new"}
@@ -265,21 +265,28 @@ def _datamodel(r: Review, docs: bool) -> str:
     if d.note:
         out.append(f"<sub>{md_text(d.note)}</sub>")
     if docs and d.docs:
-        shown, hidden = _capped(d.docs, "docs tables")
-        blocks = []
-        for doc in shown:
-            if doc.state == "dropped":
-                blocks.append(f"- {md_code(doc.table)}: page removed")
-                continue
-            lines = doc.diff.splitlines()
-            cut = lines[:CAPS["docs lines"]]
-            tail = f"\n… {len(lines) - len(cut)} more lines" if len(lines) > len(cut) else ""
-            kind = "diff" if doc.state == "changed" else "markdown"
-            fence = "````" if "```" in doc.diff else "```"
-            blocks.append(_details(f"{md_code(doc.table, cell=False)} ({doc.state}, {doc.lines} lines)",
-                                   f"{fence}{kind}\n" + "\n".join(cut) + f"\n{fence}{tail}"))
-        out.append("**Docs diff**\n\n" + "\n\n".join(blocks) + _more(hidden))
+        blocks, used, left = [], 0, len(d.docs)
+        for doc in d.docs[:CAPS["docs tables"]]:
+            block = _docs_block(doc)
+            if used + len(block) > CAPS["docs chars"]:
+                break
+            blocks.append(block)
+            used += len(block)
+            left -= 1
+        out.append("**Docs diff**\n\n" + "\n\n".join(blocks) + _more(left))
     return "\n\n".join(out)
+
+
+def _docs_block(doc) -> str:
+    if doc.state == "dropped":
+        return f"- {md_code(doc.table)}: page removed"
+    lines = doc.diff.splitlines()
+    cut = lines[:CAPS["docs lines"] if doc.state == "changed" else CAPS["new page lines"]]
+    tail = f"\n… {len(lines) - len(cut)} more lines" if len(lines) > len(cut) else ""
+    kind = "diff" if doc.state == "changed" else "markdown"
+    fence = "````" if "```" in doc.diff else "```"
+    return _details(f"{md_code(doc.table, cell=False)} ({doc.state}, {doc.lines} lines)",
+                    f"{fence}{kind}\n" + "\n".join(cut) + f"\n{fence}{tail}")
 
 
 def _orm(r: Review) -> str:
