@@ -26,8 +26,8 @@ def register(sub) -> None:
     p.add_argument("--format", choices=FORMATS, default="markdown",
                    help="markdown: the comment; json: everything as data (docs/review.schema.json); github: "
                         "annotations on the spec lines (with -o, the comment goes to the file)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the comment (or JSON) to FILE; the ER diagram is "
-                   "written beside it as <FILE stem>.erd.svg when Graphviz is installed")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the comment (or the JSON) to FILE; the ER diagram "
+                   "is written beside it as <FILE stem>.erd.svg when Graphviz is installed")
     p.add_argument("--fail-on", metavar="FLAGS", default=None,
                    help="flags that make the verdict fail and gen exit 1, comma separated, or none/all "
                         f"(default: {','.join(DEFAULT_FAIL_ON)}); flags: {', '.join(k.name for k in FLAG_KINDS)}")
@@ -51,7 +51,7 @@ def run(args) -> int:
     if args.output:
         write_file_atomic(Path(args.output), text)
         svg = _svg(r)
-        if svg is not None and args.format != "json":
+        if svg is not None:
             write_file_atomic(Path(args.output).with_suffix(".erd.svg"), svg)
     if args.format == "github":
         print(github.render(r), end="")

@@ -1,8 +1,9 @@
 """`gen review BASE HEAD`: one pull-request comment from two specs, offline. The pieces live in
 small modules: objects (what changed), migration + locks + squawk (the SQL, what it locks and
-the lints beside each statement), access + access_diff (who may now do what; prove with
---verify), datamodel (ER diagram and docs diff), orm (generated clients), summary (risk flags
-and the verdict); markdown, json and github render the result."""
+the lints beside each statement), principals + predicate + logic + access + access_diff (who
+may now do what; prove proves it with --verify), datamodel (ER diagram and docs diff), orm
+(generated clients), summary (risk flags and the verdict); markdown, json_out and github render
+the result."""
 from __future__ import annotations
 
 from typing import Callable
@@ -29,7 +30,7 @@ def review(base_spec: str, head_spec: str, fail_on: str | None = None, verify_ur
     say = progress or (lambda _m: None)
     base, head = load_project(base_spec), load_project(head_spec)
     changes = changes_between(base.schema, head.schema)
-    say(f"{len(changes)} changes")
+    say(f"{len(changes)} changes from {base_spec} to {head_spec}")
     base_lints, head_lints = lint(base.schema), lint(head.schema)
     before, after = {_key(d) for d in base_lints}, {_key(d) for d in head_lints}
     added = [d for d in head_lints if _key(d) not in before]

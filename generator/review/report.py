@@ -86,4 +86,3 @@ class Review:
     orm: list                       # orm.OrmChange
     squawk: str                     # "ran" | why not
     verified: str | None = None     # with --verify: a summary of the proof run
-    svg: str | None = None          # the ERD as SVG (written beside -o)
