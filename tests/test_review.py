@@ -115,6 +115,8 @@ def test_drop_a_column(tmp_path):
     breaking = {(o.client, o.field, o.what) for o in r.orm if o.breaking}
     assert ("Prisma", "compareAtPrice", "field removed") in breaking
     assert ("Drizzle", "compareAtPrice", "field removed") in breaking
+    assert ("TypeScript", "compare_at_price", "field removed") in breaking
+    assert ("pydantic", "compare_at_price", "field removed") in breaking
     assert not r.access.changes                                   # RLS off there: nothing changes in access
 
 

@@ -2,10 +2,9 @@
 work); this module parses, writes -o, prints and returns the verdict's exit code."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from generator.cli import command_parser
+from generator.cli import add_server, command_parser
 
 FORMATS = ("markdown", "json", "github")
 
@@ -33,8 +32,9 @@ def register(sub) -> None:
                         f"(default: {','.join(DEFAULT_FAIL_ON)}); flags: {', '.join(k.name for k in FLAG_KINDS)}")
     p.add_argument("--verify", action="store_true", help="prove the head's access matrix on a scratch PostgreSQL "
                    "(gen verify's roles and fixture rows) and mark each changed cell proven or disproven")
-    p.add_argument("--database-url", metavar="URL", help="with --verify: a server for the scratch database "
-                   "(default: an embedded PostgreSQL)")
+    p.add_argument("--database-url", metavar="URL", help="with --verify: a superuser URL of a throw-away server to "
+                   "create the scratch database on (overrides --server)")
+    add_server(p)
     p.set_defaults(func=run)
 
 
@@ -42,11 +42,10 @@ def run(args) -> int:
     from generator.output import write_file_atomic
     from generator.review import github, json_out, markdown, review
 
-    def say(msg: str) -> None:
-        if args.verify:
-            print(msg, file=sys.stderr)
-
-    r = review(args.base, args.head, args.fail_on, args.database_url, args.verify, say)
+    from generator.cli.ui import progress_callback
+    step = progress_callback()
+    r = review(args.base, args.head, args.fail_on, args.database_url, args.verify,
+               (lambda msg: step(f"gen review: {msg}")) if step else None, args.server)
     text = json_out.render(r) if args.format == "json" else markdown.render(r)
     if args.output:
         write_file_atomic(Path(args.output), text)

@@ -19,7 +19,9 @@ def _key(d: Diagnostic) -> tuple:
 
 
 def review(base_spec: str, head_spec: str, fail_on: str | None = None, verify_url: str | None = None,
-           verify: bool = False, progress: Callable[[str], None] | None = None) -> Review:
+           verify: bool = False, progress: Callable[[str], None] | None = None, server: str | None = None) -> Review:
+    """The review of HEAD against BASE; with `verify`, the changed access cells are proven on a
+    scratch database (on `verify_url`, else the `server` choice: auto, embedded, pg15 or a URL)."""
     from generator.lint import lint
     from generator.migrate.author import changes_between
     from generator.migrate.project import load_project
@@ -43,7 +45,7 @@ def review(base_spec: str, head_spec: str, fail_on: str | None = None, verify_ur
     if verify:
         from generator.review.prove import prove
         say("proving the access matrix on a scratch database")
-        proofs, verified = prove(head.schema, access, verify_url, say)
+        proofs, verified = prove(head.schema, access, verify_url, say, server)
         access = access_diff.with_proofs(access, proofs)
     migration.attach_access(parts, access)
     found = objects.objects(changes, head.schema)

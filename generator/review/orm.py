@@ -1,7 +1,7 @@
 """ORM impact: what changes in the generated clients, from the same naming and type code the
-`prisma` and `drizzle` targets use: models and table constants, fields (renamed, removed, retyped,
-made required or nullable, added without a default), relation fields and enum values. Drizzle's
-columns are also its TypeScript types ($inferSelect / $inferInsert)."""
+`prisma`, `drizzle`, `typescript` and `pydantic` targets use: models, table constants and table
+types, fields (renamed, removed, retyped, made required or nullable, added without a default),
+relation fields and enum values."""
 from __future__ import annotations
 
 import re
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from generator.diagnostics import Location
 from generator.diff import alter as al
 from generator.model import Schema, Table
+from generator.targets.client_shapes import table_fields
 from generator.targets.drizzle import DrizzleSchema
 from generator.targets.prisma import PrismaSchema
 
@@ -29,9 +30,12 @@ class Model:
     relations: dict[str, Field]  # relation field name -> field
 
 
+ALL = "all clients"             # an enum change reaches every client
+
+
 @dataclass(frozen=True)
 class OrmChange:
-    client: str                  # Prisma | Drizzle
+    client: str                  # Prisma | Drizzle | TypeScript | pydantic | all clients
     model: str
     field: str | None
     what: str                    # model removed, model renamed, field removed, field renamed, type changed,
@@ -95,6 +99,32 @@ def drizzle_models(schema: Schema, only: set | None = None) -> dict[tuple[str, s
     return out
 
 
+def typescript_models(schema: Schema, only: set | None = None) -> dict[tuple[str, str], Model]:
+    """types/database.ts: Database[schema]["Tables"][table]["Row" | "Insert"]."""
+    from generator.targets.typescript import ts_type
+    out = {}
+    for t in _tables(schema, only):
+        cols = {f.name: Field(f.name, ts_type(f.type) + (" | null" if f.nullable else ""),
+                              not f.insert_optional and not f.generated, f.nullable) for f in table_fields(t)}
+        out[t.key] = Model(t.name if t.schema == "public" else f"{t.schema}.{t.name}", cols, {})
+    return out
+
+
+def pydantic_models(schema: Schema, only: set | None = None) -> dict[tuple[str, str], Model]:
+    """models/<spec>_models.py: <Model>Row / <Model>Insert / <Model>Update."""
+    from generator.targets.pydantic_models import Names, field_name
+    names = Names(schema)
+    out = {}
+    for t in _tables(schema, only):
+        cols = {}
+        for f in table_fields(t):
+            py = names.type(f.type)
+            cols[f.name] = Field(field_name(f.name), f"Optional[{py}]" if f.nullable else py,
+                                 not f.insert_optional and not f.generated, f.nullable)
+        out[t.key] = Model(names.models[t.key], cols, {})
+    return out
+
+
 def _tables(schema: Schema, only: set | None) -> list[Table]:
     return [t for t in schema.tables if only is None or t.key in only]
 
@@ -107,7 +137,8 @@ def impact(base: Schema, head: Schema, changes: list) -> list[OrmChange]:
     touched = None if any(isinstance(c, al.RenameEnum) for c in changes) else _touched(base, head, changes, tables)
     old_keys = None if touched is None else touched | {old for old, new in tables.items() if new in touched}
     out = []
-    for client, build in (("Prisma", prisma_models), ("Drizzle", drizzle_models)):
+    for client, build in (("Prisma", prisma_models), ("Drizzle", drizzle_models),
+                          ("TypeScript", typescript_models), ("pydantic", pydantic_models)):
         out += _compare(client, build(base, old_keys), build(head, touched), tables, columns, head)
     out += _enums(base, head, changes)
     return out
@@ -187,9 +218,11 @@ def _fields(client: str, model: str, bm: Model, am: Model, hkey, columns: dict, 
 
 
 def _base_type(text: str) -> str:
-    """The field's type without nullability and defaults: `String?` -> `String`,
-    `text().notNull().default(…)` -> `text()`."""
-    text = text.rstrip("?")
+    """The field's type without nullability and defaults: `String?` -> `String`, `string | null`
+    -> `string`, `Optional[str]` -> `str`, `text().notNull().default(…)` -> `text()`."""
+    text = text.rstrip("?").removesuffix(" | null")
+    if text.startswith("Optional[") and text.endswith("]"):
+        text = text[len("Optional["):-1]
     for marker in (".notNull()", ".primaryKey()"):
         text = text.replace(marker, "")
     return re.split(r"\.default|\.generated|\.\$default", text)[0]
@@ -204,12 +237,12 @@ def _enums(base: Schema, head: Schema, changes: list) -> list[OrmChange]:
         if now is None:
             continue
         if now.name != e.name:
-            out.append(OrmChange("Prisma/Drizzle", e.name, None, "enum renamed", e.name, now.name, True, now.loc))
+            out.append(OrmChange(ALL, e.name, None, "enum renamed", e.name, now.name, True, now.loc))
         for v in e.values:
             if v not in now.values:
                 what = "enum value renamed" if any(old == v for _, old in value_renames) else "enum value removed"
-                out.append(OrmChange("Prisma/Drizzle", now.name, None, what, v, "", True, now.loc))
+                out.append(OrmChange(ALL, now.name, None, what, v, "", True, now.loc))
         for v in now.values:
             if v not in e.values and v not in {new for new, _ in now.renamed_values}:
-                out.append(OrmChange("Prisma/Drizzle", now.name, None, "enum value added", "", v, False, now.loc))
+                out.append(OrmChange(ALL, now.name, None, "enum value added", "", v, False, now.loc))
     return out

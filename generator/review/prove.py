@@ -31,12 +31,13 @@ PROVEN, DISPROVEN = "proven", "disproven"
 Say = Callable[[str], None]
 
 
-def prove(schema: Schema, access: AccessDiff, url: str | None, say: Say) -> tuple[dict, str]:
+def prove(schema: Schema, access: AccessDiff, url: str | None, say: Say, server: str | None = None
+          ) -> tuple[dict, str]:
     """(object, class, command) -> proven / disproven (…) / not probed (…), and a summary line."""
     wanted = [c for c in access.changes if c.after is not None]
     if not wanted:
         return {}, "no changed cell to prove"
-    with _server(url) as base:
+    with _server(url, schema, server) as base:
         _require_superuser(base)
         _require_extensions(base, schema, embedded=not url)
         with scratch_database(base, prefix="gen_review_") as db:
@@ -45,7 +46,7 @@ def prove(schema: Schema, access: AccessDiff, url: str | None, say: Say) -> tupl
             with connect(db, autocommit=True) as conn:
                 got = _prove(conn, db, schema, wanted, say)
     counts = {k: sum(1 for v in got.values() if v.startswith(k)) for k in (PROVEN, DISPROVEN, "not probed")}
-    where = describe(url) if url else "an embedded PostgreSQL"
+    where = describe(url) if url else "a scratch PostgreSQL"
     return got, (f"{counts[PROVEN]} proven, {counts[DISPROVEN]} disproven, {counts['not probed']} not probed "
                  f"on {where}")
 
