@@ -291,6 +291,7 @@ def test_every_diagram_parses_with_mermaid_and_marks_what_changed(tmp_path, node
         blocks = mermaid_blocks(markdown.render(review(str(SPEC / example), head)))
         assert len(blocks) == 1, name
         texts[name] = blocks[0]
+    texts["docs example"] = mermaid_blocks((ROOT / "docs" / "review" / "example.md").read_text())[0]
     parsed = parse_mermaid(node_tools, texts, tmp_path)
     for version, results in parsed.items():
         for name, res in results.items():
