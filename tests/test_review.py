@@ -227,6 +227,16 @@ def test_rls_no_longer_forced_widens_the_owner_and_is_flagged(tmp_path):
     assert r.verdict.status == "fail"
 
 
+def test_temporary_tables_allowed_again_weaken_rls(tmp_path):
+    head = evolve(tmp_path, "chatapp.yaml", ('protected: ["*prod*", "*production*"]}',
+                                             'protected: ["*prod*", "*production*"], temp_tables: true}'))
+    r = review(str(SPEC / "chatapp.yaml"), head)
+    assert r.counts == {"database": {"added": 0, "changed": 1, "renamed": 0, "dropped": 0}}
+    assert flag(r, "rls-weakened").items == ("PUBLIC may create temporary tables again (they can shadow tables on "
+                                             "pooled connections)",)
+    assert r.verdict.status == "fail"
+
+
 def test_no_change_gives_a_short_passing_comment():
     r = review(str(SPEC / "chatapp.yaml"), str(SPEC / "chatapp.yaml"))
     assert r.counts == {} and r.flags == [] and r.verdict.status == "pass"

@@ -13,7 +13,7 @@ from generator.model import Check, PrimaryKey, Schema, Table, Unique
 ADDED, CHANGED, DROPPED, RENAMED = "added", "changed", "dropped", "renamed"
 VERBS = (ADDED, CHANGED, RENAMED, DROPPED)
 KINDS = ("table", "column", "view", "enum", "foreign key", "constraint", "index", "policy", "row-level security",
-         "grant", "trigger", "function", "comment", "extension", "schema", "role")
+         "grant", "trigger", "function", "comment", "extension", "schema", "role", "database")
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,8 @@ def _schema_level(c: ch.Change) -> list[ObjectChange]:
                              c.new.loc)]
     if isinstance(c, ch.SetComment):
         return [ObjectChange("comment", CHANGED, c.target.replace('"', ""), c.kind.lower())]
+    if isinstance(c, ch.SetTempTables):
+        return [ObjectChange("database", CHANGED, "TEMPORARY for PUBLIC", "allowed" if c.allowed else "revoked")]
     return []
 
 

@@ -137,6 +137,8 @@ def _weakening(c: ch.Change) -> str | None:
         return f"restrictive policy {c.policy.name} dropped from {c.table.name}"
     if isinstance(c, al.AlterPolicy) and not c.new.permissive and c.new.using != c.old.using:
         return f"restrictive policy {c.new.name} on {c.table.name} changed"
+    if isinstance(c, ch.SetTempTables) and c.allowed and not c.old:
+        return "PUBLIC may create temporary tables again (they can shadow tables on pooled connections)"
     return None
 
 
