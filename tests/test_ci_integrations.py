@@ -135,6 +135,95 @@ def test_the_action_annotates_a_broken_spec_and_stale_artifacts(action_env, tmp_
         in result.stdout
 
 
+class FakeGitHub:
+    """GitHub's issue-comments API, in a thread: what gen's review mode posts and patches."""
+
+    def __init__(self):
+        import http.server
+        import json
+        import threading
+        comments, calls = {}, []
+        self.comments, self.calls = comments, calls
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _reply(self, data, code=200):
+                raw = json.dumps(data).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def _body(self):
+                return json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+
+            def do_GET(self):
+                calls.append(("GET", self.path, self.headers.get("Authorization")))
+                self._reply([{"id": i, "body": b} for i, b in comments.items()])
+
+            def do_POST(self):
+                calls.append(("POST", self.path, self.headers.get("Authorization")))
+                ident = 100 + len(comments)
+                comments[ident] = self._body()["body"]
+                self._reply({"id": ident}, 201)
+
+            def do_PATCH(self):
+                calls.append(("PATCH", self.path, self.headers.get("Authorization")))
+                comments[int(self.path.rsplit("/", 1)[1])] = self._body()["body"]
+                self._reply({})
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self):
+        self.server.shutdown()
+
+
+def test_the_action_review_mode_comments_once_and_fails_on_a_cross_tenant_widening(action_env, tmp_path,
+                                                                                    monkeypatch):
+    import json
+    action_path, runner_temp, _ = action_env
+    ws = tmp_path / "ws"
+    (ws / "spec").mkdir(parents=True)
+    spec = ws / "spec" / "chatapp.yaml"
+    shutil.copy(ROOT / "spec" / "chatapp.yaml", spec)
+    git(ws, "init", "-q")
+    git(ws, "add", "-A")
+    git(ws, "commit", "-q", "-m", "base")
+    git(ws, "branch", "base")
+    spec.write_text(spec.read_text().replace(
+        "      created_by: uuid -> users set null\n\n  agent_packages:",
+        "      created_by: uuid -> users set null\n    policies:\n      - tenant_isolation\n"
+        "      - {name: agents_read_all, for: select, using: \"true\"}\n\n  agent_packages:", 1))
+    github = FakeGitHub()
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 7}}))
+    for k, v in (("GITHUB_API_URL", github.url), ("GITHUB_REPOSITORY", "acme/app"), ("GITHUB_EVENT_PATH", str(event))):
+        monkeypatch.setenv(k, v)
+    inputs = {"python": sys.executable, "mode": "review", "base-ref": "base", "token": "t0k", "specs": "spec/chatapp.yaml",
+              "check-artifacts": "false"}
+    try:
+        first = run_action(action_path, ws, runner_temp, skip=("Install gen",), **inputs)
+        second = run_action(action_path, ws, runner_temp, skip=("Install gen",), **inputs)
+    finally:
+        github.close()
+    assert [name for name, _ in first] == ["gen validate", "gen review"]
+    name, result = first[-1]
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "::error file=spec/chatapp.yaml," in result.stdout and "title=RV007::chatapp_agents: other tenant may " \
+        "now SELECT" in result.stdout
+    assert "comment 100 created on pull request #7" in result.stdout
+    assert "comment 100 updated on pull request #7" in second[-1][1].stdout
+    assert [m for m, _, _ in github.calls] == ["GET", "POST", "GET", "PATCH"]
+    assert all(auth == "Bearer t0k" for _, _, auth in github.calls)
+    [body] = github.comments.values()
+    assert body.startswith("<!-- gen-review -->") and "**another tenant** may now SELECT" in body
+
+
 # -- pre-commit ------------------------------------------------------------------------------------
 
 def git(cwd: Path, *args: str) -> str:

@@ -12,6 +12,7 @@ LAYERS = [
     {"__main__"},
     {"cli"},
     {"pipeline"},
+    {"review"},
     {"targets", "migrate", "verify", "importer", "lint"},
     {"postgres", "sample"},
     {"resolve", "diff", "db"},

@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "generator.cli.cmd_completion",
     "generator.cli.cmd_sample",
     "generator.cli.cmd_explain",
+    "generator.cli.cmd_review",
 ]
 
 EPILOG = """examples:
@@ -33,6 +34,7 @@ EPILOG = """examples:
   gen build spec/*.yaml                 # writes out/<name>/...
   gen build spec/*.yaml --check         # CI: exit 1 when out/ is stale
   gen verify spec/chatapp.yaml          # apply + prove on a throw-away PostgreSQL
+  gen review git:main:spec/chatapp.yaml spec/chatapp.yaml   # the pull-request comment
 exit codes: 0 ok, 1 findings/check failed, 2 bad input, 3 environment (e.g. database unreachable),
   4 internal error (a bug in gen: please report it; --debug shows the traceback)
 environment: NO_COLOR=1 no colour, FORCE_COLOR=1 colour even when not a terminal"""

@@ -1,5 +1,6 @@
 """What the migration commands read from a spec: the resolved model plus the spec's
-`migrations:` settings, from a file or directory, or from git (`git:<ref>:<path>`)."""
+`migrations:` settings, from a file or directory, or from git (`git:<ref>:<path>`, a file or a
+directory)."""
 from __future__ import annotations
 
 import subprocess
@@ -36,24 +37,40 @@ def load_project(spec: str) -> Project:
 
 
 def _from_git(spec: str) -> Project:
-    """`git:<ref>:<path>`: the spec file as committed at <ref> (read with `git show`)."""
+    """`git:<ref>:<path>`: the spec file (or directory) as committed at <ref> (read with `git show`,
+    a directory with `git archive`)."""
     _, _, rest = spec.partition(":")
     ref, sep, path = rest.partition(":")
     if not sep or not ref or not path:
         raise _bad(f"'{spec}' is not git:<ref>:<path>", "e.g. git:main:spec/chatapp.yaml")
+    kind = _git(["cat-file", "-t", f"{ref}:{path}"], ref, path).decode().strip()
+    with tempfile.TemporaryDirectory(prefix="gen-git-") as tmp:
+        if kind == "tree":
+            import io
+            import tarfile
+            data = _git(["archive", "--format=tar", ref, "--", path.rstrip("/")], ref, path)
+            with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+                tar.extractall(tmp, filter="data")
+            target = Path(tmp) / path.rstrip("/")
+        else:                       # at its repository path, so locations name it (after the tmp dir)
+            target = Path(tmp) / path.lstrip("./")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(_git(["show", f"{ref}:{path}"], ref, path))
+        project = load_project(str(target))
+    project.spec = spec
+    return project
+
+
+def _git(args: list[str], ref: str, path: str) -> bytes:
     try:
-        done = subprocess.run(["git", "show", f"{ref}:{path}"], capture_output=True, check=False)
+        done = subprocess.run(["git", *args], capture_output=True, check=False)
     except FileNotFoundError:
         raise _bad("git is not installed", "install git or pass the old spec as a file") from None
     if done.returncode != 0:
         raise _bad(f"cannot read {path} at {ref}: {done.stderr.decode(errors='replace').strip()}",
-                   "name a committed file (paths are relative to the repository root, or ./ for the current dir)")
-    with tempfile.TemporaryDirectory(prefix="gen-git-") as tmp:
-        target = Path(tmp) / Path(path).name
-        target.write_bytes(done.stdout)
-        project = load_project(str(target))
-    project.spec = spec
-    return project
+                   "name a committed file or directory (paths are relative to the repository root, or ./ for the "
+                   "current dir)")
+    return done.stdout
 
 
 def _bad(message: str, hint: str) -> GenError:
