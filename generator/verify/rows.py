@@ -132,12 +132,11 @@ class RowBuilder:
         tenant-consistent key). Returns the tenant the row's parents belong to."""
         col = table.meta.tenant_column
         ten = self.schema.tenancy
-        if not col or (ten is not None and table.name == ten.root) \
-                or table.column(col) is None:
+        if not col or table.column(col) is None:
             return tenant
         if col in values:
             return values[col] if values[col] != NULL else tenant
-        if tenant is None and not table.column(col).nullable and self.schema.tenancy is not None:
+        if tenant is None and not table.column(col).nullable and ten is not None and table.name != ten.root:
             root = self.schema.table(self.schema.tenancy.root)
             if root is not None and root.primary_key is not None and len(root.primary_key.columns) == 1:
                 tenant = self.insert(root, depth=depth + 1).literal(root.primary_key.columns[0])
