@@ -190,6 +190,7 @@ class Protection:
     column: str
     writable_by: tuple[str, ...] = ("admin",)
     why: str = ""                      # e.g. "read by the admin predicate of is_admin()"
+    on_insert: bool = True             # False: any value on INSERT, only UPDATE is guarded (identity columns)
 
 
 @dataclass(frozen=True, slots=True)

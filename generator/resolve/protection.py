@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from generator.model import Column, Function, Protection, Schema, Table, Trigger
 from generator.model.access import condition_columns, pinned_by_isolation
+from generator.model.grants import grant_lookups
 from generator.model.naming import quote_ident, quote_literal, shorten
 from generator.resolve.columns_pass import EntityColumns
 from generator.resolve.context import Ctx
@@ -25,10 +26,12 @@ def protect(ctx: Ctx, schema: Schema, all_cols: dict[str, EntityColumns]) -> Sch
     """Add the guard function and trigger of every table with protected columns."""
     read = condition_columns(schema)
     admin = schema.auth.admin_function if schema.auth else None
+    identities = _grant_identities(schema)
     tables, functions = [], list(schema.functions)
     for t in schema.tables:
         cols = all_cols.get(t.meta.entity or "")
         guarded = _protections(ctx, t, cols, read.get(t.key, {}), admin) if cols else []
+        guarded += _identity_guards(t, identities.get(t.key, {}), guarded, admin)
         if not guarded:
             tables.append(t)
             continue
@@ -69,10 +72,48 @@ def _protections(ctx: Ctx, t: Table, cols: EntityColumns, read: dict[str, list[s
     return out
 
 
-def _changed(col: Column) -> str:
+def _grant_identities(schema: Schema) -> dict[tuple[str, str], dict[str, str]]:
+    """table key -> identity column -> the helper it grants (model.grants)."""
+    out: dict[tuple[str, str], dict[str, str]] = {}
+    for g in grant_lookups(schema):
+        for col, _expr in g.identity:
+            out.setdefault(g.table, {}).setdefault(col, g.call)
+    return out
+
+
+def _identity_guards(t: Table, identity: dict[str, str], guarded: list[Protection], admin: str | None
+                     ) -> list[Protection]:
+    """A row that grants access to whoever it names may not be re-pointed at someone else (a user
+    would take over an admin's or a member's row) unless the table's own policies pin the column
+    to the current user on UPDATE. INSERT stays free: who may add such rows is the policies' call
+    (lint RL018, verify's self-grant attack)."""
+    have = {p.column for p in guarded}
+    out = []
+    for col, call in sorted(identity.items()):
+        c = t.column(col)
+        if col in have or col == t.meta.tenant_column or c is None or c.generated or _pinned_on_update(t, col):
+            continue
+        out.append(Protection(col, ("admin",) if admin else (), f"identifies whose row grants {call}",
+                              on_insert=False))
+    return out
+
+
+def _pinned_on_update(t: Table, col: str) -> bool:
+    """Every UPDATE a non-admin may make keeps `col` the current user's (owner policies on it)."""
+    owner = t.meta.owner_column == col
+    updates = [p for p in t.policies if p.command in ("ALL", "UPDATE") and p.preset != "admin_full_access"]
+    if any(not p.permissive and p.preset == "owner" and owner for p in updates):
+        return True
+    permissive = [p for p in updates if p.permissive and p.preset != "soft_delete"]
+    return bool(permissive) and owner and all(p.preset == "owner" for p in permissive)
+
+
+def _changed(col: Column, on_insert: bool = True) -> str:
     """SQL that is true when the row sets `col` to something it may not: on INSERT anything but
     its default (NULL without one), on UPDATE anything but its old value."""
     q = f"NEW.{quote_ident(col.name)}"
+    if not on_insert:
+        return f"(TG_OP = 'UPDATE' AND {q} IS DISTINCT FROM OLD.{quote_ident(col.name)})"
     default = f"({col.default})" if col.default is not None else "NULL"
     return (f"(CASE WHEN TG_OP = 'INSERT' THEN {q} IS DISTINCT FROM {default}\n"
             f"             ELSE {q} IS DISTINCT FROM OLD.{quote_ident(col.name)} END)")
@@ -98,7 +139,7 @@ def _guard_function(ctx: Ctx, t: Table, guarded: list[Protection], admin: str | 
         message = quote_literal(f"column {p.column} of {t.name} is protected: % may not set it")
         hint = quote_literal(f"only the table owner, BYPASSRLS roles and {who} may change it")
         checks.append(
-            f"  IF {_changed(col)}\n     AND NOT ({_allowed(p, admin)}) THEN\n"
+            f"  IF {_changed(col, p.on_insert)}\n     AND NOT ({_allowed(p, admin)}) THEN\n"
             f"    RAISE EXCEPTION {message}, current_user USING ERRCODE = '42501', HINT = {hint};\n  END IF;\n")
     body = (f"\nBEGIN\n  IF {PRIVILEGED} THEN\n    RETURN NEW;\n  END IF;\n" + "".join(checks) + "  RETURN NEW;\nEND;\n")
     cols = ", ".join(p.column for p in guarded)

@@ -80,7 +80,8 @@ def column_attacks(st: Stage, t: Table, col: str) -> list[Result]:
     for a in attackers(st, t):
         out.append(_result(t, col, f"{a.who} changes it on {'own row' if a.scope else 'a row'}",
                            _update(st, t, col, a)))
-        out.append(_result(t, col, f"{a.who} inserts a row with it", _insert(st, t, col, a)))
+        if all(p.on_insert for p in t.meta.protected if p.column == col):   # identity columns: INSERT is free
+            out.append(_result(t, col, f"{a.who} inserts a row with it", _insert(st, t, col, a)))
     out += declared_paths(st, t, col)
     return out
 
@@ -105,6 +106,14 @@ def _goal(st: Stage, t: Table, col: str, row: Row) -> str:
 def escalated_value(conn: psycopg.Connection, st: Stage, t: Table, col: str, row: Row) -> str:
     """A valid value of `col` for `row` that the attacker wants, found as the owner and undone."""
     b = RowBuilder(conn, st.schema)
+    if t.primary_key is not None and col in t.primary_key.columns:     # a key: any unused value
+        for value in b._choices(t, t.column(col), True):
+            if value != row.literal(col):
+                return value
+    fk = next((f for f in t.foreign_keys if col in f.columns and col != t.meta.tenant_column), None)
+    if fk is not None and fk.ref_table != t.name:                      # a reference: another parent
+        tenant = row.literal(t.meta.tenant_column) if t.meta.tenant_column else None
+        return b.parent_for(fk, tenant if tenant != "NULL" else None)[col]
     other = f"{quote_ident(col)} IS DISTINCT FROM {row.literal(col)}"
     for goal in dict.fromkeys([f"({_goal(st, t, col, row)}) AND {other}", other]):
         with conn.transaction() as tx:

@@ -11,7 +11,7 @@ import psycopg
 
 from generator.model import Schema, Table
 from generator.verify import (differential, escalate, lifecycle, rls_admin, rls_blank, rls_copy, rls_matrix,
-                              rls_move, rls_public, rls_refs, rls_returning, rls_sweep, rls_upsert)
+                              rls_move, rls_public, rls_refs, rls_returning, rls_sweep, rls_upsert, self_grant)
 from generator.verify.actors import APP_ROLE, STAND_IN, Identity, identity, policies_of, prepare_roles
 from generator.verify.probe import Prober
 from generator.verify.report import Result, failed, passed
@@ -23,7 +23,7 @@ from generator.verify.world import ROOT_PROBLEM, World, WorldBuilder, public_pol
 
 SCOPE_ATTACKS = (rls_matrix, rls_move, rls_sweep, rls_returning, rls_upsert, rls_copy)
 TABLE_ATTACKS = (rls_refs, rls_public, rls_admin, lifecycle)
-SCHEMA_ATTACKS = (escalate, differential)
+SCHEMA_ATTACKS = (escalate, self_grant, differential)
 
 
 def check_rls(conn: psycopg.Connection, url: str, schema: Schema,

@@ -1,0 +1,51 @@
+"""A membership row that grants access to whoever it names (model.grants): verify tries, as a
+user of the tenant who is no member, to insert one naming itself and to re-point another's at
+itself, and judges by effect (the helper called as that user afterwards)."""
+from __future__ import annotations
+
+from test_verify_attacks import outcome, results
+
+from generator.model.grants import grant_lookups
+from generator.pipeline import load_schema
+from test_verify_attacks import SPECS
+
+
+def test_the_membership_lookups_are_found_with_their_identity_columns():
+    got = {(g.call, g.table[1], tuple(c for c, _ in g.identity))
+           for g in grant_lookups(load_schema(str(SPECS / "self_grant.yaml")))}
+    assert ("public.sg_is_staff()", "sg_members", ("tenant_id", "user_id")) in got
+    assert ("public.sg_is_open_staff()", "sg_open_members", ("tenant_id", "user_id")) in got
+
+
+def test_an_open_membership_table_lets_a_user_grant_itself_and_verify_fails(pg_url):
+    who = "a user of tenant A with no sg_open_members row"
+    status, detail = outcome("self_grant", pg_url, "sg_open_members", f"{who} inserts one naming itself", "self-grant")
+    assert status == "fail" and "public.sg_is_open_staff() is now true" in detail, detail
+    # re-pointing is refused by construction: the identity column of a grant row is guarded on UPDATE
+    status, detail = outcome("self_grant", pg_url, "sg_open_members", f"{who} re-points another's row at itself",
+                             "self-grant")
+    assert status == "pass" and "column user_id of sg_open_members is protected" in detail, detail
+    guards = {(g.column, g.on_insert) for g in load_schema(str(SPECS / "self_grant.yaml")).table(
+        "sg_open_members").meta.protected}
+    assert guards == {("user_id", False)}
+
+
+def test_a_membership_only_staff_may_write_holds(pg_url):
+    who = "a user of tenant A with no sg_members row"
+    status, detail = outcome("self_grant", pg_url, "sg_members", f"{who} inserts one naming itself", "self-grant")
+    assert status == "pass" and "refused" in detail and "row-level security" in detail, detail
+    status, detail = outcome("self_grant", pg_url, "sg_members", f"{who} re-points another's row at itself",
+                             "self-grant")
+    assert status == "pass" and "0 row(s) re-pointed" in detail, detail
+    others = [r for r in results("self_grant", pg_url) if r["status"] != "pass" and r["object"] != "sg_open_members"]
+    assert others == [], others
+
+
+def test_an_admin_row_cannot_be_taken_over_by_changing_its_id(pg_url):
+    """sg_users is tenant-isolated: any user of the tenant may update its rows, so without the
+    identity guard a user could set an admin's row's id to its own and be admin."""
+    who = "a user of tenant A with no sg_users row"
+    status, detail = outcome("self_grant", pg_url, "sg_users", f"{who} re-points another's row at itself", "self-grant")
+    assert status == "pass" and "column id of sg_users is protected" in detail, detail
+    status, detail = outcome("self_grant", pg_url, "sg_users.id", "app as tenant A changes it on own row", "escalation")
+    assert status == "pass" and "protected" in detail, detail
