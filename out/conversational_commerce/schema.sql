@@ -2140,12 +2140,16 @@ BEGIN
      AND NOT ((SELECT public.is_admin())) THEN
     RAISE EXCEPTION 'column is_system_admin of users is protected: % may not set it', current_user USING ERRCODE = '42501', HINT = 'only the table owner, BYPASSRLS roles and admin may change it';
   END IF;
+  IF (TG_OP = 'UPDATE' AND NEW.id IS DISTINCT FROM OLD.id)
+     AND NOT ((SELECT public.is_admin())) THEN
+    RAISE EXCEPTION 'column id of users is protected: % may not set it', current_user USING ERRCODE = '42501', HINT = 'only the table owner, BYPASSRLS roles and admin may change it';
+  END IF;
   RETURN NEW;
 END;
 $fn$;
 
 -- comment on function users_guard
-COMMENT ON FUNCTION users_guard() IS 'Trigger function: only declared paths may change is_system_admin (protected columns).';
+COMMENT ON FUNCTION users_guard() IS 'Trigger function: only declared paths may change is_system_admin, id (protected columns).';
 
 -- only declared roles may execute users_guard
 REVOKE ALL ON FUNCTION users_guard() FROM PUBLIC;
@@ -2262,7 +2266,7 @@ EXECUTE FUNCTION public.users_audit();
 
 -- trigger users_guard on users
 CREATE TRIGGER users_guard
-BEFORE INSERT OR UPDATE OF is_system_admin ON users
+BEFORE INSERT OR UPDATE OF is_system_admin, id ON users
 FOR EACH ROW
 EXECUTE FUNCTION public.users_guard();
 
