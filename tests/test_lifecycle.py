@@ -108,6 +108,23 @@ def test_purge_is_for_the_owner_and_block_refuses_with_live_children(shop):
     assert shop.one("SELECT count(*) FROM supplies") == 0
 
 
+def test_a_key_declared_restrict_blocks_the_soft_delete_and_set_null_leaves_the_children(shop):
+    """children: cascade is the parent's default; a child's own key says more: restrict keeps the
+    parent while live children point at it, set null leaves the children as they are."""
+    c = shop.customer()
+    shop.one("INSERT INTO invoices (company_id, customer_id) VALUES (%s, %s) RETURNING id", shop.a, c)
+    with pytest.raises(psycopg.errors.ForeignKeyViolation, match="invoices"):
+        with shop.as_app(shop.a, shop.user) as conn:
+            conn.execute("DELETE FROM customers WHERE id = %s", (c,))
+    assert shop.one("SELECT deleted_at IS NULL FROM customers WHERE id = %s", c)
+    other = shop.customer("n@a")
+    note = shop.one("INSERT INTO notes (company_id, customer_id, body) VALUES (%s, %s, 'x') RETURNING id", shop.a, other)
+    with shop.as_app(shop.a, shop.user) as conn:
+        conn.execute("DELETE FROM customers WHERE id = %s", (other,))
+    assert shop.one("SELECT deleted_at IS NOT NULL FROM customers WHERE id = %s", other)
+    assert shop.one("SELECT deleted_at IS NULL AND customer_id IS NOT NULL FROM notes WHERE id = %s", note)
+
+
 def test_a_stale_version_is_rejected_and_a_current_one_increments(shop):
     c = shop.customer()
     with shop.as_app(shop.a, shop.user) as conn:

@@ -123,8 +123,10 @@ def test_rows_of_a_tenant_are_built_under_a_parent_whose_tenant_may_be_null(pg_u
     moved = [r for r in results("optional_tenant_parent", pg_url) if r["object"] == "users.tenant_id"]
     assert len(moved) == 4 and all(r["status"] == "pass" for r in moved), moved     # pinned by tenant isolation
     schema = load_schema(str(SPECS / "optional_tenant_parent.yaml"))
-    guarded = {g.column for g in schema.table("users").meta.protected}
-    assert guarded == {"is_system_admin"}     # tenant_id has no guard: it would refuse every new user
+    guarded = {(g.column, g.on_insert) for g in schema.table("users").meta.protected}
+    # tenant_id has no guard (it would refuse every new user); id, which is_admin() looks up, is
+    # guarded on UPDATE only (no taking over an admin's row)
+    assert guarded == {("is_system_admin", True), ("id", False)}
     versions = [(r["what"], r["status"]) for r in results("optional_tenant_parent", pg_url) if r["check"] == "version"]
     assert versions == [("an UPDATE carrying a stale version is rejected (40001)", "pass"),
                         ("an UPDATE carrying the current version increments it", "pass")], versions

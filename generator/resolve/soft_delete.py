@@ -74,16 +74,29 @@ def _match(cols, other, prefix: str) -> str:
     return " AND ".join(f"{quote_ident(c)} = {prefix}.{quote_ident(o)}" for c, o in zip(cols, other))
 
 
+def _child_action(sd: SoftDelete, fk) -> str:
+    """What marking the parent does to one child: the key's own declaration wins where it says
+    more than the default — `restrict` blocks (the parent may not go while live children point at
+    it), `set null`/`set default` leave the children (the parent row stays, only hidden);
+    otherwise (CASCADE, NO ACTION) `children:` decides."""
+    if fk.on_delete == "RESTRICT":
+        return "block"
+    if fk.on_delete in ("SET NULL", "SET DEFAULT"):
+        return "leave"
+    return sd.children
+
+
 def _children(schema: Schema, t: Table, sd: SoftDelete, user: str) -> tuple[list[str], list[str]]:
     """(checks before marking, updates after) of the soft-delete branch, for the soft-deletable
     children of `t`."""
     checks, out = [], []
     for child, fk in schema.referencing(t):
         csd = child.meta.soft_delete
-        if csd is None or sd.children == "leave" or child.key == t.key:
+        how = _child_action(sd, fk)
+        if csd is None or how == "leave" or child.key == t.key:
             continue
         where = _match(fk.columns, fk.ref_columns, "OLD") + f" AND {quote_ident(csd.column)} IS NULL"
-        if sd.children == "block":
+        if how == "block":
             checks.append(f"  IF EXISTS (SELECT 1 FROM {_full(child)} WHERE {where}) THEN\n"
                        f"    RAISE EXCEPTION '% has rows in {child.name} that are not deleted', TG_TABLE_NAME\n"
                        f"      USING ERRCODE = '23503', HINT = 'delete them first (soft delete children: block)';\n"

@@ -1082,8 +1082,11 @@ BEGIN
     IF OLD.deleted_at IS NOT NULL THEN
       RETURN NULL;
     END IF;
+    IF EXISTS (SELECT 1 FROM public.orders WHERE tenant_id = OLD.tenant_id AND customer_id = OLD.id AND deleted_at IS NULL) THEN
+      RAISE EXCEPTION '% has rows in orders that are not deleted', TG_TABLE_NAME
+        USING ERRCODE = '23503', HINT = 'delete them first (soft delete children: block)';
+    END IF;
     UPDATE public.buyer_profile SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE id = OLD.id;
-    UPDATE public.orders SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND customer_id = OLD.id AND deleted_at IS NULL;
     UPDATE public.address_book SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND user_id = OLD.user_id AND buyer_profile_id = OLD.id AND deleted_at IS NULL;
     UPDATE public.saved_payment_method SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND user_id = OLD.user_id AND buyer_profile_id = OLD.id AND deleted_at IS NULL;
     RETURN NULL;
@@ -1458,7 +1461,6 @@ BEGIN
       RETURN NULL;
     END IF;
     UPDATE public.products SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE id = OLD.id;
-    UPDATE public.orders SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND product_id = OLD.id AND deleted_at IS NULL;
     RETURN NULL;
   END IF;
   IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
@@ -1647,9 +1649,15 @@ BEGIN
     IF OLD.deleted_at IS NOT NULL THEN
       RETURN NULL;
     END IF;
+    IF EXISTS (SELECT 1 FROM public.products WHERE tenant_id = OLD.tenant_id AND seller_id = OLD.id AND deleted_at IS NULL) THEN
+      RAISE EXCEPTION '% has rows in products that are not deleted', TG_TABLE_NAME
+        USING ERRCODE = '23503', HINT = 'delete them first (soft delete children: block)';
+    END IF;
+    IF EXISTS (SELECT 1 FROM public.orders WHERE tenant_id = OLD.tenant_id AND seller_id = OLD.id AND deleted_at IS NULL) THEN
+      RAISE EXCEPTION '% has rows in orders that are not deleted', TG_TABLE_NAME
+        USING ERRCODE = '23503', HINT = 'delete them first (soft delete children: block)';
+    END IF;
     UPDATE public.seller_profile SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE id = OLD.id;
-    UPDATE public.products SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND seller_id = OLD.id AND deleted_at IS NULL;
-    UPDATE public.orders SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND seller_id = OLD.id AND deleted_at IS NULL;
     RETURN NULL;
   END IF;
   IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
@@ -1707,8 +1715,11 @@ BEGIN
     IF OLD.deleted_at IS NOT NULL THEN
       RETURN NULL;
     END IF;
+    IF EXISTS (SELECT 1 FROM public.storefront_banner WHERE tenant_id = OLD.tenant_id AND asset_id = OLD.id AND deleted_at IS NULL) THEN
+      RAISE EXCEPTION '% has rows in storefront_banner that are not deleted', TG_TABLE_NAME
+        USING ERRCODE = '23503', HINT = 'delete them first (soft delete children: block)';
+    END IF;
     UPDATE public.storefront_asset SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE id = OLD.id;
-    UPDATE public.storefront_banner SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND asset_id = OLD.id AND deleted_at IS NULL;
     RETURN NULL;
   END IF;
   IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
@@ -1854,7 +1865,6 @@ BEGIN
       RETURN NULL;
     END IF;
     UPDATE public.storefront_theme SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE id = OLD.id;
-    UPDATE public.storefront SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE theme_id = OLD.id AND deleted_at IS NULL;
     RETURN NULL;
   END IF;
   IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
@@ -2178,7 +2188,6 @@ BEGIN
     UPDATE public.team_members SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND user_id = OLD.id AND deleted_at IS NULL;
     UPDATE public.address_book SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND user_id = OLD.id AND deleted_at IS NULL;
     UPDATE public.saved_payment_method SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND user_id = OLD.id AND deleted_at IS NULL;
-    UPDATE public.storefront_asset SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND created_by = OLD.id AND deleted_at IS NULL;
     RETURN NULL;
   END IF;
   IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
