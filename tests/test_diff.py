@@ -334,3 +334,15 @@ def test_split_statements_respects_quotes_dollar_bodies_and_comments():
         "SET lock_timeout = '5s'", "BEGIN",
         "-- a comment; with a semicolon\nCREATE FUNCTION f() RETURNS int AS $fn$ BEGIN RETURN 1; END $fn$ "
         "LANGUAGE plpgsql", "COMMENT ON TABLE \"a;b\" IS 'x;y'", "DO $$ BEGIN END $$", "/* ; */\nCOMMIT"]
+
+
+def test_an_index_replaced_by_another_goes_only_once_the_new_one_is_built():
+    """docs/review: tickets(company_id) gives way to UNIQUE (company_id, id), which serves the
+    same foreign-key lookups; dropping the old one first would leave them without an index while
+    the new one builds."""
+    root = Path(__file__).parent.parent / "docs" / "review"
+    statements = [s.sql for s in plan(diff(load_schema(root / "base.yaml"), load_schema(root / "head.yaml"))).statements]
+    built = next(i for i, s in enumerate(statements) if s.startswith("CREATE UNIQUE INDEX CONCURRENTLY")
+                 and "tickets_company_id_id_key" in s)
+    dropped = next(i for i, s in enumerate(statements) if s.startswith("DROP INDEX") and "tickets_company_id_idx" in s)
+    assert built < dropped, statements

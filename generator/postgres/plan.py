@@ -70,7 +70,8 @@ def parents(t) -> list[tuple[str, str]]:
 
 def plan(changes: list[ch.Change]) -> Plan:
     late = [c for c in changes if _late(c, changes)]
-    late_ids = {id(c) for c in late}
+    replaced = [c for c in changes if _replaced_later(c, changes)]
+    late_ids = {id(c) for c in late + replaced}
     drops = [c for c in changes if isinstance(c, DROPS) and id(c) not in late_ids]
     adds = [c for c in changes if not isinstance(c, DROPS + LATE_DROPS)]
     adds.sort(key=lambda c: RENAME_ORDER.index(type(c)) if isinstance(c, RENAME_ORDER) else 0)
@@ -79,6 +80,8 @@ def plan(changes: list[ch.Change]) -> Plan:
     for c in _drop_order(drops):
         statements += render_change(c)
     statements += early_functions(_add_statements(adds), adds)
+    for c in replaced:
+        statements += render_change(c)
     for c in sorted(late, key=lambda c: -_phase_of(c)):
         statements += render_change(c)
     return Plan(place_raw(statements))
@@ -114,6 +117,22 @@ def place_raw(statements: list[Statement]) -> list[Statement]:
             pos = next((i for i, x in enumerate(out) if PHASE[x.phase] > PHASE["roles"]), len(out))
         out.insert(pos, s)
     return out
+
+
+def _replaced_later(c: ch.Change, changes: list[ch.Change]) -> bool:
+    """An index replaced by another on the same table goes after the new one is built, so the
+    lookups it served (a foreign key's, a query's) are never left without an index. Not when the
+    new index takes its name, nor when the table or one of its columns goes too (DROP INDEX names
+    the index alone, so renames in between do not matter)."""
+    if not isinstance(c, ch.DropIndex):
+        return False
+    key, cols = c.table.key, set(c.index.columns)
+    built = [a for a in changes if isinstance(a, (ch.AddIndex, al.AddConstraint)) and a.table.key == key]
+    if not built or any(getattr(a, "index", None) is not None and a.index.name == c.index.name for a in built):
+        return False
+    return not any((isinstance(x, ch.DropTable) and x.table.key == key)
+                   or (isinstance(x, al.DropColumn) and x.table.key == key and x.column.name in cols)
+                   for x in changes)
 
 
 def _late(c: ch.Change, changes: list[ch.Change]) -> bool:
