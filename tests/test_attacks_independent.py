@@ -453,12 +453,22 @@ def test_the_deletion_mark_cannot_be_forged(cc, sql):
 
 def test_delete_marks_the_row_and_its_children_and_nobody_restores_them(cc):
     with attacker(cc, "commerce_app", CC_A1) as atk:
+        # orders.customer_id is declared `restrict`: a buyer with live orders cannot go (lead's note:
+        # the soft delete follows a key's explicit restrict since the new-user review, finding 9)
+        blocked = atk.run(f"DELETE FROM buyer_profile WHERE user_id = '{A1}'")
+        assert not blocked.ok and blocked.sqlstate == "23503" and "orders" in blocked.message, blocked
+    with attacker(cc, "commerce_app", CC_A1) as atk:
+        assert atk.run("DELETE FROM orders WHERE id = 'aaaaaaaa-0000-4000-8000-0000000a0001'").rowcount == 0
+        assert atk.owner("SELECT deleted_at IS NOT NULL FROM orders "
+                         "WHERE id = 'aaaaaaaa-0000-4000-8000-0000000a0001'") == [(True,)]
+        live = atk.owner(f"SELECT count(*) FROM orders o JOIN buyer_profile b ON b.id = o.customer_id "
+                         f"WHERE b.user_id = '{A1}' AND o.deleted_at IS NULL")[0][0]
+        if live:
+            atk.run(f"DELETE FROM orders WHERE customer_id IN (SELECT id FROM buyer_profile WHERE user_id = '{A1}')")
         assert atk.run(f"DELETE FROM buyer_profile WHERE user_id = '{A1}'").rowcount == 0   # marked, not deleted
         row = atk.owner(f"SELECT deleted_at = transaction_timestamp(), deleted_by FROM buyer_profile "
                         f"WHERE user_id = '{A1}'")
         assert row == [(True, uuid.UUID(A1))]
-        assert atk.owner("SELECT deleted_at IS NOT NULL FROM orders "
-                         "WHERE id = 'aaaaaaaa-0000-4000-8000-0000000a0001'") == [(True,)]
         restore = atk.run(f"UPDATE buyer_profile SET deleted_at = NULL, deleted_by = NULL WHERE user_id = '{A1}'")
         assert not restore.ok and restore.sqlstate == "42501"
 

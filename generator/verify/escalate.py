@@ -82,7 +82,9 @@ def column_attacks(st: Stage, t: Table, col: str) -> list[Result]:
                            _update(st, t, col, a)))
         if all(p.on_insert for p in t.meta.protected if p.column == col):   # identity columns: INSERT is free
             out.append(_result(t, col, f"{a.who} inserts a row with it", _insert(st, t, col, a)))
-    out += declared_paths(st, t, col)
+    sd = t.meta.soft_delete
+    if not (sd and col in (sd.column, sd.by)):     # the mark's paths (DELETE, restore) are lifecycle's proofs
+        out += declared_paths(st, t, col)
     return out
 
 
