@@ -13,6 +13,8 @@ from generator.model.naming import shorten
 
 _BLOCK = re.compile(r"NEW\.(\"(?:[^\"]|\"\")+\"|\w+) IS DISTINCT FROM OLD\.\S+ END\)\s*\n\s*AND NOT \((.*?)\) THEN",
                     re.DOTALL)
+_UPDATE_ONLY = re.compile(r"\(TG_OP = 'UPDATE' AND NEW\.(\"(?:[^\"]|\"\")+\"|\w+) IS DISTINCT FROM OLD\.\S+\)\s*\n"
+                          r"\s*AND NOT \((.*?)\) THEN", re.DOTALL)
 _ROLE = re.compile(r"pg_has_role\(current_user, '((?:[^']|'')+)', 'MEMBER'\)")
 _ADMIN = re.compile(r"\(SELECT [^()]+\(\)\)")
 
@@ -21,9 +23,10 @@ def _unquote(name: str) -> str:
     return name[1:-1].replace('""', '"') if name.startswith('"') else name
 
 
-def recognize_guards(ctx: ImportCtx) -> dict[tuple[str, str], dict[str, tuple[str, ...]]]:
-    """table key -> protected column -> writable_by, for tables guarded as gen guards them. The
-    guard function is left to the resolver (generated) and its trigger absorbed."""
+def recognize_guards(ctx: ImportCtx) -> dict[tuple[str, str], dict[str, tuple[str, ...] | None]]:
+    """table key -> protected column -> writable_by (None: guarded on UPDATE only, a grant row's
+    identity column), for tables guarded as gen guards them. The guard function is left to the
+    resolver (generated) and its trigger absorbed."""
     out: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
     functions = {(f.schema, f.name): f for f in ctx.model.functions}
     for t in ctx.model.tables:
@@ -36,6 +39,8 @@ def recognize_guards(ctx: ImportCtx) -> dict[tuple[str, str], dict[str, tuple[st
         for col, allowed in _BLOCK.findall(fn.body):
             roles = [r.replace("''", "'") for r in _ROLE.findall(allowed)]
             found[_unquote(col)] = (("admin",) if _ADMIN.search(allowed) else ()) + tuple(roles)
+        for col, _allowed in _UPDATE_ONLY.findall(fn.body):
+            found[_unquote(col)] = None      # a grant row's identity column: the resolver derives it
         if set(found) != set(tr.columns):
             continue
         out[t.key] = found
@@ -57,6 +62,8 @@ def protection_entries(ctx: ImportCtx, t: Table, guards: dict, admin: bool) -> d
     default = ("admin",) if admin else ()
     out: dict[str, object] = {}
     for c in t.columns:
+        if c.name in guarded and guarded[c.name] is None:
+            continue
         if c.name in guarded:
             writable = guarded[c.name]
             if c.name in read and writable == default:

@@ -6,10 +6,11 @@ roles (Supabase's service_role). A BEFORE INSERT OR UPDATE OF <columns> trigger 
 SQLSTATE 42501 (insufficient_privilege), whatever grants the application roles hold."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from generator.model import Column, Function, Protection, Schema, Table, Trigger
-from generator.model.access import condition_columns, pinned_by_isolation
+from generator.model.access import _CURRENT_USER, condition_columns, pinned_by_isolation
 from generator.model.grants import grant_lookups
 from generator.model.naming import quote_ident, quote_literal, shorten
 from generator.resolve.columns_pass import EntityColumns
@@ -91,21 +92,38 @@ def _identity_guards(t: Table, identity: dict[str, str], guarded: list[Protectio
     out = []
     for col, call in sorted(identity.items()):
         c = t.column(col)
-        if col in have or col == t.meta.tenant_column or c is None or c.generated or _pinned_on_update(t, col):
+        if col in have or col == t.meta.tenant_column or c is None or c.generated or _pinned_on_update(t, col, admin):
             continue
         out.append(Protection(col, ("admin",) if admin else (), f"identifies whose row grants {call}",
                               on_insert=False))
     return out
 
 
-def _pinned_on_update(t: Table, col: str) -> bool:
-    """Every UPDATE a non-admin may make keeps `col` the current user's (owner policies on it)."""
-    owner = t.meta.owner_column == col
-    updates = [p for p in t.policies if p.command in ("ALL", "UPDATE") and p.preset != "admin_full_access"]
-    if any(not p.permissive and p.preset == "owner" and owner for p in updates):
+def _pinned_on_update(t: Table, col: str, admin: str | None) -> bool:
+    """Every UPDATE a non-admin may make keeps `col` the current user's: a restrictive UPDATE
+    policy pins it, or every permissive one but the admin's does. Read from the policy text, not
+    from presets, so an imported schema resolves the same."""
+    updates = [p for p in t.policies if p.command in ("ALL", "UPDATE")]
+    if any(not p.permissive and _pins(p, col) for p in updates):
         return True
-    permissive = [p for p in updates if p.permissive and p.preset != "soft_delete"]
-    return bool(permissive) and owner and all(p.preset == "owner" for p in permissive)
+    permissive = [p for p in updates if p.permissive and not _admin_only(p, admin) and p.preset != "soft_delete"]
+    return bool(permissive) and all(_pins(p, col) for p in permissive)
+
+
+def _pins(p, col: str) -> bool:
+    text = p.check or p.using or ""
+    pattern = rf'(?<![\w."]){re.escape(col)}"?\s*=\s*\(\s*SELECT\s'
+    return any(_CURRENT_USER.search(text[m.end():m.end() + 80]) for m in re.finditer(pattern, text, re.IGNORECASE))
+
+
+def _admin_only(p, admin: str | None) -> bool:
+    if p.preset == "admin_full_access":
+        return True
+    if not admin:
+        return False
+    name = admin.rpartition(".")[2]
+    calls = {f"(SELECT {admin}())", f"(SELECT {name}())"}
+    return all(" ".join((x or "").split()) in calls for x in (p.using, p.check) if x) and bool(p.using or p.check)
 
 
 def _changed(col: Column, on_insert: bool = True) -> str:
