@@ -73,7 +73,8 @@ def _decide(ctx: Ctx, t: Table, root_key: str | None, reference: dict, local: di
         pk = t.primary_key.columns if t.primary_key else ()
         if len(pk) != 1:
             ctx.error("RS171", f"the tenant root '{t.name}' is distributed by its key, which must be one column "
-                      f"(it has {len(pk)})", ("entities", key),
+                      f"(it has {len(pk)})", ("entities", key, "primary_key") if ctx.spec.entities[key].primary_key
+                      else ("entities", key),
                       "give it a one-column primary key, or make it a reference table: "
                       "`tenancy: {citus: {root: reference}}`")
             return Placement("reference")

@@ -78,6 +78,13 @@ def check_distribution_column(ctx: Ctx, schema: Schema) -> None:
                           "use a deterministic collation for the tenant column")
 
 
+def _at(ctx: Ctx, t: Table, key: str):
+    """Where the entity says `key` (partition_by, inherits), else the table."""
+    if t.meta.entity and t.meta.entity in ctx.spec.entities:
+        return ctx.loc("entities", t.meta.entity, key) or t.loc
+    return t.loc
+
+
 def check_partitioning(ctx: Ctx, schema: Schema) -> None:
     """RS169: Citus distributes a partitioned table by hash only (no partitioned reference or
     local table), one level of partitioning, and no table inheritance."""
@@ -87,13 +94,15 @@ def check_partitioning(ctx: Ctx, schema: Schema) -> None:
             continue
         if t.partition_by and p.kind in ("reference", "local") and not t.partition_of:
             ctx.diags.add("RS169", f"{t.name}: a partitioned table can only be a distributed table on Citus, not a "
-                          f"{p.kind} table", t.loc, "citus.partitioning",
+                          f"{p.kind} table", _at(ctx, t, "partition_by"), "citus.partitioning",
                           "distribute it (make the entity tenant-scoped) or drop `partition_by`")
         if t.partition_by and t.partition_of and p.kind == "distributed":
             ctx.diags.add("RS169", f"{t.name}: Citus does not distribute multi-level partitioning (a partition that "
-                          "is partitioned itself)", t.loc, "citus.partitioning", "partition one level only")
+                          "is partitioned itself)", _at(ctx, t, "partition_by"), "citus.partitioning",
+                          "partition one level only")
         if t.inherits or any(t.qname in x.inherits for x in schema.tables):
-            ctx.diags.add("RS169", f"{t.name}: Citus does not support table inheritance (INHERITS)", t.loc,
+            ctx.diags.add("RS169", f"{t.name}: Citus does not support table inheritance (INHERITS)",
+                          _at(ctx, t, "inherits") if t.inherits else t.loc,
                           "citus.partitioning", "use declarative partitioning (partition_by / partition_of)")
 
 

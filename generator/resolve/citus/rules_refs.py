@@ -32,19 +32,19 @@ def check_references(ctx: Ctx, schema: Schema) -> None:
                     _colocated_key(ctx, t, fk, mine.column, t, mine.column)
             elif theirs is None:
                 continue
-            elif mine.kind in ("reference", "local") and theirs.kind == "distributed":
-                ctx.diags.add("RS163", f"{t.name} is a {mine.kind} table and references the distributed table "
+            elif {mine.kind, theirs.kind} == {"distributed", "local"}:
+                ctx.diags.add("RS166", f"{t.name} ({mine.kind}) and {parent.name} ({theirs.kind}) are joined by "
+                              f"{fk.name}: Citus keeps no foreign key between a local and a distributed table",
+                              fk.loc or t.loc, "citus.local_table_reference",
+                              "make the local table a reference table, or drop the key")
+            elif mine.kind == "reference" and theirs.kind == "distributed":
+                ctx.diags.add("RS163", f"{t.name} is a reference table and references the distributed table "
                               f"{parent.name} ({fk.name}): Citus allows distributed -> reference, never the other way",
                               fk.loc or t.loc, "citus.reference_to_distributed",
                               f"distribute {t.name} too (by the tenant column), or make {parent.name} a reference "
                               "table (tenancy.citus.reference)")
             elif mine.kind == "distributed" and theirs.kind == "distributed":
                 _colocated_key(ctx, t, fk, mine.column, parent, theirs.column)
-            elif {mine.kind, theirs.kind} == {"distributed", "local"}:
-                ctx.diags.add("RS166", f"{t.name} ({mine.kind}) and {parent.name} ({theirs.kind}) are joined by "
-                              f"{fk.name}: Citus keeps no foreign key between a local and a distributed table",
-                              fk.loc or t.loc, "citus.local_table_reference",
-                              "make the local table a reference table, or drop the key")
             elif mine.kind == "reference" and theirs.kind == "local" and \
                     not (fk.on_delete in RESTRICTIVE and fk.on_update in RESTRICTIVE):
                 ctx.diags.add("RS166", f"{t.name} (reference) -> {parent.name} (local): Citus allows only NO ACTION or "
