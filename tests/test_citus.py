@@ -393,3 +393,20 @@ def test_on_a_real_citus_cluster_tables_are_placed_and_tenants_stay_apart():
             conn.execute(f"SET LOCAL app.company_id = '{a[0]}'")
             seen = {r[0] for r in conn.execute("SELECT company_id FROM chatapp_customers")}
         assert seen == {a[0]}, "the tenant setting reached the shards and RLS kept B's rows out"
+
+
+def test_the_citus_script_parses_with_postgres_own_parser():
+    """Structural check of what plain PostgreSQL skips: every statement, the guarded Citus
+    calls included (their PL/pgSQL bodies too), parses with libpg_query."""
+    import pglast
+    from pglast import parse_plpgsql
+    sql = citus_sql("conversational_commerce")
+    statements = pglast.parse_sql(sql)
+    calls = [s for s in statements if "create_distributed_table" in sql[s.stmt_location:s.stmt_location + s.stmt_len]
+             or "create_reference_table" in sql[s.stmt_location:s.stmt_location + s.stmt_len]]
+    assert len(calls) == sql.count("PERFORM create_")
+    for s in calls:
+        body = sql[s.stmt_location:s.stmt_location + s.stmt_len]
+        assert s.stmt.__class__.__name__ == "DoStmt"
+        block = body.split("$citus$")[1]
+        parse_plpgsql(f"CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $f${block}$f$")
