@@ -226,3 +226,20 @@ def test_databases_listed_by_a_query_roll_forward_with_the_migrate_history(tmp_p
         with psycopg.connect(pg_url, autocommit=True) as conn:
             for n in names:
                 conn.execute(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)')
+
+
+def test_the_cli_rolls_out_reports_and_adds(tmp_path, fresh_db, capsys):
+    from generator.cli import main
+    path = project(tmp_path, SPEC, ["c_1", "c_2", "c_3"], fresh_db, canary=["c_2"])
+    migration(tmp_path, "init")
+    report = tmp_path / "rollout.json"
+    assert main(["fleet", "up", str(path), "--report", str(report)]) == 0
+    data = json.loads(report.read_text())
+    assert data["counts"] == {"migrated": 3} and data["targets"][0]["name"] == "c_2" and data["waves"] == 2
+    assert main(["fleet", "add", str(path), "--schema", "c_4"]) == 0
+    assert main(["fleet", "add", str(path), "--schema", "c_4"]) == 1, "exists: MG085"
+    capsys.readouterr()
+    assert main(["fleet", "status", str(path), "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["targets"]
+    assert [(r["name"], r["pending"]) for r in rows] == [("c_1", 0), ("c_2", 0), ("c_3", 0)]
+    assert shape(fresh_db, "c_4") == shape(fresh_db, "c_1")
