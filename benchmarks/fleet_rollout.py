@@ -135,13 +135,13 @@ def main() -> None:
     ap.add_argument("--schemas", type=int, default=1000)
     ap.add_argument("--databases", type=int, default=50)
     ap.add_argument("--parallel", type=int, default=4)
-    ap.add_argument("--wave", type=int, default=100)
+    ap.add_argument("--wave", type=int, default=100, help="wave size (at most a fifth of the targets)")
     args = ap.parse_args()
     rows = []
     with embedded_server() as base, tempfile.TemporaryDirectory(prefix="gen-fleet-") as tmp:
         for kind, n in (("schemas", args.schemas), ("databases", args.databases)):
             if n:
-                rows.append(scenario(base, Path(tmp) / kind, kind, n, args.parallel, min(args.wave, n)))
+                rows.append(scenario(base, Path(tmp) / kind, kind, n, args.parallel, min(args.wave, max(1, n // 5))))
                 print(rows[-1], flush=True)
     write(rows)
 
