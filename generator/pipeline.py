@@ -13,8 +13,12 @@ from generator.targets import Artifact, BuildContext, default_target_names, get_
 DEFAULT_TARGETS = ("sql", "rls", "seed", "shim")
 
 
-def load_schema(path: str | Path, timings: dict | None = None) -> Schema:
-    """Spec file (or directory) -> resolved model; raises GenError with every problem found."""
+CITUS_DEFAULT = 13       # the Citus release `--citus` checks against when the spec names none
+
+
+def load_schema(path: str | Path, timings: dict | None = None, citus: bool = False) -> Schema:
+    """Spec file (or directory) -> resolved model; raises GenError with every problem found.
+    `citus`: resolve it as a Citus deployment even when `database.citus` is unset."""
     from generator.spec.loader import load_spec, paused_gc
     from generator.spec.validate import ShapeError, validate_shape
     from generator.resolve import resolve
@@ -27,6 +31,8 @@ def load_schema(path: str | Path, timings: dict | None = None) -> Schema:
             spec = validate_shape(loaded)
         except ShapeError as e:
             _raise_with_semantic_errors(e, loaded)
+        if citus and spec.database.citus is None:
+            spec = spec.model_copy(update={"database": spec.database.model_copy(update={"citus": CITUS_DEFAULT})})
         t2 = time.perf_counter()
         schema = resolve(spec, loaded)
         t3 = time.perf_counter()

@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "generator.cli.cmd_database",
     "generator.cli.cmd_migrate",
     "generator.cli.cmd_live",
+    "generator.cli.cmd_fleet",
     "generator.cli.cmd_fmt",
     "generator.cli.cmd_completion",
     "generator.cli.cmd_sample",

@@ -13,9 +13,12 @@ def register(sub) -> None:
                        "security lints (docs/lints.md).",
                        "  gen validate spec/chatapp.yaml\n  gen validate spec/*.yaml --format json\n"
                        "  gen validate spec/*.yaml --format github    # annotations in a pull request\n"
+                       "  gen validate --citus spec/*.yaml            # also the rules of a Citus deployment\n"
                        "exit: 0 valid (warnings allowed), 1 a lint error, 2 a bad spec")
     p.add_argument("specs", nargs="*", metavar="SPEC", help="spec file or directory (default: gen.toml's specs)")
     p.add_argument("--verbose", action="store_true", help="also list lint findings that overrides suppressed")
+    p.add_argument("--citus", action="store_true", help="check the specs as Citus deployments (docs/scale-out.md), "
+                                                        "as if they said `database: {citus: 13}`")
     add_format(p)
     p.set_defaults(func=run)
 
@@ -28,7 +31,7 @@ def run(args) -> int:
     bad, found, summary = [], [], []
     for path in opts.specs(args.specs):
         try:
-            s = load_schema(path)
+            s = load_schema(path, citus=args.citus)
         except GenError as e:
             bad.extend(e.diagnostics)
             continue

@@ -8,6 +8,7 @@ from dataclasses import replace
 from generator.diff.alter import AddConstraint, RebuildEnum, ReplaceFunction, SetExtensionSchema
 from generator.diff.changes import (AddExtension, AddForeignKey, AddFunction, AddRole, AddSchema, AddTrigger, Change,
                                     DropExtension, DropFunction, DropSchema, DropTrigger, SetTempTables)
+from generator.diff.citus import citus_changes
 from generator.diff.enums import enum_changes
 from generator.diff.objects import object_changes
 from generator.diff.renames import Renames, from_hints
@@ -40,7 +41,7 @@ def diff(old: Schema, new: Schema, renames: Renames | None = None) -> list[Chang
     changes += _functions(old, new)
     changes += view_changes(old, new, tables + enums)   # a rebuilt enum reshapes its columns too
     changes += late
-    return changes
+    return changes + citus_changes(old, new, changes)
 
 
 def _after_new_keys(changes: list[Change]) -> list[Change]:

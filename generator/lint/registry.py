@@ -25,6 +25,7 @@ RULE_MODULES = (
     "rl014_cross_tenant_reference",
     "rl015_owner_reference_undeclared",
     "rl016_cascade_purges_soft_deleted",
+    "rl017_writable_reference_table",
     "rl019_self_granted_access",
 )
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from generator.diagnostics import EXIT_FINDINGS, Diagnostic, GenError
 from generator.diff import database_changes, diff, external_trigger_changes
-from generator.migrate import safety
+from generator.migrate import citus, safety
 from generator.migrate.files import DATA_NOT_RESTORED, MigrationDir, as_dir
 from generator.migrate.project import Project
 from generator.migrate.script import down_statements, irreversible_script, script, split_parts
@@ -60,6 +60,7 @@ def new_migration(project: Project, directory: "str | Path | MigrationDir", name
                                    "control")], EXIT_FINDINGS)
     before = found[1] if found else Schema.empty(project.schema.name)
     changes = changes_between(before, project.schema)
+    citus.refuse(before, project.schema, project.spec)
     result = Authored(d.path)
     if not changes:
         return result

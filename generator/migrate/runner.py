@@ -125,6 +125,12 @@ def session(conn: psycopg.Connection) -> None:
         conn.execute("SET client_connection_check_interval = '2s'")
 
 
+def run_file(conn: psycopg.Connection, m: Migration, text: str, bookkeeping) -> None:
+    """Run one migration's up script (already read, maybe rewritten for a tenant) on `conn` as
+    `up` does: in one transaction with `bookkeeping` unless the file is marked no-transaction."""
+    _run(conn, m.up, text, m.transactional(text), bookkeeping)
+
+
 def _execute(conn: psycopg.Connection, path: Path, statement: str, transactional: bool) -> None:
     try:
         conn.execute(statement)

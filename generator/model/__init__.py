@@ -12,8 +12,8 @@ from typing import Any
 
 from generator.diagnostics import Location
 from generator.model.naming import qualified, quote_ident
-from generator.model.objects import (Aggregate, Collation, CompositeType, Domain, DomainCheck, Exclusion,
-                                     ExclusionElement, Namespace, RangeType, RawSQL, Sequence)
+from generator.model.objects import (Aggregate, Citus, Collation, CompositeType, Domain, DomainCheck, Exclusion,
+                                     ExclusionElement, Namespace, Placement, RangeType, RawSQL, Sequence)
 from generator.model.sample import ColumnHint, NamedQuery, SampleHints, SampleSettings
 from generator.model.types import DataType
 
@@ -23,12 +23,14 @@ __all__ = [
     "Seed", "ExternalTrigger", "Tenancy", "Auth", "Settings", "Schema", "replace", "COMMANDS", "FK_ACTIONS",
     "Protection", "LintOverride", "TableMeta", "SoftDelete", "Sequence", "Collation", "Domain", "DomainCheck",
     "CompositeType", "RangeType", "Aggregate", "Exclusion", "ExclusionElement", "Namespace", "RawSQL",
-    "ColumnHint", "SampleHints", "SampleSettings", "NamedQuery", "REALTIME_PUBLICATION",
+    "ColumnHint", "SampleHints", "SampleSettings", "NamedQuery", "REALTIME_PUBLICATION", "Citus", "Placement",
+    "TENANT_PLACEHOLDER",
 ]
 
 COMMANDS = ("ALL", "SELECT", "INSERT", "UPDATE", "DELETE")
 FK_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
 REALTIME_PUBLICATION = "supabase_realtime"     # the publication Supabase Realtime reads
+TENANT_PLACEHOLDER = "{tenant}"                # schema-per-tenant: the template schema, replaced per tenant
 
 
 def _loc() -> Any:
@@ -237,6 +239,7 @@ class TableMeta:
     deny_all: bool = False             # RLS on with no policy, on purpose
     lint: tuple["LintOverride", ...] = ()      # per-object lint overrides, with reasons
     sample: SampleHints | None = None  # how `gen sample` fills the table
+    placement: Placement | None = None  # where the table sits on Citus (None: not a Citus deployment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,6 +439,8 @@ class Settings:
     protected: tuple[str, ...] = ()     # host/database name patterns `gen reset` refuses
     lint: tuple[LintOverride, ...] = ()  # spec-wide lint severities
     temp_tables: bool = True            # PUBLIC keeps TEMPORARY on the database (PostgreSQL's default)
+    citus: Citus | None = None          # a Citus deployment (distribution calls, Citus rules)
+    tenant_schema: str | None = None    # schema-per-tenant: the template schema ("{tenant}")
 
 
 @dataclass(frozen=True)

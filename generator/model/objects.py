@@ -200,3 +200,28 @@ class RawSQL:
     drop: str | None = None
     after: tuple[str, ...] = ()
     loc: Location | None = _loc()
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a table sits on a Citus cluster: `distributed` by `column` (colocated with
+    `colocate_with`, a qualified table name, or None for the anchor of the group),
+    `reference` (a copy on every node) or `local` (the coordinator only); `reason` is the
+    spec's, for a placement that needs one."""
+
+    kind: str
+    column: str | None = None
+    colocate_with: str | None = None
+    reason: str = ""
+    loc: Location | None = _loc()
+
+
+@dataclass(frozen=True, slots=True)
+class Citus:
+    """The Citus deployment of a spec: the release whose rules apply, row-based (tenant
+    column) or schema-based (one schema per tenant) sharding, and the shard count."""
+
+    version: int = 13
+    mode: str = "row"
+    shard_count: int | None = None
+    placements: tuple[tuple[str, str, str, str], ...] = ()   # (schema, table, kind, column or "")

@@ -185,7 +185,10 @@ def _add_statements(adds: list[ch.Change]) -> list[Statement]:
     inline: dict[tuple, list[ForeignKey]] = {}
     trailing: list[ch.Change] = []
     for c in adds:
-        if isinstance(c, ch.AddForeignKey) and c.table.key in position and c.fk.validated and not c.late:
+        # on Citus a key is made after both tables are distributed (create_distributed_table
+        # checks the keys a table already has against placements not made yet)
+        if isinstance(c, ch.AddForeignKey) and c.table.key in position and c.fk.validated and not c.late \
+                and c.table.meta.placement is None:
             target = (c.fk.ref_schema, c.fk.ref_table)
             if target not in position or position[target] <= position[c.table.key]:
                 inline.setdefault(c.table.key, []).append(c.fk)

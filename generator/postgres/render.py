@@ -12,8 +12,8 @@ from generator.model import Column, Exclusion, ForeignKey, Function, Index, Poli
 from generator.model.naming import qualified, quote_ident, quote_literal
 
 # Phases, in the order a plan applies them (drops run in reverse, before any add).
-PHASES = ("extensions", "schemas", "roles", "collations", "renames", "enums", "types", "sequences", "early_functions",
-          "tables", "columns", "constraints", "foreign_keys", "indexes", "comments", "functions", "aggregates",
+PHASES = ("session", "extensions", "schemas", "roles", "collations", "renames", "enums", "types", "sequences",
+          "early_functions", "tables", "columns", "constraints", "distribution", "foreign_keys", "indexes", "comments", "functions", "aggregates",
           "triggers", "views", "rls", "policies", "grants", "raw", "publications")
 # Steps of a migration: "pre" and "post" statements run outside its transaction, before
 # (enum values) and after it (concurrent index builds, validation of NOT VALID constraints).
@@ -295,8 +295,10 @@ def render_change(c: ch.Change, inline_fks: tuple[ForeignKey, ...] = ()) -> list
     from generator.postgres.render_objects import RENDERERS as OBJECTS
 
     from generator.postgres.render_publish import RENDERERS as PUBLISH
+    from generator.postgres.render_citus import RENDERERS as CITUS
 
-    fn = RENDERERS.get(type(c)) or ALTER.get(type(c)) or OBJECTS.get(type(c)) or PUBLISH.get(type(c))
+    fn = RENDERERS.get(type(c)) or ALTER.get(type(c)) or OBJECTS.get(type(c)) or PUBLISH.get(type(c)) \
+        or CITUS.get(type(c))
     if fn is None:
         raise NotImplementedError(f"no SQL renderer for {type(c).__name__}")
     return fn(c, inline_fks) if isinstance(c, ch.AddTable) else fn(c)

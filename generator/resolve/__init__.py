@@ -11,7 +11,9 @@ from generator.resolve.context import Ctx, EntityInfo
 from generator.resolve.identifiers import check_identifiers
 from generator.resolve.created_from import created_from
 from generator.resolve.policies import admin_function, auth_model, tenancy_model
+from generator.resolve import tenant_schema
 from generator.resolve.audit import audit, audit_entity
+from generator.resolve.citus import citus
 from generator.resolve.compose import compose
 from generator.resolve.execute import function_access
 from generator.resolve.lint_overrides import lint_overrides
@@ -36,7 +38,8 @@ def resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
 
 
 def _resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
-    ctx = Ctx(spec, loaded)
+    spec, block = tenant_schema.prepare(spec)
+    ctx = Ctx(spec, loaded, tenancy_block=block)
     enums = _enums(ctx)
     objs.declare_types(ctx)
     entities = dict(spec.entities)
@@ -96,6 +99,7 @@ def _resolve(spec: SpecFile, loaded: LoadedSpec) -> Schema:
     )
     schema = shared_references(audit(ctx, schema, entities))
     schema = function_access(ctx, protect(ctx, soft_delete(ctx, schema), all_cols))
+    schema = citus(ctx, tenant_schema.check(ctx, schema))
     _check_roles(ctx, schema)
     _check_collisions(ctx, schema)
     check_identifiers(schema, ctx.diags, ctx.loc(), skip_long=ctx.reported_long)

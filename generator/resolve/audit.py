@@ -90,12 +90,12 @@ def audit(ctx: Ctx, schema: Schema, entities: dict[str, Entity]) -> Schema:
     return replace(schema, tables=tuple(tables), functions=tuple(sorted(functions, key=lambda f: f.key)))
 
 
-def _who(roles, admin: str | None, catalog: str = "pg_catalog.") -> str:
+def _who(roles, admin: str | None, catalog: str = "pg_catalog.", wrap=lambda e: f"(SELECT {e})") -> str:
     parts = []
     for r in roles:
         if r == "admin" and admin:
             sch, _, name = admin.partition(".")
-            parts.append(f"(SELECT {quote_ident(sch)}.{quote_ident(name)}())")
+            parts.append(wrap(f"{quote_ident(sch)}.{quote_ident(name)}()"))
         elif r != "admin":
             parts.append(f"{catalog}pg_has_role(current_user, {quote_literal(r)}, 'MEMBER')")
     return " OR ".join(parts)
@@ -106,9 +106,9 @@ def _log_table(ctx: Ctx, schema: Schema, t: Table, admin: str | None) -> Table:
     roles that hold grants on it."""
     roles = tuple(sorted(ctx.default_roles()))
     policies = []
-    mine = f"(row_owner IS NULL OR row_owner = (SELECT {ctx.current_user_expr()}))"
+    mine = f"(row_owner IS NULL OR row_owner = {ctx.wrap(ctx.current_user_expr())})"
     if schema.tenancy:
-        cond = f"{quote_ident(schema.tenancy.column)} = (SELECT {schema.tenancy.current}) AND {mine}"
+        cond = f"{quote_ident(schema.tenancy.column)} = {ctx.wrap(schema.tenancy.current)} AND {mine}"
         policies.append(Policy(shorten(f"{t.name}_tenant_read"), "SELECT", roles, cond, preset="audit",
                                description="audit rows of the current tenant (of owner-only rows: the owner's)",
                                loc=t.loc))
@@ -116,7 +116,7 @@ def _log_table(ctx: Ctx, schema: Schema, t: Table, admin: str | None) -> Table:
         actor = f"actor = ({ctx.current_user_expr()})"
         policies.append(Policy(shorten(f"{t.name}_own_read"), "SELECT", roles, actor, preset="audit",
                                description="a user reads the audit rows of their own actions", loc=t.loc))
-    readers = _who(settings(ctx).readers, admin, catalog="")
+    readers = _who(settings(ctx).readers, admin, catalog="", wrap=ctx.wrap)
     if readers:
         policies.append(Policy(shorten(f"{t.name}_readers"), "SELECT", roles, readers, preset="audit",
                                description=f"{', '.join(settings(ctx).readers)} read every audit row", loc=t.loc))

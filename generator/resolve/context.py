@@ -36,10 +36,22 @@ class Ctx:
     user_types: dict[str, tuple[str, str]] = field(default_factory=dict)  # domains/composites/ranges -> (schema, name)
     sequences: list = field(default_factory=list)                       # sequences serial columns own
     views: tuple | None = None                                          # resolved once (views: and schemas:)
+    tenancy_block: object = None                                        # the spec's tenancy (any mode)
 
     @property
     def flavor(self) -> str:
         return self.spec.database.flavor
+
+    @property
+    def citus(self) -> int | None:
+        """The Citus release the spec deploys on (None: plain PostgreSQL)."""
+        return self.spec.database.citus
+
+    def wrap(self, expr: str) -> str:
+        """A policy's call of a stable expression, as `(SELECT expr)` so PostgreSQL evaluates it
+        once per statement (an InitPlan) rather than per row. Citus refuses any subquery in a
+        policy, so on Citus the expression stands bare."""
+        return expr if self.citus else f"(SELECT {expr})"
 
     @property
     def schema_name(self) -> str:

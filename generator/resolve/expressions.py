@@ -234,3 +234,83 @@ def check_query(text: str) -> None:
 
 def _first_line(e: Exception) -> str:
     return str(e).strip().splitlines()[0][:200]
+
+
+@lru_cache(maxsize=4096)
+def has_subquery(text: str) -> bool:
+    """Whether an expression holds a subquery (EXISTS, IN (SELECT ...), a scalar (SELECT ...))."""
+    if "select" not in text.lower():
+        return False
+    from pglast import ast
+    from pglast.parser import ParseError
+    from pglast import parse_sql
+
+    try:
+        tree = parse_sql(_PREFIX + text)
+    except ParseError:
+        return False
+    return _finds(tree, ast.SubLink)
+
+
+def _finds(node, kind) -> bool:
+    from pglast import ast
+
+    if isinstance(node, (tuple, list)):
+        return any(_finds(item, kind) for item in node)
+    if isinstance(node, kind):
+        return True
+    if not isinstance(node, ast.Node):
+        return False
+    return any(_finds(getattr(node, name, None), kind) for name in node.__slots__
+               if isinstance(getattr(node, name, None), (ast.Node, tuple, list)))
+
+
+def unwrap_scalar_selects(text: str) -> str:
+    """`(SELECT f())` -> `f()`: a scalar subquery with no FROM around one call, cast, column or
+    constant means the same bare (PostgreSQL's InitPlan trick); Citus refuses any subquery in a
+    policy. Other subqueries stay; the text is returned unchanged when there is nothing to do."""
+    if not has_subquery(text):
+        return text
+    from pglast import ast, parse_sql
+    from pglast.stream import RawStream
+
+    tree = parse_sql(_PREFIX + text)
+    value = tree[0].stmt.targetList[0].val
+    changed = _unwrap(value)
+    if changed is value:
+        return text
+    return RawStream()(changed)
+
+
+_ATOMIC = ("FuncCall", "TypeCast", "ColumnRef", "A_Const", "SQLValueFunction", "CoalesceExpr")
+
+
+def _unwrap(node):
+    """The node with its unwrappable scalar subqueries replaced (a new node where it changed)."""
+    from pglast import ast
+    from pglast.enums import SubLinkType
+
+    if isinstance(node, tuple):
+        items = tuple(_unwrap(n) for n in node)
+        return items if any(a is not b for a, b in zip(items, node)) else node
+    if not isinstance(node, ast.Node):
+        return node
+    if isinstance(node, ast.SubLink) and node.subLinkType == SubLinkType.EXPR_SUBLINK:
+        sel = node.subselect
+        bare = isinstance(sel, ast.SelectStmt) and len(sel.targetList or ()) == 1 and not any(
+            getattr(sel, k, None) for k in ("fromClause", "whereClause", "groupClause", "havingClause",
+                                            "limitCount", "sortClause", "larg", "withClause"))
+        if bare and type(sel.targetList[0].val).__name__ in _ATOMIC:
+            return _unwrap(sel.targetList[0].val)
+    changes = {}
+    for name in node.__slots__:
+        child = getattr(node, name, None)
+        if isinstance(child, (ast.Node, tuple)):
+            new = _unwrap(child)
+            if new is not child:
+                changes[name] = new
+    if not changes:
+        return node
+    values = {name: getattr(node, name) for name in node.__slots__}
+    values.update(changes)
+    return type(node)(**values)

@@ -162,7 +162,7 @@ def _preset(ctx: Ctx, p: PolicyFull, table: str, columns: set[str], path: tuple,
             ctx.error("RS037", f"tenant_isolation: table '{table}' has no column '{col}'", path,
                       "mark the entity `tenant: true` or add the tenant column")
             return []
-        cond = f"{quote_ident(col)} = (SELECT {tenancy.current})"
+        cond = f"{quote_ident(col)} = {ctx.wrap(tenancy.current)}"
         return [_policy(p.name or f"{table}_tenant_isolation", "ALL", roles or ctx.default_roles(), cond, cond,
                         preset, p.description or "rows of the current tenant only", not p.restrictive, loc)]
     if preset == "owner":
@@ -171,7 +171,7 @@ def _preset(ctx: Ctx, p: PolicyFull, table: str, columns: set[str], path: tuple,
             ctx.error("RS037", f"owner preset: table '{table}' has no column '{col}'", path,
                       "set `column:` on the policy or `owner:` on the entity")
             return []
-        cond = f"{quote_ident(col)} = (SELECT {ctx.current_user_expr()})"
+        cond = f"{quote_ident(col)} = {ctx.wrap(ctx.current_user_expr())}"
         cmds = _commands(p.for_)
         return [_policy(p.name if (p.name and len(cmds) == 1) else f"{table}_owner_{c}", c,
                         roles or ctx.default_roles(), cond, cond, preset,
@@ -185,7 +185,7 @@ def _preset(ctx: Ctx, p: PolicyFull, table: str, columns: set[str], path: tuple,
                 ctx.error("RS038", "admin_full_access needs `auth.admin` in the spec", path,
                           "add `auth: {admin: {entity: user_profiles, user_column: user_id, where: \"role = 'admin'\"}}`")
             return []
-        cond = f"(SELECT {quote_ident(fn.schema)}.{quote_ident(fn.name)}())"
+        cond = ctx.wrap(f"{quote_ident(fn.schema)}.{quote_ident(fn.name)}()")
         return [_policy(p.name or f"{table}_admin_all", "ALL", roles or ctx.default_roles(), cond, cond, preset,
                         p.description or "admins may do anything", not p.restrictive, loc)]
     # public_read

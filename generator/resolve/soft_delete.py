@@ -56,7 +56,8 @@ def soft_delete(ctx: Ctx, schema: Schema) -> Schema:
     return replace(schema, tables=tuple(tables), functions=tuple(sorted(functions, key=lambda f: f.key)))
 
 
-def _who(roles: tuple[str, ...], admin: str | None, catalog: str = "pg_catalog.") -> str:
+def _who(roles: tuple[str, ...], admin: str | None, catalog: str = "pg_catalog.",
+         wrap=lambda e: f"(SELECT {e})") -> str:
     """SQL true for the given roles (`admin`: the admin predicate); `catalog` qualifies
     pg_has_role in function bodies (empty search_path), not in policies (PostgreSQL prints it bare)."""
     parts = []
@@ -64,7 +65,7 @@ def _who(roles: tuple[str, ...], admin: str | None, catalog: str = "pg_catalog."
         if r == "admin":
             if admin:
                 sch, _, name = admin.partition(".")
-                parts.append(f"(SELECT {quote_ident(sch)}.{quote_ident(name)}())")
+                parts.append(wrap(f"{quote_ident(sch)}.{quote_ident(name)}()"))
         else:
             parts.append(f"{catalog}pg_has_role(current_user, {quote_literal(r)}, 'MEMBER')")
     return " OR ".join(parts) or "false"
@@ -163,7 +164,7 @@ def _policies(ctx: Ctx, t: Table, sd: SoftDelete, admin: str | None) -> Table:
     col = quote_ident(sd.column)
     roles = tuple(sorted(ctx.default_roles()))
     visible = f"{col} IS NULL OR {col} = transaction_timestamp()"
-    restore = _who(sd.restore, admin, catalog="")
+    restore = _who(sd.restore, admin, catalog="", wrap=ctx.wrap)
     hide = Policy(shorten(f"{t.name}_hide_deleted"), "SELECT", roles,
                   visible + (f" OR {restore}" if restore != "false" else ""), None, permissive=False,
                   preset="soft_delete", description=f"rows whose {sd.column} is set are hidden (but from "

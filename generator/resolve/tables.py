@@ -175,7 +175,7 @@ def _root_delete(ctx: Ctx, key: str, t: str, policies) -> list:
     if admin and fn is None:
         from generator.resolve.policies import admin_function
         fn = admin_function(ctx)
-    cond = f"(SELECT {quote_ident(fn.schema)}.{quote_ident(fn.name)}())" if admin and fn else "false"
+    cond = ctx.wrap(f"{quote_ident(fn.schema)}.{quote_ident(fn.name)}()") if admin and fn else "false"
     return [Policy(shorten(f"{t}_delete_by_admin"), "DELETE", tuple(sorted({r for p in isolation for r in p.roles})),
                    cond, None, permissive=False, preset="tenant_root",
                    description="only admins delete a tenant (and with it all its rows)", loc=isolation[0].loc)]

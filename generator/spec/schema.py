@@ -40,6 +40,9 @@ class Database(Strict):
         None, description="whether every role may create temporary tables (TEMPORARY on the database); default "
                           "false when the spec names its application roles (auth.roles) on plain PostgreSQL: a "
                           "temporary table would shadow a table on a pooled connection")
+    citus: int | None = Field(
+        None, ge=12, le=13, description="deploy on Citus (12 or 13, the release whose rules apply): tables are "
+                                        "distributed as tenancy.citus says, and the Citus rules are enforced")
 
 
 class Naming(Strict):
@@ -467,12 +470,36 @@ class AuditSettings(Strict):
                              description="roles (or `admin`) that may call <prefix>audit_prune(older_than interval)")
 
 
+class CitusLayout(Strict):
+    """How the tables sit on a Citus cluster (used when `database.citus` is set, or by
+    `gen validate --citus`): tenant tables are distributed by the tenant column and colocated,
+    the others are reference tables, unless listed here."""
+
+    root: Literal["distributed", "reference"] = Field(
+        "distributed", description="the tenant root: distributed by its key (colocated with the tenant tables) "
+                                   "or a reference table (copied to every node)")
+    reference: Union[list[str], dict[str, str]] = Field(
+        default_factory=list, description="entities kept as reference tables; a tenant entity needs a reason "
+                                          "(its rows of every tenant are copied to every node)")
+    local: Union[list[str], dict[str, str]] = Field(
+        default_factory=list, description="entities kept on the coordinator only (Citus local tables)")
+    on_delete: dict[str, Action] = Field(
+        default_factory=dict, description="entity.column: the ON DELETE action Citus gets instead of SET NULL/SET "
+                                          "DEFAULT on a key carrying the distribution column (Citus refuses those)")
+    shard_count: int | None = Field(None, ge=1, le=64000, description="shards of the distributed tables "
+                                                                      "(default: citus.shard_count)")
+
+
 class Tenancy(Strict):
-    root: str = Field(description="entity key of the tenant table (companies)")
-    column: str = Field(description="tenant column on scoped tables (company_id)")
+    mode: Literal["row", "schema"] = Field(
+        "row", description="row: a tenant column on every tenant table (RLS); schema: one PostgreSQL schema per "
+                           "tenant, the spec's schema is the template `{tenant}`")
+    root: str | None = Field(None, description="entity key of the tenant table (companies); row mode")
+    column: str | None = Field(None, description="tenant column on scoped tables (company_id); row mode")
     setting: str | None = Field(None, description="GUC holding the current tenant (app.company_id)")
     current: str | None = Field(None, description="SQL expression for the current tenant; overrides setting")
     roles: list[str] | None = None
+    citus: CitusLayout | None = Field(None, description="placement of the tables on Citus")
 
 
 class AdminCheck(Strict):

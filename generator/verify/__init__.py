@@ -23,9 +23,16 @@ from generator.verify.sync import check_synced
 Progress = Callable[[str], None]
 
 
+CITUS_SKIP = "SET gen.citus = 'skip';"
+
+
 def statements(schema: Schema, seed: bool = True) -> list:
-    """What `gen apply` runs: the full DDL (a plan from the empty model), then the seed."""
+    """What `gen apply` runs: the full DDL (a plan from the empty model), then the seed. A
+    Citus schema is proven on plain PostgreSQL with its distribution calls skipped."""
+    from generator.postgres.render import Statement
     out = list(schema_statements(schema))
+    if schema.settings.citus:
+        out.insert(0, Statement(CITUS_SKIP, "Citus calls skipped: the scratch server is plain PostgreSQL", "session"))
     return out + (seed_statements(schema) if seed else [])
 
 
