@@ -3,6 +3,8 @@ user of the tenant who is no member, to insert one naming itself and to re-point
 itself, and judges by effect (the helper called as that user afterwards)."""
 from __future__ import annotations
 
+import re
+
 from test_verify_attacks import outcome, results
 
 from generator.model.grants import grant_lookups
@@ -11,10 +13,12 @@ from test_verify_attacks import SPECS
 
 
 def test_the_membership_lookups_are_found_with_their_identity_columns():
-    got = {(g.call, g.table[1], tuple(c for c, _ in g.identity))
+    got = {(g.shown, g.table[1], tuple(c for c, _ in g.identity))
            for g in grant_lookups(load_schema(str(SPECS / "self_grant.yaml")))}
     assert ("public.sg_is_staff()", "sg_members", ("tenant_id", "user_id")) in got
     assert ("public.sg_is_open_staff()", "sg_open_members", ("tenant_id", "user_id")) in got
+    assert ("public.sg_is_project_member(<project_id>)", "sg_project_members", ("user_id",)) in {
+        (g.shown, g.table[1], tuple(c for c, _ in g.identity)) for g in grant_lookups(load_schema(str(SPECS / "self_grant.yaml")))}
 
 
 def test_an_open_membership_table_lets_a_user_grant_itself_and_verify_fails(pg_url):
@@ -30,6 +34,18 @@ def test_an_open_membership_table_lets_a_user_grant_itself_and_verify_fails(pg_u
     assert guards == {("user_id", False)}
 
 
+def test_a_membership_of_a_parent_is_attacked_through_the_helpers_parameter(pg_url):
+    """sg_is_project_member(project): the attacker points a new membership at someone else's
+    project and calls the helper with that project."""
+    who = "a user of tenant A with no sg_project_members row"
+    status, detail = outcome("self_grant", pg_url, "sg_project_members", f"{who} inserts one naming itself",
+                             "self-grant")
+    assert status == "fail" and re.search(r"sg_is_project_member\('[0-9a-f-]{36}'::uuid\) is now true", detail), detail
+    status, detail = outcome("self_grant", pg_url, "sg_project_members", f"{who} re-points another's row at itself",
+                             "self-grant")
+    assert status == "pass" and "column user_id of sg_project_members is protected" in detail, detail
+
+
 def test_a_membership_only_staff_may_write_holds(pg_url):
     who = "a user of tenant A with no sg_members row"
     status, detail = outcome("self_grant", pg_url, "sg_members", f"{who} inserts one naming itself", "self-grant")
@@ -37,7 +53,8 @@ def test_a_membership_only_staff_may_write_holds(pg_url):
     status, detail = outcome("self_grant", pg_url, "sg_members", f"{who} re-points another's row at itself",
                              "self-grant")
     assert status == "pass" and "0 row(s) re-pointed" in detail, detail
-    others = [r for r in results("self_grant", pg_url) if r["status"] != "pass" and r["object"] != "sg_open_members"]
+    others = [r for r in results("self_grant", pg_url) if r["status"] != "pass"
+              and r["object"] not in ("sg_open_members", "sg_project_members")]
     assert others == [], others
 
 

@@ -78,7 +78,7 @@ def _grant_identities(schema: Schema) -> dict[tuple[str, str], dict[str, str]]:
     out: dict[tuple[str, str], dict[str, str]] = {}
     for g in grant_lookups(schema):
         for col, _expr in g.identity:
-            out.setdefault(g.table, {}).setdefault(col, g.call)
+            out.setdefault(g.table, {}).setdefault(col, g.shown)
     return out
 
 

@@ -41,17 +41,35 @@ def lookup_attacks(st: Stage, t: Table, g: GrantLookup) -> list[Result]:
 
     def result(what: str, verdict: Verdict) -> Result:
         return Result("self-grant", name, what, *verdict)
-    if values is None:
-        return [result(f"a user makes {g.call} true for itself", (
-            "skip", "its identity columns compare with something other than the current user/tenant settings"))]
-    before = st.prober.run(actor, f"SELECT {g.call}").outcome
+    links = _link_values(t, g)
+    if values is None or links is None:
+        return [result(f"a user makes {g.shown} true for itself", (
+            "skip", "its identity columns compare with something other than the current user/tenant settings"
+            if values is None else "a parameter's column has a type verify picks no fresh value for"))]
+    call = g.call(tuple(links[c] for c in g.params))
+    before = st.prober.run(actor, f"SELECT {call}").outcome
     if not before.ok or before.rows[0][0] is True:
-        return [result(f"a user makes {g.call} true for itself",
-                       ("skip", f"{g.call} is already true for a user of no {t.name} row" if before.ok
-                        else f"{g.call} cannot be called: {before.describe()}"))]
+        return [result(f"a user makes {g.shown} true for itself",
+                       ("skip", f"{g.shown} is already true for a user of no {t.name} row" if before.ok
+                        else f"{g.shown} cannot be called: {before.describe()}"))]
     who = f"a user of tenant A with no {t.name} row" if actor.tenant else f"a user with no {t.name} row"
-    return [result(f"{who} inserts one naming itself", _insert(st, t, g, actor, values)),
-            result(f"{who} re-points another's row at itself", _repoint(st, t, g, actor, values))]
+    return [result(f"{who} inserts one naming itself", _insert(st, t, g, actor, values, links, call)),
+            result(f"{who} re-points another's row at itself", _repoint(st, t, g, actor, values, links, call))]
+
+
+def _link_values(t: Table, g: GrantLookup) -> dict[str, str] | None:
+    """A fresh value per parameter column: the parent the row will point at (built as the owner,
+    someone else's) and the argument the helper is called with."""
+    out = {}
+    for col in g.params:
+        typ = t.column(col).type
+        if typ.base == "uuid":
+            out[col] = f"{quote_literal(str(uuid.uuid4()))}::uuid"
+        elif typ.base in ("integer", "bigint", "smallint"):
+            out[col] = f"{900_000_000 + uuid.uuid4().int % 90_000_000}::{typ.sql}"
+        else:
+            return None
+    return out
 
 
 def _identity_values(st: Stage, t: Table, g: GrantLookup, actor: Actor) -> dict[str, str] | None:
@@ -74,15 +92,17 @@ def _tenant(st: Stage, t: Table, actor: Actor) -> str | None:
     return f"{quote_literal(actor.tenant)}::{col.type.sql}" if col is not None and actor.tenant else None
 
 
-def _insert(st: Stage, t: Table, g: GrantLookup, actor: Actor, values: dict[str, str]) -> Verdict:
+def _insert(st: Stage, t: Table, g: GrantLookup, actor: Actor, values: dict[str, str], links: dict[str, str],
+            call: str) -> Verdict:
     def make(conn: psycopg.Connection) -> str:
-        built = RowBuilder(conn, st.schema).insert(t, dict(values), tenant=_tenant(st, t, actor))
+        built = RowBuilder(conn, st.schema).insert(t, {**links, **values}, tenant=_tenant(st, t, actor))
         conn.execute(f"DELETE FROM {q(t)} WHERE {built.where()}")       # the attacker inserts it again
         return values_text(t, built.insertable())
-    return _judge(st, g, actor, make, "inserted")
+    return _judge(st, call, actor, make, "inserted")
 
 
-def _repoint(st: Stage, t: Table, g: GrantLookup, actor: Actor, values: dict[str, str]) -> Verdict:
+def _repoint(st: Stage, t: Table, g: GrantLookup, actor: Actor, values: dict[str, str], links: dict[str, str],
+             call: str) -> Verdict:
     mine = {c: v for c, v in values.items() if c != t.meta.tenant_column}
     if not mine:
         return "skip", "the row names a tenant only"
@@ -90,7 +110,7 @@ def _repoint(st: Stage, t: Table, g: GrantLookup, actor: Actor, values: dict[str
     def make(conn: psycopg.Connection) -> str:
         b = RowBuilder(conn, st.schema)
         tenant = _tenant(st, t, actor)
-        other = b.insert(t, tenant=tenant)                       # another member's row in tenant A
+        other = b.insert(t, dict(links), tenant=tenant)         # another member's row in tenant A
         adm = st.world.admin
         if adm.table is not None and adm.table.key == t.key and adm.function is not None \
                 and adm.function.key == g.function.key and adm.where:
@@ -99,18 +119,18 @@ def _repoint(st: Stage, t: Table, g: GrantLookup, actor: Actor, values: dict[str
         b.ensure_parents(t, {**other.insertable(), **mine}, tenant)
         sets = ", ".join(f"{quote_ident(c)} = {v}" for c, v in mine.items())
         return f"UPDATE {q(t)} SET {sets} WHERE {other.where()}"
-    return _judge(st, g, actor, make, "re-pointed")
+    return _judge(st, call, actor, make, "re-pointed")
 
 
-def _judge(st: Stage, g: GrantLookup, actor: Actor, make, done: str) -> Verdict:
+def _judge(st: Stage, call: str, actor: Actor, make, done: str) -> Verdict:
     try:
-        probe: Probe = st.prober.run(actor, make, then=f"SELECT {g.call}")
+        probe: Probe = st.prober.run(actor, make, then=f"SELECT {call}")
     except BuildError as exc:
         return "skip", f"cannot prepare the row: {exc}"
     o, then = probe.outcome, probe.then
     if then is not None and then.ok and then.rows and then.rows[0][0] is True:
-        return "fail", (f"{done} ({o.rowcount} row(s)): {g.call} is now true for the attacker; only someone who "
+        return "fail", (f"{done} ({o.rowcount} row(s)): {call} is now true for the attacker; only someone who "
                         f"already holds the access should write such rows (a restrictive INSERT/UPDATE policy)")
     if o.ok:
-        return "pass", f"{o.rowcount} row(s) {done}, {g.call} still false"
+        return "pass", f"{o.rowcount} row(s) {done}, {call} still false"
     return "pass", f"refused: {o.describe()}"

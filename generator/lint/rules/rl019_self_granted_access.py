@@ -51,9 +51,9 @@ def check(ctx: LintContext):
     seen = set()
     for g in grant_lookups(ctx.schema, owned=False):
         t = ctx.schema.tables_by_key.get(g.table)
-        if t is None or (t.key, g.call) in seen or not t.rls_enabled:
+        if t is None or (t.key, g.shown) in seen or not t.rls_enabled:
             continue
-        seen.add((t.key, g.call))
+        seen.add((t.key, g.shown))
         if _gated(ctx, t, g):
             continue        # the row grants only with a condition column the application cannot set
         inserts = [p for p in t.policies if p.command in ("ALL", "INSERT")]
@@ -63,12 +63,12 @@ def check(ctx: LintContext):
                   and (p.check or p.using or "").strip().lower() != "false"]
         if not opened:
             continue
-        yield Finding(f"{g.call} is true when a row of {t.qname} names the current user, and the application "
+        yield Finding(f"{g.shown} is true when a row of {t.qname} names the current user, and the application "
                       f"may insert such rows (policy {', '.join(opened)}) with no restrictive INSERT policy: a "
-                      f"user can grant itself what {g.call} guards",
+                      f"user can grant itself what {g.shown} guards",
                       t.loc, t.qname,
                       f"add a restrictive INSERT policy on {t.name} letting only those who already hold the "
-                      f"access add rows, e.g. check: \"(SELECT {g.call}) OR (SELECT public.is_admin())\"",
+                      f"access add rows, e.g. check: \"(SELECT {g.call(g.params)}) OR (SELECT public.is_admin())\"",
                       subject=("table", t.schema, t.name))
 
 
