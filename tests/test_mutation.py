@@ -6,6 +6,8 @@ Mutants are made on the resolved model, so each is exactly one weakness:
 - using-true      an isolation policy's USING becomes `true` (other principals' rows show)
 - no-force        FORCE ROW LEVEL SECURITY dropped (the owner bypasses the policies)
 - writable-admin  the guard of a column the admin check reads dropped (self-promotion)
+- repointable     the UPDATE guard of a grant row's identity column dropped (a user re-points an
+                  admin's or a member's row at themselves)
 - plain-key       a tenant-consistent key loses its tenant column (cross-tenant references)
 - definer-view    a view over RLS tables loses security_invoker (it leaks other rows)
 - client-truncate a client role gets TRUNCATE (RLS does not apply to it)
@@ -86,6 +88,29 @@ def writable_admin(schema: Schema):
     return None
 
 
+def repointable(schema: Schema):
+    """The UPDATE-only guard of a grant row's identity column goes; the table's other guards stay."""
+    from types import SimpleNamespace
+
+    from generator.resolve.protection import _guard_function
+    admin = schema.auth.admin_function if schema.auth else None
+    for t in schema.tables:
+        identity = [p for p in t.meta.protected if not p.on_insert]
+        if not identity:
+            continue
+        rest = [p for p in t.meta.protected if p.on_insert]
+        guard = next(tr for tr in t.triggers if tr.name.endswith("_guard"))
+        functions = tuple(f for f in schema.functions if f.name != guard.name)
+        triggers = tuple(tr for tr in t.triggers if tr is not guard)
+        if rest:
+            functions += (_guard_function(SimpleNamespace(flavor=schema.settings.flavor), t, rest, admin),)
+            triggers += (replace(guard, columns=tuple(p.column for p in rest)),)
+        weak = replace(t, triggers=triggers, meta=replace(t.meta, protected=tuple(rest)))
+        schema = replace(_swap_table(schema, t, weak), functions=functions)
+        return schema, weak, f"update guard of {identity[0].column} dropped"
+    return None
+
+
 def plain_key(schema: Schema):
     for t in schema.tables:
         for fk in t.foreign_keys:
@@ -119,7 +144,7 @@ def client_truncate(schema: Schema):
 
 
 MUTANTS: dict[str, Mutant] = {"check-true": check_true, "using-true": using_true, "no-force": no_force,
-                              "writable-admin": writable_admin, "plain-key": plain_key,
+                              "writable-admin": writable_admin, "repointable": repointable, "plain-key": plain_key,
                               "definer-view": definer_view, "client-truncate": client_truncate}
 # What the attacker cannot see: FORCE only binds the table owner, and verify attacks as the
 # application roles, never as the owner; lint's RL012 is what catches it.
