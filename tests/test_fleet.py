@@ -243,3 +243,20 @@ def test_the_cli_rolls_out_reports_and_adds(tmp_path, fresh_db, capsys):
     rows = json.loads(capsys.readouterr().out)["targets"]
     assert [(r["name"], r["pending"]) for r in rows] == [("c_1", 0), ("c_2", 0), ("c_3", 0)]
     assert shape(fresh_db, "c_4") == shape(fresh_db, "c_1")
+
+
+def test_a_templated_name_too_long_for_a_tenant_is_refused_before_it_runs():
+    """`{tenant}_app` for a 60-byte tenant name is 64 bytes: PostgreSQL would cut it to 63, and
+    two tenants whose names share 59 bytes would share a role."""
+    from generator.diagnostics import GenError
+    from generator.migrate.fleet.config import Target
+    from generator.migrate.fleet.target import for_target
+    sql = 'CREATE ROLE "{tenant}_app";\nCREATE TABLE "{tenant}".t (id int);\n'
+    ok = Target("short", "postgresql:///x", "acme")
+    assert for_target(sql, ok) == 'CREATE ROLE "acme_app";\nCREATE TABLE "acme".t (id int);\n'
+    long = Target("long", "postgresql:///x", "t" * 60)
+    with pytest.raises(GenError) as got:
+        for_target(sql, long)
+    d = got.value.diagnostics[0]
+    assert d.code == "MG088" and "t" * 60 + "_app" in d.message and "63 bytes" in d.message
+    assert for_target("CREATE TABLE \"{tenant}\".t (id int);", long).startswith('CREATE TABLE "' + "t" * 60)

@@ -4,6 +4,8 @@ gen.tenant_migrations keyed by schema for a tenant schema), the SQL rewritten fo
 snapshot of its version, its invalid indexes, and provisioning it from the spec."""
 from __future__ import annotations
 
+import re
+
 import time
 from dataclasses import dataclass, field
 
@@ -63,7 +65,21 @@ def for_target(text: str, t: Target) -> str:
         raise GenError([Diagnostic("MG083", f"{t.name}: the migrations are written for a tenant schema "
                                    f"({TENANT_PLACEHOLDER}) and this target names none", name="fleet.target",
                                    hint="give the target `schema:` (or list it under `schemas:`)")], EXIT_FINDINGS)
-    return text.replace(TENANT_PLACEHOLDER, t.schema) if t.schema else text
+    if not t.schema:
+        return text
+    too_long = sorted({m.group(0).replace(TENANT_PLACEHOLDER, t.schema) for m in _TEMPLATED.finditer(text)
+                       if len(m.group(0).replace(TENANT_PLACEHOLDER, t.schema).encode()) > 63})
+    if too_long:
+        raise GenError([Diagnostic("MG088", f"{t.name}: {too_long[0]!r} is longer than PostgreSQL's 63 bytes once "
+                                   f"{TENANT_PLACEHOLDER} is this tenant's name (PostgreSQL would cut it, and two "
+                                   "tenants' names could meet)", name="fleet.target",
+                                   hint="shorten the tenant schema name, or the names around "
+                                   f"{TENANT_PLACEHOLDER} in the spec (roles such as {TENANT_PLACEHOLDER}_app)")],
+                       EXIT_FINDINGS)
+    return text.replace(TENANT_PLACEHOLDER, t.schema)
+
+
+_TEMPLATED = re.compile(r"[A-Za-z0-9_$]*" + re.escape(TENANT_PLACEHOLDER) + r"[A-Za-z0-9_$]*")
 
 
 def ensure_history(conn: psycopg.Connection, t: Target) -> None:
