@@ -372,8 +372,10 @@ def _includes(part: LoadedSpec, base: Path, diags: Collector) -> list[tuple[Path
 
 def _merge(parts: list[LoadedSpec], diags: Collector) -> LoadedSpec:
     """Top-level mappings merge key by key, lists concatenate, any other value may be set in one file only."""
-    out = LoadedSpec({}, {}, {}, [])
+    out = LoadedSpec({}, fast_yaml.Positions(), fast_yaml.Positions(), [])
+    out.positions.files = out.key_positions.files = out.files  # one list: the file of each packed position
     for part in parts:
+        offset = len(out.files)
         out.files += part.files
         shifts: dict = {}
         for key, value in part.data.items():
@@ -394,7 +396,7 @@ def _merge(parts: list[LoadedSpec], diags: Collector) -> LoadedSpec:
             else:
                 _conflict(diags, f"top-level '{key}'", out, part, (key,),
                           "set it in one file only; only mappings merge and lists concatenate across files")
-        _merge_positions(out, part, shifts)
+        _merge_positions(out, part, shifts, offset)
     return out
 
 
@@ -404,13 +406,15 @@ def _conflict(diags: Collector, what: str, out: LoadedSpec, part: LoadedSpec, pa
               here, hint=hint)
 
 
-def _merge_positions(out: LoadedSpec, part: LoadedSpec, shifts: dict) -> None:
-    """Add part's positions, moving entries of concatenated lists by their offset; the root and the
-    top-level keys keep the location from the first file that has them."""
+def _merge_positions(out: LoadedSpec, part: LoadedSpec, shifts: dict, offset: int) -> None:
+    """Add part's positions (packed ones re-pointed at the part's file in out.files), moving entries
+    of concatenated lists by their offset; the root and the top-level keys keep the location from the
+    first file that has them."""
     for table, source in ((out.positions, part.positions), (out.key_positions, part.key_positions)):
         keep = {p: table[p] for p in [()] + [(k,) for k in part.data] if p in table}
+        raw = source.shifted(offset) if isinstance(source, fast_yaml.Positions) else dict(source)
         if shifts:
-            source = {(p[0], p[1] + shifts[p[0]], *p[2:]) if len(p) > 1 and p[0] in shifts else p: loc
-                      for p, loc in source.items()}
-        table.update(source)
+            raw = {(p[0], p[1] + shifts[p[0]], *p[2:]) if len(p) > 1 and p[0] in shifts else p: loc
+                   for p, loc in raw.items()}
+        dict.update(table, raw)
         table.update(keep)
