@@ -1,5 +1,6 @@
 """Writing artifacts atomically: everything goes to a temporary directory beside the target
-and is moved into place only when complete; `stale()` compares without writing."""
+and is moved into place only when complete (into an existing directory, only the files whose
+content changed, each renamed into place once all are written); `stale()` compares without writing."""
 from __future__ import annotations
 
 import os
@@ -50,6 +51,9 @@ def write_tree(directory: Path, files: dict[str, str | bytes], replace_all: bool
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     changed = stale(directory, files)
+    if directory.is_dir():
+        _update_tree(directory, files, changed, replace_all)
+        return changed
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
     os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; the result should look like any directory
     try:
@@ -70,6 +74,35 @@ def write_tree(directory: Path, files: dict[str, str | bytes], replace_all: bool
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return changed
+
+
+def _update_tree(directory: Path, files: dict[str, str | bytes], changed: list[str], replace_all: bool) -> None:
+    """Rewrite only the changed files of an existing directory: all are written beside it first,
+    then each is renamed into place (a failed write changes nothing); with replace_all, files no
+    longer generated are removed."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
+    try:
+        for rel in changed:
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / rel).write_bytes(_as_bytes(files[rel]))
+        for rel in changed:
+            p = directory / rel
+            for parent in list(Path(rel).parents)[-2::-1]:  # a file where a folder is now needed
+                if (directory / parent).is_file():
+                    (directory / parent).unlink()
+            if p.is_dir():
+                shutil.rmtree(p)
+            p.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp / rel, p)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if replace_all:
+        for rel in _existing(directory, ("",)):
+            if rel not in files:
+                (directory / rel).unlink()
+        for d in sorted((p for p in directory.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+            if not any(d.iterdir()):
+                d.rmdir()
 
 
 def write_file_atomic(path: Path, content: str | bytes) -> None:

@@ -16,9 +16,11 @@ DEFAULT_TARGETS = ("sql", "rls", "seed", "shim")
 CITUS_DEFAULT = 13       # the Citus release `--citus` checks against when the spec names none
 
 
-def load_schema(path: str | Path, timings: dict | None = None, citus: bool = False) -> Schema:
+def load_schema(path: str | Path, timings: dict | None = None, citus: bool = False,
+                sources: list | None = None) -> Schema:
     """Spec file (or directory) -> resolved model; raises GenError with every problem found.
-    `citus`: resolve it as a Citus deployment even when `database.citus` is unset."""
+    `citus`: resolve it as a Citus deployment even when `database.citus` is unset.
+    `sources`, when given, receives the files read and the directory/include globs expanded."""
     from generator.spec.loader import load_spec, paused_gc
     from generator.spec.validate import ShapeError, validate_shape
     from generator.resolve import resolve
@@ -26,6 +28,8 @@ def load_schema(path: str | Path, timings: dict | None = None, citus: bool = Fal
     with paused_gc():
         t0 = time.perf_counter()
         loaded = load_spec(path)
+        if sources is not None:
+            sources[:] = [list(loaded.files), list(loaded.globs)]
         t1 = time.perf_counter()
         try:
             spec = validate_shape(loaded)
@@ -101,30 +105,23 @@ class BuildResult:
     stale: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
+    sources: tuple = ()          # (files read, directory/include globs): what a rebuild depends on
 
 
 def build(spec_paths: list[str], out: str = "out", targets: list[str] | None = None, check: bool = False,
-          templates: str | None = None) -> list[BuildResult]:
-    """Build every spec; nothing is written unless every spec resolves and renders."""
+          templates: str | None = None, cache=None) -> list[BuildResult]:
+    """Build every spec; nothing is written unless every spec resolves and renders. With `cache`
+    (a generator.cache.BuildCache), a spec whose inputs are unchanged is not built again."""
     from generator.output import stale, write_tree
 
     _check_paths(out, templates)
-    from generator.spec.loader import paused_gc
-
     results: list[BuildResult] = []
     errors: list[Diagnostic] = []
     for path in spec_paths:
-        timings: dict = {}
         try:
-            with paused_gc():
-                schema = load_schema(path, timings)
-                files, notes = render(schema, list(targets or default_targets()), templates, timings)
+            results.append(_build_one(path, out, list(targets or default_targets()), templates, cache))
         except GenError as e:
             errors.extend(e.diagnostics)
-            continue
-        notes = [f"{d.loc}: warning {d.code} {d.message} (hint: {d.hint})" for d in schema.warnings] + notes
-        results.append(BuildResult(str(path), schema.name, Path(out) / schema.name, files, notes=notes,
-                                   timings=timings))
     if errors:
         raise GenError(errors)
     names = [r.name for r in results]
@@ -140,6 +137,50 @@ def build(spec_paths: list[str], out: str = "out", targets: list[str] | None = N
             r.changed = write_tree(r.directory, r.files, replace_all=targets is None)
         r.timings["write"] = time.perf_counter() - t0
     return results
+
+
+def _build_one(path, out: str, targets: list[str], templates: str | None, cache) -> BuildResult:
+    from generator.spec.loader import paused_gc
+
+    timings: dict = {}
+    t0 = time.perf_counter()
+    head = _cache_head(path, targets, templates) if cache is not None else None
+    key = cache.key(head) if cache is not None else None
+    entry = cache.get(key) if key is not None else None
+    if entry is not None:
+        timings["cache"] = time.perf_counter() - t0
+        return BuildResult(str(path), entry["name"], Path(out) / entry["name"], entry["files"],
+                           notes=entry["notes"], timings=timings, sources=tuple(entry["sources"]))
+    sources: list = []
+    with paused_gc():
+        schema = load_schema(path, timings, sources=sources)
+        files, notes = render(schema, targets, templates, timings)
+    notes = [f"{d.loc}: warning {d.code} {d.message} (hint: {d.hint})" for d in schema.warnings] + notes
+    if cache is not None:
+        t1 = time.perf_counter()
+        cache.put(head, sources[0], sources[1], schema.name, files, notes)
+        timings["cache"] = time.perf_counter() - t1
+    return BuildResult(str(path), schema.name, Path(out) / schema.name, files, notes=notes, timings=timings,
+                       sources=tuple(sources))
+
+
+def _cache_head(path, targets: list[str], templates: str | None) -> dict:
+    """What a build depends on besides the spec files' bytes: how the spec was named (positions
+    print it), the working directory, the targets, the template overrides and Graphviz (erd.svg)."""
+    import os
+    import shutil
+
+    head = {"spec": str(path), "cwd": os.getcwd(), "targets": targets, "templates": None, "dot": None}
+    if templates is not None:
+        import hashlib
+        root = Path(templates)
+        head["templates"] = [str(root.resolve())] + [
+            [p.relative_to(root).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest()]
+            for p in sorted(root.rglob("*")) if p.is_file()]
+    if "erd" in targets and shutil.which("dot"):
+        st = os.stat(shutil.which("dot"))
+        head["dot"] = [shutil.which("dot"), st.st_size, st.st_mtime_ns]
+    return head
 
 
 def _check_paths(out: str, templates: str | None) -> None:

@@ -38,6 +38,7 @@ class LoadedSpec:
     positions: dict = field(default_factory=dict)      # path -> Location of the value
     key_positions: dict = field(default_factory=dict)  # path -> Location of the mapping key
     files: list[str] = field(default_factory=list)
+    globs: list[str] = field(default_factory=list)     # directory and include globs read (include_matches)
 
     def loc(self, path: tuple, key: bool = False) -> Location | None:
         """Location of the value (or key) at path; if path is not recorded, walk up to the nearest recorded ancestor."""
@@ -289,7 +290,17 @@ def load_spec(path: str | Path) -> LoadedSpec:
         _load_tree(file, (), None, parts, seen, diags)
     merged = parts[0] if len(parts) == 1 else _merge(parts, diags)  # an error if no part loaded
     diags.raise_if_errors()
+    if root.is_dir():
+        merged.globs.insert(0, glob.escape(str(root)))
     return merged
+
+
+def include_matches(pattern: str) -> list[Path]:
+    """The spec files a glob stands for (a directory matched stands for its *.yaml/*.yml files), sorted."""
+    found: list[Path] = []
+    for match in map(Path, sorted(glob.glob(pattern, recursive=True))):
+        found += _yaml_files(match) if match.is_dir() else [match]
+    return found
 
 
 def _yaml_files(directory: Path) -> list[Path]:
@@ -361,12 +372,12 @@ def _includes(part: LoadedSpec, base: Path, diags: Collector) -> list[tuple[Path
             diags.add("YL007", "an include entry must be a file name or glob pattern", loc,
                       hint="write each entry as a path relative to this file, e.g. tables/*.yaml")
             continue
-        matches = sorted(glob.glob(os.path.join(glob.escape(str(base)), pattern), recursive=True))
-        if not matches:
+        full = os.path.join(glob.escape(str(base)), pattern)
+        part.globs.append(full)
+        if not glob.glob(full, recursive=True):
             diags.add("YL007", f"include '{pattern}' matches no file", loc,
                       hint=f"include paths are relative to the including file's directory '{_display(base)}'")
-        for match in map(Path, matches):
-            found += [(f, loc) for f in (_yaml_files(match) if match.is_dir() else [match])]
+        found += [(f, loc) for f in include_matches(full)]
     return found
 
 
@@ -377,6 +388,7 @@ def _merge(parts: list[LoadedSpec], diags: Collector) -> LoadedSpec:
     for part in parts:
         offset = len(out.files)
         out.files += part.files
+        out.globs += part.globs
         shifts: dict = {}
         for key, value in part.data.items():
             if key not in out.data:
