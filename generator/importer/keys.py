@@ -78,8 +78,16 @@ def _set(keys: Keys, col: str, **kw) -> None:
 
 
 def _constraint_row(ctx: ImportCtx, t: Table, name: str) -> dict:
-    return next((r for r in ctx.catalog.constraints
-                 if (r["schema"], r["table_name"], r["name"]) == (t.schema, t.name, name)), {})
+    rows = memo_of(ctx, "constraint_rows", (ctx.catalog,), lambda: _constraint_rows(ctx.catalog.constraints))
+    return rows.get((t.schema, t.name, name), {})
+
+
+def _constraint_rows(constraints) -> dict:
+    """(schema, table, name) -> the catalog row of that constraint (the first, as a scan finds it)."""
+    out: dict = {}
+    for r in constraints:
+        out.setdefault((r["schema"], r["table_name"], r["name"]), r)
+    return out
 
 
 def _primary_key(ctx, t: Table, cols, trait_cols, keys: Keys) -> None:

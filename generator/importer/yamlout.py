@@ -68,8 +68,26 @@ def _styled(value, key: str | None = None, depth: int = 0):
 def _fits(value) -> bool:
     if _has_newline(value) or _at_least(value) > FLOW_WIDTH:
         return False
-    flow = _Flow(value) if isinstance(value, dict) else _FlowList(value)
-    return len(_dump(flow).strip()) <= FLOW_WIDTH
+    key = _frozen(value)
+    fits = _FITS.get(key)
+    if fits is None:  # the same short mapping ({type: uuid, nullable: false}) recurs on many tables
+        flow = _Flow(value) if isinstance(value, dict) else _FlowList(value)
+        fits = _FITS[key] = len(_dump(flow).strip()) <= FLOW_WIDTH
+        if len(_FITS) > 100_000:
+            _FITS.clear()
+    return fits
+
+
+_FITS: dict = {}
+
+
+def _frozen(value):
+    """A hashable stand-in that is equal exactly when two values dump to the same text."""
+    if isinstance(value, dict):
+        return (type(value).__name__, tuple((type(k).__name__, k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return (type(value).__name__, tuple(_frozen(v) for v in value))
+    return (type(value).__name__, value)
 
 
 def _at_least(value) -> int:
