@@ -1,17 +1,19 @@
 """The build cache: what a build of a spec made, keyed by everything it was made from (the bytes of
 every spec file it read, the files its directory and include globs matched, the targets, the
-template files and gen's own code), the files stored by content hash. Safe to delete at any time;
-an entry that does not verify (a missing or corrupted file) is a miss, never a wrong answer."""
+template files, gen's own code and libraries), each build stored as one file named by that key.
+Safe to delete at any time; an entry that does not verify (a missing, truncated or corrupted file)
+is a miss, never a wrong answer."""
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
-FORMAT = 1
+FORMAT = 2
+MAX_ENTRIES = 32   # builds kept (the most recently used); older ones are deleted
 _CODE = Path(__file__).resolve().parent
 
 
@@ -45,19 +47,53 @@ _code_stamp: str | None = None
 
 
 def code_stamp() -> str:
-    """Fingerprint of gen's own code and built-in templates (every edit of gen is a new key)."""
+    """Fingerprint of gen's own code and built-in templates, the Python and the libraries whose
+    answers reach the output (every edit or upgrade of any of them is a new key)."""
     global _code_stamp
     if _code_stamp is None:
         from generator import __version__
-        from generator.render import BUILTIN_TEMPLATES
-        parts = [__version__, _tree_stamp(_CODE, ("**/*.py", "*.json")),
-                 _tree_stamp(Path(BUILTIN_TEMPLATES), ("**/*",))]
+        parts = [__version__, sys.version, _library_stamp(), _tree_stamp(_CODE, ("**/*.py", "**/*.json")),
+                 _tree_stamp(_builtin_templates(), ("**/*",))]
         _code_stamp = _digest(json.dumps(parts).encode())
     return _code_stamp
 
 
+_LIBRARIES = ("yaml", "pydantic", "pydantic_core", "jinja2", "markupsafe", "sqlglot", "pglast",
+              "confusable_homoglyphs")
+
+
+def _library_stamp() -> list:
+    """Where each library whose answers reach the output is installed (its entry file's size and
+    mtime) and the names (with versions) of every distribution installed beside it: an upgrade or
+    reinstall of any of them is a new key. Found without importing them."""
+    from importlib.util import find_spec
+    out, sites = [], set()
+    for name in _LIBRARIES:
+        spec = find_spec(name)
+        origin = Path(spec.origin) if spec is not None and spec.origin else None
+        if origin is None or not origin.is_file():
+            out.append([name, None])
+            continue
+        st = origin.stat()
+        out.append([name, str(origin), st.st_size, st.st_mtime_ns])
+        sites.add(origin.parent.parent if spec.submodule_search_locations else origin.parent)
+    for site in sorted(sites):
+        try:
+            out.append(sorted(n for n in os.listdir(site) if n.endswith((".dist-info", ".egg-info"))))
+        except OSError:
+            pass
+    return out
+
+
+def _builtin_templates() -> Path:
+    """generator.render.BUILTIN_TEMPLATES, found without importing the renderer (tests check both agree)."""
+    packaged = _CODE / "_templates"
+    return packaged if packaged.is_dir() else _CODE.parent / "templates"
+
+
 class BuildCache:
-    """Entries under DIR/builds/<key>.json, file contents under DIR/blobs/<hash>."""
+    """Entries under DIR/builds/<key>.pack (one file per build, see _pack); DIR/index/ maps how a
+    spec was built (path, cwd, targets, templates) to the inputs its last build read."""
 
     def __init__(self, directory: str | Path):
         self.dir = Path(directory)
@@ -88,55 +124,101 @@ class BuildCache:
 
     # ------------------------------------------------------------ entries
 
+    def _entry_path(self, key: str) -> Path:
+        return self.dir / "builds" / f"{key}.pack"
+
     def get(self, key: str) -> dict | None:
-        """The entry for `key` with every file's content, or None (missing, unreadable or corrupt)."""
-        entry = _read_json(self.dir / "builds" / f"{key}.json")
-        if not isinstance(entry, dict) or not isinstance(entry.get("files"), dict) \
-                or not isinstance(entry.get("notes"), list) or not isinstance(entry.get("sources"), list):
+        """The entry for `key` with every file's content, or None (missing, unreadable or corrupt:
+        a corrupt entry is removed, so the build that follows stores it anew)."""
+        path = self._entry_path(key)
+        try:
+            raw = path.read_bytes()
+        except OSError:
             return None
-        files: dict[str, str | bytes] = {}
-        for rel, item in entry["files"].items():
-            try:
-                digest, is_text = item
-                data = (self.dir / "blobs" / digest[:2] / digest).read_bytes()
-            except (OSError, TypeError, ValueError):
-                return None
-            if _digest(data) != digest:
-                return None  # a corrupted blob: build again
-            try:
-                files[rel] = data.decode("utf-8") if is_text else data
-            except UnicodeDecodeError:
-                return None
-        entry["files"] = files
+        entry = _unpack(raw)
+        if entry is None:
+            _unlink(path)
+            return None
+        try:
+            os.utime(path)   # recently used: pruned last
+        except OSError:
+            pass
         return entry
 
     def put(self, head: dict, read_files: list[str], globs: list[str], name: str,
             files: dict[str, str | bytes], notes: list[str]) -> None:
-        """Store a build; errors (a read-only or full disk) are ignored: the cache is only a shortcut."""
+        """Store a build, then prune to the MAX_ENTRIES most recently used; errors (a read-only or
+        full disk) are ignored: the cache is only a shortcut."""
         try:
             key = self._content_key(head, read_files, globs)
             if key is None:
                 return
-            table = {}
-            for rel, content in files.items():
-                data = content.encode("utf-8") if isinstance(content, str) else content
-                digest = _digest(data)
-                blob = self.dir / "blobs" / digest[:2] / digest
-                if not blob.is_file():
-                    _write(blob, data)
-                table[rel] = [digest, isinstance(content, str)]
-            _write(self.dir / "builds" / f"{key}.json",
-                   json.dumps({"name": name, "files": table, "notes": notes,
-                               "sources": [read_files, globs]}).encode())
+            _write(self._entry_path(key), _pack(name, files, notes, [read_files, globs]))
             _write(self._index_path(head), json.dumps({"files": read_files, "globs": globs}).encode())
+            self._prune()
         except OSError:
             pass
+
+    def _prune(self) -> None:
+        entries = []
+        for p in (self.dir / "builds").glob("*.pack"):
+            try:
+                entries.append((p.stat().st_mtime_ns, p))
+            except OSError:
+                pass
+        for _, p in sorted(entries, reverse=True)[MAX_ENTRIES:]:
+            _unlink(p)
+
+
+def _pack(name: str, files: dict[str, str | bytes], notes: list[str], sources: list) -> bytes:
+    """One entry as one file: a JSON header line (its last field the SHA-256 of the body), then
+    every file's bytes, one after the other."""
+    table, chunks = [], []
+    for rel, content in files.items():
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        table.append([rel, len(data), isinstance(content, str)])
+        chunks.append(data)
+    body = b"".join(chunks)
+    header = {"format": FORMAT, "name": name, "notes": notes, "sources": sources, "files": table,
+              "sha256": _digest(body)}
+    return json.dumps(header).encode() + b"\n" + body
+
+
+def _unpack(raw: bytes) -> dict | None:
+    """The entry of `_pack`, or None when anything in it does not verify."""
+    line, sep, body = raw.partition(b"\n")
+    try:
+        header = json.loads(line)
+        if not sep or header.get("format") != FORMAT or header.get("sha256") != _digest(body):
+            return None
+        name, notes, sources, table = header["name"], header["notes"], header["sources"], header["files"]
+        if not (isinstance(name, str) and isinstance(notes, list) and isinstance(sources, list)
+                and len(sources) == 2 and isinstance(table, list)):
+            return None
+        files: dict[str, str | bytes] = {}
+        at = 0
+        for rel, size, is_text in table:
+            data = body[at:at + size]
+            at += size
+            files[rel] = data.decode("utf-8") if is_text else data
+        if at != len(body):
+            return None
+    except (ValueError, TypeError, KeyError, AttributeError):   # UnicodeDecodeError is a ValueError
+        return None
+    return {"name": name, "notes": notes, "sources": sources, "files": files}
 
 
 def expand(pattern: str) -> list[str]:
     """What a spec directory or an include glob stands for: its *.yaml/*.yml files, sorted."""
     from generator.spec.loader import include_matches
     return [str(p) for p in include_matches(pattern)]
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
 
 
 def _read_json(path: Path):

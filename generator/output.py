@@ -33,15 +33,26 @@ def stale(directory: Path, files: dict[str, str | bytes], owned_prefixes: tuple[
 
 
 def _existing(directory: Path, prefixes: tuple[str, ...]) -> list[str]:
-    if not directory.is_dir():
+    if not prefixes or not directory.is_dir():
         return []
+    return [rel for rel in _files_under(directory)
+            if any(rel == pre or rel.startswith(pre.rstrip("/") + "/") for pre in prefixes)]
+
+
+def _files_under(directory: Path, folders: list[str] | None = None) -> list[str]:
+    """Relative paths (posix) of every file below `directory` (symlinks included, not followed),
+    sorted; `folders`, when given, receives the relative paths of the folders."""
     found = []
-    for p in sorted(directory.rglob("*")):
-        if p.is_file():
-            rel = p.relative_to(directory).as_posix()
-            if any(rel == pre or rel.startswith(pre.rstrip("/") + "/") for pre in prefixes):
-                found.append(rel)
-    return found
+    for root, dirs, names in os.walk(directory):
+        base = Path(root).relative_to(directory).as_posix()
+        prefix = "" if base == "." else base + "/"
+        found += [prefix + n for n in names]
+        for d in dirs:
+            if os.path.islink(os.path.join(root, d)):
+                found.append(prefix + d)
+            elif folders is not None:
+                folders.append(prefix + d)
+    return sorted(found)
 
 
 def write_tree(directory: Path, files: dict[str, str | bytes], replace_all: bool = True) -> list[str]:
@@ -80,7 +91,7 @@ def _update_tree(directory: Path, files: dict[str, str | bytes], changed: list[s
     """Rewrite only the changed files of an existing directory: all are written beside it first,
     then each is renamed into place (a failed write changes nothing); with replace_all, files no
     longer generated are removed."""
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent)) if changed else None
     try:
         for rel in changed:
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -95,14 +106,16 @@ def _update_tree(directory: Path, files: dict[str, str | bytes], changed: list[s
             p.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp / rel, p)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
     if replace_all:
-        for rel in _existing(directory, ("",)):
+        folders: list[str] = []
+        for rel in _files_under(directory, folders):
             if rel not in files:
                 (directory / rel).unlink()
-        for d in sorted((p for p in directory.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
-            if not any(d.iterdir()):
-                d.rmdir()
+        for rel in sorted(folders, key=lambda r: -r.count("/")):   # deepest first
+            if not any((directory / rel).iterdir()):
+                (directory / rel).rmdir()
 
 
 def write_file_atomic(path: Path, content: str | bytes) -> None:

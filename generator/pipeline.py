@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.diagnostics import Diagnostic, GenError
-from generator.model import Schema
-from generator.targets import Artifact, BuildContext, default_target_names, get_target, target_names
+
+if TYPE_CHECKING:   # the model and the targets are imported when a build is made (not on a cache hit)
+    from generator.model import Schema
+    from generator.targets import Artifact
 
 DEFAULT_TARGETS = ("sql", "rls", "seed", "shim")
 
@@ -65,16 +68,19 @@ def _raise_with_semantic_errors(shape, loaded) -> None:
 
 
 def available_targets() -> list[str]:
+    from generator.targets import target_names
     return target_names()
 
 
 def default_targets() -> list[str]:
     """Every registered target except the opt-in ones (e.g. prisma6)."""
+    from generator.targets import default_target_names
     return default_target_names()
 
 
 def render(schema: Schema, targets: list[str], templates: str | None = None,
            timings: dict | None = None) -> tuple[dict[str, str | bytes], list[str]]:
+    from generator.targets import BuildContext, get_target
     ctx = BuildContext(schema=schema, templates=templates)
     files: dict[str, str | bytes] = {}
     done = set()
@@ -119,7 +125,7 @@ def build(spec_paths: list[str], out: str = "out", targets: list[str] | None = N
     errors: list[Diagnostic] = []
     for path in spec_paths:
         try:
-            results.append(_build_one(path, out, list(targets or default_targets()), templates, cache))
+            results.append(_build_one(path, out, list(targets) if targets else None, templates, cache))
         except GenError as e:
             errors.extend(e.diagnostics)
     if errors:
@@ -139,18 +145,20 @@ def build(spec_paths: list[str], out: str = "out", targets: list[str] | None = N
     return results
 
 
-def _build_one(path, out: str, targets: list[str], templates: str | None, cache) -> BuildResult:
-    from generator.spec.loader import paused_gc
-
+def _build_one(path, out: str, targets: list[str] | None, templates: str | None, cache) -> BuildResult:
+    """One spec, from the cache when its inputs are unchanged; `targets` None: the default ones (which
+    they are is a fact of gen's code, part of every cache key, so a hit need not import the targets)."""
     timings: dict = {}
     t0 = time.perf_counter()
-    head = _cache_head(path, targets, templates) if cache is not None else None
+    head = _cache_head(path, targets or ["(default)"], templates) if cache is not None else None
     key = cache.key(head) if cache is not None else None
     entry = cache.get(key) if key is not None else None
     if entry is not None:
         timings["cache"] = time.perf_counter() - t0
         return BuildResult(str(path), entry["name"], Path(out) / entry["name"], entry["files"],
                            notes=entry["notes"], timings=timings, sources=tuple(entry["sources"]))
+    from generator.spec.loader import paused_gc
+    targets = targets or default_targets()
     sources: list = []
     with paused_gc():
         schema = load_schema(path, timings, sources=sources)
@@ -177,7 +185,7 @@ def _cache_head(path, targets: list[str], templates: str | None) -> dict:
         head["templates"] = [str(root.resolve())] + [
             [p.relative_to(root).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest()]
             for p in sorted(root.rglob("*")) if p.is_file()]
-    if "erd" in targets and shutil.which("dot"):
+    if ("erd" in targets or "(default)" in targets) and shutil.which("dot"):
         st = os.stat(shutil.which("dot"))
         head["dot"] = [shutil.which("dot"), st.st_size, st.st_mtime_ns]
     return head
@@ -196,5 +204,6 @@ def _check_paths(out: str, templates: str | None) -> None:
 
 
 def artifacts_of(schema: Schema, targets: list[str]) -> list[Artifact]:
+    from generator.targets import Artifact
     files, _ = render(schema, targets)
     return [Artifact(p, c) for p, c in files.items()]

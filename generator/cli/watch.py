@@ -20,13 +20,14 @@ def watch(args, once) -> int:
     args.watch_sources = []
     try:
         while True:
+            read = _stamp(args.specs, args.watch_sources)   # taken before the build: a save during it is seen
             try:
                 once()
             except GenError as e:
                 print_diagnostics(e.diagnostics, getattr(args, "format", "human"))
             gc.collect()   # a long-running process: clear what the build left (the command runs without gc)
             sys.stdout.flush()
-            before = _stamp(args.specs, args.watch_sources)
+            before = {p: read.get(p, st) for p, st in _stamp(args.specs, args.watch_sources).items()}
             say(f"gen build --watch: watching {len(before)} file(s); Ctrl-C stops")
             sys.stdout.flush()
             while _stamp(args.specs, args.watch_sources) == before:
