@@ -174,7 +174,7 @@ def run_incremental(paths: dict, runs: int, timeout: float) -> dict:
         src = Path(paths["yaml"])
         spec = scratch / src.name
         shutil.copytree(src, spec) if src.is_dir() else shutil.copy(src, spec)
-        edited_file = spec if spec.is_file() else sorted(spec.glob("*.yaml"))[0]
+        edited_file = spec if spec.is_file() else min(spec.glob("*.yaml"))
         original = edited_file.read_text()
         assert EDIT_NEEDLE in original, "benchmarks/generate.py changed its descriptions"
         env = dict(os.environ, GEN_CACHE_DIR=str(scratch / "cache"))

@@ -1,4 +1,4 @@
-"""`gen build SPEC... [--out DIR] [--target NAME,...] [--check]`: render artifacts."""
+"""`gen build SPEC... [--out DIR] [--target NAME,...] [--check] [--watch] [--no-cache]`: render artifacts (through the build cache)."""
 from __future__ import annotations
 
 import json
