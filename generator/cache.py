@@ -111,15 +111,20 @@ class BuildCache:
             return None
         return self._content_key(head, index["files"], index.get("globs") or [])
 
-    def _content_key(self, head: dict, files: list, globs: list) -> str | None:
+    def _content_key(self, head: dict, files: list, globs: list, digests: dict | None = None,
+                     matched: dict | None = None) -> str | None:
+        """The key of `head` built from `files` and `globs`: their bytes and matches on disk now, or,
+        for a build just made, as the build read them (`digests`, `matched`: an edit saved during
+        the build then makes the entry unreachable instead of wrong)."""
         parts = [FORMAT, code_stamp(), head]
         for name in files:
             try:
-                parts.append([name, _digest(Path(name).read_bytes())])
-            except OSError:
+                parts.append([name, digests[name] if digests is not None else _digest(Path(name).read_bytes())])
+            except (OSError, KeyError):
                 return None
-        for pattern in globs:  # a spec directory or an include glob: the files it matches now
-            parts.append([pattern, expand(pattern)])
+        for pattern in globs:  # a spec directory or an include glob: the files it matches
+            parts.append([pattern, matched[pattern] if matched is not None and pattern in matched
+                          else expand(pattern)])
         return _digest(json.dumps(parts, sort_keys=True).encode())
 
     # ------------------------------------------------------------ entries
@@ -145,12 +150,13 @@ class BuildCache:
             pass
         return entry
 
-    def put(self, head: dict, read_files: list[str], globs: list[str], name: str,
-            files: dict[str, str | bytes], notes: list[str]) -> None:
-        """Store a build, then prune to the MAX_ENTRIES most recently used; errors (a read-only or
-        full disk) are ignored: the cache is only a shortcut."""
+    def put(self, head: dict, sources: list, name: str, files: dict[str, str | bytes], notes: list[str]) -> None:
+        """Store a build made from `sources` (files read, globs, their digests and matches as
+        load_schema reports them), then prune to the MAX_ENTRIES most recently used; errors (a
+        read-only or full disk) are ignored: the cache is only a shortcut."""
+        read_files, globs, digests, matched = sources
         try:
-            key = self._content_key(head, read_files, globs)
+            key = self._content_key(head, read_files, globs, digests, matched)
             if key is None:
                 return
             _write(self._entry_path(key), _pack(name, files, notes, [read_files, globs]))

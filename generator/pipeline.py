@@ -23,7 +23,8 @@ def load_schema(path: str | Path, timings: dict | None = None, citus: bool = Fal
                 sources: list | None = None) -> Schema:
     """Spec file (or directory) -> resolved model; raises GenError with every problem found.
     `citus`: resolve it as a Citus deployment even when `database.citus` is unset.
-    `sources`, when given, receives the files read and the directory/include globs expanded."""
+    `sources`, when given, receives the files read, the directory/include globs expanded, the SHA-256
+    of each file's bytes as read and the files each glob matched then."""
     from generator.spec.loader import load_spec, paused_gc
     from generator.spec.validate import ShapeError, validate_shape
     from generator.resolve import resolve
@@ -32,7 +33,7 @@ def load_schema(path: str | Path, timings: dict | None = None, citus: bool = Fal
         t0 = time.perf_counter()
         loaded = load_spec(path)
         if sources is not None:
-            sources[:] = [list(loaded.files), list(loaded.globs)]
+            sources[:] = [list(loaded.files), list(loaded.globs), dict(loaded.digests), dict(loaded.matched)]
         t1 = time.perf_counter()
         try:
             spec = validate_shape(loaded)
@@ -166,10 +167,10 @@ def _build_one(path, out: str, targets: list[str] | None, templates: str | None,
     notes = [f"{d.loc}: warning {d.code} {d.message} (hint: {d.hint})" for d in schema.warnings] + notes
     if cache is not None:
         t1 = time.perf_counter()
-        cache.put(head, sources[0], sources[1], schema.name, files, notes)
+        cache.put(head, sources, schema.name, files, notes)
         timings["cache"] = time.perf_counter() - t1
     return BuildResult(str(path), schema.name, Path(out) / schema.name, files, notes=notes, timings=timings,
-                       sources=tuple(sources))
+                       sources=tuple(sources[:2]))
 
 
 def _cache_head(path, targets: list[str], templates: str | None) -> dict:

@@ -130,6 +130,27 @@ def test_cached_builds_match_cold_builds_through_edits(tmp_path, monkeypatch):
     assert "load" not in r[0].timings
 
 
+def test_a_save_during_a_build_makes_no_wrong_entry(tmp_path, monkeypatch):
+    """The entry is keyed by the bytes the build read, not by what is on disk when it is stored."""
+    import generator.pipeline
+    monkeypatch.chdir(tmp_path)
+    spec = tmp_path / "shop.yaml"
+    spec.write_text(SPEC)
+    saved = SPEC.replace("      body: text\n", "      body: text\n      pinned: boolean\n")
+    real_render = generator.pipeline.render
+
+    def render_while_saved(*args, **kwargs):   # the user saves (an edit, a new file) while gen renders
+        spec.write_text(saved)
+        return real_render(*args, **kwargs)
+
+    cache = BuildCache(tmp_path / "cache")
+    monkeypatch.setattr(generator.pipeline, "render", render_while_saved)
+    build([str(spec)], str(tmp_path / "warm"), TARGETS, cache=cache)
+    monkeypatch.setattr(generator.pipeline, "render", real_render)
+    r = _same_as_cold(spec, tmp_path, cache, "after the save")
+    assert "pinned" in r[0].files["schema.sql"]
+
+
 def test_included_files_and_spec_directories_are_inputs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     cache = BuildCache(tmp_path / "cache")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import glob
+import hashlib
 import os
 import threading
 from contextlib import contextmanager
@@ -39,6 +40,8 @@ class LoadedSpec:
     key_positions: dict = field(default_factory=dict)  # path -> Location of the mapping key
     files: list[str] = field(default_factory=list)
     globs: list[str] = field(default_factory=list)     # directory and include globs read (include_matches)
+    matched: dict = field(default_factory=dict)        # glob -> the files it matched when loaded (str paths)
+    digests: dict = field(default_factory=dict)        # file (as in `files`) -> SHA-256 of the bytes read
 
     def loc(self, path: tuple, key: bool = False) -> Location | None:
         """Location of the value (or key) at path; if path is not recorded, walk up to the nearest recorded ancestor."""
@@ -292,6 +295,7 @@ def load_spec(path: str | Path) -> LoadedSpec:
     diags.raise_if_errors()
     if root.is_dir():
         merged.globs.insert(0, glob.escape(str(root)))
+        merged.matched[glob.escape(str(root))] = [str(f) for f in files]
     return merged
 
 
@@ -315,7 +319,8 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _read(path: Path, shown: str, origin: Location | None) -> str:
+def _read(path: Path, shown: str, origin: Location | None, digests: dict | None = None) -> str:
+    """The text of a spec file; `digests`, when given, receives the SHA-256 of its bytes under `shown`."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -326,6 +331,8 @@ def _read(path: Path, shown: str, origin: Location | None) -> str:
         raise GenError([Diagnostic("YL009", f"cannot read '{shown}': {exc.strerror or exc}",
                                    origin or Location(shown, 1, 1),
                                    hint="check the path; the file must exist and be readable")]) from None
+    if digests is not None:
+        digests[shown] = hashlib.sha256(raw).hexdigest()
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -346,11 +353,13 @@ def _load_tree(path: Path, chain: tuple, origin: Location | None, parts: list, s
     if real in seen:
         return
     seen.add(real)
+    digests: dict = {}
     try:
-        part = load_yaml_text(_read(path, shown, origin), shown)
+        part = load_yaml_text(_read(path, shown, origin, digests), shown)
     except GenError as exc:
         diags.extend(exc.diagnostics)
         return
+    part.digests.update(digests)
     parts.append(part)
     for target, loc in _includes(part, path.parent, diags):
         _load_tree(target, chain + (real,), loc, parts, seen, diags)
@@ -377,7 +386,9 @@ def _includes(part: LoadedSpec, base: Path, diags: Collector) -> list[tuple[Path
         if not glob.glob(full, recursive=True):
             diags.add("YL007", f"include '{pattern}' matches no file", loc,
                       hint=f"include paths are relative to the including file's directory '{_display(base)}'")
-        found += [(f, loc) for f in include_matches(full)]
+        matches = include_matches(full)
+        part.matched[full] = [str(f) for f in matches]
+        found += [(f, loc) for f in matches]
     return found
 
 
@@ -389,6 +400,8 @@ def _merge(parts: list[LoadedSpec], diags: Collector) -> LoadedSpec:
         offset = len(out.files)
         out.files += part.files
         out.globs += part.globs
+        out.matched.update(part.matched)
+        out.digests.update(part.digests)
         shifts: dict = {}
         for key, value in part.data.items():
             if key not in out.data:
