@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.diagnostics import Diagnostic, GenError
-from generator.model import Schema
-from generator.targets import Artifact, BuildContext, default_target_names, get_target, target_names
+
+if TYPE_CHECKING:   # the model and the targets are imported when a build is made (not on a cache hit)
+    from generator.model import Schema
+    from generator.targets import Artifact
 
 DEFAULT_TARGETS = ("sql", "rls", "seed", "shim")
 
@@ -16,9 +19,12 @@ DEFAULT_TARGETS = ("sql", "rls", "seed", "shim")
 CITUS_DEFAULT = 13       # the Citus release `--citus` checks against when the spec names none
 
 
-def load_schema(path: str | Path, timings: dict | None = None, citus: bool = False) -> Schema:
+def load_schema(path: str | Path, timings: dict | None = None, citus: bool = False,
+                sources: list | None = None) -> Schema:
     """Spec file (or directory) -> resolved model; raises GenError with every problem found.
-    `citus`: resolve it as a Citus deployment even when `database.citus` is unset."""
+    `citus`: resolve it as a Citus deployment even when `database.citus` is unset.
+    `sources`, when given, receives the files read, the directory/include globs expanded, the SHA-256
+    of each file's bytes as read and the files each glob matched then."""
     from generator.spec.loader import load_spec, paused_gc
     from generator.spec.validate import ShapeError, validate_shape
     from generator.resolve import resolve
@@ -26,6 +32,8 @@ def load_schema(path: str | Path, timings: dict | None = None, citus: bool = Fal
     with paused_gc():
         t0 = time.perf_counter()
         loaded = load_spec(path)
+        if sources is not None:
+            sources[:] = [list(loaded.files), list(loaded.globs), dict(loaded.digests), dict(loaded.matched)]
         t1 = time.perf_counter()
         try:
             spec = validate_shape(loaded)
@@ -61,16 +69,19 @@ def _raise_with_semantic_errors(shape, loaded) -> None:
 
 
 def available_targets() -> list[str]:
+    from generator.targets import target_names
     return target_names()
 
 
 def default_targets() -> list[str]:
     """Every registered target except the opt-in ones (e.g. prisma6)."""
+    from generator.targets import default_target_names
     return default_target_names()
 
 
 def render(schema: Schema, targets: list[str], templates: str | None = None,
            timings: dict | None = None) -> tuple[dict[str, str | bytes], list[str]]:
+    from generator.targets import BuildContext, get_target
     ctx = BuildContext(schema=schema, templates=templates)
     files: dict[str, str | bytes] = {}
     done = set()
@@ -101,30 +112,23 @@ class BuildResult:
     stale: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
+    sources: tuple = ()          # (files read, directory/include globs): what a rebuild depends on
 
 
 def build(spec_paths: list[str], out: str = "out", targets: list[str] | None = None, check: bool = False,
-          templates: str | None = None) -> list[BuildResult]:
-    """Build every spec; nothing is written unless every spec resolves and renders."""
+          templates: str | None = None, cache=None) -> list[BuildResult]:
+    """Build every spec; nothing is written unless every spec resolves and renders. With `cache`
+    (a generator.cache.BuildCache), a spec whose inputs are unchanged is not built again."""
     from generator.output import stale, write_tree
 
     _check_paths(out, templates)
-    from generator.spec.loader import paused_gc
-
     results: list[BuildResult] = []
     errors: list[Diagnostic] = []
     for path in spec_paths:
-        timings: dict = {}
         try:
-            with paused_gc():
-                schema = load_schema(path, timings)
-                files, notes = render(schema, list(targets or default_targets()), templates, timings)
+            results.append(_build_one(path, out, list(targets) if targets else None, templates, cache))
         except GenError as e:
             errors.extend(e.diagnostics)
-            continue
-        notes = [f"{d.loc}: warning {d.code} {d.message} (hint: {d.hint})" for d in schema.warnings] + notes
-        results.append(BuildResult(str(path), schema.name, Path(out) / schema.name, files, notes=notes,
-                                   timings=timings))
     if errors:
         raise GenError(errors)
     names = [r.name for r in results]
@@ -142,6 +146,52 @@ def build(spec_paths: list[str], out: str = "out", targets: list[str] | None = N
     return results
 
 
+def _build_one(path, out: str, targets: list[str] | None, templates: str | None, cache) -> BuildResult:
+    """One spec, from the cache when its inputs are unchanged; `targets` None: the default ones (which
+    they are is a fact of gen's code, part of every cache key, so a hit need not import the targets)."""
+    timings: dict = {}
+    t0 = time.perf_counter()
+    head = _cache_head(path, targets or ["(default)"], templates) if cache is not None else None
+    key = cache.key(head) if cache is not None else None
+    entry = cache.get(key) if key is not None else None
+    if entry is not None:
+        timings["cache"] = time.perf_counter() - t0
+        return BuildResult(str(path), entry["name"], Path(out) / entry["name"], entry["files"],
+                           notes=entry["notes"], timings=timings, sources=tuple(entry["sources"]))
+    from generator.spec.loader import paused_gc
+    targets = targets or default_targets()
+    sources: list = []
+    with paused_gc():
+        schema = load_schema(path, timings, sources=sources)
+        files, notes = render(schema, targets, templates, timings)
+    notes = [f"{d.loc}: warning {d.code} {d.message} (hint: {d.hint})" for d in schema.warnings] + notes
+    if cache is not None:
+        t1 = time.perf_counter()
+        cache.put(head, sources, schema.name, files, notes)
+        timings["cache"] = time.perf_counter() - t1
+    return BuildResult(str(path), schema.name, Path(out) / schema.name, files, notes=notes, timings=timings,
+                       sources=tuple(sources[:2]))
+
+
+def _cache_head(path, targets: list[str], templates: str | None) -> dict:
+    """What a build depends on besides the spec files' bytes: how the spec was named (positions
+    print it), the working directory, the targets, the template overrides and Graphviz (erd.svg)."""
+    import os
+    import shutil
+
+    head = {"spec": str(path), "cwd": os.getcwd(), "targets": targets, "templates": None, "dot": None}
+    if templates is not None:
+        import hashlib
+        root = Path(templates)
+        head["templates"] = [str(root.resolve())] + [
+            [p.relative_to(root).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest()]
+            for p in sorted(root.rglob("*")) if p.is_file()]
+    if ("erd" in targets or "(default)" in targets) and shutil.which("dot"):
+        st = os.stat(shutil.which("dot"))
+        head["dot"] = [shutil.which("dot"), st.st_size, st.st_mtime_ns]
+    return head
+
+
 def _check_paths(out: str, templates: str | None) -> None:
     problems = []
     if Path(out).exists() and not Path(out).is_dir():
@@ -155,5 +205,6 @@ def _check_paths(out: str, templates: str | None) -> None:
 
 
 def artifacts_of(schema: Schema, targets: list[str]) -> list[Artifact]:
+    from generator.targets import Artifact
     files, _ = render(schema, targets)
     return [Artifact(p, c) for p, c in files.items()]

@@ -14,6 +14,10 @@ import pytest
 from generator.db.server import debian_server, embedded_server, scratch_database
 from generator.diagnostics import GenError
 
+# gen commands the tests start build from scratch (the build cache has a test of its own,
+# tests/test_build_cache.py, which names its cache directory).
+os.environ["GEN_CACHE_DIR"] = "off"
+
 # A Node.js that setup.sh took from the npm registry (when the system's is older than Prisma 7
 # needs) comes first on PATH for the tests that run node tools.
 _NODE = sorted((Path(__file__).resolve().parent.parent / ".tools" / "node_modules").glob("node-linux-*/bin"))

@@ -13,6 +13,7 @@ LAYERS = [
     {"cli"},
     {"pipeline"},
     {"review"},
+    {"cache"},
     {"targets", "migrate", "verify", "importer", "lint"},
     {"postgres", "sample"},
     {"resolve", "diff", "db"},

@@ -75,7 +75,7 @@ def add_format(p: argparse.ArgumentParser) -> None:
 
 def add_server(p: argparse.ArgumentParser) -> None:
     """--server, the same for every command that needs a PostgreSQL of its own."""
-    from generator.db.server import SERVER_HELP
+    from generator.db import SERVER_HELP
     p.add_argument("--server", metavar="auto|embedded|pg15|URL", default="auto", help=SERVER_HELP)
 
 

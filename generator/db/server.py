@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterator
 
 from generator.diagnostics import EXIT_ENVIRONMENT, Diagnostic, GenError
+from generator.db import SERVER_HELP  # noqa: F401 (re-exported)
 from generator.db.connect import connect, with_database
 from generator.model.naming import quote_ident
 
@@ -185,9 +186,6 @@ def scratch_database(base_url: str, prefix: str = "gen_") -> Iterator[str]:
 
 # ---------------------------------------------------------------- choosing a server
 
-SERVER_HELP = ("PostgreSQL to run on: auto (default: the embedded one, or Debian's 15 with contrib when the "
-               "extensions needed are only there), embedded (pgserver 16 + pgvector), pg15 (Debian 15 + contrib), "
-               "or a superuser postgresql:// URL of a throw-away server")
 DEBIAN_PG15_EXTENSIONS = Path("/usr/share/postgresql/15/extension")
 
 

@@ -46,6 +46,7 @@ class ImportCtx:
     tenancy: object = None                                                 # importer.tenancy.Tenancy, once known
     guards: dict = field(default_factory=dict)                             # table -> protected column -> writable_by
     soft_deleted: dict = field(default_factory=dict)                       # table -> importer.soft_delete.SoftDeleted
+    memo: dict = field(default_factory=dict)   # facts derived from the whole model, made once: see memo_of()
 
     def lose(self, obj: Obj, part: str | None, what: str, carried: str, listed: bool = True) -> None:
         self.losses.append(Loss(obj, part, what, carried, listed))
@@ -64,6 +65,18 @@ class ImportCtx:
         if self.auth.get("roles"):
             return tuple(self.auth["roles"])
         return ("authenticated",) if self.flavor == "supabase" else ("public",)
+
+
+def memo_of(ctx: ImportCtx, name: str, sources: tuple, make):
+    """A fact derived from `sources` (the model, the tenancy found), made once per import rather
+    than once per table (the per-table calls made a 1000-table import quadratic); made again when
+    any source is another object."""
+    hit = ctx.memo.get(name)
+    if hit is not None and len(hit[0]) == len(sources) and all(a is b for a, b in zip(hit[0], sources)):
+        return hit[1]
+    value = make()
+    ctx.memo[name] = (sources, value)
+    return value
 
 
 def table_obj(t: Table) -> Obj:

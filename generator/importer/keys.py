@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from generator.importer.columns import Flags, Ref, pk_flag_ok
-from generator.importer.context import ImportCtx, table_obj
+from generator.importer.context import ImportCtx, memo_of, table_obj
 from generator.model import Column, ForeignKey, Table
 from generator.model.naming import constraint_name, shorten
 from generator.resolve.expressions import ExpressionError, check_expression
@@ -78,8 +78,16 @@ def _set(keys: Keys, col: str, **kw) -> None:
 
 
 def _constraint_row(ctx: ImportCtx, t: Table, name: str) -> dict:
-    return next((r for r in ctx.catalog.constraints
-                 if (r["schema"], r["table_name"], r["name"]) == (t.schema, t.name, name)), {})
+    rows = memo_of(ctx, "constraint_rows", (ctx.catalog,), lambda: _constraint_rows(ctx.catalog.constraints))
+    return rows.get((t.schema, t.name, name), {})
+
+
+def _constraint_rows(constraints) -> dict:
+    """(schema, table, name) -> the catalog row of that constraint (the first, as a scan finds it)."""
+    out: dict = {}
+    for r in constraints:
+        out.setdefault((r["schema"], r["table_name"], r["name"]), r)
+    return out
 
 
 def _primary_key(ctx, t: Table, cols, trait_cols, keys: Keys) -> None:
@@ -122,7 +130,7 @@ def tenant_tables(ctx) -> tuple[str | None, set[tuple[str, str]]]:
     tn = ctx.tenancy
     if tn is None:
         return None, set()
-    return tn.column, {k for k in tn.policies if k != tn.root}
+    return tn.column, memo_of(ctx, "tenant_tables", (tn,), lambda: {k for k in tn.policies if k != tn.root})
 
 
 def scoped_view(ctx, t: Table, fk: ForeignKey) -> ForeignKey | None:
@@ -298,8 +306,13 @@ def _scope_unique(ctx, t: Table, u) -> bool:
     cols = (column,) + t.primary_key.columns
     if u.columns != cols or u.nulls_not_distinct or u.name != constraint_name(t.name, list(cols), "key"):
         return False
-    return any(scoped_view(ctx, o, fk) is not None and (fk.ref_schema, fk.ref_table) == t.key
-               and fk.ref_columns == cols for o in ctx.model.tables for fk in o.foreign_keys)
+    return (t.key, cols) in memo_of(ctx, "scoped_targets", (ctx.model, ctx.tenancy), lambda: _scoped_targets(ctx))
+
+
+def _scoped_targets(ctx) -> set:
+    """(table, columns) that some tenant-consistent key points at, over the whole model."""
+    return {((fk.ref_schema, fk.ref_table), fk.ref_columns) for o in ctx.model.tables for fk in o.foreign_keys
+            if scoped_view(ctx, o, fk) is not None}
 
 
 def _checks(ctx, t: Table, cols, keys: Keys) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from generator.importer.context import ImportCtx
+from generator.importer.context import ImportCtx, memo_of
 from generator.model import Table, Trigger
 from generator.model.access import condition_columns
 from generator.model.naming import shorten
@@ -58,7 +58,7 @@ def _guard_shape(t: Table, tr: Trigger, fn) -> bool:
 def protection_entries(ctx: ImportCtx, t: Table, guards: dict, admin: bool) -> dict[str, object]:
     """column -> the `protected:` value the spec needs (absent: the resolver's default is right)."""
     guarded = guards.get(t.key, {})
-    read = condition_columns(ctx.model).get(t.key, {})
+    read = memo_of(ctx, "condition_columns", (ctx.model,), lambda: condition_columns(ctx.model)).get(t.key, {})
     default = ("admin",) if admin else ()
     out: dict[str, object] = {}
     for c in t.columns:

@@ -20,6 +20,9 @@ _CURRENT_USER = re.compile(r"\bauth\s*\.\s*(uid|jwt|role)\s*\(|\bcurrent_setting
                            r"\bsession_user\b", re.IGNORECASE)
 
 
+_SELECT, _FROM = re.compile("select", re.IGNORECASE), re.compile("from", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class ColumnUse:
     table: tuple[str, str]       # (schema, table)
@@ -102,6 +105,8 @@ def expression_columns(expr: str, columns: set[str]) -> list[str]:
 
 def predicate_reads(expr: str, tables: dict[str, Table], source: str) -> list[ColumnUse]:
     """Columns of spec tables read inside the subqueries of a policy expression."""
+    if not (_SELECT.search(expr) and _FROM.search(expr)):  # a subquery reads columns only through
+        return []                                          # SELECT ... FROM ... WHERE/JOIN: skip the parser
     tree = _parse(f"SELECT {expr}")
     if tree is None:
         return []

@@ -42,9 +42,25 @@ _OPERATORS = (exp.Binary, exp.Not, exp.In, exp.Between)
 
 # ---------------------------------------------------------------- expressions
 
-@lru_cache(maxsize=8192)
 def normalize_expression(sql: str | None, varchar_columns: frozenset[str] = frozenset(),
                          view: bool = False, table: str | None = None) -> str | None:
+    """Canonical text of a SQL expression (see _normalize_expression), cached by what the answer
+    depends on: `table` and `varchar_columns` count only when the text names them (a table's
+    default `now()` is the same text on every table)."""
+    if sql is None:
+        return None
+    low = sql.lower()
+    if "u&" not in low:  # no Unicode-escaped identifier: a name the text does not spell is not in it
+        if table is not None and '"' not in table and table.lower() not in low:
+            table = None
+        if varchar_columns:
+            varchar_columns = frozenset(c for c in varchar_columns if '"' in c or c.lower() in low)
+    return _normalize_expression(sql, varchar_columns, view, table)
+
+
+@lru_cache(maxsize=8192)
+def _normalize_expression(sql: str | None, varchar_columns: frozenset[str] = frozenset(),
+                          view: bool = False, table: str | None = None) -> str | None:
     """Canonical text of a SQL expression (or, with `view`, a query). `varchar_columns` are
     columns whose `::text` casts PostgreSQL adds on its own; `table` is the table the
     expression belongs to (PostgreSQL qualifies its columns inside subqueries). Unparsable SQL

@@ -2,6 +2,7 @@
 templates/), filters for quoting, and rendering. Templates only loop and interpolate."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,9 +13,15 @@ CHECKOUT_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 BUILTIN_TEMPLATES = PACKAGED_TEMPLATES if PACKAGED_TEMPLATES.is_dir() else CHECKOUT_TEMPLATES
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
 def oneline(text: str) -> str:
     """Text safe inside an SQL line comment (`-- …`): no line breaks or other control characters."""
-    return "".join(ch if ord(ch) >= 32 and ord(ch) != 127 else " " for ch in str(text))
+    text = str(text)
+    if _CONTROL.search(text) is None:  # the common case: nothing to replace
+        return text
+    return "".join(ch if ord(ch) >= 32 and ord(ch) != 127 else " " for ch in text)
 
 
 def _template_dirs(override: str | None) -> list[str]:

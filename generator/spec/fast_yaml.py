@@ -24,7 +24,52 @@ _AFTER = re.compile(r" *(?:(?<= )#.*)?$")  # what may follow a quoted scalar or 
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _NULLS = frozenset(("~", "null", "Null", "NULL"))
 _MAX_DEPTH = 100
-_new, _set_file, _set_line, _set_col = object.__new__, Location.file.__set__, Location.line.__set__, Location.col.__set__
+_LINE, _FILE, _MASK = 24, 48, (1 << 24) - 1   # a packed position: file index << 48 | line << 24 | col
+
+
+class Positions(dict):
+    """path -> Location of a loaded spec. The fast path stores each as a packed int (file index,
+    line, column) and makes the Location when it is asked for: a spec has ~120 positions per table
+    and a build reads few of them. `files` names the file of each index."""
+
+    __slots__ = ("files",)
+
+    def __init__(self, files=(), *args):
+        super().__init__(*args)
+        self.files = list(files)
+
+    def _unpack(self, path, v: int) -> Location:
+        loc = Location(self.files[v >> _FILE], (v >> _LINE) & _MASK, v & _MASK)
+        dict.__setitem__(self, path, loc)
+        return loc
+
+    def __getitem__(self, path):
+        v = dict.__getitem__(self, path)
+        return self._unpack(path, v) if v.__class__ is int else v
+
+    def get(self, path, default=None):
+        v = dict.get(self, path, default)
+        return self._unpack(path, v) if v.__class__ is int else v
+
+    def pop(self, path, *default):
+        v = dict.pop(self, path, *default)
+        return Location(self.files[v >> _FILE], (v >> _LINE) & _MASK, v & _MASK) if v.__class__ is int else v
+
+    def values(self):
+        return [self[p] for p in self]
+
+    def items(self):
+        return [(p, self[p]) for p in self]
+
+    def __eq__(self, other):
+        return isinstance(other, dict) and dict(self.items()) == dict(other.items())
+
+    __hash__ = None
+
+    def shifted(self, offset: int) -> dict:
+        """The raw entries with file indexes moved by `offset` (for merging into another spec)."""
+        extra = offset << _FILE
+        return {p: (v + extra if v.__class__ is int else v) for p, v in dict.items(self)}
 
 
 class _Unsupported(Exception):
@@ -44,8 +89,8 @@ def parse(text: str, filename: str) -> tuple[dict, dict, dict] | None:
 class _Parser:
     def __init__(self, text: str, filename: str):
         self.file = filename
-        self.positions: dict = {}
-        self.key_positions: dict = {}
+        self.positions = Positions([filename])
+        self.key_positions = Positions([filename])
         lines = text.split("\n")
         rows = [[number, len(line) - len(content), line]  # (line number, indent, line) of every row with content
                 for number, line, content in zip(range(1, len(lines) + 1), lines, [x.lstrip(" ") for x in lines])
@@ -54,12 +99,9 @@ class _Parser:
             raise _Unsupported  # directives and document markers
         self.rows, self.i, self.n = rows, 0, len(rows)
 
-    def loc(self, line: int, col: int) -> Location:
-        loc = _new(Location)  # as Location(file, line, col), at half the cost (it is frozen)
-        _set_file(loc, self.file)
-        _set_line(loc, line)
-        _set_col(loc, col)
-        return loc
+    @staticmethod
+    def loc(line: int, col: int) -> int:
+        return (line << _LINE) | col  # packed: the Location is made when it is asked for (Positions)
 
     def document(self) -> tuple[dict, dict, dict]:
         if not self.rows or self._is_item(self.rows[0]):
@@ -81,7 +123,7 @@ class _Parser:
         return self.sequence(indent, path, depth) if self._is_item(row) else self.mapping(indent, path, depth)
 
     def mapping(self, indent: int, path: tuple, depth: int) -> dict:
-        rows, out, n, file, i = self.rows, {}, self.n, self.file, self.i
+        rows, out, n, i = self.rows, {}, self.n, self.i
         positions, key_positions = self.positions, self.key_positions
         if depth > _MAX_DEPTH:
             raise _Unsupported
@@ -96,12 +138,8 @@ class _Parser:
                 if key in out or ": " in text or text[-1] == ":" or (i + 1 < n and rows[i + 1][1] > indent):
                     raise _Unsupported  # a duplicate key, `a: b: c`, or a continuation line: PyYAML's path
                 kpath = path + (key,)
-                loc = _new(Location)
-                _set_file(loc, file), _set_line(loc, number), _set_col(loc, indent + 1)
-                key_positions[kpath] = loc
-                loc = _new(Location)
-                _set_file(loc, file), _set_line(loc, number), _set_col(loc, m.start(2) + 1)
-                positions[kpath] = loc
+                key_positions[kpath] = (number << _LINE) | (indent + 1)
+                positions[kpath] = (number << _LINE) | (m.start(2) + 1)
                 out[key] = None if text in _NULLS else text
                 i += 1
                 continue
@@ -112,9 +150,7 @@ class _Parser:
             if key in out:
                 raise _Unsupported  # duplicate key: PyYAML's path reports it
             kpath = path + (key,)
-            loc = _new(Location)
-            _set_file(loc, file), _set_line(loc, number), _set_col(loc, indent + 1)
-            key_positions[kpath] = loc
+            key_positions[kpath] = (number << _LINE) | (indent + 1)
             at = m.end()
             if (at == len(line) or line[at] == "#") and i + 1 < n and rows[i + 1][1] > indent \
                     and not self._is_item(rows[i + 1]):  # `key:` and a nested mapping below

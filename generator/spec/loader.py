@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import glob
+import hashlib
 import os
 import threading
 from contextlib import contextmanager
@@ -38,6 +39,9 @@ class LoadedSpec:
     positions: dict = field(default_factory=dict)      # path -> Location of the value
     key_positions: dict = field(default_factory=dict)  # path -> Location of the mapping key
     files: list[str] = field(default_factory=list)
+    globs: list[str] = field(default_factory=list)     # directory and include globs read (include_matches)
+    matched: dict = field(default_factory=dict)        # glob -> the files it matched when loaded (str paths)
+    digests: dict = field(default_factory=dict)        # file (as in `files`) -> SHA-256 of the bytes read
 
     def loc(self, path: tuple, key: bool = False) -> Location | None:
         """Location of the value (or key) at path; if path is not recorded, walk up to the nearest recorded ancestor."""
@@ -289,7 +293,18 @@ def load_spec(path: str | Path) -> LoadedSpec:
         _load_tree(file, (), None, parts, seen, diags)
     merged = parts[0] if len(parts) == 1 else _merge(parts, diags)  # an error if no part loaded
     diags.raise_if_errors()
+    if root.is_dir():
+        merged.globs.insert(0, glob.escape(str(root)))
+        merged.matched[glob.escape(str(root))] = [str(f) for f in files]
     return merged
+
+
+def include_matches(pattern: str) -> list[Path]:
+    """The spec files a glob stands for (a directory matched stands for its *.yaml/*.yml files), sorted."""
+    found: list[Path] = []
+    for match in map(Path, sorted(glob.glob(pattern, recursive=True))):
+        found += _yaml_files(match) if match.is_dir() else [match]
+    return found
 
 
 def _yaml_files(directory: Path) -> list[Path]:
@@ -304,7 +319,8 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _read(path: Path, shown: str, origin: Location | None) -> str:
+def _read(path: Path, shown: str, origin: Location | None, digests: dict | None = None) -> str:
+    """The text of a spec file; `digests`, when given, receives the SHA-256 of its bytes under `shown`."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -315,6 +331,8 @@ def _read(path: Path, shown: str, origin: Location | None) -> str:
         raise GenError([Diagnostic("YL009", f"cannot read '{shown}': {exc.strerror or exc}",
                                    origin or Location(shown, 1, 1),
                                    hint="check the path; the file must exist and be readable")]) from None
+    if digests is not None:
+        digests[shown] = hashlib.sha256(raw).hexdigest()
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -335,11 +353,13 @@ def _load_tree(path: Path, chain: tuple, origin: Location | None, parts: list, s
     if real in seen:
         return
     seen.add(real)
+    digests: dict = {}
     try:
-        part = load_yaml_text(_read(path, shown, origin), shown)
+        part = load_yaml_text(_read(path, shown, origin, digests), shown)
     except GenError as exc:
         diags.extend(exc.diagnostics)
         return
+    part.digests.update(digests)
     parts.append(part)
     for target, loc in _includes(part, path.parent, diags):
         _load_tree(target, chain + (real,), loc, parts, seen, diags)
@@ -361,20 +381,27 @@ def _includes(part: LoadedSpec, base: Path, diags: Collector) -> list[tuple[Path
             diags.add("YL007", "an include entry must be a file name or glob pattern", loc,
                       hint="write each entry as a path relative to this file, e.g. tables/*.yaml")
             continue
-        matches = sorted(glob.glob(os.path.join(glob.escape(str(base)), pattern), recursive=True))
-        if not matches:
+        full = os.path.join(glob.escape(str(base)), pattern)
+        part.globs.append(full)
+        if not glob.glob(full, recursive=True):
             diags.add("YL007", f"include '{pattern}' matches no file", loc,
                       hint=f"include paths are relative to the including file's directory '{_display(base)}'")
-        for match in map(Path, matches):
-            found += [(f, loc) for f in (_yaml_files(match) if match.is_dir() else [match])]
+        matches = include_matches(full)
+        part.matched[full] = [str(f) for f in matches]
+        found += [(f, loc) for f in matches]
     return found
 
 
 def _merge(parts: list[LoadedSpec], diags: Collector) -> LoadedSpec:
     """Top-level mappings merge key by key, lists concatenate, any other value may be set in one file only."""
-    out = LoadedSpec({}, {}, {}, [])
+    out = LoadedSpec({}, fast_yaml.Positions(), fast_yaml.Positions(), [])
+    out.positions.files = out.key_positions.files = out.files  # one list: the file of each packed position
     for part in parts:
+        offset = len(out.files)
         out.files += part.files
+        out.globs += part.globs
+        out.matched.update(part.matched)
+        out.digests.update(part.digests)
         shifts: dict = {}
         for key, value in part.data.items():
             if key not in out.data:
@@ -394,7 +421,7 @@ def _merge(parts: list[LoadedSpec], diags: Collector) -> LoadedSpec:
             else:
                 _conflict(diags, f"top-level '{key}'", out, part, (key,),
                           "set it in one file only; only mappings merge and lists concatenate across files")
-        _merge_positions(out, part, shifts)
+        _merge_positions(out, part, shifts, offset)
     return out
 
 
@@ -404,13 +431,15 @@ def _conflict(diags: Collector, what: str, out: LoadedSpec, part: LoadedSpec, pa
               here, hint=hint)
 
 
-def _merge_positions(out: LoadedSpec, part: LoadedSpec, shifts: dict) -> None:
-    """Add part's positions, moving entries of concatenated lists by their offset; the root and the
-    top-level keys keep the location from the first file that has them."""
+def _merge_positions(out: LoadedSpec, part: LoadedSpec, shifts: dict, offset: int) -> None:
+    """Add part's positions (packed ones re-pointed at the part's file in out.files), moving entries
+    of concatenated lists by their offset; the root and the top-level keys keep the location from the
+    first file that has them."""
     for table, source in ((out.positions, part.positions), (out.key_positions, part.key_positions)):
         keep = {p: table[p] for p in [()] + [(k,) for k in part.data] if p in table}
+        raw = source.shifted(offset) if isinstance(source, fast_yaml.Positions) else dict(source)
         if shifts:
-            source = {(p[0], p[1] + shifts[p[0]], *p[2:]) if len(p) > 1 and p[0] in shifts else p: loc
-                      for p, loc in source.items()}
-        table.update(source)
+            raw = {(p[0], p[1] + shifts[p[0]], *p[2:]) if len(p) > 1 and p[0] in shifts else p: loc
+                   for p, loc in raw.items()}
+        dict.update(table, raw)
         table.update(keep)
