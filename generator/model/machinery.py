@@ -1,6 +1,7 @@
 """gen's own machinery recognised in any model, declared by a spec or read from a live database:
-the audit table (written only by gen's SECURITY DEFINER audit triggers) and the columns gen's
-soft-delete trigger guards. Lint uses it to judge a live database as it judges the spec."""
+the audit table (written only by gen's SECURITY DEFINER audit triggers), the columns gen's
+soft-delete trigger guards and those its guard triggers keep from INSERT. Lint uses it to judge
+a live database as it judges the spec."""
 from __future__ import annotations
 
 import re
@@ -85,6 +86,27 @@ def soft_delete_columns(schema: Schema, t: Table) -> set[str]:
     if m is None:
         return set()
     return {_unquote(g) for g in m.groups() if g}
+
+
+# gen's guard trigger (`protected:`) refusing a non-default value on INSERT
+_INSERT_GUARD = re.compile(rf"TG_OP = 'INSERT' THEN NEW\.({_IDENT}) IS DISTINCT FROM")
+
+
+def insert_guarded_columns(schema: Schema, t: Table) -> set[str]:
+    """The columns of `t` the application cannot set on INSERT (protected `on_insert`): from the
+    spec, or on a live database from gen's guard trigger functions (BEFORE INSERT, per row)."""
+    if t.meta.protected:
+        return {p.column for p in t.meta.protected if p.on_insert}
+    out: set[str] = set()
+    for tr in t.triggers:
+        if tr.timing != "BEFORE" or tr.level != "ROW" or "INSERT" not in tr.events:
+            continue
+        schema_name, name = _target(tr.function)
+        fn = next((f for f in schema.functions if f.name == name and f.schema == (schema_name or t.schema)
+                   and f.returns.strip().lower() == "trigger"), None)
+        if fn is not None:
+            out |= {_unquote(c) for c in _INSERT_GUARD.findall(fn.body)}
+    return out
 
 
 def rls_only_for_soft_delete(t: Table) -> bool:
