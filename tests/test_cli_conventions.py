@@ -206,6 +206,16 @@ def test_fmt_puts_keys_in_the_documented_order_and_keeps_block_scalars(tmp_path)
     assert load_schema(tmp_path / "formatted.yaml") == load_schema(tmp_path / "messy.yaml")
 
 
+def test_cli_md_lists_the_key_order_fmt_uses():
+    """docs/cli.md names every key in the order `gen fmt` puts it (the JSON Schema's order)."""
+    from generator.spec.fmt import NESTED_ORDER, TOP_ORDER
+    text = (ROOT / "docs" / "cli.md").read_text()
+    for label, order in (("top level", TOP_ORDER), ("inside each entity", NESTED_ORDER[("entities", "*")]),
+                         ("inside each trait", NESTED_ORDER[("traits", "*")])):
+        listed = re.search(rf"  - {label}: (.*?)[;.]\n", text, re.S).group(1)
+        assert re.findall(r"`(\w+)`", listed) == order, label
+
+
 def test_fmt_command_check_and_write(tmp_path):
     (tmp_path / "messy.yaml").write_text(MESSY)
     check = gen("fmt", "messy.yaml", "--check", cwd=tmp_path)

@@ -89,6 +89,68 @@ def test_the_live_fixed_spec_is_clean_too(fresh_db):
     assert lint(inspect_for_lint(fresh_db), source="database") == []
 
 
+MACHINERY = """spec: 1
+name: machinery
+roles: {app: {}}
+grants: {app: [select, insert, update, delete]}
+tenancy: {root: tenant, column: tenant_id, setting: app.tenant_id}
+auth:
+  user_setting: app.user_id
+  roles: [app]
+  admin: {entity: users, user_column: id, where: "is_system_admin"}
+entities:
+  tenant:
+    tenant: true
+    columns: {id: uuid pk, name: text!}
+    audit: true
+  users:
+    tenant: {required: false}
+    columns: {id: uuid pk, email: text!, is_system_admin: boolean! = false}
+  notes:
+    tenant: true
+    owner: user_id
+    traits: [soft_delete, versioned]
+    audit: true
+    columns:
+      id: uuid pk
+      user_id: uuid! -> users restrict
+      body: text!
+    policies:
+      - {preset: owner, for: [insert, update], restrictive: true}
+  notes_seen:
+    tenant: true
+    columns: {id: uuid pk, note_id: uuid! -> notes restrict}
+    policies:
+      - {name: seen_by_writers, for: [select], using: "(SELECT public.writes_notes())"}
+functions:
+  writes_notes:
+    returns: boolean
+    language: sql
+    volatility: stable
+    security_definer: true
+    search_path: "''"
+    execute: [app]
+    body: |
+      SELECT EXISTS (SELECT 1 FROM public.notes n
+                     WHERE n.user_id = NULLIF(current_setting('app.user_id', true), '')::uuid
+                       AND n.deleted_at IS NULL)
+"""
+
+
+def test_gens_own_machinery_on_a_live_database_is_judged_as_in_the_spec(tmp_path, fresh_db):
+    """The audit table (appended to by SECURITY DEFINER triggers, RLS not forced), the admin
+    lookup table, the soft-delete trigger's columns (a helper reading `deleted_at IS NULL` is
+    safe: only DELETE sets it) and gen's soft-delete policies: clean in the spec, clean when read
+    back."""
+    path = tmp_path / "machinery.yaml"
+    path.write_text(MACHINERY)
+    schema = load_schema(path)
+    assert lint(schema) == []
+    apply_statements(fresh_db, schema_statements(schema))
+    found = lint(inspect_for_lint(fresh_db), source="database")
+    assert found == [], [(d.code, d.name, d.message) for d in found]
+
+
 # ---------------------------------------------------------------- overrides
 
 def _spec(tmp_path, body: str) -> Path:
@@ -200,6 +262,9 @@ def test_lint_database_url_exit_codes(fresh_db, capsys):
     assert main(["lint", "--database-url", fresh_db, "--format", "github"]) == 1
     out = capsys.readouterr().out
     assert "::error title=RL012::table tickets has row-level security enabled but not forced" in out
+    [d] = lint(inspect_for_lint(fresh_db), source="database")
+    assert d.hint.startswith("`ALTER TABLE tickets FORCE ROW LEVEL SECURITY`"), "a live database gets SQL, not spec keys"
+    assert "rls: {force: false}" in lint(schema)[0].hint
     assert main(["lint", "--database-url", fresh_db.rsplit("/", 1)[0] + "/gen_no_such_db"]) == 3
 
 

@@ -176,6 +176,33 @@ def test_same_owner_false_is_a_declared_exception(tmp_path):
         ("RL015", "notes.notes_folder_id_fkey")]
 
 
+OWNED = """roles: {app: {}}
+grants: {app: [select, insert, update, delete]}
+tenancy: {root: companies, column: company_id, setting: app.company_id}
+auth: {user_setting: app.user_id, roles: [app]}
+entities:
+""" + COMPANIES + """  notes:
+    tenant: true
+    owner: user_id
+    columns: {id: uuid pk, user_id: uuid!, body: text!}
+"""
+
+
+def test_an_owner_column_no_policy_pins_is_one_warning_not_an_error_per_policy(tmp_path):
+    """`owner:` with tenant isolation only: the policies gen made are not wrong, but anyone of the
+    tenant may write a row for another user; one warning at `owner:` naming the fix."""
+    path = tmp_path / "spec.yaml"
+    path.write_text("spec: 1\nname: t\n" + OWNED)
+    [d] = lint(load_schema(path))
+    assert (d.code, d.severity, d.name, d.loc.line) == ("RL005", "warning", "notes.user_id", 12)
+    assert "{preset: owner, for: [insert, update], restrictive: true}" in d.hint
+    pinned = OWNED + "    policies: [{preset: owner, for: [insert, update], restrictive: true}]\n"
+    assert codes(tmp_path, pinned) == []
+    # an owner policy that pins reads only: writes still go to anyone, and the weak check is an error
+    reads = OWNED + "    policies: [{preset: owner, for: [select]}]\n"
+    assert ("RL005", "notes.notes_tenant_isolation") in codes(tmp_path, reads)
+
+
 @pytest.mark.parametrize("ch", ["\u00ad", "\u00a0", "\u3164", "\u200d", "\u2066", "\ufe0f", "\ue000"])
 def test_hidden_characters(ch):
     assert hidden(ch)

@@ -171,3 +171,22 @@ seed:
         load_schema(spec)
     assert [d.code for d in info.value.diagnostics] == ["RS062", "RS062", "RS073"]
     assert "'bogus' is not a value of enum st" in info.value.diagnostics[2].message
+
+
+@pytest.mark.parametrize("columns,where,line_col", [
+    ("{id: uuid pk, price: {type: numeric(14,2), nullable: false}}", "type", (5, 53)),
+    ("{id: uuid pk, price: numeric(14, 2)}", "price", (5, 47)),
+])
+def test_a_comma_that_splits_a_type_in_a_flow_mapping_is_named(tmp_path, columns, where, line_col):
+    """`{type: numeric(14,2)}` reads as `type: numeric(14` plus a key `2)`: one error at that key
+    saying so, and the quoted form as the fix (not 'unknown key' and 'not a mapping')."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"spec: 1\nname: t\nentities:\n  items:\n    columns: {columns}\n")
+    with pytest.raises(GenError) as info:
+        load_schema(spec)
+    [d] = info.value.diagnostics
+    assert (d.code, d.loc.line, d.loc.col) == ("SP001", *line_col)
+    assert f"the comma of `numeric(14,2)` ends the value of '{where}'" in d.message
+    assert f'`{where}: "numeric(14,2)"`' in d.hint
+    spec.write_text(spec.read_text().replace("numeric(14,2)", '"numeric(14,2)"').replace("numeric(14, 2)", '"numeric(14, 2)"'))
+    load_schema(spec)

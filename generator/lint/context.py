@@ -44,6 +44,11 @@ class LintContext:
     def live(self) -> bool:
         return self.source == "database"
 
+    def hint(self, spec: str, sql: str) -> str:
+        """The hint for where the model came from: spec keys for a spec, SQL for a live
+        database (which has no spec to edit)."""
+        return sql if self.live else spec
+
     @cached_property
     def app_roles(self) -> frozenset[str]:
         """Roles an attacker may connect as: Supabase's clients, and every role a policy names

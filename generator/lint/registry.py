@@ -26,6 +26,7 @@ RULE_MODULES = (
     "rl015_owner_reference_undeclared",
     "rl016_cascade_purges_soft_deleted",
     "rl017_writable_reference_table",
+    "rl018_reference_to_soft_deleted_key",
     "rl019_self_granted_access",
 )
 

@@ -233,6 +233,7 @@ class TableMeta:
     join_table: bool = False           # made for a many-to-many relation
     renamed_from: str | None = None    # spec hint: the table's previous name (RENAME, keep data)
     protected: tuple["Protection", ...] = ()   # columns only declared paths may change (guard trigger)
+    unprotected: tuple[str, ...] = ()          # columns the spec marks `protected: false`
     soft_delete: SoftDelete | None = None      # DELETE marks the row instead
     audited: tuple[str, ...] | None = None     # audited: the columns left out of the trail (None: not audited)
     audit_table: bool = False                  # the spec's audit table

@@ -74,7 +74,8 @@ def build_table(ctx: Ctx, ent: Entity, cols: EntityColumns, refs: References, ad
                        touch_column=meta_cols.get("touch"),
                        soft_delete_column=sd.column if (sd := meta_cols.get("soft_delete")) else None, soft_delete=sd,
                        version_column=meta_cols.get("version"), renamed_from=_renamed_from(ctx, ent),
-                       deny_all=deny_all, lint=lint_overrides(ctx, ent.lint, base)),
+                       deny_all=deny_all, lint=lint_overrides(ctx, ent.lint, base),
+                       unprotected=tuple(n for n, ci in cols.columns.items() if ci.full.protected is False)),
         loc=ctx.loc(*base),
     )
 

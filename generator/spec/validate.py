@@ -161,9 +161,21 @@ def _pick(errors: list[dict], data: Any) -> list[tuple[dict, tuple, tuple]]:
 
 def _diagnostics(exc: ValidationError, loaded: LoadedSpec) -> list[tuple[Diagnostic, tuple]]:
     diags = []
+    split_seen = set()
     for e, path, tags in _pick(exc.errors(), loaded.data):
         dotted = ".".join(str(p) for p in path) or "spec"
         kind = e["type"]
+        split = _split_by_comma(loaded.data, path) if path else None
+        if split:
+            if path not in split_seen:
+                split_seen.add(path)
+                key = path[-1]
+                diags.append((Diagnostic("SP001", f"unknown key '{key}': inside `{{…}}` the comma of "
+                                         f"`{split[1]},{key}` ends the value of '{split[0]}', and '{key}' becomes a "
+                                         "key", loaded.loc(path, key=True), dotted,
+                                         f"quote the value: `{split[0]}: \"{split[1]},{key}\"` (in a flow mapping "
+                                         "a comma separates keys), or write the mapping in block style"), path))
+            continue
         if kind == "extra_forbidden":
             key = str(path[-1])
             allowed = _allowed_keys(_model_at(path[:-1]))
@@ -187,6 +199,22 @@ def _diagnostics(exc: ValidationError, loaded: LoadedSpec) -> list[tuple[Diagnos
             diags.append((Diagnostic("SP004", f"{e['msg']} (got {_short(e.get('input'))})", loaded.loc(path),
                                     dotted, _type_hint(kind)), path))
     return diags
+
+
+def _split_by_comma(data: Any, path: tuple) -> tuple[str, str] | None:
+    """(key, value) of the sibling an unquoted comma cut short in a flow mapping:
+    `{type: numeric(14,2)}` reads as `type: numeric(14` and a key `2)`."""
+    parent = data
+    for step in path[:-1]:
+        try:
+            parent = parent[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    key = str(path[-1])
+    if not isinstance(parent, dict) or parent.get(path[-1]) is not None or key.count(")") <= key.count("("):
+        return None
+    return next(((str(k), v) for k, v in parent.items()
+                 if isinstance(v, str) and v.count("(") > v.count(")")), None)
 
 
 def _short(value: Any) -> str:

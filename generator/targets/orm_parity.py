@@ -58,6 +58,20 @@ def drizzle_index_gap(ix: Index) -> str | None:
     return None
 
 
+def live_unique(table: Table, ix: Index) -> bool:
+    """A unique index soft delete made partial (`WHERE <deleted column> IS NULL`) that Prisma
+    could otherwise declare: the application roles see only rows that are not deleted, so to
+    them the columns are unique, and Prisma's client gets @unique (findUnique, one-to-one)."""
+    from generator.model.naming import quote_ident
+    sd = table.meta.soft_delete
+    return (sd is not None and ix.unique and ix.where == f"{quote_ident(sd.column)} IS NULL"
+            and prisma_index_gap(replace(ix, where=None)) is None)
+
+
+LIVE_UNIQUE = ("partial unique index (WHERE) rendered as @unique: Prisma cannot say \"among rows that are not "
+               "soft-deleted\", the rows the application roles see")
+
+
 def has_unique_key(table: Table) -> bool:
     """Prisma needs a primary key or a unique constraint/index to address rows."""
     return bool(table.primary_key or table.uniques or
@@ -133,6 +147,7 @@ def _table_gaps(table: Table, schema: Schema, prisma: bool) -> list[Gap]:
                 for c in table.checks]
     for ix in table.indexes:
         reason = prisma_index_gap(ix) if prisma else drizzle_index_gap(ix)
+        reason = LIVE_UNIQUE if prisma and live_unique(table, ix) else reason
         if reason:
             out.append(Gap("index", f"{t}.{ix.name}", reason))
         if ix.comment:

@@ -75,9 +75,12 @@ def _unquote(expr: str) -> str | None:
 def default_attr(col: Column, scalar: str, enum_values: dict[str, str] | None) -> str | None:
     """The @default(...) for a column, preferring Prisma's own functions and literals. An identity
     (or serial) integer column gets autoincrement(), what `prisma db pull` writes for serial: the
-    database fills it in, so creates need not (and for GENERATED ALWAYS must not) supply it."""
+    database fills it in, so creates need not (and for GENERATED ALWAYS must not) supply it. A
+    NOT NULL generated column gets `dbgenerated()` (no expression: no DEFAULT) for the same reason."""
     if col.identity and scalar in AUTOINCREMENT_SCALARS and not col.type.is_array:
         return "@default(autoincrement())"
+    if col.generated:     # the database computes it: creates need not (must not) supply it
+        return None if col.nullable else "@default(dbgenerated())"
     if col.default is None:
         return None
     expr = col.default.strip()

@@ -8,7 +8,7 @@ from functools import cached_property
 
 from generator.model import ForeignKey, Schema, Table
 from generator.targets.orm_names import Names, camel, entity, pascal, plural, singular, unique_names
-from generator.targets.orm_parity import prisma_index_gap
+from generator.targets.orm_parity import live_unique, prisma_index_gap
 
 TableKey = tuple[str, str]
 
@@ -74,10 +74,12 @@ def _const_base(schema: str, name: str) -> str:
 
 def is_unique_on(table: Table, columns: tuple[str, ...]) -> bool:
     """True when exactly these columns carry a primary key, unique constraint or unique index
-    that both ORMs can declare (so a one-to-one relation is valid in each)."""
+    that both ORMs can declare (so a one-to-one relation is valid in each); a unique index soft
+    delete made partial counts (`live_unique`: unique among the rows the application sees)."""
     wanted = set(columns)
     sets = [set(u.columns) for u in table.uniques if not u.nulls_not_distinct]
-    sets += [set(ix.columns) for ix in table.indexes if ix.unique and prisma_index_gap(ix) is None]
+    sets += [set(ix.columns) for ix in table.indexes
+             if ix.unique and (prisma_index_gap(ix) is None or live_unique(table, ix))]
     if table.primary_key:
         sets.append(set(table.primary_key.columns))
     return wanted in sets

@@ -55,6 +55,15 @@ def check(ctx: LintContext):
         who = ", ".join(f"{r} ({', '.join(sorted(p))})" for r, p in sorted(holders.items()))
         yield Finding(f"table {t.qname} has row-level security off, but {who} may use it: they reach "
                       "every row", t.loc, table_name(t),
-                      "enable RLS with policies (`policies:`, or `rls: {deny_all: true}`), or take the "
-                      "privileges away (`grants: {anon: [], authenticated: []}`)",
+                      _hint(ctx, t, sorted(holders)),
                       subject=("table", t.schema, t.name))
+
+
+def _hint(ctx: LintContext, t, roles: list[str]) -> str:
+    who = ", ".join(roles)
+    if ctx.live:
+        return (f"`ALTER TABLE {t.qname} ENABLE ROW LEVEL SECURITY` with the policies the application needs "
+                f"(none: only the owner reaches it), or `REVOKE ALL ON {t.qname} FROM {who}`")
+    empty = ", ".join(f"{r}: []" for r in roles)
+    return ("enable RLS with policies (`policies:`, or `rls: {deny_all: true}`), or take the privileges away "
+            f"(`grants: {{{empty}}}` on the entity)")

@@ -38,5 +38,9 @@ def check(ctx: LintContext):
         if t.rls_enabled and not t.policies and not t.meta.deny_all:
             yield Finding(f"table {t.qname} has row-level security on but no policy: every role but the owner "
                           "sees no row and may change none", t.loc, table_name(t),
-                          "add the policies the application needs, or mark it `rls: {deny_all: true}` if "
-                          "nobody but the owner should reach it", subject=("table", t.schema, t.name))
+                          ctx.hint("add the policies the application needs, or mark it `rls: {deny_all: true}` "
+                                   "if nobody but the owner should reach it",
+                                   f"`CREATE POLICY … ON {t.qname}` for what the application needs; if nobody but "
+                                   "the owner should reach it, this is deliberate (a spec says so with "
+                                   "`rls: {deny_all: true}`; a live database cannot)"),
+                          subject=("table", t.schema, t.name))

@@ -41,5 +41,9 @@ def check(ctx: LintContext):
         if t.policies and not t.rls_enabled:
             names = ", ".join(f"'{p.name}'" for p in t.policies)
             yield Finding(f"table {t.qname} has row-level security off, so its policies ({names}) do nothing",
-                          t.loc, table_name(t), "enable RLS (drop `rls: false`), or remove the policies",
+                          t.loc, table_name(t),
+                          ctx.hint("enable RLS (remove `rls: false`, or `enabled: false` from `rls:`), or remove "
+                                   "the policies",
+                                   f"`ALTER TABLE {t.qname} ENABLE ROW LEVEL SECURITY` (and `FORCE ROW LEVEL "
+                                   f"SECURITY`), or `DROP POLICY` them"),
                           subject=("table", t.schema, t.name))

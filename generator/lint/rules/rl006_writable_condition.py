@@ -5,7 +5,12 @@ predicate (`auth.admin.where`), the subqueries of policies, the SQL helper funct
 call (generator.model.access classifies them) — on a table where a non-admin policy lets an
 application role INSERT or UPDATE rows, when nothing in the database stops that role from
 setting the column: no guard trigger (a BEFORE INSERT OR UPDATE OF <column> row trigger, what
-`protected:` generates) and no column privileges keeping those roles from writing it.
+`protected:` generates) and no column privileges keeping those roles from writing it. The
+columns of gen's soft delete (the mark, its `by` column and flag) are guarded by the soft-delete
+trigger: the application sets them only by DELETE and clears them only as a `restore` role, so a
+helper that reads `deleted_at IS NULL` is safe (on a live database: gen's `<table>_soft_delete`
+trigger). So is the tenant column where tenant isolation's WITH CHECK keeps it at the writer's
+tenant.
 
 **Why.** The check trusts a fact the checked user controls: `UPDATE profiles SET role = 'admin'
 WHERE id = auth.uid()` passes the owner policy, and from then on `is_admin()` returns true for
@@ -39,6 +44,7 @@ from generator.lint.context import Finding, LintContext, column_name, commands, 
 from generator.lint.predicates import text_admin_only
 from generator.model import Table
 from generator.model.access import condition_columns, pinned_by_isolation
+from generator.model.machinery import soft_delete_columns
 
 CODE = "RL006"
 NAME = "writable-condition"
@@ -48,9 +54,10 @@ SEVERITY = "error"
 def check(ctx: LintContext):
     read = condition_columns(ctx.schema)
     for t in ctx.schema.tables:
+        soft = soft_delete_columns(ctx.schema, t)
         for column, why in sorted(read.get(t.key, {}).items()):
             col = t.column(column)
-            if col is None or col.generated or _guarded(t, column):
+            if col is None or col.generated or column in soft or _guarded(t, column):
                 continue
             if column == t.meta.tenant_column and pinned_by_isolation(t):
                 continue        # tenant isolation's WITH CHECK keeps it at the writer's tenant
@@ -61,11 +68,23 @@ def check(ctx: LintContext):
             yield Finding(
                 f"column {column} of {t.qname} is read by {' and '.join(why)}, but {', '.join(roles)} may "
                 f"{cmd.lower()} it (policy '{policy}'): a user can grant themselves what that check guards",
-                col.loc or t.loc, column_name(t, column),
-                "protect the column (drop `protected: false`: a guard trigger lets only admins and declared "
-                "roles change it), or keep the application roles from writing it: "
-                "`privileges: {update: [service_role], insert: [service_role]}`",
+                col.loc or t.loc, column_name(t, column), _hint(ctx, t, column, roles),
                 subject=("table", t.schema, t.name))
+
+
+def _hint(ctx: LintContext, t: Table, column: str, roles: list[str]) -> str:
+    if ctx.live:
+        who = ", ".join(roles)
+        return (f"guard it: a BEFORE INSERT OR UPDATE OF {column} row trigger on {t.qname} that refuses the change "
+                "unless an admin or a trusted role makes it (what gen's `protected:` generates), or revoke the "
+                f"table-wide INSERT and UPDATE from {who} and grant them on the other columns only "
+                f"(`GRANT UPDATE (…) ON {t.qname} TO …`)")
+    keep = ("or keep the application roles from writing it: "
+            f"`{column}: {{…, privileges: {{update: [service_role], insert: [service_role]}}}}`")
+    if column in t.meta.unprotected:
+        return (f"drop `protected: false` from {column} (a guard trigger then lets only admins and declared roles "
+                f"change it), {keep}")
+    return f"protect it: `{column}: {{…, protected: true}}` (a guard trigger lets only admins change it), {keep}"
 
 
 def _guarded(t: Table, column: str) -> bool:

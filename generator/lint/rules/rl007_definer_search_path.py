@@ -43,5 +43,8 @@ def check(ctx: LintContext):
             yield Finding(f"SECURITY DEFINER function {function_name(f)} has no fixed search_path: a caller's "
                           "search_path decides which objects it uses, with its owner's rights",
                           f.loc, function_name(f),
-                          "set `search_path: \"''\"` and qualify every name in the body (or name trusted "
-                          "schemas only, pg_catalog first)", subject=("function", f.schema, f.name))
+                          ctx.hint("set `search_path: \"''\"` and qualify every name in the body (or name "
+                                   "trusted schemas only, pg_catalog first)",
+                                   f"`ALTER FUNCTION {function_name(f)} SET search_path = ''` and qualify every "
+                                   "name in the body (or name trusted schemas only, pg_catalog first)"),
+                          subject=("function", f.schema, f.name))

@@ -43,8 +43,7 @@ def check(ctx: LintContext):
             continue
         callers = {"public"} if f.execute is None else set(f.execute)
         sub = ("function", f.schema, f.name)
-        hint = ("grant EXECUTE to the roles that need it only: `execute: [authenticated]` (gen revokes it "
-                "from PUBLIC and anon)")
+        hint = _hint(ctx, f, callers & {"public", "anon"})
         if "anon" in callers:
             yield Finding(f"SECURITY DEFINER function {function_name(f)} may be executed by anon (anyone, not "
                           "signed in): it runs with its owner's rights", f.loc, function_name(f), hint,
@@ -56,3 +55,12 @@ def check(ctx: LintContext):
             yield Finding(f"SECURITY DEFINER function {function_name(f)} may be executed by PUBLIC{default}: "
                           f"every role {does} with its owner's rights ({f.volatility})", f.loc, function_name(f),
                           hint, severity="error" if volatile else "warning", subject=sub)
+
+
+def _hint(ctx: LintContext, f, wide: set[str]) -> str:
+    if ctx.live:
+        return (f"`REVOKE EXECUTE ON FUNCTION {function_name(f)} FROM {', '.join(sorted(r.upper() if r == 'public' else r for r in wide))}`"
+                " and `GRANT EXECUTE` to the roles that need it only")
+    roles = sorted(ctx.app_roles - {"anon"}) or (["authenticated"] if ctx.flavor == "supabase" else ["app_user"])
+    return (f"grant EXECUTE to the roles that need it only: `execute: [{', '.join(roles)}]` (gen then revokes it "
+            "from PUBLIC and anon)")

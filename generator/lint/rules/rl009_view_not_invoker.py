@@ -44,8 +44,7 @@ def check(ctx: LintContext):
         if guarded:
             yield Finding(f"view {v.qname} reads {', '.join(guarded)} (row-level security on) with its owner's "
                           "rights: it shows every row to whoever may select from it", v.loc, v.qname,
-                          "drop `security_invoker: false` (PostgreSQL 15+: the view then applies its caller's "
-                          "policies), or revoke the view from the application roles",
+                          _hint(ctx, v),
                           subject=("view", v.schema, v.name))
 
 
@@ -62,3 +61,14 @@ def _rls_tables(ctx: LintContext, v: View, views: dict, seen: set) -> set[str]:
             seen.add(inner.key)
             out |= _rls_tables(ctx, inner, views, seen)
     return out
+
+
+def _hint(ctx: LintContext, v: View) -> str:
+    if v.materialized:
+        return ("a materialized view keeps the rows its owner read: revoke it from the application roles (read "
+                "it through a function or view that filters by tenant or owner), or filter in its query")
+    if ctx.live:
+        return (f"`ALTER VIEW {v.qname} SET (security_invoker = true)` (PostgreSQL 15+: the view then applies its "
+                f"caller's policies), or `REVOKE SELECT ON {v.qname} FROM` the application roles")
+    return ("drop `security_invoker: false` (PostgreSQL 15+: the view then applies its caller's policies), or "
+            "revoke the view from the application roles")

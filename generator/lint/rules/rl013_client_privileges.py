@@ -47,6 +47,7 @@ def check(ctx: LintContext):
             if privs:
                 yield Finding(f"{role} holds {', '.join(sorted(privs))} on {t.qname}: row-level security does not "
                               "check them (TRUNCATE empties every tenant's rows)", t.loc, table_name(t),
-                              f"grant {role} only what it needs: "
-                              f"`grants: {{{role}: [select, insert, update, delete]}}`",
+                              ctx.hint(f"grant {role} only what it needs: "
+                                       f"`grants: {{{role}: [select, insert, update, delete]}}`",
+                                       f"`REVOKE {', '.join(sorted(privs))} ON {t.qname} FROM {role}`"),
                               subject=("table", t.schema, t.name))

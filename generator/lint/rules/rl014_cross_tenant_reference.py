@@ -52,6 +52,17 @@ def check(ctx: LintContext):
         yield Finding(f"foreign key {fk.name} of {t.qname} ({cols}) -> {parent.qname} does not include the tenant "
                       f"column {mine}: a row can point at another tenant's row", fk.loc or t.loc,
                       f"{t.qname}.{fk.name}",
-                      "drop `same_tenant: false` (the key then carries the tenant column), or override this "
-                      "lint with the reason the reference crosses tenants",
+                      _hint(ctx, t, fk, parent, mine, theirs),
                       subject=("table", t.schema, t.name))
+
+
+def _hint(ctx: LintContext, t, fk, parent, mine: str, theirs: str) -> str:
+    cols, refs = ", ".join(fk.columns), ", ".join(fk.ref_columns)
+    if ctx.live:
+        return (f"carry the tenant column in the key: `FOREIGN KEY ({mine}, {cols}) REFERENCES {parent.qname} "
+                f"({theirs}, {refs})` over a `UNIQUE ({theirs}, {refs})` on {parent.qname}")
+    if "tenant" in fk.crosses:
+        return ("drop `same_tenant: false` (the key then carries the tenant column), or override this lint with "
+                "the reason the reference crosses tenants: `lint: {RL014: \"…\"}`")
+    return (f"make the key carry the tenant column (`columns: [{mine}, {cols}]`, `references: [{theirs}, {refs}]`), "
+            "or override this lint with the reason the reference crosses tenants: `lint: {RL014: \"…\"}`")

@@ -43,6 +43,10 @@ def check(ctx: LintContext):
         yield Finding(f"foreign key {fk.name} of {t.qname} -> {parent.qname} does not say whether owners must match: "
                       f"a user's row can point at another user's row ({mine} is not part of the key)",
                       fk.loc or t.loc, f"{t.qname}.{fk.name}",
-                      "say which you mean: `same_owner: true` (the key carries the owner column) or "
-                      "`same_owner: false` (pointing at others' rows is intended)",
+                      ctx.hint("say which you mean: `same_owner: true` (the key carries the owner column) or "
+                               "`same_owner: false` (pointing at others' rows is intended)",
+                               f"if a row may only point at its owner's rows, carry the owner column in the key: "
+                               f"`FOREIGN KEY ({mine}, {', '.join(fk.columns)}) REFERENCES {parent.qname} ({theirs}, "
+                               f"{', '.join(fk.ref_columns)})`; if pointing at others' rows is intended, a spec says "
+                               "so with `same_owner: false`"),
                       subject=("table", t.schema, t.name))

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from generator.lint.context import Finding, LintContext
 from generator.model import Table
-from generator.model.naming import shorten
+from generator.model.naming import quote_ident, shorten
 
 CODE = "RL016"
 NAME = "cascade-purges-soft-deleted"
@@ -77,5 +77,8 @@ def check(ctx: LintContext):
                           f"soft-delete) removes rows of {t.qname} for good through {fk.name} (ON DELETE "
                           f"{fk.on_delete}): referential actions run as the owner, past the soft delete",
                           fk.loc or t.loc, f"{t.qname}.{fk.name}",
-                          f"give {parent.name} the soft_delete trait too, or make the key restrict",
+                          ctx.hint(f"soft-delete {parent.name} too (the `soft_delete` trait, or a trait with "
+                                   "`soft_delete:`), or make the key restrict (`on_delete: restrict`)",
+                                   f"soft-delete {parent.qname} too, or `ALTER TABLE {t.qname} DROP CONSTRAINT "
+                                   f"{quote_ident(fk.name)}` and add it again `ON DELETE RESTRICT`"),
                           subject=("table", t.schema, t.name))

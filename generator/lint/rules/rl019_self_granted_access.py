@@ -41,6 +41,7 @@ from __future__ import annotations
 from generator.lint.context import Finding, LintContext
 from generator.model.access import _tables, function_reads
 from generator.model.grants import grant_lookups
+from generator.model.machinery import insert_guarded_columns
 
 CODE = "RL019"
 NAME = "self-granted-access"
@@ -74,7 +75,7 @@ def check(ctx: LintContext):
 
 def _gated(ctx: LintContext, t, g) -> bool:
     """The helper also reads a column of the row that new rows cannot set (a guarded condition,
-    such as the admin predicate's `role`)."""
-    guarded = {p.column for p in t.meta.protected if p.on_insert}
+    such as the admin predicate's `role`; on a live database, what gen's guard trigger refuses)."""
+    guarded = insert_guarded_columns(ctx.schema, t)
     return any(u.table == t.key and u.kind == "condition" and u.column in guarded
                for u in function_reads(g.function, _tables(ctx.schema)))

@@ -1014,7 +1014,7 @@ export const auditLog = pgTable("audit_log", {
   pgPolicy("audit_log_tenant_read", { for: "select", to: "commerce_app", using: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid) AND (row_owner IS NULL OR row_owner = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid))` }),
 ]).enableRLS();
 
-export const tenantRelations = relations(tenant, ({ many }) => ({
+export const tenantRelations = relations(tenant, ({ one, many }) => ({
   users: many(users),
   buyerProfiles: many(buyerProfile),
   sellerProfiles: many(sellerProfile),
@@ -1032,7 +1032,7 @@ export const tenantRelations = relations(tenant, ({ many }) => ({
   kycDocuments: many(kycDocument),
   kycInfos: many(kycInfo),
   storefrontThemes: many(storefrontTheme),
-  storefronts: many(storefront),
+  storefront: one(storefront),
   storefrontVersions: many(storefrontVersions),
   storefrontDrafts: many(storefrontDrafts),
   storefrontAssets: many(storefrontAsset),
@@ -1047,7 +1047,7 @@ export const usersRelations = relations(users, ({ one, many }) => ({
   tenant: one(tenant, { fields: [users.tenantId], references: [tenant.id] }),
   buyerProfiles: many(buyerProfile),
   sellerProfiles: many(sellerProfile),
-  teamMembers: many(teamMembers),
+  teamMember: one(teamMembers),
   teamInvites: many(teamInvites),
   orderReturns: many(orderReturns),
   addressBooks: many(addressBook),
