@@ -5,9 +5,9 @@ wanted, in one simple-protocol string; a statement tried in a savepoint travels 
 SAVEPOINT. What each statement does, and in which transaction, is exactly as if sent alone."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import psycopg
 from psycopg.pq import TransactionStatus
