@@ -52,14 +52,15 @@ def parse_url(url: str) -> dict:
             hint="use postgresql://user@host:port/dbname or key=value form")], EXIT_BAD_INPUT) from None
 
 
-def connect(url: str, autocommit: bool = False) -> psycopg.Connection:
-    """Open a psycopg connection; failures become DB001 (exit 3) or DB002 (bad URL, exit 2)."""
+def connect(url: str, autocommit: bool = False, factory: type[psycopg.Connection] = psycopg.Connection):
+    """Open a psycopg connection (of class `factory`); failures become DB001 (exit 3) or DB002
+    (bad URL, exit 2)."""
     info = parse_url(url)
     kwargs = {} if "connect_timeout" in info else {"connect_timeout": CONNECT_TIMEOUT}
     if "application_name" not in info:
         kwargs["application_name"] = APPLICATION_NAME
     try:
-        return psycopg.connect(url, autocommit=autocommit, **kwargs)
+        return factory.connect(url, autocommit=autocommit, **kwargs)
     except psycopg.OperationalError as exc:
         raise GenError([Diagnostic(
             "DB001", f"cannot connect to {describe(url)}: {_first_line(exc)}", name="db.connect",

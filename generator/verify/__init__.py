@@ -18,6 +18,7 @@ from generator.verify.constraints import check_constraints
 from generator.verify.realtime import check_realtime, realtime_tables
 from generator.verify.report import Report
 from generator.verify.rls import check_rls
+from generator.verify.session import Session
 from generator.verify.sync import check_synced
 
 Progress = Callable[[str], None]
@@ -101,7 +102,7 @@ def verify(schema: Schema, spec: str = "", database_url: str | None = None,
             apply_statements(url, statements(schema), shim_for(schema), chunked=True)
             say("comparing the database with the spec")
             report.results += check_synced(schema, url)
-            with connect(url, autocommit=True) as conn:
+            with connect(url, autocommit=True, factory=Session) as conn:
                 say("proving constraints")
                 report.results += check_constraints(conn, schema, only)
                 say("attacking row-level security")

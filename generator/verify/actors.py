@@ -12,6 +12,7 @@ import psycopg
 
 from generator.model import Policy, Schema, Table
 from generator.model.naming import quote_ident, quote_literal
+from generator.verify.session import later
 
 APP_ROLE = "gen_verify_app"
 _SETTING = re.compile(r"current_setting\(\s*'([^']+)'")
@@ -99,7 +100,7 @@ def policies_of(t: Table, preset: str) -> list[Policy]:
 def enter(conn: psycopg.Connection, ident: Identity, actor: Actor) -> None:
     """Become `actor` for the rest of the current transaction. Settings the actor has no
     value for are left unset, set to '' or set and RESET, as `actor.blank` says."""
-    conn.execute(f"SET LOCAL ROLE {quote_ident(actor.role)}")
+    later(conn, f"SET LOCAL ROLE {quote_ident(actor.role)}")
     user_setting = "request.jwt.claims" if ident.user_jwt else ident.user_setting
     user_value = None
     if actor.user is not None:
@@ -119,11 +120,11 @@ def _apply(conn: psycopg.Connection, setting: str, value: str | None, blank: str
         _set(conn, setting, "")
     elif blank == "reset":
         _set(conn, setting, str(uuid.uuid4()))
-        conn.execute("RESET " + ".".join(quote_ident(p) for p in setting.split(".")))
+        later(conn, "RESET " + ".".join(quote_ident(p) for p in setting.split(".")))
 
 
 def _set(conn: psycopg.Connection, name: str, value: str) -> None:
-    conn.execute(f"SELECT set_config({quote_literal(name)}, {quote_literal(value)}, true)")
+    later(conn, f"SELECT set_config({quote_literal(name)}, {quote_literal(value)}, true)")
 
 
 def prepare_roles(conn: psycopg.Connection, roles: set[str], schemas: tuple[str, ...]) -> list[str]:

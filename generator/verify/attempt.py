@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import psycopg
 
+from generator.verify.session import in_savepoint
+
 FK_VIOLATION = "23503"
 UNIQUE_VIOLATION = "23505"
 CHECK_VIOLATION = "23514"
@@ -41,19 +43,14 @@ class Outcome:
         return f"{self.message} [{self.sqlstate}]"
 
 
-def attempt(conn: psycopg.Connection, sql: str, params=None, undo: bool = False) -> Outcome:
+def attempt(conn: psycopg.Connection, sql: str, undo: bool = False) -> Outcome:
     """Execute in a savepoint; an error rolls back only the savepoint and is returned.
     With undo, a success is rolled back too (the outcome is all we wanted)."""
     try:
-        with conn.transaction() as tx:
-            cur = conn.execute(sql, params)
-            rows = tuple(cur.fetchall()) if cur.description else ()
-            outcome = Outcome(rowcount=cur.rowcount, rows=rows)
-            if undo:
-                raise psycopg.Rollback(tx)
-        return outcome
+        answer = in_savepoint(conn, sql, undo)
     except psycopg.Error as exc:
         return failure(exc)
+    return Outcome(rowcount=answer.rowcount, rows=answer.rows)
 
 
 def attempt_copy(conn: psycopg.Connection, sql: str, rows: list[tuple] | None = None) -> Outcome:

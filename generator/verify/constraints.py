@@ -12,6 +12,7 @@ from generator.model.naming import qualified, quote_ident, shorten
 from generator.verify.attempt import CHECK_VIOLATION, FK_VIOLATION, UNIQUE_VIOLATION, attempt
 from generator.verify.report import Result, failed, passed, skipped, warned
 from generator.verify.rows import BuildError, Row, RowBuilder
+from generator.verify.session import scratch as scratch_tx
 from generator.verify.steer import reload, steer
 from generator.verify.values import NULL, base_values, expression_columns, expression_literals, orphan_value
 
@@ -22,8 +23,7 @@ MAX_VALUES = 12            # candidate values per column when hunting a violatio
 @contextmanager
 def scratch(conn: psycopg.Connection):
     """A transaction that is always rolled back, with deferred constraints made immediate."""
-    with conn.transaction(force_rollback=True):
-        conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with scratch_tx(conn, "SET CONSTRAINTS ALL IMMEDIATE"):
         yield
 
 

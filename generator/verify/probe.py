@@ -14,6 +14,7 @@ from generator.model.naming import quote_ident
 from generator.verify.actors import Actor, Identity, enter
 from generator.verify.attempt import BAD_TEXT, Outcome, attempt
 from generator.verify.rows import Row
+from generator.verify.session import Session, later, scratch
 
 Verdict = tuple[str, str]     # (status, detail)
 
@@ -30,7 +31,7 @@ class Prober:
     """Probes on the main connection; `unset` probes on a pristine one where no setting was
     ever defined (current_setting(..., true) is NULL there, not '')."""
 
-    def __init__(self, conn: psycopg.Connection, url: str, schema: Schema, ident: Identity):
+    def __init__(self, conn: Session, url: str, schema: Schema, ident: Identity):
         self.conn, self.url, self.schema, self.ident = conn, url, schema, ident
         self._pristine: psycopg.Connection | None = None
 
@@ -41,7 +42,7 @@ class Prober:
     def _conn_for(self, actor: Actor) -> psycopg.Connection:
         if actor.tenant is None and actor.user is None and actor.blank == "unset":
             if self._pristine is None:
-                self._pristine = connect(self.url, autocommit=True)
+                self._pristine = connect(self.url, autocommit=True, factory=Session)
             return self._pristine
         return self.conn
 
@@ -52,13 +53,13 @@ class Prober:
         runs as the owner before and after the statement; `runner` runs it (a COPY); `then`
         runs as the actor afterwards (is the actor an admin now?)."""
         conn = self._conn_for(actor)
-        with conn.transaction(force_rollback=True):
+        with scratch(conn):
             text = sql(conn) if callable(sql) else sql
             before = look(conn) if look else None
             enter(conn, self.ident, actor)
             got = runner(conn, text)
             followed = attempt(conn, then) if then else None
-            conn.execute("RESET ROLE")
+            later(conn, "RESET ROLE")
             after = look(conn) if look else None
         return Probe(got, before, after, followed)
 

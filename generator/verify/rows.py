@@ -10,6 +10,7 @@ import psycopg
 
 from generator.model import Column, DataType, ForeignKey, Schema, Table
 from generator.model.naming import qualified, quote_ident, quote_literal
+from generator.verify.session import in_savepoint
 from generator.verify.values import NULL, base_values, expression_columns, expression_literals
 
 MAX_ATTEMPTS = 30
@@ -257,12 +258,8 @@ class RowBuilder:
         return row
 
     def _try(self, table: Table, values: dict[str, str], keep: bool) -> Row:
-        with self.conn.transaction() as tx:
-            got = self.conn.execute(insert_sql(table, values)).fetchone()
-            row = Row(table, {c.name: v for c, v in zip(table.columns, got)})
-            if not keep:
-                raise psycopg.Rollback(tx)
-        return row
+        got = in_savepoint(self.conn, insert_sql(table, values), undo=not keep).rows[0]
+        return Row(table, {c.name: v for c, v in zip(table.columns, got)})
 
     def _free(self, table: Table, fixed: dict[str, str]) -> list[Column]:
         """Columns we choose values for: not given, not generated, no identity, no default,

@@ -11,6 +11,7 @@ import psycopg
 from generator.model import Table
 from generator.model.naming import quote_ident
 from generator.verify.rows import Row, RowBuilder
+from generator.verify.session import in_savepoint
 from generator.verify.values import NULL, base_values, expression_columns, expression_literals, json_hints
 
 MAX_ANCESTORS = 3
@@ -28,7 +29,11 @@ def _q(t: Table) -> str:
 
 
 def _holds(conn: psycopg.Connection, row: Row, cond: str) -> bool:
-    return conn.execute(f"SELECT coalesce(({cond}), false) FROM {_q(row.table)} WHERE {row.where()}").fetchone()[0]
+    return conn.execute(_holds_sql(row, cond)).fetchone()[0]
+
+
+def _holds_sql(row: Row, cond: str) -> str:
+    return f"SELECT coalesce(({cond}), false) FROM {_q(row.table)} WHERE {row.where()}"
 
 
 def steer(b: RowBuilder, row: Row, cond: str, want: bool, only: list[str] | None = None) -> bool:
@@ -135,14 +140,11 @@ def _try_value(conn, target: Row, values: dict[str, str], judged: Row, cond: str
     """True when setting `values` makes `cond` what we want; the name of the check it violated
     instead (so the caller can try the check's other columns too); False otherwise."""
     sets = ", ".join(f"{quote_ident(c)} = {v}" for c, v in values.items())
+    update = f"UPDATE {_q(target.table)} SET {sets} WHERE {target.where()}"
     try:
-        with conn.transaction() as tx:
-            conn.execute(f"UPDATE {_q(target.table)} SET {sets} WHERE {target.where()}")
-            if _holds(conn, judged, cond) == want:
-                return True
-            raise psycopg.Rollback(tx)
+        answer = in_savepoint(conn, f"{update}; {_holds_sql(judged, cond)}", undo=lambda a: a.rows[0][0] != want)
     except psycopg.errors.CheckViolation as exc:
         return exc.diag.constraint_name or False
     except psycopg.Error:
         return False
-    return False
+    return answer.rows[0][0] == want

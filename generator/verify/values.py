@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
@@ -128,29 +129,37 @@ def orphan_value(t: DataType) -> str | None:
 
 # ---------------------------------------------------------------- expressions
 
-def _parse(sql: str) -> exp.Expression | None:
+@lru_cache(maxsize=4096)
+def _names(sql: str) -> frozenset[str] | None:
+    """Column names an expression mentions (parsed once per text: a spec repeats its checks and
+    policies in every row built); None when it does not parse."""
     try:
-        return sqlglot.parse_one(sql, read="postgres")
+        tree = sqlglot.parse_one(sql, read="postgres")
     except SqlglotError:
         return None
+    return frozenset(c.name for c in tree.find_all(exp.Column))
+
+
+@lru_cache(maxsize=4096)
+def _literals(sql: str) -> tuple[str, ...]:
+    try:
+        tree = sqlglot.parse_one(sql, read="postgres")
+    except SqlglotError:
+        return tuple(re.findall(r"'((?:[^']|'')*)'", sql))
+    return tuple(lit.this for lit in tree.find_all(exp.Literal))
 
 
 def expression_columns(sql: str, columns: list[str]) -> list[str]:
     """Columns of the table that an expression mentions, in table order."""
-    tree = _parse(sql)
-    if tree is not None:
-        named = {c.name for c in tree.find_all(exp.Column)}
-    else:
+    named = _names(sql)
+    if named is None:
         named = {q or b for q, b in re.findall(r'"([^"]+)"|\b([A-Za-z_]\w*)\b', sql)}
     return [c for c in columns if c in named]
 
 
 def expression_literals(sql: str) -> list[str]:
     """String and number literals in an expression, as plain text (the list of an IN, a bound)."""
-    tree = _parse(sql)
-    if tree is None:
-        return re.findall(r"'((?:[^']|'')*)'", sql)
-    return [lit.this for lit in tree.find_all(exp.Literal)]
+    return list(_literals(sql))
 
 
 def json_hints(literals: list[str]) -> list[str]:

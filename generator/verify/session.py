@@ -1,0 +1,151 @@
+"""The connection verify probes on, built to save round trips: statements that cannot fail and
+return nothing (BEGIN, SET LOCAL, set_config, RELEASE / ROLLBACK TO of our own savepoint,
+RESET ROLE) are held back and sent ahead of the next statement whose answer is
+wanted, in one simple-protocol string; a statement tried in a savepoint travels with its
+SAVEPOINT. What each statement does, and in which transaction, is exactly as if sent alone."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import psycopg
+from psycopg.pq import TransactionStatus
+
+ATTEMPT = "gen_attempt"      # the savepoint one statement is tried in (never nested)
+
+
+@dataclass(frozen=True)
+class Answer:
+    rowcount: int
+    rows: tuple           # () when the statement returns no rows
+
+
+class Session(psycopg.Connection):
+    """A psycopg connection (autocommit: transactions are ours) with a queue of held-back
+    statements. Whatever needs the server in a definite state (psycopg's transaction(), a
+    cursor, a statement with parameters) sends the queue first."""
+
+    _held: list[str] | None = None
+    _scratch: bool = False
+
+    def held(self) -> list[str]:
+        if self._held is None:
+            self._held = []
+        return self._held
+
+    def defer(self, *statements: str) -> None:
+        """Send `statements` (which cannot fail) ahead of the next one."""
+        self.held().extend(statements)
+
+    def flush(self) -> None:
+        held = self.held()
+        if held:
+            text = "; ".join(held)
+            held.clear()
+            super().execute(text, prepare=False)
+
+    def execute(self, query, params=None, *, prepare=None, binary=False):
+        held = self.held()
+        if params is None and isinstance(query, str) and not binary:
+            text = "; ".join(held + [query])
+            held.clear()
+            cur = super().execute(text, prepare=False if len(text) > len(query) else prepare)
+            while cur.nextset():       # the answer is the last statement's
+                pass
+            return cur
+        self.flush()
+        return super().execute(query, params, prepare=prepare, binary=binary)
+
+    @contextmanager
+    def transaction(self, *args, **kwargs):
+        """psycopg's transaction (or savepoint), with what is held back sent before it opens
+        and before it ends; leaving it by an exception rolls back whatever is still held."""
+        self.flush()
+        with super().transaction(*args, **kwargs) as tx:
+            try:
+                yield tx
+            except BaseException:
+                self.held().clear()
+                raise
+            self.flush()
+
+    def cursor(self, *args, **kwargs):
+        self.flush()
+        return super().cursor(*args, **kwargs)
+
+    def in_transaction(self) -> bool:
+        if self._scratch:
+            return True
+        self.flush()
+        return self.pgconn.transaction_status != TransactionStatus.IDLE
+
+    @contextmanager
+    def scratch(self, *setup: str) -> Iterator[None]:
+        """A transaction that is always rolled back, opened by `setup` (SET LOCAL ...); its
+        opening travels with the first statement in it, its ROLLBACK is sent at once."""
+        if self.in_transaction():
+            raise RuntimeError("scratch() inside a transaction")
+        opening = ["BEGIN", *setup]
+        self.defer(*opening)
+        self._scratch = True
+        try:
+            yield
+        finally:
+            self._scratch = False
+            held = self.held()
+            if held[-len(opening):] == opening:
+                del held[-len(opening):]          # nothing ran: nothing to roll back
+            else:
+                # The ROLLBACK goes at once (what is held only changes this transaction, so it
+                # goes unsent): no lock of ours outlives the probe, whichever connection is next.
+                held.clear()
+                super().execute("ROLLBACK", prepare=False)
+
+
+@contextmanager
+def scratch(conn: psycopg.Connection, *setup: str) -> Iterator[None]:
+    """A transaction that is always rolled back, opened by `setup`: Session.scratch on a
+    Session, else psycopg's transaction (a savepoint when one is open)."""
+    if isinstance(conn, Session) and not conn.in_transaction():
+        with conn.scratch(*setup):
+            yield
+        return
+    with conn.transaction(force_rollback=True):
+        for sql in setup:
+            conn.execute(sql)
+        yield
+
+
+def later(conn: psycopg.Connection, sql: str) -> None:
+    """Run `sql` (a statement that cannot fail and returns nothing): held back on a Session,
+    at once on any other connection."""
+    if isinstance(conn, Session):
+        conn.defer(sql)
+    else:
+        conn.execute(sql)
+
+
+def in_savepoint(conn: psycopg.Connection, sql: str, undo: bool | Callable[[Answer], bool] = False) -> Answer:
+    """Execute `sql` in a savepoint of the current transaction: an error rolls back only the
+    savepoint and is raised; with `undo` (or when undo(answer) says so) a success is rolled
+    back too. On a Session the SAVEPOINT travels with the statement and the RELEASE with the
+    next one. With several statements in `sql`, the answer is the last one's."""
+    if isinstance(conn, Session) and conn.in_transaction():
+        try:
+            cur = conn.execute(f"SAVEPOINT {ATTEMPT}; {sql}")
+            answer = Answer(cur.rowcount, tuple(cur.fetchall()) if cur.description else ())
+            back = undo(answer) if callable(undo) else undo
+        except BaseException:
+            conn.defer(f"ROLLBACK TO SAVEPOINT {ATTEMPT}", f"RELEASE SAVEPOINT {ATTEMPT}")
+            raise
+        conn.defer(*((f"ROLLBACK TO SAVEPOINT {ATTEMPT}",) if back else ()), f"RELEASE SAVEPOINT {ATTEMPT}")
+        return answer
+    with conn.transaction() as tx:
+        cur = conn.execute(sql)
+        while cur.nextset():
+            pass
+        answer = Answer(cur.rowcount, tuple(cur.fetchall()) if cur.description else ())
+        if undo(answer) if callable(undo) else undo:
+            raise psycopg.Rollback(tx)
+    return answer
