@@ -125,6 +125,24 @@ def test_a_key_declared_restrict_blocks_the_soft_delete_and_set_null_leaves_the_
     assert shop.one("SELECT deleted_at IS NULL AND customer_id IS NOT NULL FROM notes WHERE id = %s", note)
 
 
+def test_marking_a_row_rewrites_nothing_else_and_a_cascade_meets_the_grandchildrens_keys(shop):
+    """Marking is for the mark only: the UPDATE that marks a row may not change its other columns
+    (who may delete a row could otherwise rewrite it, or re-point its key at themselves). A mark
+    that cascades to a child runs the child's own rules: a grandchild's `restrict` key blocks it."""
+    c = shop.customer()
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        with shop.as_app(shop.a, shop.user) as conn:
+            conn.execute("UPDATE customers SET email = 'taken@x', deleted_at = transaction_timestamp(), "
+                         "deleted_by = %s WHERE id = %s", (shop.user, c))
+    assert shop.one("SELECT email FROM customers WHERE id = %s", c) == "c@a"
+    p = shop.one("INSERT INTO profiles (company_id, customer_id, bio) VALUES (%s, %s, 'x') RETURNING id", shop.a, c)
+    shop.one("INSERT INTO badges (company_id, profile_id) VALUES (%s, %s) RETURNING id", shop.a, p)
+    with pytest.raises(psycopg.errors.ForeignKeyViolation, match="badges"):
+        with shop.as_app(shop.a, shop.user) as conn:
+            conn.execute("DELETE FROM customers WHERE id = %s", (c,))
+    assert shop.one("SELECT deleted_at IS NULL FROM profiles WHERE id = %s", p)
+
+
 def test_a_stale_version_is_rejected_and_a_current_one_increments(shop):
     c = shop.customer()
     with shop.as_app(shop.a, shop.user) as conn:
@@ -149,8 +167,10 @@ def test_every_audited_write_leaves_one_row_with_the_actor_and_the_app_cannot_to
     rows = shop.conn.execute("SELECT table_name, operation, actor, company_id, changed_columns, new_values "
                              "FROM audit_log WHERE table_name IN ('customers', 'orders') ORDER BY id").fetchall()
     ops = [(r[0], r[1]) for r in rows]
+    # the children are marked while the parent's mark is being written (its BEFORE UPDATE trigger), so
+    # their audit rows come first
     assert ops == [("customers", "INSERT"), ("orders", "INSERT"), ("orders", "UPDATE"),
-                   ("customers", "SOFT_DELETE"), ("orders", "SOFT_DELETE")]
+                   ("orders", "SOFT_DELETE"), ("customers", "SOFT_DELETE")]
     assert all(r[2] == shop.user and r[3] == shop.a for r in rows)
     assert "total" in rows[2][4] and rows[2][5]["total"] == 7
     assert "card_token" not in rows[1][5]                                    # excluded from the trail

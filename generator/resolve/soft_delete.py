@@ -117,6 +117,7 @@ def _function(ctx: Ctx, schema: Schema, t: Table, sd: SoftDelete, admin: str | N
     marked = f"NEW.{col} IS NOT DISTINCT FROM OLD.{col}" + (f" AND NEW.{by} IS NOT DISTINCT FROM OLD.{by}" if by else "")
     marking = (f"OLD.{col} IS NULL AND NEW.{col} = transaction_timestamp()"
                + (f" AND NEW.{by} IS NOT DISTINCT FROM {user}" if by else ""))
+    same = _unchanged(t, sd)        # marking changes the mark and nothing else (not a way to rewrite a row)
     restoring = f"NEW.{col} IS NULL" + (f" AND NEW.{by} IS NULL" if by else "")
     fresh = f"NEW.{col} IS NULL" + (f" AND NEW.{by} IS NULL" if by else "")
     message = quote_literal(f"rows of {t.name} are soft-deleted: % may not set {sd.column} that way")
@@ -126,15 +127,17 @@ def _function(ctx: Ctx, schema: Schema, t: Table, sd: SoftDelete, admin: str | N
         f"  IF TG_OP = 'DELETE' THEN\n"
         f"    IF {_who(sd.purge, admin)} THEN\n      RETURN OLD;\n    END IF;\n"
         f"    IF OLD.{col} IS NOT NULL THEN\n      RETURN NULL;\n    END IF;\n"
-        + "".join("  " + line for s in checks for line in s.splitlines(True))
         + f"    UPDATE {_full(t)} SET {sets} WHERE {pk};\n"
-        + "".join("  " + line for s in cascades for line in s.splitlines(True))
         + "    RETURN NULL;\n  END IF;\n"
         f"  IF TG_OP = 'UPDATE' AND OLD.{col} IS DISTINCT FROM transaction_timestamp() AND OLD.{col} IS NOT NULL\n"
         f"      AND NOT ({_who(sd.restore, admin)}) THEN\n"
         f"    RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)\n"
         f"  END IF;\n"
-        f"  IF TG_OP = 'INSERT' AND {fresh} OR TG_OP = 'UPDATE' AND ({marked} OR {marking}\n"
+        f"  IF TG_OP = 'UPDATE' AND {marking} AND {same} THEN\n"
+        + "".join("  " + line for s in checks for line in s.splitlines(True))
+        + "".join("  " + line for s in cascades for line in s.splitlines(True))
+        + "    RETURN NEW;\n  END IF;\n"
+        f"  IF TG_OP = 'INSERT' AND {fresh} OR TG_OP = 'UPDATE' AND ({marked}\n"
         f"      OR {restoring} AND ({_who(sd.restore, admin)})) THEN\n    RETURN NEW;\n  END IF;\n"
         f"  RAISE EXCEPTION {message}, current_user\n"
         f"    USING ERRCODE = '42501', HINT = 'DELETE the row to soft-delete it; only "
@@ -142,6 +145,17 @@ def _function(ctx: Ctx, schema: Schema, t: Table, sd: SoftDelete, admin: str | N
     return Function(name=shorten(f"{t.name}_soft_delete"), returns="trigger", body=body, schema=t.schema,
                     language="plpgsql", search_path="''",
                     comment=f"Trigger function: DELETE marks rows of {t.name} ({sd.column}); guards the mark.")
+
+
+def _unchanged(t: Table, sd: SoftDelete) -> str:
+    """SQL true when an UPDATE leaves every column but the mark (and what gen's own BEFORE UPDATE
+    triggers keep: the touched and version columns, generated columns) as it was."""
+    skip = {sd.column, sd.by, t.meta.touch_column, t.meta.version_column}
+    cols = [quote_ident(c.name) for c in t.columns if c.name not in skip and not c.generated]
+    if not cols:
+        return "true"
+    return (f"ROW({', '.join('NEW.' + c + '::text' for c in cols)}) IS NOT DISTINCT FROM "
+            f"ROW({', '.join('OLD.' + c + '::text' for c in cols)})")   # ::text: json has no equality
 
 
 def _partial_uniques(t: Table, sd: SoftDelete, referenced: set) -> Table:

@@ -382,14 +382,17 @@ BEGIN
       RETURN NULL;
     END IF;
     UPDATE public.businesses SET deleted_at = transaction_timestamp() WHERE id = OLD.id;
-    UPDATE public.products SET deleted_at = transaction_timestamp() WHERE business_id = OLD.id AND deleted_at IS NULL;
     RETURN NULL;
   END IF;
   IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
       AND NOT (false) THEN
     RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
   END IF;
-  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp()
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND ROW(NEW.id::text, NEW.owner_id::text, NEW.name::text, NEW.slug::text, NEW.description::text, NEW.logo_url::text, NEW.website::text, NEW.timezone::text, NEW.currency::text, NEW.settings::text, NEW.created_at::text) IS NOT DISTINCT FROM ROW(OLD.id::text, OLD.owner_id::text, OLD.name::text, OLD.slug::text, OLD.description::text, OLD.logo_url::text, OLD.website::text, OLD.timezone::text, OLD.currency::text, OLD.settings::text, OLD.created_at::text) THEN
+    UPDATE public.products SET deleted_at = transaction_timestamp() WHERE business_id = OLD.id AND deleted_at IS NULL;
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at
       OR NEW.deleted_at IS NULL AND (false)) THEN
     RETURN NEW;
   END IF;
@@ -429,7 +432,10 @@ BEGIN
       AND NOT (false) THEN
     RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
   END IF;
-  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp()
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND ROW(NEW.id::text, NEW.business_id::text, NEW.name::text, NEW.description::text, NEW.status::text, NEW.base_price::text, NEW.currency::text, NEW.images::text, NEW.tags::text, NEW.metadata::text, NEW.created_at::text) IS NOT DISTINCT FROM ROW(OLD.id::text, OLD.business_id::text, OLD.name::text, OLD.description::text, OLD.status::text, OLD.base_price::text, OLD.currency::text, OLD.images::text, OLD.tags::text, OLD.metadata::text, OLD.created_at::text) THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at
       OR NEW.deleted_at IS NULL AND (false)) THEN
     RETURN NEW;
   END IF;

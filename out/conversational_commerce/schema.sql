@@ -998,7 +998,10 @@ BEGIN
       AND NOT ((SELECT public.is_admin())) THEN
     RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
   END IF;
-  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid) AND ROW(NEW.id::text, NEW.tenant_id::text, NEW.user_id::text, NEW.buyer_profile_id::text, NEW.address_type::text, NEW.is_default::text, NEW.recipient_name::text, NEW.street_address::text, NEW.city::text, NEW.state::text, NEW.country::text, NEW.created_at::text) IS NOT DISTINCT FROM ROW(OLD.id::text, OLD.tenant_id::text, OLD.user_id::text, OLD.buyer_profile_id::text, OLD.address_type::text, OLD.is_default::text, OLD.recipient_name::text, OLD.street_address::text, OLD.city::text, OLD.state::text, OLD.country::text, OLD.created_at::text) THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
     RETURN NEW;
   END IF;
@@ -1082,20 +1085,23 @@ BEGIN
     IF OLD.deleted_at IS NOT NULL THEN
       RETURN NULL;
     END IF;
-    IF EXISTS (SELECT 1 FROM public.orders WHERE tenant_id = OLD.tenant_id AND customer_id = OLD.id AND deleted_at IS NULL) THEN
-      RAISE EXCEPTION '% has rows in orders that are not deleted', TG_TABLE_NAME
-        USING ERRCODE = '23503', HINT = 'delete them first (soft delete children: block)';
-    END IF;
     UPDATE public.buyer_profile SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE id = OLD.id;
-    UPDATE public.address_book SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND user_id = OLD.user_id AND buyer_profile_id = OLD.id AND deleted_at IS NULL;
-    UPDATE public.saved_payment_method SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND user_id = OLD.user_id AND buyer_profile_id = OLD.id AND deleted_at IS NULL;
     RETURN NULL;
   END IF;
   IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
       AND NOT ((SELECT public.is_admin())) THEN
     RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
   END IF;
-  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid) AND ROW(NEW.id::text, NEW.tenant_id::text, NEW.user_id::text, NEW.phone_number::text, NEW.full_name::text, NEW.preferred_language::text, NEW.created_at::text) IS NOT DISTINCT FROM ROW(OLD.id::text, OLD.tenant_id::text, OLD.user_id::text, OLD.phone_number::text, OLD.full_name::text, OLD.preferred_language::text, OLD.created_at::text) THEN
+    IF EXISTS (SELECT 1 FROM public.orders WHERE tenant_id = OLD.tenant_id AND customer_id = OLD.id AND deleted_at IS NULL) THEN
+      RAISE EXCEPTION '% has rows in orders that are not deleted', TG_TABLE_NAME
+        USING ERRCODE = '23503', HINT = 'delete them first (soft delete children: block)';
+    END IF;
+    UPDATE public.address_book SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND user_id = OLD.user_id AND buyer_profile_id = OLD.id AND deleted_at IS NULL;
+    UPDATE public.saved_payment_method SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND user_id = OLD.user_id AND buyer_profile_id = OLD.id AND deleted_at IS NULL;
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
     RETURN NEW;
   END IF;
@@ -1388,7 +1394,10 @@ BEGIN
       AND NOT ((SELECT public.is_admin())) THEN
     RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
   END IF;
-  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid) AND ROW(NEW.id::text, NEW.tenant_id::text, NEW.product_id::text, NEW.seller_id::text, NEW.customer_id::text, NEW.status::text, NEW.channel::text, NEW.total_amount::text, NEW.created_at::text) IS NOT DISTINCT FROM ROW(OLD.id::text, OLD.tenant_id::text, OLD.product_id::text, OLD.seller_id::text, OLD.customer_id::text, OLD.status::text, OLD.channel::text, OLD.total_amount::text, OLD.created_at::text) THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
     RETURN NEW;
   END IF;
@@ -1467,7 +1476,10 @@ BEGIN
       AND NOT ((SELECT public.is_admin())) THEN
     RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
   END IF;
-  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid) AND ROW(NEW.id::text, NEW.tenant_id::text, NEW.seller_id::text, NEW.name::text, NEW.description::text, NEW.price::text, NEW.inventory_count::text, NEW.is_active::text, NEW.created_at::text) IS NOT DISTINCT FROM ROW(OLD.id::text, OLD.tenant_id::text, OLD.seller_id::text, OLD.name::text, OLD.description::text, OLD.price::text, OLD.inventory_count::text, OLD.is_active::text, OLD.created_at::text) THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
     RETURN NEW;
   END IF;
@@ -1546,7 +1558,10 @@ BEGIN
       AND NOT ((SELECT public.is_admin())) THEN
     RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
   END IF;
-  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid) AND ROW(NEW.id::text, NEW.tenant_id::text, NEW.user_id::text, NEW.buyer_profile_id::text, NEW.payment_type::text, NEW.is_default::text, NEW.card_last_four::text, NEW.expiry_month::text, NEW.expiry_year::text, NEW.processor_token::text, NEW.created_at::text) IS NOT DISTINCT FROM ROW(OLD.id::text, OLD.tenant_id::text, OLD.user_id::text, OLD.buyer_profile_id::text, OLD.payment_type::text, OLD.is_default::text, OLD.card_last_four::text, OLD.expiry_month::text, OLD.expiry_year::text, OLD.processor_token::text, OLD.created_at::text) THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
     RETURN NEW;
   END IF;
@@ -1649,6 +1664,14 @@ BEGIN
     IF OLD.deleted_at IS NOT NULL THEN
       RETURN NULL;
     END IF;
+    UPDATE public.seller_profile SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE id = OLD.id;
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
+      AND NOT ((SELECT public.is_admin())) THEN
+    RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
+  END IF;
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid) AND ROW(NEW.id::text, NEW.tenant_id::text, NEW.user_id::text, NEW.business_name::text, NEW.business_type::text, NEW.phone_number::text, NEW.created_at::text) IS NOT DISTINCT FROM ROW(OLD.id::text, OLD.tenant_id::text, OLD.user_id::text, OLD.business_name::text, OLD.business_type::text, OLD.phone_number::text, OLD.created_at::text) THEN
     IF EXISTS (SELECT 1 FROM public.products WHERE tenant_id = OLD.tenant_id AND seller_id = OLD.id AND deleted_at IS NULL) THEN
       RAISE EXCEPTION '% has rows in products that are not deleted', TG_TABLE_NAME
         USING ERRCODE = '23503', HINT = 'delete them first (soft delete children: block)';
@@ -1657,14 +1680,9 @@ BEGIN
       RAISE EXCEPTION '% has rows in orders that are not deleted', TG_TABLE_NAME
         USING ERRCODE = '23503', HINT = 'delete them first (soft delete children: block)';
     END IF;
-    UPDATE public.seller_profile SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE id = OLD.id;
-    RETURN NULL;
+    RETURN NEW;
   END IF;
-  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
-      AND NOT ((SELECT public.is_admin())) THEN
-    RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
-  END IF;
-  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
+  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
     RETURN NEW;
   END IF;
@@ -1715,10 +1733,6 @@ BEGIN
     IF OLD.deleted_at IS NOT NULL THEN
       RETURN NULL;
     END IF;
-    IF EXISTS (SELECT 1 FROM public.storefront_banner WHERE tenant_id = OLD.tenant_id AND asset_id = OLD.id AND deleted_at IS NULL) THEN
-      RAISE EXCEPTION '% has rows in storefront_banner that are not deleted', TG_TABLE_NAME
-        USING ERRCODE = '23503', HINT = 'delete them first (soft delete children: block)';
-    END IF;
     UPDATE public.storefront_asset SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE id = OLD.id;
     RETURN NULL;
   END IF;
@@ -1726,7 +1740,14 @@ BEGIN
       AND NOT ((SELECT public.is_admin())) THEN
     RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
   END IF;
-  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid) AND ROW(NEW.id::text, NEW.tenant_id::text, NEW.file_name::text, NEW.file_type::text, NEW.url::text, NEW.created_by::text, NEW.created_at::text) IS NOT DISTINCT FROM ROW(OLD.id::text, OLD.tenant_id::text, OLD.file_name::text, OLD.file_type::text, OLD.url::text, OLD.created_by::text, OLD.created_at::text) THEN
+    IF EXISTS (SELECT 1 FROM public.storefront_banner WHERE tenant_id = OLD.tenant_id AND asset_id = OLD.id AND deleted_at IS NULL) THEN
+      RAISE EXCEPTION '% has rows in storefront_banner that are not deleted', TG_TABLE_NAME
+        USING ERRCODE = '23503', HINT = 'delete them first (soft delete children: block)';
+    END IF;
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
     RETURN NEW;
   END IF;
@@ -1766,7 +1787,10 @@ BEGIN
       AND NOT ((SELECT public.is_admin())) THEN
     RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
   END IF;
-  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid) AND ROW(NEW.id::text, NEW.tenant_id::text, NEW.storefront_id::text, NEW.asset_id::text, NEW.is_active::text, NEW.banner_type::text, NEW.created_at::text) IS NOT DISTINCT FROM ROW(OLD.id::text, OLD.tenant_id::text, OLD.storefront_id::text, OLD.asset_id::text, OLD.is_active::text, OLD.banner_type::text, OLD.created_at::text) THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
     RETURN NEW;
   END IF;
@@ -1800,14 +1824,17 @@ BEGIN
       RETURN NULL;
     END IF;
     UPDATE public.storefront SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE id = OLD.id;
-    UPDATE public.storefront_banner SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND storefront_id = OLD.id AND deleted_at IS NULL;
     RETURN NULL;
   END IF;
   IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
       AND NOT ((SELECT public.is_admin())) THEN
     RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
   END IF;
-  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid) AND ROW(NEW.id::text, NEW.tenant_id::text, NEW.theme_id::text, NEW.is_published::text, NEW.custom_domain::text, NEW.created_at::text) IS NOT DISTINCT FROM ROW(OLD.id::text, OLD.tenant_id::text, OLD.theme_id::text, OLD.is_published::text, OLD.custom_domain::text, OLD.created_at::text) THEN
+    UPDATE public.storefront_banner SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND storefront_id = OLD.id AND deleted_at IS NULL;
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
     RETURN NEW;
   END IF;
@@ -1871,7 +1898,10 @@ BEGIN
       AND NOT ((SELECT public.is_admin())) THEN
     RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
   END IF;
-  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid) AND ROW(NEW.id::text, NEW.tenant_id::text, NEW.name::text, NEW.description::text, NEW.is_system::text, NEW.settings::text, NEW.created_at::text) IS NOT DISTINCT FROM ROW(OLD.id::text, OLD.tenant_id::text, OLD.name::text, OLD.description::text, OLD.is_system::text, OLD.settings::text, OLD.created_at::text) THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
     RETURN NEW;
   END IF;
@@ -2015,7 +2045,10 @@ BEGIN
       AND NOT ((SELECT public.is_admin())) THEN
     RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
   END IF;
-  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid) AND ROW(NEW.id::text, NEW.tenant_id::text, NEW.user_id::text, NEW.role::text, NEW.permissions::text, NEW.created_at::text) IS NOT DISTINCT FROM ROW(OLD.id::text, OLD.tenant_id::text, OLD.user_id::text, OLD.role::text, OLD.permissions::text, OLD.created_at::text) THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
     RETURN NEW;
   END IF;
@@ -2183,18 +2216,21 @@ BEGIN
       RETURN NULL;
     END IF;
     UPDATE public.users SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE id = OLD.id;
-    UPDATE public.buyer_profile SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND user_id = OLD.id AND deleted_at IS NULL;
-    UPDATE public.seller_profile SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND user_id = OLD.id AND deleted_at IS NULL;
-    UPDATE public.team_members SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND user_id = OLD.id AND deleted_at IS NULL;
-    UPDATE public.address_book SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND user_id = OLD.id AND deleted_at IS NULL;
-    UPDATE public.saved_payment_method SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND user_id = OLD.id AND deleted_at IS NULL;
     RETURN NULL;
   END IF;
   IF TG_OP = 'UPDATE' AND OLD.deleted_at IS DISTINCT FROM transaction_timestamp() AND OLD.deleted_at IS NOT NULL
       AND NOT ((SELECT public.is_admin())) THEN
     RETURN NULL;           -- deleted earlier: only the restore roles touch it (a blind UPDATE skips it)
   END IF;
-  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by OR OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid)
+  IF TG_OP = 'UPDATE' AND OLD.deleted_at IS NULL AND NEW.deleted_at = transaction_timestamp() AND NEW.deleted_by IS NOT DISTINCT FROM (NULLIF(current_setting('app.user_id', true), '')::uuid) AND ROW(NEW.id::text, NEW.tenant_id::text, NEW.email::text, NEW.is_seller::text, NEW.is_system_admin::text, NEW.created_at::text) IS NOT DISTINCT FROM ROW(OLD.id::text, OLD.tenant_id::text, OLD.email::text, OLD.is_seller::text, OLD.is_system_admin::text, OLD.created_at::text) THEN
+    UPDATE public.buyer_profile SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND user_id = OLD.id AND deleted_at IS NULL;
+    UPDATE public.seller_profile SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND user_id = OLD.id AND deleted_at IS NULL;
+    UPDATE public.team_members SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND user_id = OLD.id AND deleted_at IS NULL;
+    UPDATE public.address_book SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND user_id = OLD.id AND deleted_at IS NULL;
+    UPDATE public.saved_payment_method SET deleted_at = transaction_timestamp(), deleted_by = (NULLIF(current_setting('app.user_id', true), '')::uuid) WHERE tenant_id = OLD.tenant_id AND user_id = OLD.id AND deleted_at IS NULL;
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'INSERT' AND NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL OR TG_OP = 'UPDATE' AND (NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at AND NEW.deleted_by IS NOT DISTINCT FROM OLD.deleted_by
       OR NEW.deleted_at IS NULL AND NEW.deleted_by IS NULL AND ((SELECT public.is_admin()))) THEN
     RETURN NEW;
   END IF;
