@@ -66,3 +66,29 @@ def test_an_admin_row_cannot_be_taken_over_by_changing_its_id(pg_url):
     assert status == "pass" and "column id of sg_users is protected" in detail, detail
     status, detail = outcome("self_grant", pg_url, "sg_users.id", "app as tenant A changes it on own row", "escalation")
     assert status == "pass" and "protected" in detail, detail
+
+
+def test_a_parent_key_that_cascades_into_a_grant_rows_identity_is_guarded_too(fresh_db):
+    """ON UPDATE CASCADE runs as the table owner, past oc_members' own guard: renaming a staff
+    member's login to your own would make you staff. The parent key is guarded on UPDATE."""
+    import psycopg
+
+    from generator.db.apply import apply_statements
+    from generator.postgres.ddl import schema_statements
+    schema = load_schema(str(SPECS / "cascaded_identity.yaml"))
+    assert {(p.column, p.on_insert) for p in schema.table("oc_logins").meta.protected} == {("login", False)}
+    apply_statements(fresh_db, schema_statements(schema))
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        a = conn.execute("INSERT INTO oc_tenants DEFAULT VALUES RETURNING id").fetchone()[0]
+        conn.execute("INSERT INTO oc_logins (tenant_id, login) VALUES (%s, 'staff'), (%s, 'me')", (a, a))
+        conn.execute("INSERT INTO oc_members (tenant_id, user_id) VALUES (%s, 'staff')", (a,))
+        conn.execute("BEGIN")
+        conn.execute("SET LOCAL ROLE app")
+        conn.execute("SELECT set_config('app.tenant_id', %s, true), set_config('app.user_id', 'attacker', true)",
+                     (str(a),))
+        try:
+            conn.execute("UPDATE oc_logins SET login = 'attacker' WHERE login = 'staff'")
+            raise AssertionError("the cascade re-pointed the staff membership")
+        except psycopg.errors.InsufficientPrivilege:
+            pass
+        conn.execute("ROLLBACK")

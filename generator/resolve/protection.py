@@ -77,8 +77,15 @@ def _grant_identities(schema: Schema) -> dict[tuple[str, str], dict[str, str]]:
     """table key -> identity column -> the helper it grants (model.grants)."""
     out: dict[tuple[str, str], dict[str, str]] = {}
     for g in grant_lookups(schema):
+        t = schema.tables_by_key.get(g.table)
         for col, _expr in g.identity:
             out.setdefault(g.table, {}).setdefault(col, g.shown)
+            # a key whose parent's change cascades into the column: the referential action runs as
+            # the owner, past the column's own guard, so the parent's column is guarded too
+            for fk in (t.foreign_keys if t is not None else ()):
+                if col in fk.columns and fk.on_update in ("CASCADE", "SET NULL", "SET DEFAULT"):
+                    parent = fk.ref_columns[fk.columns.index(col)]
+                    out.setdefault((fk.ref_schema, fk.ref_table), {}).setdefault(parent, g.shown)
     return out
 
 
@@ -87,7 +94,8 @@ def _identity_guards(t: Table, identity: dict[str, str], guarded: list[Protectio
     """A row that grants access to whoever it names may not be re-pointed at someone else (a user
     would take over an admin's or a member's row) unless the table's own policies pin the column
     to the current user on UPDATE. INSERT stays free: who may add such rows is the policies' call
-    (lint RL018, verify's self-grant attack)."""
+    (lint RL019, verify's self-grant attack). A parent key whose ON UPDATE action reaches such a column
+    is guarded the same way."""
     have = {p.column for p in guarded}
     out = []
     for col, call in sorted(identity.items()):
