@@ -139,7 +139,7 @@ def test_conversational_commerce_has_every_table_field_and_principle_of_the_card
     assert schema.table("audit_log").meta.audit_table
     assert all(t.column("created_at") and t.column("updated_at") for t in schema.tables if not t.meta.audit_table)
     admin = schema.auth
-    assert admin.admin_where == "is_system_admin" and schema.table("users").column("tenant_id").nullable
+    assert admin.admin_where == "is_system_admin AND deleted_at IS NULL" and schema.table("users").column("tenant_id").nullable
 
 
 # ---- 003 automations: tables, the check-constrained enum fields, policies, GIN and composite indexes

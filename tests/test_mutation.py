@@ -6,8 +6,8 @@ Mutants are made on the resolved model, so each is exactly one weakness:
 - using-true      an isolation policy's USING becomes `true` (other principals' rows show)
 - no-force        FORCE ROW LEVEL SECURITY dropped (the owner bypasses the policies)
 - writable-admin  the guard of a column the admin check reads dropped (self-promotion)
-- repointable     the UPDATE guard of a grant row's identity column dropped (a user re-points an
-                  admin's or a member's row at themselves)
+- repointable     what keeps a grant row's identity column from being re-pointed goes (the UPDATE
+                  guard, or the restrictive owner policy): a user re-points an admin's row at themselves
 - plain-key       a tenant-consistent key loses its tenant column (cross-tenant references)
 - definer-view    a view over RLS tables loses security_invoker (it leaks other rows)
 - client-truncate a client role gets TRUNCATE (RLS does not apply to it)
@@ -89,30 +89,39 @@ def writable_admin(schema: Schema):
 
 
 def repointable(schema: Schema):
-    """The UPDATE-only guard of a grant row's identity column goes; the table's other guards stay."""
+    """What keeps a grant row's identity column from being re-pointed on UPDATE goes: the
+    UPDATE-only guard gen adds, or the restrictive owner policy that pins it instead."""
     from types import SimpleNamespace
 
-    from generator.resolve.protection import _guard_function
+    from generator.model.grants import grant_lookups
+    from generator.resolve.protection import _guard_function, _pins
     admin = schema.auth.admin_function if schema.auth else None
-    for t in schema.tables:
+    for g in grant_lookups(schema):
+        t = schema.tables_by_key[g.table]
         identity = [p for p in t.meta.protected if not p.on_insert]
-        if not identity:
-            continue
-        rest = [p for p in t.meta.protected if p.on_insert]
-        guard = next(tr for tr in t.triggers if tr.name.endswith("_guard"))
-        functions = tuple(f for f in schema.functions if f.name != guard.name)
-        triggers = tuple(tr for tr in t.triggers if tr is not guard)
-        if rest:
-            functions += (_guard_function(SimpleNamespace(flavor=schema.settings.flavor), t, rest, admin),)
-            triggers += (replace(guard, columns=tuple(p.column for p in rest)),)
-        weak = replace(t, triggers=triggers, meta=replace(t.meta, protected=tuple(rest)))
-        schema = replace(_swap_table(schema, t, weak), functions=functions)
-        return schema, weak, f"update guard of {identity[0].column} dropped"
+        pinning = [p for p in t.policies if not p.permissive and p.command in ("ALL", "UPDATE")
+                   and any(_pins(p, c) for c, _ in g.identity)]
+        if identity:
+            rest = [p for p in t.meta.protected if p.on_insert]
+            guard = next(tr for tr in t.triggers if tr.name.endswith("_guard"))
+            functions = tuple(f for f in schema.functions if f.name != guard.name)
+            triggers = tuple(tr for tr in t.triggers if tr is not guard)
+            if rest:
+                functions += (_guard_function(SimpleNamespace(flavor=schema.settings.flavor), t, rest, admin),)
+                triggers += (replace(guard, columns=tuple(p.column for p in rest)),)
+            weak = replace(t, triggers=triggers, meta=replace(t.meta, protected=tuple(rest)))
+            return replace(_swap_table(schema, t, weak), functions=functions), weak, \
+                f"update guard of {identity[0].column} dropped"
+        if pinning:
+            weak = replace(t, policies=tuple(p for p in t.policies if p not in pinning))
+            return _swap_table(schema, t, weak), weak, f"policy {pinning[0].name} pinning {g.identity[0][0]} dropped"
     return None
 
 
 def plain_key(schema: Schema):
     for t in schema.tables:
+        if any(not p.permissive and p.command in ("ALL", "INSERT") for p in t.policies):
+            continue        # who may add rows is restricted (e.g. admins only): no attacker writes the key
         for fk in t.foreign_keys:
             if (fk.scope == ("tenant",) and not any(o.columns == fk.own_columns for o in t.foreign_keys)
                     and t.meta.owner_column not in fk.own_columns):   # an owner policy pins that one anyway

@@ -140,6 +140,11 @@ def rows_value(t: Table, p: Principal, command: str, facts: Facts, ev: Evaluator
     parts = [combined(command, using), combined("SELECT", using)]
     if command == "UPDATE":
         parts.append(combined("UPDATE", effective_check))
+    if command == "DELETE" and t.meta.soft_delete and not (p.bypass or p.table_owner):
+        # the DELETE marks the row with an UPDATE, which the restrictive UPDATE policies bind too
+        parts += [_policy_value(ev.evaluate(pol.using, t, facts), pol) for pol in t.policies
+                  if "UPDATE" in commands(pol) and applies(pol, p) and not pol.permissive and pol.using
+                  and pol.preset != "soft_delete"]
     if any(v is None for v in parts):
         return None
     return both(parts)

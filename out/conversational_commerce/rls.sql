@@ -205,6 +205,14 @@ CREATE POLICY users_owner_select ON users
   TO commerce_app
   USING (id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
 
+-- policy users_owner_update on users
+CREATE POLICY users_owner_update ON users
+  AS RESTRICTIVE
+  FOR UPDATE
+  TO commerce_app
+  USING ((id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()))
+  WITH CHECK ((id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
+
 -- policy users_tenant_isolation on users
 CREATE POLICY users_tenant_isolation ON users
   FOR ALL
@@ -312,12 +320,26 @@ CREATE POLICY seller_profile_tenant_isolation ON seller_profile
   USING (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))
   WITH CHECK (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid));
 
+-- policy team_members_added_by_admin on team_members
+CREATE POLICY team_members_added_by_admin ON team_members
+  AS RESTRICTIVE
+  FOR INSERT
+  TO commerce_app
+  WITH CHECK ((SELECT public.is_admin()));
+
 -- policy team_members_admin_all on team_members
 CREATE POLICY team_members_admin_all ON team_members
   FOR ALL
   TO commerce_app
   USING ((SELECT public.is_admin()))
   WITH CHECK ((SELECT public.is_admin()));
+
+-- policy team_members_changed_by_admin on team_members
+CREATE POLICY team_members_changed_by_admin ON team_members
+  AS RESTRICTIVE
+  FOR UPDATE
+  TO commerce_app
+  USING ((SELECT public.is_admin()));
 
 -- policy team_members_hide_deleted on team_members
 CREATE POLICY team_members_hide_deleted ON team_members
@@ -332,6 +354,13 @@ CREATE POLICY team_members_mark_deleted ON team_members
   TO commerce_app
   USING (((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)))
   WITH CHECK (deleted_at = transaction_timestamp() AND (((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))));
+
+-- policy team_members_removed_by_admin on team_members
+CREATE POLICY team_members_removed_by_admin ON team_members
+  AS RESTRICTIVE
+  FOR DELETE
+  TO commerce_app
+  USING ((SELECT public.is_admin()));
 
 -- policy team_members_tenant_isolation on team_members
 CREATE POLICY team_members_tenant_isolation ON team_members

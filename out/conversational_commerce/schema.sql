@@ -960,7 +960,7 @@ AS $fn$
   SELECT EXISTS (
     SELECT 1 FROM public.users
     WHERE id = NULLIF(current_setting('app.user_id', true), '')::uuid
-      AND (is_system_admin)
+      AND (is_system_admin AND deleted_at IS NULL)
   );
 $fn$;
 
@@ -2183,16 +2183,12 @@ BEGIN
      AND NOT ((SELECT public.is_admin())) THEN
     RAISE EXCEPTION 'column is_system_admin of users is protected: % may not set it', current_user USING ERRCODE = '42501', HINT = 'only the table owner, BYPASSRLS roles and admin may change it';
   END IF;
-  IF (TG_OP = 'UPDATE' AND NEW.id IS DISTINCT FROM OLD.id)
-     AND NOT ((SELECT public.is_admin())) THEN
-    RAISE EXCEPTION 'column id of users is protected: % may not set it', current_user USING ERRCODE = '42501', HINT = 'only the table owner, BYPASSRLS roles and admin may change it';
-  END IF;
   RETURN NEW;
 END;
 $fn$;
 
 -- comment on function users_guard
-COMMENT ON FUNCTION users_guard() IS 'Trigger function: only declared paths may change is_system_admin, id (protected columns).';
+COMMENT ON FUNCTION users_guard() IS 'Trigger function: only declared paths may change is_system_admin (protected columns).';
 
 -- only declared roles may execute users_guard
 REVOKE ALL ON FUNCTION users_guard() FROM PUBLIC;
@@ -2311,7 +2307,7 @@ EXECUTE FUNCTION public.users_audit();
 
 -- trigger users_guard on users
 CREATE TRIGGER users_guard
-BEFORE INSERT OR UPDATE OF is_system_admin, id ON users
+BEFORE INSERT OR UPDATE OF is_system_admin ON users
 FOR EACH ROW
 EXECUTE FUNCTION public.users_guard();
 
@@ -2878,6 +2874,14 @@ CREATE POLICY users_owner_select ON users
   TO commerce_app
   USING (id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid));
 
+-- policy users_owner_update on users
+CREATE POLICY users_owner_update ON users
+  AS RESTRICTIVE
+  FOR UPDATE
+  TO commerce_app
+  USING ((id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()))
+  WITH CHECK ((id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin()));
+
 -- policy users_tenant_isolation on users
 CREATE POLICY users_tenant_isolation ON users
   FOR ALL
@@ -2985,12 +2989,26 @@ CREATE POLICY seller_profile_tenant_isolation ON seller_profile
   USING (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))
   WITH CHECK (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid));
 
+-- policy team_members_added_by_admin on team_members
+CREATE POLICY team_members_added_by_admin ON team_members
+  AS RESTRICTIVE
+  FOR INSERT
+  TO commerce_app
+  WITH CHECK ((SELECT public.is_admin()));
+
 -- policy team_members_admin_all on team_members
 CREATE POLICY team_members_admin_all ON team_members
   FOR ALL
   TO commerce_app
   USING ((SELECT public.is_admin()))
   WITH CHECK ((SELECT public.is_admin()));
+
+-- policy team_members_changed_by_admin on team_members
+CREATE POLICY team_members_changed_by_admin ON team_members
+  AS RESTRICTIVE
+  FOR UPDATE
+  TO commerce_app
+  USING ((SELECT public.is_admin()));
 
 -- policy team_members_hide_deleted on team_members
 CREATE POLICY team_members_hide_deleted ON team_members
@@ -3005,6 +3023,13 @@ CREATE POLICY team_members_mark_deleted ON team_members
   TO commerce_app
   USING (((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)))
   WITH CHECK (deleted_at = transaction_timestamp() AND (((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))));
+
+-- policy team_members_removed_by_admin on team_members
+CREATE POLICY team_members_removed_by_admin ON team_members
+  AS RESTRICTIVE
+  FOR DELETE
+  TO commerce_app
+  USING ((SELECT public.is_admin()));
 
 -- policy team_members_tenant_isolation on team_members
 CREATE POLICY team_members_tenant_isolation ON team_members

@@ -294,6 +294,7 @@ export const users = pgTable("users", {
   pgPolicy("users_hide_deleted", { as: "restrictive", for: "select", to: "commerce_app", using: sql`deleted_at IS NULL OR deleted_at = transaction_timestamp() OR (SELECT public.is_admin())` }),
   pgPolicy("users_mark_deleted", { for: "update", to: "commerce_app", using: sql`((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))`, withCheck: sql`deleted_at = transaction_timestamp() AND (((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)))` }),
   pgPolicy("users_owner_select", { for: "select", to: "commerce_app", using: sql`id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)` }),
+  pgPolicy("users_owner_update", { as: "restrictive", for: "update", to: "commerce_app", using: sql`(id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())`, withCheck: sql`(id = (SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)) OR (SELECT public.is_admin())` }),
   pgPolicy("users_tenant_isolation", { to: "commerce_app", using: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)`, withCheck: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)` }),
 ]).enableRLS();
 
@@ -382,9 +383,12 @@ export const teamMembers = pgTable("team_members", {
   foreignKey({ name: "team_members_tenant_id_fkey", columns: [t.tenantId], foreignColumns: [tenant.id] }).onDelete("cascade"),
   foreignKey({ name: "team_members_user_id_fkey", columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }).onDelete("cascade"),
   uniqueIndex("team_members_tenant_id_user_id_key").on(t.tenantId, t.userId).where(sql`deleted_at IS NULL`),
+  pgPolicy("team_members_added_by_admin", { as: "restrictive", for: "insert", to: "commerce_app", withCheck: sql`(SELECT public.is_admin())` }),
   pgPolicy("team_members_admin_all", { to: "commerce_app", using: sql`(SELECT public.is_admin())`, withCheck: sql`(SELECT public.is_admin())` }),
+  pgPolicy("team_members_changed_by_admin", { as: "restrictive", for: "update", to: "commerce_app", using: sql`(SELECT public.is_admin())` }),
   pgPolicy("team_members_hide_deleted", { as: "restrictive", for: "select", to: "commerce_app", using: sql`deleted_at IS NULL OR deleted_at = transaction_timestamp() OR (SELECT public.is_admin())` }),
   pgPolicy("team_members_mark_deleted", { for: "update", to: "commerce_app", using: sql`((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))`, withCheck: sql`deleted_at = transaction_timestamp() AND (((SELECT public.is_admin())) OR (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)))` }),
+  pgPolicy("team_members_removed_by_admin", { as: "restrictive", for: "delete", to: "commerce_app", using: sql`(SELECT public.is_admin())` }),
   pgPolicy("team_members_tenant_isolation", { to: "commerce_app", using: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)`, withCheck: sql`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)` }),
 ]).enableRLS();
 
