@@ -16,7 +16,7 @@ _INSERT = re.compile(r'INSERT INTO ((?:"(?:[^"]|"")+"|\w+)(?:\.(?:"(?:[^"]|"")+"
 _IDENT = r'(?:"(?:[^"]|"")+"|\w+)'
 # the soft-delete trigger's "unchanged" test: the mark (and its `by` column) stay as they were
 _UNCHANGED = re.compile(rf"NEW\.({_IDENT}) IS NOT DISTINCT FROM OLD\.\1(?: AND NEW\.({_IDENT}) IS NOT DISTINCT FROM "
-                        rf"OLD\.\2)? OR OLD\.\1 IS NULL AND NEW\.\1 = transaction_timestamp\(\)")
+                        rf"OLD\.\2)?\s+OR NEW\.\1 IS NULL")
 
 
 def _unquote(name: str) -> str:
