@@ -139,12 +139,8 @@ def _scope_reads(select, tables: dict[str, Table], source: str) -> list[ColumnUs
     aliases = _aliases(select.fromClause or (), tables)
     if not aliases:
         return []
-    conditions = [select.whereClause] + [j.quals for j in _walk_list(select.fromClause or ())
-                                         if isinstance(j, ast.JoinExpr)]
     out: dict[tuple, str] = {}
-    for cond in conditions:
-        if cond is None:
-            continue
+    for cond in conditions(select):
         for col, kind in _classify(cond, aliases):
             key = (col[0].key, col[1])
             # link < identity < condition: a column used as a condition anywhere is one
@@ -180,18 +176,35 @@ def _resolve(ref, aliases: dict[str, Table]) -> tuple[Table, str] | None:
     return None
 
 
-def _classify(cond, aliases: dict[str, Table]):
-    """(inner column, kind) for every inner column the condition reads."""
+def conditions(select) -> list:
+    """The WHERE and JOIN ... ON conditions of one SELECT (pglast nodes)."""
     from pglast import ast
-    seen: dict[int, str] = {}
+    found = [select.whereClause] + [j.quals for j in _walk_list(select.fromClause or ())
+                                    if isinstance(j, ast.JoinExpr)]
+    return [c for c in found if c is not None]
+
+
+def equalities(cond, aliases: dict[str, Table]):
+    """(ColumnRef node, (inner table, column), the other side) for every `=` / IS NOT DISTINCT
+    FROM in `cond` with a column of the tables in scope on one side."""
+    from pglast import ast
     for node in _walk(cond):
         if isinstance(node, ast.A_Expr) and _op(node) in ("=", "IS NOT DISTINCT FROM"):
             sides = (node.lexpr, node.rexpr)
             for mine, other in (sides, sides[::-1]):
-                if isinstance(mine, ast.ColumnRef) and _resolve(mine, aliases):
-                    kind = _other_kind(other, aliases)
-                    if kind:
-                        seen[id(mine)] = kind
+                got = _resolve(mine, aliases) if isinstance(mine, ast.ColumnRef) else None
+                if got is not None:
+                    yield mine, got, other
+
+
+def _classify(cond, aliases: dict[str, Table]):
+    """(inner column, kind) for every inner column the condition reads."""
+    from pglast import ast
+    seen: dict[int, str] = {}
+    for mine, _got, other in equalities(cond, aliases):
+        kind = _other_kind(other, aliases)
+        if kind:
+            seen[id(mine)] = kind
     for node in _walk(cond):
         if isinstance(node, ast.ColumnRef):
             got = _resolve(node, aliases)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.model import Function, Schema, Table
-from generator.model.access import (_CURRENT_USER, _aliases, _calls, _op, _parse, _resolve, _tables, _walk,
-                                     _walk_list)
+from generator.model.access import (_CURRENT_USER, _aliases, _calls, _parse, _resolve, _tables, _walk,
+                                     conditions, equalities)
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,6 @@ def _lookups(body: str, tables: dict[str, Table], params: list[str]):
     """(table key, ((column, current-identity expression), ...), {parameter index: column}) per
     table a SELECT of `body` reads by the current identity."""
     from pglast import ast
-    from pglast.stream import RawStream
     tree = _parse(body)
     if tree is None:
         return []
@@ -86,29 +85,13 @@ def _lookups(body: str, tables: dict[str, Table], params: list[str]):
         if not (isinstance(select, ast.SelectStmt) and select.fromClause):
             continue
         aliases = _aliases(select.fromClause, tables)
-        conditions = [select.whereClause] + [j.quals for j in _walk_list(select.fromClause)
-                                             if isinstance(j, ast.JoinExpr)]
-        for cond in conditions:
-            for node in _walk(cond) if cond is not None else ():
-                if not (isinstance(node, ast.A_Expr) and _op(node) in ("=", "IS NOT DISTINCT FROM")):
-                    continue
-                sides = (node.lexpr, node.rexpr)
-                for mine, other in (sides, sides[::-1]):
-                    got = _resolve(mine, aliases) if isinstance(mine, ast.ColumnRef) else None
-                    if got is None:
-                        continue
-                    index = _param_index(other, aliases, params)
-                    if index is not None:
-                        bound.setdefault(got[0].key, {})[index] = got[1]
-                        continue
-                    if isinstance(other, ast.ColumnRef):
-                        continue
-                    try:
-                        text = RawStream()(other)
-                    except Exception:      # pragma: no cover - pglast prints what it parsed
-                        continue
-                    if _CURRENT_USER.search(text):
-                        found.setdefault(got[0].key, {})[got[1]] = text
+        for cond in conditions(select):
+            for _mine, (t, col), other in equalities(cond, aliases):
+                index = _param_index(other, aliases, params)
+                if index is not None:
+                    bound.setdefault(t.key, {})[index] = col
+                elif not isinstance(other, ast.ColumnRef) and _CURRENT_USER.search(_text(other)):
+                    found.setdefault(t.key, {})[col] = _text(other)
     return [(k, tuple(sorted(v.items())), bound.get(k, {})) for k, v in sorted(found.items())]
 
 
@@ -121,3 +104,12 @@ def _param_index(node, aliases, params: list[str]) -> int | None:
         name = getattr(node.fields[0], "sval", None)
         return params.index(name) if name in params else None
     return None
+
+
+def _text(node) -> str:
+    """The SQL of an expression node ('' where pglast cannot print it)."""
+    from pglast.stream import RawStream
+    try:
+        return RawStream()(node)
+    except Exception:      # pragma: no cover - pglast prints what it parsed
+        return ""

@@ -87,7 +87,7 @@ def _identity_values(st: Stage, t: Table, g: GrantLookup, actor: Actor) -> dict[
     return out
 
 
-def _tenant(st: Stage, t: Table, actor: Actor) -> str | None:
+def _tenant(t: Table, actor: Actor) -> str | None:
     col = t.column(t.meta.tenant_column) if t.meta.tenant_column else None
     return f"{quote_literal(actor.tenant)}::{col.type.sql}" if col is not None and actor.tenant else None
 
@@ -95,7 +95,7 @@ def _tenant(st: Stage, t: Table, actor: Actor) -> str | None:
 def _insert(st: Stage, t: Table, g: GrantLookup, actor: Actor, values: dict[str, str], links: dict[str, str],
             call: str) -> Verdict:
     def make(conn: psycopg.Connection) -> str:
-        built = RowBuilder(conn, st.schema).insert(t, {**links, **values}, tenant=_tenant(st, t, actor))
+        built = RowBuilder(conn, st.schema).insert(t, {**links, **values}, tenant=_tenant(t, actor))
         conn.execute(f"DELETE FROM {q(t)} WHERE {built.where()}")       # the attacker inserts it again
         return values_text(t, built.insertable())
     return _judge(st, call, actor, make, "inserted")
@@ -109,7 +109,7 @@ def _repoint(st: Stage, t: Table, g: GrantLookup, actor: Actor, values: dict[str
 
     def make(conn: psycopg.Connection) -> str:
         b = RowBuilder(conn, st.schema)
-        tenant = _tenant(st, t, actor)
+        tenant = _tenant(t, actor)
         other = b.insert(t, dict(links), tenant=tenant)         # another member's row in tenant A
         adm = st.world.admin
         if adm.table is not None and adm.table.key == t.key and adm.function is not None \
