@@ -80,26 +80,40 @@ def default_targets() -> list[str]:
 
 
 def render(schema: Schema, targets: list[str], templates: str | None = None,
-           timings: dict | None = None) -> tuple[dict[str, str | bytes], list[str]]:
+           timings: dict | None = None, jobs: int = 1) -> tuple[dict[str, str | bytes], list[str]]:
+    """Every target's files and the notes for the user, in the targets' order; with `jobs` > 1
+    the targets render in forked processes (generator.render_jobs), with the same answer."""
+    from generator.render_jobs import render_parallel
     from generator.targets import BuildContext, get_target
-    ctx = BuildContext(schema=schema, templates=templates)
-    files: dict[str, str | bytes] = {}
-    done = set()
+    chosen: dict[str, object] = {}
     for name in targets:
         try:
             fn = get_target(name)
         except KeyError:
             raise GenError([Diagnostic("CL001", f"unknown target '{name}'", hint="targets: "
                                        + ", ".join(available_targets()))]) from None
-        if fn in done:
-            continue
-        done.add(fn)
-        t0 = time.perf_counter()
-        for art in fn(ctx):
-            files[art.path] = art.content
+        if fn not in chosen.values():
+            chosen[name] = fn
+
+    def render_some(names: list[str]) -> dict:
+        out = {}
+        for name in names:
+            ctx = BuildContext(schema=schema, templates=templates)
+            t0 = time.perf_counter()
+            arts = [(a.path, a.content) for a in chosen[name](ctx)]
+            out[name] = (arts, ctx.notes, time.perf_counter() - t0)
+        return out
+
+    done = render_parallel(render_some, list(chosen), jobs, len(schema.tables))
+    files: dict[str, str | bytes] = {}
+    notes: list[str] = []
+    for name in chosen:
+        arts, more, seconds = done[name]
+        files.update(arts)
+        notes += more
         if timings is not None:
-            timings[f"target:{name}"] = time.perf_counter() - t0
-    return files, ctx.notes
+            timings[f"target:{name}"] = seconds
+    return files, notes
 
 
 @dataclass
@@ -116,17 +130,21 @@ class BuildResult:
 
 
 def build(spec_paths: list[str], out: str = "out", targets: list[str] | None = None, check: bool = False,
-          templates: str | None = None, cache=None) -> list[BuildResult]:
+          templates: str | None = None, cache=None, jobs: int | None = None) -> list[BuildResult]:
     """Build every spec; nothing is written unless every spec resolves and renders. With `cache`
-    (a generator.cache.BuildCache), a spec whose inputs are unchanged is not built again."""
+    (a generator.cache.BuildCache), a spec whose inputs are unchanged is not built again. `jobs`:
+    processes the targets render in (None: GEN_JOBS, else the CPUs; 1: this process only)."""
     from generator.output import stale, write_tree
+    from generator.render_jobs import default_jobs
+
+    jobs = default_jobs() if jobs is None else max(1, jobs)
 
     _check_paths(out, templates)
     results: list[BuildResult] = []
     errors: list[Diagnostic] = []
     for path in spec_paths:
         try:
-            results.append(_build_one(path, out, list(targets) if targets else None, templates, cache))
+            results.append(_build_one(path, out, list(targets) if targets else None, templates, cache, jobs))
         except GenError as e:
             errors.extend(e.diagnostics)
     if errors:
@@ -146,7 +164,8 @@ def build(spec_paths: list[str], out: str = "out", targets: list[str] | None = N
     return results
 
 
-def _build_one(path, out: str, targets: list[str] | None, templates: str | None, cache) -> BuildResult:
+def _build_one(path, out: str, targets: list[str] | None, templates: str | None, cache,
+               jobs: int = 1) -> BuildResult:
     """One spec, from the cache when its inputs are unchanged; `targets` None: the default ones (which
     they are is a fact of gen's code, part of every cache key, so a hit need not import the targets)."""
     timings: dict = {}
@@ -163,7 +182,7 @@ def _build_one(path, out: str, targets: list[str] | None, templates: str | None,
     sources: list = []
     with paused_gc():
         schema = load_schema(path, timings, sources=sources)
-        files, notes = render(schema, targets, templates, timings)
+        files, notes = render(schema, targets, templates, timings, jobs)
     notes = [f"{d.loc}: warning {d.code} {d.message} (hint: {d.hint})" for d in schema.warnings] + notes
     if cache is not None:
         t1 = time.perf_counter()

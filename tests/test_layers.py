@@ -18,7 +18,7 @@ LAYERS = [
     {"postgres", "sample"},
     {"resolve", "diff", "db"},
     {"render"},
-    {"model", "spec", "output"},
+    {"model", "spec", "output", "render_jobs"},
     {"diagnostics", "__init__"},
 ]
 LEVEL = {name: i for i, layer in enumerate(LAYERS) for name in layer}

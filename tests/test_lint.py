@@ -215,6 +215,20 @@ def test_skeletons_follow_uts39():
     assert skeleton("user_id") != skeleton("userid")
 
 
+def test_ascii_skeletons_are_the_datas():
+    """The ASCII fast path (no NFD, no confusables table) gives what the data gives: its prototype
+    table is the ASCII part of the one derived from confusables.json, and every printable ASCII
+    name skeletonises as through the full path."""
+    import string
+    import unicodedata
+
+    from generator.lint.unicode import ASCII_PROTOTYPES, _table, prototypes
+    assert ASCII_PROTOTYPES == {c: p for c, p in prototypes().items() if c.isascii()}
+    full = lambda t: unicodedata.normalize("NFD", unicodedata.normalize("NFD", t).translate(_table()))  # noqa: E731
+    for text in [string.printable, "rnodern", "I1l|0O%", 'a"b`c', "tenant_id", "users_00001"]:
+        assert skeleton(text) == full(text), text
+
+
 def test_the_examples_have_no_lint_errors_today():
     """The committed examples must stay free of lint errors (warnings are the lead's to fix)."""
     for path in sorted((ROOT / "spec").glob("*.yaml")):

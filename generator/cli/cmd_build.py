@@ -24,6 +24,8 @@ def register(sub) -> None:
                    "file it includes) changes; Ctrl-C stops")
     p.add_argument("--no-cache", action="store_true", help="build from scratch: neither read nor fill the build "
                    "cache (GEN_CACHE_DIR, default ~/.cache/gen; GEN_CACHE_DIR=off disables it)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N", help="processes the targets render in "
+                   "(default: GEN_JOBS, else the number of CPUs; 1: one process); the output is the same")
     add_format(p)
     p.set_defaults(func=run)
 
@@ -49,7 +51,8 @@ def _run_once(args) -> int:
 
     targets = [t.strip() for t in args.target.split(",") if t.strip()] if args.target else None
     progress(f"gen build: {len(args.specs)} spec(s)" + (" (check only)" if args.check else ""))
-    results = build(args.specs, args.out, targets, args.check, args.templates, cache=build_cache(args))
+    results = build(args.specs, args.out, targets, args.check, args.templates, cache=build_cache(args),
+                    jobs=args.jobs)
     if getattr(args, "watch_sources", None) is not None:
         args.watch_sources[:] = [r.sources for r in results if r.sources]
     if args.format == "github":

@@ -98,10 +98,19 @@ def _table() -> dict[int, str]:
     return {ord(c): p for c, p in prototypes().items()}
 
 
+# The prototypes of ASCII characters (what prototypes() derives for them from the data; a test
+# holds the two equal): an ASCII name's skeleton needs neither NFD nor the 6,000-entry table.
+ASCII_PROTOTYPES = {"`": "'", '"': "''", "|": "l", "1": "l", "I": "l", "0": "O", "%": "º/₀", "m": "rn"}
+_ASCII_TABLE = str.maketrans(ASCII_PROTOTYPES)
+
+
 @lru_cache(maxsize=65536)
 def skeleton(text: str) -> str:
     """UTS #39 skeleton: NFD, each character replaced by its prototype, NFD again."""
-    mapped = unicodedata.normalize("NFD", text).translate(_table())
+    if text.isascii():          # NFD leaves ASCII as it is
+        mapped = text.translate(_ASCII_TABLE)
+    else:
+        mapped = unicodedata.normalize("NFD", text).translate(_table())
     return mapped if mapped.isascii() else unicodedata.normalize("NFD", mapped)
 
 
