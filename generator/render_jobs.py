@@ -8,9 +8,6 @@ serial build."""
 from __future__ import annotations
 
 import os
-import pickle
-import sys
-import time
 
 # Targets that share work (one plan; one relation graph) render in one process. The weight is
 # a target group's share of the rendering time (ms per 1000 tables, benchmarks/RESULTS.md).
@@ -61,53 +58,20 @@ def plan(names: list[str], jobs: int) -> list[list[str]]:
 def render_parallel(render_some, names: list[str], jobs: int, tables: int) -> dict:
     """`render_some(names) -> {name: (files, notes, seconds)}` for every name, run over up to
     `jobs` processes; the answer has every name's entry."""
-    if jobs < 2 or len(names) < 2 or tables < MIN_TABLES or not hasattr(os, "fork"):
+    from generator.forked import can_fork
+    if jobs < 2 or len(names) < 2 or tables < MIN_TABLES or not can_fork():
         return render_some(names)
     parts = plan(names, jobs)
     if len(parts) < 2:
         return render_some(names)
-    sys.stdout.flush(), sys.stderr.flush()
     children = [_fork(render_some, part) for part in parts[1:]]
     done = render_some(parts[0])
-    for part, (pid, fd) in zip(parts[1:], children):
-        got = _collect(pid, fd)
+    for part, child in zip(parts[1:], children):
+        got = child.answer()
         done.update(got if got is not None else render_some(part))
     return done
 
 
-def _fork(render_some, part: list[str]) -> tuple[int, int]:
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:                                          # the child: render, send, leave
-        code = 1
-        try:
-            os.close(r)
-            data = pickle.dumps(render_some(part), protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(w, "wb") as f:
-                f.write(data)
-            code = 0
-        except BaseException:                             # the parent renders these targets itself
-            pass
-        finally:
-            os._exit(code)
-    os.close(w)
-    return pid, r
-
-
-def _collect(pid: int, fd: int) -> dict | None:
-    """The child's answer, or None when it did not finish well."""
-    with os.fdopen(fd, "rb") as f:
-        data = f.read()
-    _, status = os.waitpid(pid, 0)
-    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
-        return None
-    try:
-        return pickle.loads(data)
-    except Exception:
-        return None
-
-
-def timed(fn, ctx) -> tuple[list, float]:
-    t0 = time.perf_counter()
-    arts = fn(ctx)
-    return arts, time.perf_counter() - t0
+def _fork(render_some, part: list[str]):
+    from generator.forked import Pending
+    return Pending(lambda: render_some(part))

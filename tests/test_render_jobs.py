@@ -82,3 +82,22 @@ def test_render_errors_surface_as_in_a_serial_build(tmp_path, forks):
     with pytest.raises(GenError) as one:
         build([str(SPECS[0])], str(tmp_path / "x"), ["sql", "nonsense"], jobs=2)
     assert "CL001" in str(one.value.diagnostics[0].code)
+
+
+def test_two_specs_load_on_two_cores_as_on_one(tmp_path, monkeypatch):
+    """`gen diff`/`gen review` load the head in a forked child: the same projects as one by one,
+    and a broken spec reports the same errors whichever process met them."""
+    from generator.diagnostics import GenError
+    from generator.migrate.project import load_project, load_projects
+    monkeypatch.setenv("GEN_JOBS", "2")
+    a, b = str(SPECS[1]), str(SPECS[0])
+    pair = load_projects(a, b)
+    assert pair == (load_project(a), load_project(b))
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(SPECS[1].read_text().replace("entities:", "entities:\n  bad:\n    columns: {id: nosuchtype pk}", 1))
+    for order in ((a, str(broken)), (str(broken), a)):
+        with pytest.raises(GenError) as serial:
+            load_project(str(broken))
+        with pytest.raises(GenError) as forked:
+            load_projects(*order)
+        assert [str(d) for d in forked.value.diagnostics] == [str(d) for d in serial.value.diagnostics]

@@ -64,9 +64,9 @@ def _project(args):
 def run_diff(args) -> int:
     from generator.migrate import safety
     from generator.migrate.author import changes_between
-    from generator.migrate.project import load_project
+    from generator.migrate.project import load_projects
     from generator.migrate.script import script, split_parts
-    old, new = load_project(args.old), load_project(args.new)
+    old, new = load_projects(args.old, args.new)
     changes = changes_between(old.schema, new.schema)
     for risk in safety.risks(changes):
         say(f"destructive: {risk.key}: {risk.message}")

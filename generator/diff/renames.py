@@ -134,6 +134,8 @@ def translate_enum(e: Enum, r: Renames) -> Enum:
 def translate_table(o: Table, new_key: Key, r: Renames) -> Table:
     """`o` as it reads after the renames: table and column names, and every reference."""
     cols = r.columns.get(new_key, {})
+    if not cols and not r.tables and not r.enums and new_key == o.key:
+        return o        # nothing it names was renamed (the common case: ~0.2 s at 1000 tables)
 
     def c(names):
         return tuple(cols.get(n, n) for n in names)

@@ -36,6 +36,22 @@ def load_project(spec: str) -> Project:
     return Project(spec, schema, list(shape.migrations.allow_destructive), shape.migrations.lock_timeout)
 
 
+def load_projects(first: str, second: str) -> tuple[Project, Project]:
+    """Two specs (a diff's or a review's base and head), the second loaded in a forked child on
+    another core while this process loads the first; if the child fails for any reason, the
+    second is loaded here, so errors read as in `load_project(first), load_project(second)`."""
+    from generator.forked import Pending, can_fork
+    from generator.render_jobs import default_jobs
+    if not can_fork() or default_jobs() < 2:
+        return load_project(first), load_project(second)
+    child = Pending(lambda: load_project(second))
+    try:
+        a = load_project(first)
+    finally:
+        b = child.answer()          # always reaped, also when the first spec has errors
+    return a, b if b is not None else load_project(second)
+
+
 def _from_git(spec: str) -> Project:
     """`git:<ref>:<path>`: the spec file (or directory) as committed at <ref> (read with `git show`,
     a directory with `git archive`)."""

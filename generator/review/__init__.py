@@ -24,13 +24,13 @@ def review(base_spec: str, head_spec: str, fail_on: str | None = None, verify_ur
     scratch database (on `verify_url`, else the `server` choice: auto, embedded, pg15 or a URL)."""
     from generator.lint import lint
     from generator.migrate.author import changes_between
-    from generator.migrate.project import load_project
+    from generator.migrate.project import load_projects
     from generator.review import access_diff, datamodel, migration, objects, orm, squawk, summary
     from generator.review.access import matrix, object_name
     from generator.diff import alter as al
 
     say = progress or (lambda _m: None)
-    base, head = load_project(base_spec), load_project(head_spec)
+    base, head = load_projects(base_spec, head_spec)
     changes = changes_between(base.schema, head.schema)
     say(f"{len(changes)} changes from {base_spec} to {head_spec}")
     base_lints, head_lints = lint(base.schema), lint(head.schema)
