@@ -771,3 +771,28 @@ def test_readme_diagram_falls_back_when_too_large_for_mermaid():
     many = tuple(table(f"very_long_table_name_number_{i:04d}_" + "x" * 20) for i in range(1200))
     readme = build("docs", Schema(name="huge", tables=many))[0]["docs/README.md"]
     assert mermaid_blocks(readme) == [] and "too large for Mermaid" in readme
+
+
+def test_uk_markers_are_unique_sets():
+    """column_keys' one-pass UK marker says what is_unique_set says of the column alone, on every
+    example and test spec (keys over one column, over several, unique indexes with and without
+    a predicate or expressions)."""
+    from generator.diagnostics import GenError
+    from generator.pipeline import load_schema
+    from generator.targets import erd_relations as rel
+    root = Path(__file__).resolve().parent.parent
+    specs = sorted((root / "spec").glob("*.yaml")) + sorted((root / "tests" / "specs").rglob("*.yaml"))
+    seen = 0
+    for path in specs:
+        try:
+            schema = load_schema(path)
+        except GenError:
+            continue
+        for t in schema.tables:
+            keys = rel.column_keys(t)
+            pk = set(t.primary_key.columns) if t.primary_key else set()
+            for c in t.columns:
+                if c.name not in pk:
+                    seen += 1
+                    assert ("UK" in keys[c.name]) == rel.is_unique_set(t, (c.name,)), (path.name, t.name, c.name)
+    assert seen > 1000

@@ -30,11 +30,14 @@ def _template_dirs(override: str | None) -> list[str]:
 
 @lru_cache(maxsize=8)
 def environment(override: str | None = None):
-    """A cached environment per override dir, so templates compile once per process."""
+    """A cached environment per override dir, so templates compile once per process. gen's own
+    templates are not looked at again (no stat per docs page); a user's overrides are, so an
+    edit of one reaches the next build of a long-running process (`--watch`)."""
     import jinja2
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_template_dirs(override)),
+        auto_reload=override is not None,
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,

@@ -174,6 +174,7 @@ def column_keys(table: Table) -> dict[str, tuple[str, ...]]:
     UK (alone unique)."""
     pk = set(table.primary_key.columns) if table.primary_key else set()
     fk = {c for f in table.foreign_keys for c in f.columns}
+    alone = _unique_alone(table)
     out = {}
     for col in table.columns:
         keys = []
@@ -181,10 +182,22 @@ def column_keys(table: Table) -> dict[str, tuple[str, ...]]:
             keys.append("PK")
         if col.name in fk:
             keys.append("FK")
-        if col.name not in pk and is_unique_set(table, (col.name,)):
+        if col.name not in pk and (alone is None or col.name in alone):
             keys.append("UK")
         out[col.name] = tuple(keys)
     return out
+
+
+def _unique_alone(table: Table) -> set[str] | None:
+    """The columns c for which is_unique_set(table, (c,)) holds, in one pass over the keys (None:
+    every column, when a key has no columns at all)."""
+    sets = [set(table.primary_key.columns)] if table.primary_key else []
+    sets += [set(u.columns) for u in table.uniques]
+    sets += [set(ix.columns) for ix in table.indexes
+             if ix.unique and not ix.where and len(ix.elements) == len(ix.columns)]
+    if any(not s for s in sets):
+        return None
+    return {c for s in sets if len(s) == 1 for c in s}
 
 
 def group_of(table: Table) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import keyword
 import re
+from functools import lru_cache
 
 from generator.model import DataType, Schema, Table
 from generator.targets import Artifact, BuildContext, register
@@ -42,6 +43,7 @@ _CONFIG = ConfigDict(extra="forbid", populate_by_name=True, protected_namespaces
 '''
 
 
+@lru_cache(maxsize=65536)
 def field_name(column: str) -> str:
     name = re.sub(r"\W", "_", column)
     if not name or name[0].isdigit():
