@@ -19,7 +19,7 @@ LAYERS = [
     {"resolve", "diff", "db"},
     {"render"},
     {"model", "spec", "output", "render_jobs"},
-    {"diagnostics", "forked", "__init__"},
+    {"diagnostics", "forked", "review_flags", "__init__"},
 ]
 LEVEL = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 

@@ -10,7 +10,7 @@ FORMATS = ("markdown", "json", "github")
 
 
 def register(sub) -> None:
-    from generator.review.flag_kinds import DEFAULT_FAIL_ON, FLAG_KINDS
+    from generator.review_flags import DEFAULT_FAIL_ON, FLAG_KINDS
     p = command_parser(sub, "review", "One pull-request comment from the base and head specs: migration with locks "
                        "and lints, access-matrix diff, ER diagram and docs diff, ORM impact, risk flags and a verdict.",
                        "  gen review git:main:spec/app.yaml spec/app.yaml                 # Markdown on stdout\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from generator.diagnostics import EXIT_FINDINGS, EXIT_OK
 from generator.diff import changes as ch
-from generator.review.flag_kinds import BY_NAME, DEFAULT_FAIL_ON, FLAG_KINDS, FlagKind, fail_on  # noqa: F401 - the review's API
+from generator.review_flags import BY_NAME, DEFAULT_FAIL_ON, FLAG_KINDS, FlagKind, fail_on  # noqa: F401 - the review's API
 from generator.review.report import ERROR, Flag, Verdict
 
 
