@@ -18,8 +18,8 @@ LAYERS = [
     {"postgres", "sample"},
     {"resolve", "diff", "db"},
     {"render"},
-    {"model", "spec", "output", "render_jobs"},
-    {"diagnostics", "forked", "review_flags", "__init__"},
+    {"model", "spec", "output", "render_jobs", "review_flags"},
+    {"diagnostics", "forked", "__init__"},
 ]
 LEVEL = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 
