@@ -10,10 +10,13 @@ import json
 import os
 import sys
 import tempfile
+import time
+from collections.abc import Mapping
 from pathlib import Path
 
 FORMAT = 2
 MAX_ENTRIES = 32   # builds kept (the most recently used); older ones are deleted
+RACY_NS = 2_000_000_000   # a file modified this close to the record of its directory is compared by content
 _CODE = Path(__file__).resolve().parent
 
 
@@ -150,24 +153,58 @@ class BuildCache:
             pass
         return entry
 
-    def put(self, head: dict, sources: list, name: str, files: dict[str, str | bytes], notes: list[str]) -> None:
+    def put(self, head: dict, sources: list, name: str, files: dict[str, str | bytes],
+            notes: list[str]) -> str | None:
         """Store a build made from `sources` (files read, globs, their digests and matches as
-        load_schema reports them), then prune to the MAX_ENTRIES most recently used; errors (a
-        read-only or full disk) are ignored: the cache is only a shortcut."""
+        load_schema reports them), then prune to the MAX_ENTRIES most recently used; returns its
+        key. Errors (a read-only or full disk) are ignored: the cache is only a shortcut."""
         read_files, globs, digests, matched = sources
         try:
             key = self._content_key(head, read_files, globs, digests, matched)
             if key is None:
-                return
+                return None
             _write(self._entry_path(key), _pack(name, files, notes, [read_files, globs]))
             _write(self._index_path(head), json.dumps({"files": read_files, "globs": globs}).encode())
             self._prune()
+            return key
+        except OSError:
+            return None
+
+    # ------------------------------------------------------------ output directories
+
+    def _stamp_path(self, out_root: Path, key: str) -> Path:
+        return self.dir / "outputs" / f"{_digest((str(Path(out_root).resolve()) + chr(0) + key).encode())}.json"
+
+    def written(self, out_root: Path, key: str) -> dict | None:
+        """What the build `key` left in `out_root` when it last wrote or compared it (its name,
+        notes, sources and file names), if the directory is still exactly as it left it: the
+        same files with the same size, modification and change times and inode, every one older than the
+        record by RACY_NS (a file changed within a file system's timestamp tick of the record
+        could keep its time: as git does with its index, such a file is not trusted). None
+        otherwise."""
+        stamp = _read_json(self._stamp_path(out_root, key))
+        if not isinstance(stamp, dict) or not isinstance(stamp.get("name"), str) \
+                or not isinstance(stamp.get("taken"), int):
+            return None
+        tree = tree_stat(Path(out_root) / stamp["name"])
+        if stamp.get("tree") != tree or any(max(m, c) >= stamp["taken"] - RACY_NS for _, _, m, c, _ in tree):
+            return None
+        return stamp
+
+    def remember_written(self, out_root: Path, key: str, name: str, notes: list[str], sources: list,
+                         names: list[str]) -> None:
+        """Record the output directory as the build `key` has just made it (see `written`)."""
+        try:
+            _write(self._stamp_path(out_root, key), json.dumps({
+                "name": name, "notes": notes, "sources": sources, "files": names, "taken": time.time_ns(),
+                "tree": tree_stat(Path(out_root) / name)}).encode())
+            self._prune("outputs", "*.json")
         except OSError:
             pass
 
-    def _prune(self) -> None:
+    def _prune(self, folder: str = "builds", pattern: str = "*.pack") -> None:
         entries = []
-        for p in (self.dir / "builds").glob("*.pack"):
+        for p in (self.dir / folder).glob(pattern):
             try:
                 entries.append((p.stat().st_mtime_ns, p))
             except OSError:
@@ -212,6 +249,58 @@ def _unpack(raw: bytes) -> dict | None:
     except (ValueError, TypeError, KeyError, AttributeError):   # UnicodeDecodeError is a ValueError
         return None
     return {"name": name, "notes": notes, "sources": sources, "files": files}
+
+
+def tree_stat(directory: Path) -> list:
+    """[relative path, size, mtime_ns, ctime_ns, inode] of every file below `directory`, sorted
+    (ctime: no tool can set it back, as `touch -r` or `cp -p` set the modification time)."""
+    out = []
+    stack = [(str(directory), "")]
+    while stack:
+        path, prefix = stack.pop()
+        try:
+            entries = list(os.scandir(path))
+        except OSError:
+            continue
+        for e in entries:
+            if e.is_dir(follow_symlinks=False):
+                stack.append((e.path, prefix + e.name + "/"))
+            else:
+                try:
+                    st = e.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                out.append([prefix + e.name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino])
+    return sorted(out)
+
+
+class LazyFiles(Mapping):
+    """A build's files by path, their contents read from the cache entry only when asked for
+    (a build whose output directory is already as it made it needs only the names)."""
+
+    def __init__(self, names: list[str], load):
+        self._names, self._load, self._files = list(names), load, None
+        self._known = frozenset(self._names)
+
+    def _content(self) -> dict:
+        if self._files is None:
+            files = self._load()
+            self._files = {k: files[k] for k in self._names}
+        return self._files
+
+    def __getitem__(self, key):
+        if key not in self._known:
+            raise KeyError(key)
+        return self._content()[key]
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, key) -> bool:
+        return key in self._known
 
 
 def expand(pattern: str) -> list[str]:

@@ -127,6 +127,8 @@ class BuildResult:
     notes: list[str] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
     sources: tuple = ()          # (files read, directory/include globs): what a rebuild depends on
+    key: str | None = None       # its build cache key, when cached
+    unchanged: bool = False      # its output directory is already as this build makes it
 
 
 def build(spec_paths: list[str], out: str = "out", targets: list[str] | None = None, check: bool = False,
@@ -144,7 +146,8 @@ def build(spec_paths: list[str], out: str = "out", targets: list[str] | None = N
     errors: list[Diagnostic] = []
     for path in spec_paths:
         try:
-            results.append(_build_one(path, out, list(targets) if targets else None, templates, cache, jobs))
+            results.append(_build_one(path, out, list(targets) if targets else None, templates, cache, jobs,
+                                      check))
         except GenError as e:
             errors.extend(e.diagnostics)
     if errors:
@@ -158,25 +161,38 @@ def build(spec_paths: list[str], out: str = "out", targets: list[str] | None = N
         t0 = time.perf_counter()
         if check:
             r.stale = stale(r.directory, r.files, owned_prefixes=("",) if targets is None else ())
-        else:
+        elif not r.unchanged:
             r.changed = write_tree(r.directory, r.files, replace_all=targets is None)
+        if cache is not None and r.key is not None and not check and not r.unchanged:
+            cache.remember_written(Path(out), r.key, r.name, r.notes, list(r.sources), list(r.files))
         r.timings["write"] = time.perf_counter() - t0
     return results
 
 
 def _build_one(path, out: str, targets: list[str] | None, templates: str | None, cache,
-               jobs: int = 1) -> BuildResult:
+               jobs: int = 1, check: bool = False) -> BuildResult:
     """One spec, from the cache when its inputs are unchanged; `targets` None: the default ones (which
-    they are is a fact of gen's code, part of every cache key, so a hit need not import the targets)."""
+    they are is a fact of gen's code, part of every cache key, so a hit need not import the targets).
+    A hit whose output directory is still as the cache recorded it (not with --check, which
+    always compares contents) reads neither the entry nor the files."""
     timings: dict = {}
     t0 = time.perf_counter()
     head = _cache_head(path, targets or ["(default)"], templates) if cache is not None else None
     key = cache.key(head) if cache is not None else None
+    stamp = cache.written(Path(out), key) if key is not None and not check else None
+    if stamp is not None:
+        from generator.cache import LazyFiles
+        timings["cache"] = time.perf_counter() - t0
+        directory = Path(out) / stamp["name"]
+        return BuildResult(str(path), stamp["name"], directory,
+                           LazyFiles(stamp["files"], lambda: _entry_files(cache, key, directory)),
+                           notes=stamp["notes"], timings=timings, sources=tuple(stamp["sources"]), key=key,
+                           unchanged=True)
     entry = cache.get(key) if key is not None else None
     if entry is not None:
         timings["cache"] = time.perf_counter() - t0
         return BuildResult(str(path), entry["name"], Path(out) / entry["name"], entry["files"],
-                           notes=entry["notes"], timings=timings, sources=tuple(entry["sources"]))
+                           notes=entry["notes"], timings=timings, sources=tuple(entry["sources"]), key=key)
     from generator.spec.loader import paused_gc
     targets = targets or default_targets()
     sources: list = []
@@ -184,12 +200,30 @@ def _build_one(path, out: str, targets: list[str] | None, templates: str | None,
         schema = load_schema(path, timings, sources=sources)
         files, notes = render(schema, targets, templates, timings, jobs)
     notes = [f"{d.loc}: warning {d.code} {d.message} (hint: {d.hint})" for d in schema.warnings] + notes
+    key = None
     if cache is not None:
         t1 = time.perf_counter()
-        cache.put(head, sources, schema.name, files, notes)
+        key = cache.put(head, sources, schema.name, files, notes)
         timings["cache"] = time.perf_counter() - t1
     return BuildResult(str(path), schema.name, Path(out) / schema.name, files, notes=notes, timings=timings,
-                       sources=tuple(sources[:2]))
+                       sources=tuple(sources[:2]), key=key)
+
+
+def _entry_files(cache, key: str, directory: Path) -> dict:
+    """The files of cache entry `key`; if it is gone (pruned, deleted), as they are on disk, which
+    the cache has just found exactly as that build wrote them."""
+    entry = cache.get(key)
+    if entry is not None:
+        return entry["files"]
+    from generator.cache import tree_stat
+    out: dict = {}
+    for rel, *_ in tree_stat(directory):
+        data = (directory / rel).read_bytes()
+        try:
+            out[rel] = data.decode("utf-8")
+        except UnicodeDecodeError:
+            out[rel] = data
+    return out
 
 
 def _cache_head(path, targets: list[str], templates: str | None) -> dict:

@@ -329,3 +329,71 @@ def _wait(ok, proc, what: str, timeout: float = 60.0, expect_log: bool = False) 
             pass
         time.sleep(0.1)
     pytest.fail(f"no {what} within {timeout:.0f} s; the watcher printed: {_log(None, proc).decode(errors='replace')[-2000:]}")
+
+
+def test_an_output_directory_as_the_cache_left_it_is_not_read_again(tmp_path, monkeypatch):
+    """A hit whose output directory is exactly as the cache recorded it (names, sizes, times,
+    inodes, each file older than the record by RACY_NS) reads neither the entry nor the files; any
+    change to the directory, including one that keeps a file's size and puts its modification
+    time back, goes the whole way and is repaired; --check always compares contents."""
+    import generator.cache as gc_
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(gc_, "RACY_NS", 0)            # no waiting for the file system's clock tick
+    spec = tmp_path / "shop.yaml"
+    spec.write_text(SPEC)
+    cache = BuildCache(tmp_path / "cache")
+    out = tmp_path / "out"
+    build([str(spec)], str(out), TARGETS, cache=cache)
+    cold = tmp_path / "cold"
+    build([str(spec)], str(cold), TARGETS)
+    reads = []
+    real_get = BuildCache.get
+    monkeypatch.setattr(BuildCache, "get", lambda self, key: reads.append(key) or real_get(self, key))
+
+    r = build([str(spec)], str(out), TARGETS, cache=cache)[0]
+    assert r.unchanged and r.changed == [] and reads == [], "the directory as recorded: no entry read"
+    assert sorted(r.files) == sorted(tree(cold / "shop"))
+    assert {k: r.files[k] for k in r.files} == {k: v.decode() for k, v in tree(cold / "shop").items()}
+    assert len(reads) == 1, "contents are read from the entry only when asked for"
+
+    # an edit that keeps the size and puts the modification time back: seen (ctime), repaired
+    victim = out / "shop" / "schema.sql"
+    st = victim.stat()
+    victim.write_bytes(victim.read_bytes().replace(b"CREATE", b"CREATX", 1))
+    os.utime(victim, ns=(st.st_atime_ns, st.st_mtime_ns))
+    r = build([str(spec)], str(out), TARGETS, cache=cache)[0]
+    assert not r.unchanged and r.changed == ["schema.sql"] and tree(out / "shop") == tree(cold / "shop")
+    # a file added or removed: seen
+    (out / "shop" / "stray.txt").write_text("x")
+    r = build([str(spec)], str(out), TARGETS, cache=cache)[0]
+    assert not r.unchanged and not (out / "shop" / "stray.txt").exists()
+    (out / "shop" / "schema.sql").unlink()
+    r = build([str(spec)], str(out), TARGETS, cache=cache)[0]
+    assert not r.unchanged and tree(out / "shop") == tree(cold / "shop")
+
+    # the entry deleted: the names and contents come from the directory the cache found intact
+    r = build([str(spec)], str(out), TARGETS, cache=cache)[0]
+    import shutil
+    shutil.rmtree(tmp_path / "cache" / "builds")
+    r = build([str(spec)], str(out), TARGETS, cache=cache)[0]
+    assert r.unchanged and dict(r.files) == {k: v.decode() for k, v in tree(cold / "shop").items()}
+
+    # --check never trusts the record: a hand edit with the times put back is reported stale
+    st = victim.stat()
+    victim.write_bytes(victim.read_bytes().replace(b"CREATE", b"CREATX", 1))
+    os.utime(victim, ns=(st.st_atime_ns, st.st_mtime_ns))
+    r = build([str(spec)], str(out), TARGETS, check=True, cache=cache)[0]
+    assert r.stale == ["schema.sql"]
+
+
+def test_a_file_changed_within_the_racy_window_is_compared(tmp_path, monkeypatch):
+    """Right after a write, the files are as new as the record: the next build compares them by
+    content (and records the directory again), so an edit within the clock tick is never missed."""
+    monkeypatch.chdir(tmp_path)
+    spec = tmp_path / "shop.yaml"
+    spec.write_text(SPEC)
+    cache = BuildCache(tmp_path / "cache")
+    out = tmp_path / "out"
+    build([str(spec)], str(out), TARGETS, cache=cache)
+    r = build([str(spec)], str(out), TARGETS, cache=cache)[0]
+    assert not r.unchanged and r.changed == []          # compared by content: the files are racy
