@@ -6,11 +6,14 @@ on the N-table benchmark spec (default 2000), each run once as a whole process.
 
 Starts an embedded PostgreSQL 16 (pgserver) with the defaults that matter here
 (max_locks_per_transaction = 64, max_connections = 100: a lock table of 6400 entries shared by
-every session), prints a table and rewrites the block between the markers in RESULTS.md.
+every session), prints a table, rewrites the block between the markers in RESULTS.md and saves
+the rows in benchmarks/.work/large_db.json (benchmarks/run.py reads the `gen verify` goal there).
+gen's processes run with bytecode (PYTHONDONTWRITEBYTECODE removed), as a pip-installed gen does.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -22,6 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "RESULTS.md"
+SAVED = HERE / ".work" / "large_db.json"
 BEGIN, END = "<!-- large-db:begin (written by benchmarks/large_db.py) -->", "<!-- large-db:end -->"
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
@@ -31,6 +35,7 @@ import generate  # noqa: E402  (benchmarks/generate.py)
 def run(what: str, *args, cwd: Path) -> tuple[str, float, int, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("DATABASE_URL", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "generator", *map(str, args)], cwd=cwd, env=env,
                           capture_output=True, text=True)
@@ -74,6 +79,7 @@ def main(argv=None) -> None:
             rows.append(run("gen verify", "verify", spec, "--scratch-url", base, cwd=work))
     text = _table(args.size, settings, parts, rows)
     print(text)
+    _save(args.size, settings, parts, rows)
     if not args.no_write:
         _write(text)
 
@@ -89,6 +95,15 @@ def _table(size: int, settings: dict, parts: int, rows) -> str:
     for what, took, code, last in rows:
         lines.append(f"| {what} | {took:.1f} s | {code} | {re.sub(r'[|]', '/', last)[:110]} |")
     return "\n".join(lines)
+
+
+def _save(size: int, settings: dict, parts: int, rows) -> None:
+    SAVED.parent.mkdir(exist_ok=True)
+    SAVED.write_text(json.dumps({
+        "date": time.strftime("%Y-%m-%d %H:%M"), "size": size, "settings": settings, "parts": parts,
+        "load_after": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+        "rows": [{"what": what, "wall_s": round(took, 3), "exit": code, "last": last} for what, took, code, last in rows],
+    }, indent=2))
 
 
 def _write(text: str) -> None:

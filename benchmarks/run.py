@@ -1,16 +1,26 @@
 """The benchmark: gen against the peer tools on synthetic schemas of N tables, in one run.
 
-    python benchmarks/run.py                          # everything (sizes 100,1000,5000,10000; ~25 min)
+    python benchmarks/run.py                          # everything (sizes 100,1000,5000,10000; ~30 min)
     python benchmarks/run.py --sizes 100,1000 --runs 3 --skip-peers   # a quick look at gen alone
 
-Times whole processes (median wall time over --runs runs after a warm-up, CPU time, peak RSS from
-wait4) of `gen validate`, `gen build --target sql`, `gen build` (all targets; both with --no-cache),
-the same builds through the build cache (unchanged spec, one-table edit), `gen diff` of two
-1000-table specs with ~5% changes, and the peers: Prisma (`prisma migrate diff --from-empty
---to-schema-datamodel --script`, the schema engine's wasm build), drizzle-kit generate, @dbml/cli
-dbml2sql and PyPI's pydbml, which it installs itself into benchmarks/.peers/ (pinned in
-benchmarks/peers/). Adds gen's per-stage breakdown (`gen build --timings --format json`), checks
-the performance targets, prints the table and rewrites the generated part of benchmarks/RESULTS.md.
+Times whole processes (wall time, CPU time and peak RSS from wait4) side by side: for each size,
+one warm-up round and then --runs rounds in which every command runs once, the order rotated each
+round (benchmarks/rounds.py), so gen and the peers meet the same machine. The commands: `gen
+validate`, `gen build --target sql` and `gen build` (all targets; both --no-cache into a fresh
+directory), and the peers: Prisma (`prisma migrate diff --from-empty --to-schema-datamodel --script`,
+the schema engine's wasm build), drizzle-kit generate, @dbml/cli dbml2sql and PyPI's pydbml, which it
+installs itself into benchmarks/.peers/ (pinned in benchmarks/peers/). After the rounds: the builds
+through the build cache (unchanged spec, one-table edit), gen's per-stage breakdown (`gen build
+--timings --format json`) and `gen diff` of two 1000-table specs with ~5% changes.
+
+gen runs as a user's pip-installed wheel does, from bytecode: the generator package is
+byte-compiled first (`python -m compileall -q generator`) and gen's processes, and pydbml's (the
+Python peer), run with PYTHONDONTWRITEBYTECODE removed from their environment (a machine that sets
+it would otherwise make every process compile gen's ~300 modules from source, ~0.12 s).
+
+Checks every goal of issue 17 (benchmarks/results_md.py; `gen import --sql` and `gen verify` from
+what benchmarks/import_time.py and benchmarks/large_db.py last saved in benchmarks/.work/), prints
+the table and rewrites the generated part of benchmarks/RESULTS.md.
 """
 from __future__ import annotations
 
@@ -20,11 +30,9 @@ import os
 import platform
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -36,84 +44,24 @@ PINS = HERE / "peers"
 RESULTS = HERE / "RESULTS.md"
 sys.path.insert(0, str(HERE))
 import generate  # noqa: E402  (benchmarks/generate.py)
+from results_md import PEER_NAMES, check_targets, fmt_mib, fmt_s, markdown  # noqa: E402
+from rounds import Command, Result, measure, run_once, run_rounds  # noqa: E402
 
 PYDBML = "pydbml==1.2.1"
-PEER_NAMES = ("prisma", "drizzle-kit", "dbml2sql", "pydbml")
-SLOW_RUN = 20.0          # a first run slower than this (s) is the only run taken
 BEGIN, END = "<!-- results:begin (written by benchmarks/run.py) -->", "<!-- results:end -->"
-TARGETS_TEXT = {
-    "ratio": "SQL build >= 2x faster than the fastest peer, at every N",
-    "t1000": "SQL build <= 0.35 s at 1000 tables",
-    "t5000": "SQL build <= 1.1 s at 5000 tables",
-    "all": "all targets <= 2x the SQL-only build (cold), at every N",
-    "incr": "one-table edit of 5000 tables, all targets, through the cache <= 0.3 s",
-    "incr_all": "all targets <= 1.5x the SQL-only build on incremental builds (one-table edit), at every N",
-    "warm": "unchanged spec of 5000 tables, all targets, through the cache (a hit) <= 0.3 s",
-    "linear": "linear growth: t5000 / t1000 <= 5.5 (SQL build)",
-    "memory": "peak memory <= 150 MiB at 1000 tables (SQL build)",
-    "diff": "diff of two 1000-table specs <= 0.5 s",
-}
+SKIPPED = "skipped (timed out at a smaller N)"
 
 
-# ---------------------------------------------------------------- running and measuring
-
-class Result:
-    def __init__(self, walls, cpus, rss_kb, error=None, note=""):
-        self.walls, self.cpus, self.rss_kb, self.error, self.note = walls, cpus, rss_kb, error, note
-
-    @property
-    def wall(self) -> float | None:
-        return statistics.median(self.walls) if self.walls and not self.error else None
-
-    @property
-    def cpu(self) -> float | None:
-        return statistics.median(self.cpus) if self.cpus and not self.error else None
-
-    @property
-    def mib(self) -> float | None:
-        return max(self.rss_kb) / 1024 if self.rss_kb and not self.error else None
-
-    def as_dict(self) -> dict:
-        return {"wall_s": self.wall, "cpu_s": self.cpu, "peak_mib": self.mib, "walls": self.walls,
-                "error": self.error, "note": self.note}
+def with_bytecode(env: dict | None = None, **extra) -> dict:
+    """`env` (default: ours) without PYTHONDONTWRITEBYTECODE: a Python process reads and writes
+    __pycache__ as on a user's machine."""
+    out = {k: v for k, v in (os.environ if env is None else env).items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**out, **extra}
 
 
-def run_once(argv, cwd=None, env=None, timeout=300.0, stdout_path=None):
-    """One process: (wall seconds, user+sys seconds, peak RSS in KiB, exit status, stderr tail)."""
-    with tempfile.TemporaryFile() as err, open(stdout_path or os.devnull, "wb") as out:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-        timer = threading.Timer(timeout, proc.kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        err.seek(0)
-        tail = err.read().decode("utf-8", "replace")[-600:]
-    if wall >= timeout:
-        return wall, 0.0, 0, "timeout", tail
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode, tail
-
-
-def measure(argv, runs: int, cwd=None, env=None, timeout=300.0, stdout_path=None) -> Result:
-    """Median of `runs` runs after a warm-up run. `argv` may be a function that prepares each run
-    (e.g. a fresh output directory) and returns its argv."""
-    walls, cpus, rss = [], [], []
-    for i in range(runs + 1):
-        wall, cpu, kb, code, tail = run_once(argv() if callable(argv) else argv, cwd, env, timeout, stdout_path)
-        if code == "timeout":
-            return Result([], [], [], f"timeout after {timeout:.0f} s")
-        if code != 0:
-            return Result([], [], [], f"exit {code}: {tail.strip().splitlines()[-1] if tail.strip() else ''}")
-        if i == 0 and wall < SLOW_RUN:
-            continue  # warm-up
-        walls.append(wall), cpus.append(cpu), rss.append(kb)
-        if i == 0:
-            return Result(walls, cpus, rss, note="1 run")
-    return Result(walls, cpus, rss)
+def compile_gen() -> None:
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "generator")], env=with_bytecode(),
+                   check=True, stdout=subprocess.DEVNULL)
 
 
 # ---------------------------------------------------------------- gen
@@ -123,7 +71,7 @@ def gen_cmd(*args) -> list[str]:
 
 
 def has_diff() -> bool:
-    done = subprocess.run(gen_cmd("diff", "--help"), cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(gen_cmd("diff", "--help"), cwd=ROOT, env=with_bytecode(), capture_output=True, text=True)
     return done.returncode == 0
 
 
@@ -134,7 +82,7 @@ def stage_breakdown(spec: Path, targets: str | None, timeout: float) -> dict:
         if targets:
             argv += ["--target", targets]
         try:
-            done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+            done = subprocess.run(argv, cwd=ROOT, env=with_bytecode(), capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             return {"error": f"timeout after {timeout:.0f} s"}
         if done.returncode != 0:
@@ -144,21 +92,26 @@ def stage_breakdown(spec: Path, targets: str | None, timeout: float) -> dict:
         shutil.rmtree(out, ignore_errors=True)
 
 
-def run_gen(paths: dict, runs: int, timeout: float, skip_all: bool = False) -> dict:
-    spec = str(paths["yaml"])
-    scratch = Path(tempfile.mkdtemp(prefix="gen-bench-"))
+GEN_KEYS = ("validate", "sql", "all")
+
+
+def gen_commands(paths: dict, scratch: Path) -> dict[str, Command]:
+    """gen's commands in the rounds: each build writes into a fresh output directory with no build
+    cache (every run is a first build), removed after the run."""
+    spec, env = str(paths["yaml"]), with_bytecode()
     counter = iter(range(10**6))
+    current: list[Path] = []
 
-    def build(*extra):  # a fresh output directory per run and no build cache: every run is a first build
-        return lambda: gen_cmd("build", spec, "--out", str(scratch / f"o{next(counter)}"), "--no-cache", *extra)
+    def build(*extra):
+        def argv():
+            current[:] = [scratch / f"o{next(counter)}"]
+            return gen_cmd("build", spec, "--out", str(current[0]), "--no-cache", *extra)
+        return argv
 
-    try:
-        return {"validate": measure(gen_cmd("validate", spec), runs, ROOT, timeout=timeout),
-                "sql": measure(build("--target", "sql"), runs, ROOT, timeout=timeout),
-                "all": Result([], [], [], "skipped (timed out at a smaller N)") if skip_all else
-                measure(build(), runs, ROOT, timeout=timeout)}
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    tidy = lambda: [shutil.rmtree(d, ignore_errors=True) for d in current]  # noqa: E731
+    return {"validate": Command("gen validate", gen_cmd("validate", spec), ROOT, env),
+            "sql": Command("gen build sql", build("--target", "sql"), ROOT, env, after=tidy),
+            "all": Command("gen build all", build(), ROOT, env, after=tidy)}
 
 
 EDIT_NEEDLE = '"Synthetic table 1 of the benchmark."'
@@ -177,7 +130,7 @@ def run_incremental(paths: dict, runs: int, timeout: float) -> dict:
         edited_file = spec if spec.is_file() else min(spec.glob("*.yaml"))
         original = edited_file.read_text()
         assert EDIT_NEEDLE in original, "benchmarks/generate.py changed its descriptions"
-        env = dict(os.environ, GEN_CACHE_DIR=str(scratch / "cache"))
+        env = with_bytecode(GEN_CACHE_DIR=str(scratch / "cache"))
         counter = iter(range(1, 10**6))
         out: dict = {}
         for tag, extra in (("sql", ["--target", "sql"]), ("all", [])):
@@ -208,6 +161,7 @@ def run_incremental(paths: dict, runs: int, timeout: float) -> dict:
 def ensure_peers(log) -> dict:
     """Install the pinned peers into benchmarks/.peers/ (npm and pip), once; returns their versions."""
     PEERS.mkdir(exist_ok=True)
+    WORK.mkdir(exist_ok=True)
     pins = (PINS / "package.json").read_text()
     stamp = PEERS / ".installed"
     if not stamp.is_file() or stamp.read_text() != pins + PYDBML:
@@ -221,6 +175,8 @@ def ensure_peers(log) -> dict:
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                         "--target", str(PEERS / "py"), "--upgrade", PYDBML], check=True)
         stamp.write_text(pins + PYDBML)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(PEERS / "py")], check=True,
+                   stdout=subprocess.DEVNULL)  # pydbml from bytecode, as gen (pip --target compiled it already)
     shutil.copy(PINS / "prisma.config.ts", PEERS / "prisma.config.ts")
     (PEERS / "no-native-engine").touch()
     link = WORK / "node_modules"  # drizzle-kit loads schema.ts, whose imports resolve from its folder
@@ -234,23 +190,30 @@ def ensure_peers(log) -> dict:
     return versions
 
 
-def peer_commands(paths: dict, scratch: Path) -> dict:
+def peer_commands(paths: dict, scratch: Path) -> dict[str, Command]:
     nm = PEERS / "node_modules"
     node = shutil.which("node") or "node"
     env = dict(os.environ, DATABASE_URL="postgresql://unused@localhost/unused", CHECKPOINT_DISABLE="1",
                PRISMA_HIDE_UPDATE_MESSAGE="1", PRISMA_SCHEMA_ENGINE_BINARY=str(PEERS / "no-native-engine"),
                PRISMA_QUERY_ENGINE_LIBRARY=str(PEERS / "no-native-engine"))
-    py_env = dict(os.environ, PYTHONPATH=str(PEERS / "py"))
+    py_env = with_bytecode(PYTHONPATH=str(PEERS / "py"))
     pydbml = ("import sys\nfrom pydbml import PyDBML\n"
               "sys.stdout.write(PyDBML(open(sys.argv[1], encoding='utf-8').read()).sql)")
+    drizzle = [node, str(nm / "drizzle-kit/bin.cjs"), "generate", "--dialect", "postgresql",
+               "--schema", str(paths["drizzle"]), "--out", str(scratch / "drizzle")]
+
+    def fresh_drizzle():  # drizzle-kit writes a migration folder: a fresh one per run
+        shutil.rmtree(scratch / "drizzle", ignore_errors=True)
+        return drizzle
     return {
-        "prisma": ([node, str(nm / "prisma/build/index.js"), "migrate", "diff", "--from-empty",
-                    "--to-schema-datamodel", str(paths["prisma"]), "--script"], PEERS, env, None),
-        "drizzle-kit": ([node, str(nm / "drizzle-kit/bin.cjs"), "generate", "--dialect", "postgresql",
-                         "--schema", str(paths["drizzle"]), "--out"], PEERS, None, scratch / "drizzle"),
-        "dbml2sql": ([node, str(nm / "@dbml/cli/bin/dbml2sql.js"), str(paths["dbml"]), "--postgres", "-o",
-                      str(scratch / "dbml.sql")], PEERS, None, None),
-        "pydbml": ([sys.executable, "-c", pydbml, str(paths["dbml"])], PEERS, py_env, None),
+        "prisma": Command("prisma", [node, str(nm / "prisma/build/index.js"), "migrate", "diff", "--from-empty",
+                                     "--to-schema-datamodel", str(paths["prisma"]), "--script"], PEERS, env,
+                          scratch / "prisma.out"),
+        "drizzle-kit": Command("drizzle-kit", fresh_drizzle, PEERS),
+        "dbml2sql": Command("dbml2sql", [node, str(nm / "@dbml/cli/bin/dbml2sql.js"), str(paths["dbml"]), "--postgres",
+                                         "-o", str(scratch / "dbml.sql")], PEERS),
+        "pydbml": Command("pydbml", [sys.executable, "-c", pydbml, str(paths["dbml"])], PEERS, py_env,
+                          scratch / "pydbml.out"),
     }
 
 
@@ -261,153 +224,50 @@ def _tables_made(scratch: Path, name: str) -> int:
     return len(re.findall(r"CREATE TABLE", text))
 
 
-def run_peers(paths: dict, runs: int, timeout: float, skip: set, log) -> dict:
+def run_size(paths: dict, runs: int, timeout: float, peers: list[str], dropped: set, log) -> tuple[dict, dict]:
+    """The rounds of one size: gen's commands and the `peers`, alternated; a command in `dropped`
+    (it timed out at a smaller N) is not run. Returns (gen: key -> Result, peers: name -> Result)."""
     expected = len(generate.build_model(int(paths["yaml"].parent.name[1:])).tables)
-    scratch = Path(tempfile.mkdtemp(prefix="gen-peers-"))
-    out = {}
+    scratch = Path(tempfile.mkdtemp(prefix="gen-bench-"))
     try:
-        for name, (argv, cwd, env, out_dir) in peer_commands(paths, scratch).items():
-            if name in skip:
-                continue
-            stdout = scratch / f"{name}.out"
-            if out_dir is not None:  # drizzle-kit writes a migration folder: a fresh one per run
-                def fresh(argv=argv, out_dir=out_dir):
-                    shutil.rmtree(out_dir, ignore_errors=True)
-                    return argv + [str(out_dir)]
-                out[name] = measure(fresh, runs, cwd, env, timeout, stdout)
-            else:
-                out[name] = measure(argv, runs, cwd, env, timeout, stdout)
-            made = _tables_made(scratch, name)  # the peer did the whole job: one CREATE TABLE per table
-            if not out[name].error and made != expected:
-                out[name].note = (out[name].note + ", " if out[name].note else "") + f"{made} tables in its DDL"
-            log(f"    {name:12s} {_fmt_s(out[name])}  {_fmt_mib(out[name])} MiB  ({made} CREATE TABLE)")
+        cmds = {**gen_commands(paths, scratch), **{k: v for k, v in peer_commands(paths, scratch).items() if k in peers}}
+        got = run_rounds([c for k, c in cmds.items() if k not in dropped], runs, timeout, log)
+        by_key = {k: got.get(c.name) or Result([], [], [], SKIPPED) for k, c in cmds.items()}
+        for name in peers:  # the peer did the whole job: one CREATE TABLE per table
+            made = _tables_made(scratch, name)
+            r = by_key[name]
+            if not r.error and made != expected:
+                r.note = (r.note + ", " if r.note else "") + f"{made} tables in its DDL"
+            log(f"    {name:12s} {fmt_s(r)}  {fmt_mib(r)} MiB  ({made} CREATE TABLE)")
+        for k in GEN_KEYS:
+            log(f"    gen {k:8s} {fmt_s(by_key[k])}  {fmt_mib(by_key[k])} MiB")
+        return {k: by_key[k] for k in GEN_KEYS}, {k: by_key[k] for k in peers}
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return out
 
 
 # ---------------------------------------------------------------- report
-
-def _fmt_s(r: Result | None) -> str:
-    if r is None:
-        return "–"
-    if r.error:
-        return r.error if len(r.error) < 40 else r.error[:37] + "..."
-    return f"{r.wall:.3f} s" + (f" ({r.note})" if r.note else "")
-
-
-def _fmt_cpu(r: Result | None) -> str:
-    return f"{r.cpu:.3f} s" if r is not None and r.cpu is not None else "–"
-
-
-def _fmt_mib(r: Result | None) -> str:
-    return f"{r.mib:.0f}" if r is not None and r.mib is not None else "–"
-
 
 def _with_note(note: str, more: str) -> str:
     return note if more in note else (f"{note}, {more}" if note else more)
 
 
 def _previous_peers() -> dict:
+    """The peers' rows, versions and date of the last run (benchmarks/.work/results.json)."""
     try:
         last = json.loads((WORK / "results.json").read_text())
     except (OSError, ValueError):
         return {}
-    versions = {k: v for k, v in last.get("meta", {}).get("versions", {}).items() if k in PEER_NAMES}
-    return {"rows": last.get("rows", {}), "versions": versions}
+    meta = last.get("meta", {})
+    versions = {k: v for k, v in meta.get("versions", {}).items() if k in PEER_NAMES}
+    return {"rows": last.get("rows", {}), "versions": versions,
+            "date": meta.get("peers_from") or meta.get("date", "?")}
 
 
-def check_targets(rows: dict, diff: Result | None) -> dict:
-    """Target name -> (met: bool | None, the measurement that decides it)."""
-    out = {}
-    ratios = {n: row["ratio"] for n, row in rows.items() if row.get("ratio") is not None}
-    out["ratio"] = (all(r >= 2 for r in ratios.values()) if ratios else None,
-                    ", ".join(f"N={n}: {r:.1f}x" for n, r in ratios.items()) or "no peer ran")
-    for key, n, limit in (("t1000", 1000, 0.35), ("t5000", 5000, 1.1)):
-        sql = rows.get(n, {}).get("gen", {}).get("sql")
-        out[key] = (sql.wall <= limit, f"{sql.wall:.3f} s") if sql and sql.wall else (None, "not run")
-    alls = {}
-    for n, row in rows.items():
-        sql, all_ = row["gen"].get("sql"), row["gen"].get("all")
-        if sql and all_ and sql.wall and all_.wall:
-            alls[n] = all_.wall / sql.wall
-    out["all"] = (all(v <= 2 for v in alls.values()) if alls else None,
-                  ", ".join(f"N={n}: {v:.1f}x" for n, v in alls.items()) or "not run")
-    incr = {n: row.get("incr", {}) for n, row in rows.items()}
-    for key, kind in (("incr", "edit_all"), ("warm", "warm_all")):
-        r = incr.get(5000, {}).get(kind)
-        out[key] = (r.wall <= 0.3, f"{r.wall:.3f} s") if r and r.wall else (None, "needs N=5000")
-    ratios = {n: i["edit_all"].wall / i["edit_sql"].wall for n, i in incr.items()
-              if i.get("edit_all") and i.get("edit_sql") and i["edit_all"].wall and i["edit_sql"].wall}
-    out["incr_all"] = (all(v <= 1.5 for v in ratios.values()) if ratios else None,
-                       ", ".join(f"N={n}: {v:.1f}x" for n, v in ratios.items()) or "not run")
-    s1, s5 = rows.get(1000, {}).get("gen", {}).get("sql"), rows.get(5000, {}).get("gen", {}).get("sql")
-    out["linear"] = ((s5.wall / s1.wall <= 5.5, f"{s5.wall / s1.wall:.2f}") if s1 and s5 and s1.wall and s5.wall
-                     else (None, "needs N=1000 and 5000"))
-    out["memory"] = ((s1.mib <= 150, f"{s1.mib:.0f} MiB") if s1 and s1.mib else (None, "not run"))
-    if diff is None:
-        out["diff"] = (None, "`gen diff` does not exist yet")
-    else:
-        out["diff"] = ((diff.wall <= 0.5, f"{diff.wall:.3f} s") if diff.wall else (False, diff.error or "?"))
-    return out
-
-
-def markdown(rows: dict, diff: Result | None, targets: dict, stages: dict, meta: dict) -> str:
-    lines = [f"Run {meta['date']} on {meta['machine']}; median of {meta['runs']} runs after a warm-up; "
-             f"whole-process wall time. Load average before / after: {meta['load']}.", ""]
-    peers = [p for p in PEER_NAMES if any(p in r["peers"] for r in rows.values())]
-    head = ["N", "spec", "gen validate", "gen build sql", "gen build all"] + peers + ["fastest peer / sql"]
-    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for n, row in rows.items():
-        g = row["gen"]
-        cells = [str(n), f"{row['bytes'] / 1e6:.2f} MB", _fmt_s(g.get("validate")), _fmt_s(g.get("sql")),
-                 _fmt_s(g.get("all"))] + [_fmt_s(row["peers"].get(p)) for p in peers]
-        cells.append(f"{row['ratio']:.1f}x ({row['fastest']})" if row.get("ratio") else "–")
-        lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "CPU time (user + sys, median; less disturbed than wall time by other load on the machine):", ""]
-    lines += ["| " + " | ".join(head[:-1]) + " |", "|" + "---|" * (len(head) - 1)]
-    for n, row in rows.items():
-        g = row["gen"]
-        cells = [str(n), f"{row['bytes'] / 1e6:.2f} MB"] + [_fmt_cpu(g.get(k)) for k in ("validate", "sql", "all")]
-        lines.append("| " + " | ".join(cells + [_fmt_cpu(row["peers"].get(p)) for p in peers]) + " |")
-    lines += ["", "Peak memory (MiB, RSS of the process):", ""]
-    head = ["N", "gen validate", "gen build sql", "gen build all"] + peers
-    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for n, row in rows.items():
-        g = row["gen"]
-        lines.append("| " + " | ".join([str(n), _fmt_mib(g.get("validate")), _fmt_mib(g.get("sql")),
-                                        _fmt_mib(g.get("all"))] + [_fmt_mib(row["peers"].get(p)) for p in peers])
-                     + " |")
-    if any(row.get("incr") for row in rows.values()):
-        lines += ["", "Incremental builds (whole process, through the build cache, the same `--out` each run, after a "
-                  "first build; the cold columns repeat the table above: `--no-cache` into a fresh directory):", "",
-                  "| N | cold sql | warm sql (unchanged) | one-table edit sql | cold all | warm all (unchanged) "
-                  "| one-table edit all | files rewritten by the edit |", "|---|---|---|---|---|---|---|---|"]
-        for n, row in rows.items():
-            i, g = row.get("incr") or {}, row["gen"]
-            lines.append("| " + " | ".join([str(n), _fmt_s(g.get("sql")), _fmt_s(i.get("warm_sql")),
-                                            _fmt_s(i.get("edit_sql")), _fmt_s(g.get("all")), _fmt_s(i.get("warm_all")),
-                                            _fmt_s(i.get("edit_all")), i.get("rewritten", "–")]) + " |")
-    lines += ["", f"`gen diff` of two 1000-table specs (~5% changed): "
-              + ("missing: `gen diff` does not exist yet" if diff is None else _fmt_s(diff))
-              + (f", {_fmt_mib(diff)} MiB" if diff is not None and diff.mib else ""), ""]
-    if stages:
-        keys = []
-        for st in stages.values():
-            keys += [k for k in st if k not in keys and not k.startswith("error")]
-        lines += ["Per-stage breakdown, ms (`gen build --timings --format json`, one run, all targets; "
-                  "SQL only where the all-targets build timed out):", "",
-                  "| stage | " + " | ".join(f"N={n}" for n in stages) + " |",
-                  "|---|" + "---|" * len(stages)]
-        for k in keys:
-            lines.append(f"| {k} | " + " | ".join(f"{st[k] * 1000:.1f}" if k in st else "–" for st in stages.values())
-                         + " |")
-        lines.append("")
-    lines += ["Targets:", "", "| target | met | measured |", "|---|---|---|"]
-    for key, (met, measured) in targets.items():
-        lines.append(f"| {TARGETS_TEXT[key]} | {'yes' if met else 'n/a' if met is None else '**no**'} | {measured} |")
-    lines += ["", "Versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()), ""]
-    return "\n".join(lines)
+def _reused(previous: dict, n: int, wanted: list[str]) -> dict:
+    return {k: Result(v["walls"], [v["cpu_s"]] if v["cpu_s"] else [], [v["peak_mib"] * 1024] if v["peak_mib"] else [],
+                      v["error"], _with_note(v["note"], "from the last run"))
+            for k, v in previous.get("rows", {}).get(str(n), {}).get("peers", {}).items() if k in wanted}
 
 
 def write_results(text: str) -> None:
@@ -444,11 +304,12 @@ def machine() -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="gen vs peer tools (see the module docstring)")
     ap.add_argument("--sizes", default="100,1000,5000,10000", help="table counts (default: 100,1000,5000,10000)")
-    ap.add_argument("--runs", type=int, default=3, help="measured runs per command, after a warm-up (default 3)")
+    ap.add_argument("--runs", type=int, default=3, help="measured rounds (every command runs once "
+                    "per round), after a warm-up round (default 3)")
     ap.add_argument("--skip-peers", action="store_true", help="time gen only")
     ap.add_argument("--peers", default=",".join(PEER_NAMES), help="which peers (default: all)")
-    ap.add_argument("--timeout", type=float, default=180.0, help="per process; a peer that times out is "
-                    "skipped at larger sizes (default 180 s)")
+    ap.add_argument("--timeout", type=float, default=180.0, help="per process; a command that times out "
+                    "drops out of the rounds and is skipped at larger sizes (default 180 s)")
     ap.add_argument("--reuse-peers", action="store_true", help="take the peers' numbers from the last run "
                     "(benchmarks/.work/results.json) instead of timing them again")
     ap.add_argument("--no-write", action="store_true", help="do not rewrite benchmarks/RESULTS.md")
@@ -468,34 +329,25 @@ def main(argv=None) -> int:
         versions.update(ensure_peers(log))
     elif previous:
         versions.update(previous.get("versions", {}))
+    log("byte-compiling generator/ (gen runs from bytecode, as a pip-installed wheel does) ...")
+    compile_gen()
+    timed = [] if args.reuse_peers else wanted
     rows: dict = {}
     stages: dict = {}
-    timed_out: set = set(PEER_NAMES) - set(wanted)
-    all_timed_out = False
+    dropped: set = set()  # commands that timed out: not run at the larger sizes
     for n in sizes:
         log(f"N={n}: generating specs ...")
         paths = generate.write_size(n)
-        log(f"N={n}: gen ...")
-        g = run_gen(paths, args.runs, args.timeout, skip_all=all_timed_out)
-        all_timed_out = all_timed_out or bool(g["all"].error and "timeout" in g["all"].error)
-        for k, r in g.items():
-            log(f"    gen {k:8s} {_fmt_s(r)}  {_fmt_mib(r)} MiB")
+        log(f"N={n}: rounds of gen{' and ' + ', '.join(timed) if timed else ''} ...")
+        g, peers = run_size(paths, args.runs, args.timeout, timed, dropped, log)
+        dropped |= {k for k, v in {**g, **peers}.items() if v.error and "timeout" in v.error}
+        if args.reuse_peers:
+            peers = _reused(previous, n, wanted)
         incr = {} if args.skip_incremental or g["all"].error else run_incremental(paths, args.runs, args.timeout)
         for k, r in incr.items():
-            log(f"    gen {k:8s} {r if isinstance(r, str) else _fmt_s(r)}")
+            log(f"    gen {k:8s} {r if isinstance(r, str) else fmt_s(r)}")
         # every target when the all-targets build finished in time, else the SQL build alone
         stages[n] = stage_breakdown(paths["yaml"], "sql" if g["all"].error else None, args.timeout)
-        peers = {}
-        if args.reuse_peers:
-            peers = {k: Result(v["walls"], [v["cpu_s"]] if v["cpu_s"] else [], [v["peak_mib"] * 1024] if v["peak_mib"]
-                               else [], v["error"], _with_note(v["note"], "from the last run"))
-                     for k, v in previous.get("rows", {}).get(str(n), {}).get("peers", {}).items() if k in wanted}
-        elif wanted:
-            log(f"N={n}: peers ...")
-            peers = run_peers(paths, args.runs, args.timeout, timed_out, log)
-            for name in sorted(set(wanted) & timed_out - set(peers)):
-                peers[name] = Result([], [], [], "skipped (timed out at a smaller N)")
-            timed_out |= {k for k, v in peers.items() if v.error and "timeout" in v.error}
         spec = paths["yaml"]
         size = sum(f.stat().st_size for f in spec.glob("*.yaml")) if spec.is_dir() else spec.stat().st_size
         row = {"bytes": size, "gen": g, "peers": peers, "incr": incr}
@@ -508,10 +360,12 @@ def main(argv=None) -> int:
     if has_diff():
         a, b = generate.write_size(1000), generate.write_size(1000, variant=True)
         log("diff of two 1000-table specs ...")
-        diff = measure(gen_cmd("diff", str(a["yaml"]), str(b["yaml"])), args.runs, ROOT, timeout=args.timeout)
-    targets = check_targets(rows, diff)
+        diff = measure(gen_cmd("diff", str(a["yaml"]), str(b["yaml"])), args.runs, ROOT, with_bytecode(), args.timeout)
+    peers_from = previous.get("date") if args.reuse_peers and wanted else None
+    targets = check_targets(rows, diff, peers_from)
     meta = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), "runs": args.runs, "versions": versions,
-            "load": f"{load_before} / {_loadavg()}"}
+            "load": f"{load_before} / {_loadavg()}", "peers_from": peers_from, "peers_skipped": not wanted,
+            "bytecode": True}
     text = markdown(rows, diff, targets, stages, meta)
     print(text)
     WORK.mkdir(exist_ok=True)
