@@ -22,7 +22,7 @@ from generator.importer.supabase import (STAND_IN_EXTENSIONS, SUPABASE_SCHEMAS, 
                                          model_uses_supabase)
 from generator.importer.verify import (apply_patches, record, repair, resolve_text, self_check, tables_to_plain,
                                        unresolvable)
-from generator.importer.yamlout import emit
+from generator.importer.yamlout import emit_body, with_header
 from generator.model import Schema
 
 __all__ = ["ImportResult", "import_database", "import_sql", "import_connection", "write_spec", "Loss"]
@@ -134,7 +134,8 @@ def _converge(ctx: ImportCtx, name: str, head) -> tuple[str, dict, Schema]:
     for _ in range(25):
         doc = build_document(ctx, name)
         apply_patches(ctx, doc, patches)
-        text = emit(doc, head())
+        body = emit_body(doc)
+        text = with_header(body, head())
         try:
             resolved = resolve_text(text)
         except GenError as e:
@@ -147,7 +148,7 @@ def _converge(ctx: ImportCtx, name: str, head) -> tuple[str, dict, Schema]:
             ctx.raw_tables |= plain
             continue
         record(ctx, diffs)
-        return emit(doc, head()), doc, resolved
+        return with_header(body, head()), doc, resolved   # the losses just recorded change the header only
     raise GenError([Diagnostic("IM901", "the import did not settle after 25 rounds", name="import.verify",
                                hint="this is a bug in gen import; nothing was written")], EXIT_BAD_INPUT)
 

@@ -254,7 +254,7 @@ def _ref(ctx, t: Table, fk: ForeignKey, col: Column, carried) -> Ref | str:
         from generator.resolve.references import _compatible
         if not _compatible(rt, col.type):
             return (f"a reference from {col.type.sql} to {rt.sql} (the spec requires equal types, RS052)")
-        tpk = next((x.primary_key.columns for x in ctx.model.tables if x.key == target and x.primary_key), ())
+        tpk = memo_of(ctx, "primary_keys", (ctx.model,), lambda: _primary_keys(ctx.model)).get(target, ())
         column = None if tuple(tpk) == (ref_col,) and all(c in tcols for c in tpk) else ref_col
         return Ref(ctx.keys[target], column, action["on_delete"], action["on_update"], fk.deferrable, name)
     if not (re.match(r"^[A-Za-z_]\w*$", fk.ref_schema) and re.match(r"^[A-Za-z_]\w*$", fk.ref_table)):
@@ -262,6 +262,15 @@ def _ref(ctx, t: Table, fk: ForeignKey, col: Column, carried) -> Ref | str:
     entity = f"{fk.ref_schema}.{fk.ref_table}"
     column = None if ctx.flavor == "supabase" and target == ("auth", "users") and ref_col == "id" else ref_col
     return Ref(entity, column, action["on_delete"], action["on_update"], fk.deferrable, name)
+
+
+def _primary_keys(model) -> dict:
+    """Table key -> primary key columns (the first table of a key wins, as a scan would find it)."""
+    out: dict = {}
+    for x in model.tables:
+        if x.primary_key:
+            out.setdefault(x.key, x.primary_key.columns)
+    return out
 
 
 def _uniques(ctx, t: Table, cols, trait_cols, keys: Keys) -> None:

@@ -76,10 +76,19 @@ def _skip_blank(text: str, i: int) -> int:
     return i
 
 
+# The only characters at which a literal, comment or dollar quote (sqltext._literal_end) or the
+# end of a statement can start: the scan jumps from one to the next.
+_SPECIAL = re.compile(r"""[;'"$/-]""")
+
+
 def _statement_end(text: str, i: int) -> int:
     """Index just past the ';' ending the statement at i (or the end of the text)."""
     n = len(text)
     while i < n:
+        m = _SPECIAL.search(text, i)
+        if m is None:
+            return n
+        i = m.start()
         end = _literal_end(text, i)
         if end is not None:
             i = end

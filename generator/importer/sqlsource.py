@@ -92,7 +92,7 @@ def _server(choice: str, base_url: str | None, extensions: set[str] = frozenset(
     if base_url:
         yield base_url
         return
-    with server(choice, extensions) as url:
+    with server(choice, extensions, in_memory=True) as url:     # thrown away: no disk needed
         yield url
 
 

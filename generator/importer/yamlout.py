@@ -139,10 +139,19 @@ def _fill(text: str, literals: list[str]) -> str:
 
 def emit(doc: dict, header: list[str]) -> str:
     """The spec text: `# ` header lines, then the document; checked by reading it back."""
+    return with_header(emit_body(doc), header)
+
+
+def emit_body(doc: dict) -> str:
+    """The document's text without the header, checked by reading it back."""
     found: list[str] = []
     styled = _literals(_styled(doc), found)
     body = _fill(_dump(styled), found)
     if yaml.load(body, Loader=_SafeLoader) != doc:
         body = _dump(doc)                           # never trade exactness for looks
+    return body
+
+
+def with_header(body: str, header: list[str]) -> str:
     head = "".join(f"# {line}".rstrip() + "\n" for line in header)
     return head + ("#\n" if header else "") + body
