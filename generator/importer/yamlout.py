@@ -40,6 +40,100 @@ def _dump(data) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10 ** 9, indent=2)
 
 
+# ---------------------------------------------------------------- the direct writer
+# PyYAML's emitter takes most of an import's output time. _direct writes the same text for the
+# styled documents emit() makes (block mappings and sequences indented by 2, flow collections,
+# one-line scalars); each scalar's text in each context is PyYAML's own, asked once and kept.
+_BREAKS = re.compile("[\n\r\x85\u2028\u2029]")
+_SCALAR_TYPES = (str, int, float, bool, type(None))
+_SHAPES = {  # context -> (document holding the scalar s, the text before and after it)
+    "block_key": (lambda s: {s: 0}, "", ": 0\n"),
+    "block_value": (lambda s: {"k": s}, "k: ", "\n"),
+    "flow_key": (lambda s: _Flow({s: 0}), "{", ": 0}\n"),
+    "flow_value": (lambda s: _Flow({"k": s}), "{k: ", "}\n"),
+}
+_SCALARS: dict = {}
+
+
+class _Unsupported(Exception):
+    """Something _direct does not write: PyYAML's emitter writes the whole document."""
+
+
+def _scalar(value, context: str) -> str:
+    key = (context, type(value), value)
+    text = _SCALARS.get(key)
+    if text is None:
+        if type(value) not in _SCALAR_TYPES or (isinstance(value, str) and _BREAKS.search(value)):
+            raise _Unsupported
+        make, before, after = _SHAPES[context]
+        out = _dump(make(value))
+        if not (out.startswith(before) and out.endswith(after)):
+            raise _Unsupported
+        text = out[len(before):len(out) - len(after)]
+        if not text or "\n" in text or text.startswith("? ") or text.startswith("?\t"):
+            raise _Unsupported
+        if len(_SCALARS) > 100_000:
+            _SCALARS.clear()
+        _SCALARS[key] = text
+    return text
+
+
+def _flow(value) -> str:
+    """A value in flow context (inside [] or {}), or a flow-styled / empty collection."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(_scalar(k, "flow_key") + ": " + _flow(v) for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    return _scalar(value, "flow_value")
+
+
+def _is_block(value) -> bool:
+    return bool(value) and type(value) in (dict, list)
+
+
+def _block_value(value, indent: int, head: str, lines: list[str]) -> None:
+    """`head` (a key and ':' or a '-') followed by `value`, whose block content is at `indent`."""
+    if type(value) is dict and value:
+        _block_mapping(value, indent, head + " " if head.endswith("-") else None, lines, head)
+    elif type(value) is list and value:
+        _block_sequence(value, indent, head + " " if head.endswith("-") else None, lines, head)
+    elif isinstance(value, (dict, list)):
+        lines.append(head + " " + _flow(value))
+    else:
+        lines.append(head + " " + _scalar(value, "block_value"))
+
+
+def _block_mapping(value: dict, indent: int, first: str | None, lines: list[str], head: str = "") -> None:
+    """Keys at `indent`; `first`: the text the first key follows on its line (after '- '), else
+    `head` ends the line before."""
+    if first is None and head:
+        lines.append(head)
+    pad = " " * indent
+    for i, (k, v) in enumerate(value.items()):
+        key = _scalar(k, "block_key")
+        _block_value(v, indent + 2, (first if i == 0 and first is not None else pad) + key + ":", lines)
+
+
+def _block_sequence(value: list, indent: int, first: str | None, lines: list[str], head: str = "") -> None:
+    if first is None and head:
+        lines.append(head)
+    pad = " " * indent
+    for i, v in enumerate(value):
+        _block_value(v, indent + 2, (first if i == 0 and first is not None else pad) + "-", lines)
+
+
+def _direct(doc: dict) -> str | None:
+    """_dump(doc) for a styled document, written directly; None where it cannot be."""
+    if type(doc) is not dict or not doc:
+        return None
+    lines: list[str] = []
+    try:
+        _block_mapping(doc, 0, None, lines)
+    except _Unsupported:
+        return None
+    return "\n".join(lines) + "\n"
+
+
 def _has_newline(value) -> bool:
     if isinstance(value, str):
         return "\n" in value
@@ -146,7 +240,7 @@ def emit_body(doc: dict) -> str:
     """The document's text without the header, checked by reading it back."""
     found: list[str] = []
     styled = _literals(_styled(doc), found)
-    body = _fill(_dump(styled), found)
+    body = _fill(_direct(styled) or _dump(styled), found)
     if yaml.load(body, Loader=_SafeLoader) != doc:
         body = _dump(doc)                           # never trade exactness for looks
     return body
