@@ -6,24 +6,17 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import psycopg
+from generator.importer.losses import Loss, sort_key
 
-from generator.db.connect import connect, describe
-from generator.db.inspect import inspect
-from generator.diagnostics import EXIT_BAD_INPUT, Diagnostic, GenError
-from generator.importer.catalog import read_catalog, user_schemas
-from generator.importer.context import ImportCtx, assign_keys, find_serials
-from generator.importer.document import build_document
-from generator.importer.losses import Loss, header, sort_key
-from generator.importer.supabase import (STAND_IN_EXTENSIONS, SUPABASE_SCHEMAS, looks_like_supabase,
-                                         model_uses_supabase)
-from generator.importer.verify import (apply_patches, record, repair, resolve_text, self_check, tables_to_plain,
-                                       unresolvable)
-from generator.importer.yamlout import emit_body, with_header
-from generator.model import Schema
+if TYPE_CHECKING:
+    import psycopg
+
+    from generator.model import Schema
 
 __all__ = ["ImportResult", "import_database", "import_sql", "import_connection", "write_spec", "Loss"]
 
@@ -46,6 +39,8 @@ def import_database(url: str, schemas: list[str] | None = None, name: str | None
                     hidden_extensions: set[str] = frozenset()) -> ImportResult:
     """Import the schemas of a database (default: all user schemas, minus Supabase's own).
     `hidden_extensions` were installed by a stand-in, not the project (no header line)."""
+    from generator.db.connect import connect, describe
+
     with connect(url, autocommit=True) as conn:
         return import_connection(conn, schemas, name or _db_name(conn), notes, source or describe(url),
                                  hidden_extensions)
@@ -53,10 +48,16 @@ def import_database(url: str, schemas: list[str] | None = None, name: str | None
 
 def import_sql(paths: list[str], server: str = "auto", base_url: str | None = None,
                name: str | None = None, schemas: list[str] | None = None) -> ImportResult:
-    """Apply SQL files to a scratch database, then import it."""
+    """Apply SQL files to a scratch database, then import it. The modules that read the database
+    back are imported on a second thread meanwhile (the server starts and runs the SQL in
+    processes of its own)."""
     from generator.importer.sqlsource import loaded_database
+    from generator.importer.supabase import STAND_IN_EXTENSIONS
 
+    warm = threading.Thread(target=_import_session, name="gen-import-warm", daemon=True)
+    warm.start()
     with loaded_database(paths, server, base_url) as loaded:
+        warm.join()
         notes = []
         if loaded.roles_created:
             notes.append("roles created on the scratch server so the SQL could run: "
@@ -75,91 +76,22 @@ def import_sql(paths: list[str], server: str = "auto", base_url: str | None = No
         return import_database(loaded.url, schemas, name or Path(paths[0]).stem, notes, label, hidden)
 
 
+def _import_session() -> None:
+    import generator.importer.session  # noqa: F401 (imported for its side effect: loaded once)
+
+
 def import_connection(conn: psycopg.Connection, schemas: list[str] | None, name: str,
                       notes: list[str] | None = None, source: str = "a database",
                       hidden_extensions: set[str] = frozenset()) -> ImportResult:
-    ctx = _context(conn, schemas)
+    from generator.importer.session import context, converge, spec_header
+
+    ctx = context(conn, schemas)
     ctx.hidden_extensions = set(hidden_extensions)
     spec_name = _spec_name(name)
     notes = list(notes or [])
-    text, doc, resolved = _converge(ctx, spec_name, lambda: _header(ctx, source, notes))
+    text, doc, resolved = converge(ctx, spec_name, lambda: spec_header(ctx, source, notes))
     return ImportResult(text, doc, sorted(set(ctx.losses), key=sort_key), ctx.model, resolved, ctx.schemas, ctx.main,
                         ctx.flavor, notes)
-
-
-def _context(conn: psycopg.Connection, wanted: list[str] | None) -> ImportCtx:
-    rows = user_schemas(conn)
-    names = {r["name"] for r in rows}
-    roles = {r[0] for r in conn.execute("SELECT rolname FROM pg_roles").fetchall()}
-    supabase_db = looks_like_supabase(names, roles)
-    if wanted:
-        unknown = sorted(set(wanted) - names)
-        if unknown:
-            raise GenError([Diagnostic("IM002", f"no schema named {', '.join(unknown)} in the database",
-                                       name="import.schema", hint="schemas: " + ", ".join(sorted(names)))],
-                           EXIT_BAD_INPUT)
-        chosen = list(dict.fromkeys(wanted))
-    else:
-        chosen = [n for n in sorted(names) if not (supabase_db and n in SUPABASE_SCHEMAS)]
-    excluded = sorted(n for n in names if n not in chosen and n in SUPABASE_SCHEMAS)
-    model = inspect(conn, tuple(chosen))
-    catalog = read_catalog(conn, chosen, excluded if supabase_db else [])
-    flavor = "supabase" if supabase_db or model_uses_supabase(model) else "plain"
-    ctx = ImportCtx(model, catalog, chosen, _main_schema(chosen, model), flavor, conn.info.server_version // 10000)
-    from generator.importer.leftovers import default_privilege_roles, read_leftovers
-    ctx.leftovers = read_leftovers(conn, chosen, excluded if supabase_db else [], flavor == "supabase")
-    ctx.leftover_roles = default_privilege_roles(conn, chosen) if flavor != "supabase" and ctx.leftovers else set()
-    assign_keys(ctx)
-    from generator.importer.conventions import detect_convention
-    ctx.convention = detect_convention(ctx)
-    find_serials(ctx)
-    return ctx
-
-
-def _main_schema(chosen: list[str], model: Schema) -> str:
-    """The schema holding most tables, functions and views (spec functions and views live in
-    the main one); public wins a tie, then the first by name."""
-    counts = {n: 0 for n in chosen}
-    for obj in (*model.tables, *model.functions, *model.views):
-        if obj.schema in counts:
-            counts[obj.schema] += 1
-    if not counts:
-        return "public"
-    return sorted(counts, key=lambda n: (-counts[n], n != "public", n))[0]
-
-
-def _converge(ctx: ImportCtx, name: str, head) -> tuple[str, dict, Schema]:
-    """Build, resolve and compare until the spec resolves and every difference is a loss."""
-    patches: list = []
-    for _ in range(25):
-        doc = build_document(ctx, name)
-        apply_patches(ctx, doc, patches)
-        body = emit_body(doc)
-        text = with_header(body, head())
-        try:
-            resolved = resolve_text(text)
-        except GenError as e:
-            if repair(ctx, doc, e, patches):
-                continue
-            raise unresolvable(e, text) from None
-        diffs = self_check(ctx, resolved)
-        plain = tables_to_plain(ctx, diffs)
-        if plain:
-            ctx.raw_tables |= plain
-            continue
-        record(ctx, diffs)
-        return with_header(body, head()), doc, resolved   # the losses just recorded change the header only
-    raise GenError([Diagnostic("IM901", "the import did not settle after 25 rounds", name="import.verify",
-                               hint="this is a bug in gen import; nothing was written")], EXIT_BAD_INPUT)
-
-
-def _header(ctx: ImportCtx, source: str, notes: list[str]) -> list[str]:
-    lines = [f"Imported by `gen import` from {source}",
-             f"(PostgreSQL {ctx.version}, flavor {ctx.flavor}; schemas: {', '.join(ctx.schemas) or 'none'}).",
-             "Traits, tenancy and policy presets are used only where they resolve to exactly what the",
-             "database holds; this spec was resolved again and compared with the database before writing."]
-    lines += notes
-    return lines + [""] + header(ctx.losses)
 
 
 def _spec_name(name: str) -> str:

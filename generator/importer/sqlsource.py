@@ -13,8 +13,8 @@ from typing import Iterator
 
 import psycopg
 
-from generator.db.connect import connect
-from generator.db.server import scratch_database, server
+from generator.db.connect import connect, with_database
+from generator.db.server import scratch_database, scratch_name, server
 from generator.diagnostics import EXIT_BAD_INPUT, Diagnostic, GenError, Location
 from generator.importer import psql
 from generator.importer.sqltext import line_col
@@ -71,10 +71,11 @@ def loaded_database(paths: list[str], server: str = "auto", base_url: str | None
     supabase = any(sql_needs_supabase(f.text) for f in files)
     wanted = set().union(*(created_extensions(f.text) for f in files)) - {"plpgsql"}
     wanted = {w for w in wanted if "." not in w}
+    owned = not base_url and not (server or "auto").startswith("postgres")   # a cluster started here
     with _server(server, base_url, wanted) as base:
         roles: list[str] = []
         for _ in range(MAX_ROLE_ROUNDS):
-            with scratch_database(base, prefix="gen_import_") as url:
+            with _scratch(base, owned) as url:
                 missing = _load(url, files, supabase, server)
                 if missing is None:
                     yield LoadedSql(url, files, supabase, roles)
@@ -94,6 +95,20 @@ def _server(choice: str, base_url: str | None, extensions: set[str] = frozenset(
         return
     with server(choice, extensions, in_memory=True) as url:     # thrown away: no disk needed
         yield url
+
+
+@contextmanager
+def _scratch(base: str, owned: bool) -> Iterator[str]:
+    """A fresh database; on a cluster started for this import it is left for the cluster's
+    removal (dropping thousands of relations file by file would only cost time)."""
+    if not owned:
+        with scratch_database(base, prefix="gen_import_") as url:
+            yield url
+        return
+    name = scratch_name("gen_import_")
+    with connect(base, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {quote_ident(name)} TEMPLATE template0")
+    yield with_database(base, name)
 
 
 def _create_role(base: str, name: str) -> None:

@@ -70,7 +70,7 @@ def _scalar(value, context: str) -> str:
         if not (out.startswith(before) and out.endswith(after)):
             raise _Unsupported
         text = out[len(before):len(out) - len(after)]
-        if not text or "\n" in text or text.startswith("? ") or text.startswith("?\t"):
+        if not text or "\n" in text or text.startswith(("? ", "?\t")):
             raise _Unsupported
         if len(_SCALARS) > 100_000:
             _SCALARS.clear()
