@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from generator.importer.yamlout import _Flow, _FlowList, _direct, _dump, _styled, emit
+from generator.importer.yamlout import _direct, _dump, _Flow, _FlowList, _styled, emit
 
 AWKWARD = ["", " ", "a ", " a", "yes", "no", "on", "off", "true", "False", "null", "~", "Null", "1", "1.5", "0x1f",
            "1e3", ".inf", "-", "- a", "-a", "? a", "?", ":", "a: b", "a:b", "a #b", "#a", "a#b", "[a]", "{a}", "a, b",
