@@ -56,24 +56,32 @@ def import_sql(paths: list[str], server: str = "auto", base_url: str | None = No
 
     warm = threading.Thread(target=_import_session, name="gen-import-warm", daemon=True)
     warm.start()
-    with loaded_database(paths, server, base_url) as loaded:
-        warm.join()
-        notes = []
-        if loaded.roles_created:
-            notes.append("roles created on the scratch server so the SQL could run: "
-                         + ", ".join(loaded.roles_created))
-        if loaded.supabase:
-            notes.append("loaded after a Supabase stand-in (auth, storage, roles anon/authenticated/service_role)")
-        for f in loaded.files:
-            if f.meta_lines:
-                notes.append(f"psql meta-commands skipped in {f.path} at line(s) "
-                             + ", ".join(str(n) for n in f.meta_lines))
-            if f.database_lines:
-                notes.append(f"statements about other databases (CREATE/DROP/ALTER DATABASE) skipped in {f.path} "
-                             "at line(s) " + ", ".join(str(n) for n in f.database_lines))
-        label = ", ".join(paths)
-        hidden = STAND_IN_EXTENSIONS if loaded.supabase else frozenset()
-        return import_database(loaded.url, schemas, name or Path(paths[0]).stem, notes, label, hidden)
+    try:
+        with loaded_database(paths, server, base_url) as loaded:
+            warm.join()
+            notes = _notes(loaded)
+            label = ", ".join(paths)
+            hidden = STAND_IN_EXTENSIONS if loaded.supabase else frozenset()
+            return import_database(loaded.url, schemas, name or Path(paths[0]).stem, notes, label, hidden)
+    finally:
+        warm.join()       # also after an error: no import left running at exit
+
+
+def _notes(loaded) -> list[str]:
+    """The header lines saying how the SQL was loaded."""
+    notes = []
+    if loaded.roles_created:
+        notes.append("roles created on the scratch server so the SQL could run: " + ", ".join(loaded.roles_created))
+    if loaded.supabase:
+        notes.append("loaded after a Supabase stand-in (auth, storage, roles anon/authenticated/service_role)")
+    for f in loaded.files:
+        if f.meta_lines:
+            notes.append(f"psql meta-commands skipped in {f.path} at line(s) "
+                         + ", ".join(str(n) for n in f.meta_lines))
+        if f.database_lines:
+            notes.append(f"statements about other databases (CREATE/DROP/ALTER DATABASE) skipped in {f.path} "
+                         "at line(s) " + ", ".join(str(n) for n in f.database_lines))
+    return notes
 
 
 def _import_session() -> None:
