@@ -1,6 +1,9 @@
 """The import's YAML writer: the direct writer (importer.yamlout._direct) gives PyYAML's text byte
-for byte, or declines; emit() always gives text that reads back as the document."""
+for byte, or declines; emit() always gives text that reads back as the document. And the import's
+scratch clusters, copied from one initdb template."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import yaml
 
@@ -59,3 +62,21 @@ def test_emit_reads_back_as_the_document_with_literal_blocks():
     assert text.startswith("# header line\n#\n#\n")
     assert yaml.safe_load(text) == doc
     assert "body: |2\n" in text
+
+
+
+def test_in_memory_clusters_start_from_one_initdb_template_and_stay_apart():
+    """The import's scratch clusters (in_memory) are copies of one initdb template: each works,
+    what one holds the next does not, and the template is left as initdb made it."""
+    from generator.db import server as srv
+    from generator.db.connect import connect
+
+    with srv.embedded_server(in_memory=True) as first, connect(first, autocommit=True) as conn:
+        conn.execute("CREATE TABLE only_here (id int)")
+        parent = Path(conn.info.host).parent
+    templates = {t: t.stat().st_mtime_ns for t in parent.glob("genpg-template-*/PG_VERSION")}
+    assert templates
+    with srv.embedded_server(in_memory=True) as second, connect(second, autocommit=True) as conn:
+        assert conn.execute("SELECT to_regclass('only_here')").fetchone()[0] is None
+        assert conn.execute("SHOW fsync").fetchone()[0] == "off"
+    assert {t: t.stat().st_mtime_ns for t in templates} == templates

@@ -130,6 +130,34 @@ def _parent_dir(in_memory: bool) -> str | None:
     return "/tmp" if Path("/tmp").is_dir() else None
 
 
+INITDB_OPTIONS = ("-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions")
+
+
+def _initdb(bin_dir: Path, data: Path, user: pwd.struct_passwd | None, root: Path, reuse: bool) -> None:
+    """initdb into `data`; with `reuse`, a copy of a cluster initdb made once for these binaries,
+    options and OS user, kept beside the clusters (copying is ~5x faster than initdb)."""
+    initdb = [str(bin_dir / "initdb"), "-D"]
+    if not reuse:
+        _run([*initdb, str(data), *INITDB_OPTIONS], user, root, "initdb")
+        return
+    uid = user.pw_uid if user else os.geteuid()
+    key = f"{bin_dir}:{(bin_dir / 'initdb').stat().st_mtime_ns}:{INITDB_OPTIONS}:{uid}"
+    template = root.parent / f"genpg-template-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+    if not (template / "PG_VERSION").exists():
+        partial = Path(tempfile.mkdtemp(prefix=f"{template.name}-", dir=root.parent))
+        try:
+            if user is not None:
+                os.chown(partial, user.pw_uid, user.pw_gid)
+            _run([*initdb, str(partial / "data"), *INITDB_OPTIONS], user, partial, "initdb")
+            try:
+                os.rename(partial / "data", template)   # atomic: a concurrent one may win, that is fine
+            except OSError:
+                pass
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
+    _run(["cp", "-R", "-p", str(template), str(data)], user, root, "copying the initdb template")
+
+
 @contextmanager
 def _cluster(bin_dir: Path, logical: bool = False, in_memory: bool = False) -> Iterator[str]:
     """initdb + pg_ctl start in a fresh temp dir; yields a base URL; stops and removes it all.
@@ -146,8 +174,7 @@ def _cluster(bin_dir: Path, logical: bool = False, in_memory: bool = False) -> I
     try:
         if user is not None:
             os.chown(root, user.pw_uid, user.pw_gid)
-        _run([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-              "--locale=C", "--no-sync", "--no-instructions"], user, root, "initdb")
+        _initdb(bin_dir, data, user, root, reuse=in_memory)
         settings = FAST_SETTINGS + (LOGICAL_SETTINGS if logical else ())
         options = " ".join([f"-h '' -k {root}"] + [f"-c {s}" for s in settings])
         _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60",
