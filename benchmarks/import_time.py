@@ -7,11 +7,14 @@ optionally against another checkout of gen, runs alternated; checks both write t
 Each run is a fresh `python -m generator import --sql schema.sql -o OUT --name bench` (it starts
 its own embedded PostgreSQL). Prints per run: wall time, CPU of the gen process (user + sys, its
 waited-for children such as initdb included; the server's backends are not), the load average;
-then the medians per tree and whether the imported specs are byte-identical.
+then the medians per tree and whether the imported specs are byte-identical. This tree's medians
+are saved to benchmarks/.work/import_time.json ({"date", "tables", "wall_s", "cpu_s", "load"}), where
+benchmarks/run.py reads the import goal.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -21,6 +24,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+SAVED = HERE / ".work" / "import_time.json"
 
 
 def schema_sql(tables: int, work: Path) -> Path:
@@ -81,6 +85,11 @@ def main(argv=None) -> int:
     for t in trees:
         print(f"{label[t]} ({t}): median wall {statistics.median(walls[t]):.2f} s, "
               f"CPU {statistics.median(cpus[t]):.2f} s")
+    SAVED.parent.mkdir(parents=True, exist_ok=True)
+    SAVED.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M"), "tables": args.tables,
+                                 "wall_s": round(statistics.median(walls[ROOT]), 3),
+                                 "cpu_s": round(statistics.median(cpus[ROOT]), 3),
+                                 "load": round(os.getloadavg()[0], 1)}, indent=2) + "\n")
     if args.base:
         same = (work / "import-base.yaml").read_bytes() == (work / "import-this.yaml").read_bytes()
         print("imported specs byte-identical:", "yes" if same else "**NO**")
