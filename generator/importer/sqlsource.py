@@ -65,8 +65,8 @@ def read_sql_files(paths: list[str]) -> list[SqlFile]:
 
 @contextmanager
 def loaded_database(paths: list[str], server: str = "auto", base_url: str | None = None) -> Iterator[LoadedSql]:
-    """Yield a scratch database holding the SQL files (dropped afterwards). `base_url` reuses
-    a running server instead of starting `server`."""
+    """Yield a scratch database holding the SQL files (dropped afterwards, or removed with the
+    cluster started for it). `base_url` reuses a running server instead of starting `server`."""
     files = read_sql_files(paths)
     supabase = any(sql_needs_supabase(f.text) for f in files)
     wanted = set().union(*(created_extensions(f.text) for f in files)) - {"plpgsql"}
