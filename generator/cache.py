@@ -16,7 +16,10 @@ from pathlib import Path
 
 FORMAT = 2
 MAX_ENTRIES = 32   # builds kept (the most recently used); older ones are deleted
-RACY_NS = 2_000_000_000   # a file modified this close to the record of its directory is compared by content
+# A file modified this close to the record of its directory is compared by content: a file system
+# stamps a change with its coarse clock (one tick: a few ms), or in whole seconds (FAT: two).
+RACY_NS = 100_000_000
+RACY_COARSE_NS = 2_000_000_000
 _CODE = Path(__file__).resolve().parent
 
 
@@ -179,15 +182,19 @@ class BuildCache:
         """What the build `key` left in `out_root` when it last wrote or compared it (its name,
         notes, sources and file names), if the directory is still exactly as it left it: the
         same files with the same size, modification and change times and inode, every one older than the
-        record by RACY_NS (a file changed within a file system's timestamp tick of the record
-        could keep its time: as git does with its index, such a file is not trusted). None
-        otherwise."""
+        record by RACY_NS (RACY_COARSE_NS where the file system keeps whole seconds): a file changed
+        within a timestamp tick of the record could keep its time, so, as git does with its index,
+        such a file is not trusted. None otherwise."""
         stamp = _read_json(self._stamp_path(out_root, key))
         if not isinstance(stamp, dict) or not isinstance(stamp.get("name"), str) \
                 or not isinstance(stamp.get("taken"), int):
             return None
         tree = tree_stat(Path(out_root) / stamp["name"])
-        if stamp.get("tree") != tree or any(max(m, c) >= stamp["taken"] - RACY_NS for _, _, m, c, _ in tree):
+        if stamp.get("tree") != tree:
+            return None
+        coarse = all(m % 1_000_000_000 == 0 and c % 1_000_000_000 == 0 for _, _, m, c, _ in tree)
+        margin = RACY_COARSE_NS if coarse else RACY_NS
+        if any(max(m, c) >= stamp["taken"] - margin for _, _, m, c, _ in tree):
             return None
         return stamp
 

@@ -110,8 +110,10 @@ def test_cached_builds_match_cold_builds_through_edits(tmp_path, monkeypatch):
     r = _same_as_cold(spec, tmp_path, cache, "deleted")
     assert "load" in r[0].timings
 
-    # a corrupted entry (a changed byte of a file, a cut-off file, a broken header): a miss, never a wrong file
+    # a corrupted entry (a changed byte of a file, a cut-off file, a broken header): a miss, never a wrong file.
+    # The records of output directories are set aside first, so that each build reads the entry.
     def entry() -> Path:
+        shutil.rmtree(tmp_path / "cache" / "outputs", ignore_errors=True)
         (found,) = (tmp_path / "cache" / "builds").glob("*.pack")
         return found
 
@@ -126,6 +128,7 @@ def test_cached_builds_match_cold_builds_through_edits(tmp_path, monkeypatch):
     entry().write_bytes(b"{not json" + entry().read_bytes())
     r = _same_as_cold(spec, tmp_path, cache, "broken header")
     assert "load" in r[0].timings
+    entry()
     r = _same_as_cold(spec, tmp_path, cache, "mended")
     assert "load" not in r[0].timings
 
@@ -339,6 +342,7 @@ def test_an_output_directory_as_the_cache_left_it_is_not_read_again(tmp_path, mo
     import generator.cache as gc_
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(gc_, "RACY_NS", 0)            # no waiting for the file system's clock tick
+    monkeypatch.setattr(gc_, "RACY_COARSE_NS", 0)
     spec = tmp_path / "shop.yaml"
     spec.write_text(SPEC)
     cache = BuildCache(tmp_path / "cache")
@@ -387,8 +391,11 @@ def test_an_output_directory_as_the_cache_left_it_is_not_read_again(tmp_path, mo
 
 
 def test_a_file_changed_within_the_racy_window_is_compared(tmp_path, monkeypatch):
-    """Right after a write, the files are as new as the record: the next build compares them by
-    content (and records the directory again), so an edit within the clock tick is never missed."""
+    """Files as new as the record (within RACY_NS: a minute here, to stand for a clock tick) are
+    compared by content by the next build, so an edit within the tick is never missed; a file
+    system that keeps whole seconds gets RACY_COARSE_NS."""
+    import generator.cache as gc_
+    monkeypatch.setattr(gc_, "RACY_NS", 60_000_000_000)
     monkeypatch.chdir(tmp_path)
     spec = tmp_path / "shop.yaml"
     spec.write_text(SPEC)
@@ -397,3 +404,13 @@ def test_a_file_changed_within_the_racy_window_is_compared(tmp_path, monkeypatch
     build([str(spec)], str(out), TARGETS, cache=cache)
     r = build([str(spec)], str(out), TARGETS, cache=cache)[0]
     assert not r.unchanged and r.changed == []          # compared by content: the files are racy
+    monkeypatch.setattr(gc_, "RACY_NS", 0)
+    assert build([str(spec)], str(out), TARGETS, cache=cache)[0].unchanged
+    for p in sorted(out.rglob("*")):                     # whole seconds: the coarse margin applies
+        if p.is_file():
+            st = p.stat()
+            os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns // 10**9 * 10**9))
+    build([str(spec)], str(out), TARGETS, cache=cache)   # recorded again (the times changed)
+    tree_ = gc_.tree_stat(out / "shop")
+    if all(c % 10**9 == 0 for _, _, _, c, _ in tree_):   # only where ctimes are whole seconds too
+        assert not build([str(spec)], str(out), TARGETS, cache=cache)[0].unchanged
