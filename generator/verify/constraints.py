@@ -11,7 +11,7 @@ from generator.model import ForeignKey, Index, Schema, Table
 from generator.model.naming import qualified, quote_ident, shorten
 from generator.verify.attempt import CHECK_VIOLATION, FK_VIOLATION, UNIQUE_VIOLATION, attempt
 from generator.verify.report import Result, failed, passed, skipped, warned
-from generator.verify.rows import BuildError, Row, RowBuilder
+from generator.verify.rows import SEQ_CONSTRAINTS, BuildError, Row, RowBuilder, restart
 from generator.verify.session import scratch as scratch_tx
 from generator.verify.steer import reload, steer
 from generator.verify.values import NULL, base_values, expression_columns, expression_literals, orphan_value
@@ -38,9 +38,10 @@ def _name(t: Table, constraint: str) -> str:
 def check_constraints(conn: psycopg.Connection, schema: Schema,
                       only: set[tuple[str, str]] | None = None) -> list[Result]:
     out: list[Result] = []
-    for t in schema.tables:
+    for i, t in enumerate(schema.tables):
         if only is not None and t.key not in only:
             continue
+        restart(SEQ_CONSTRAINTS, i)
         for fk in t.foreign_keys:
             out.append(_guard(conn, schema, "fk", t, fk.name, "orphan rejected", lambda b: fk_orphan(b, t, fk)))
             out.append(_guard(conn, schema, "fk", t, fk.name, f"ON DELETE {fk.on_delete}",

@@ -19,6 +19,17 @@ UNIQUE_VIOLATION = "23505"
 # One counter for every builder in the process: values from rolled-back rows are never reused,
 # so rows built in separate transactions cannot collide on 'v<n>' strings or counters.
 _SEQ = itertools.count(1)
+PHASE, TABLE = 10**9, 10_000    # restart(): the ranges of a phase and of one table in it
+SEQ_CONSTRAINTS, SEQ_WORLD, SEQ_TABLE_ATTACKS, SEQ_SCHEMA_ATTACKS, SEQ_REALTIME = 1, 2, 3, 4, 5
+
+
+def restart(phase: int, index: int = 0) -> None:
+    """Builders made from now on draw from a range of their own: `phase` (constraints, the
+    world, table attacks, schema attacks ...) and, per table, its position in the schema. A
+    table's proofs then get the same values whatever ran before them (in this process or
+    another: gen verify --jobs), and the committed world's values are not theirs."""
+    global _SEQ
+    _SEQ = itertools.count(phase * PHASE + index * TABLE + 1)
 
 
 class BuildError(Exception):
@@ -78,7 +89,7 @@ class RowBuilder:
     def __init__(self, conn: psycopg.Connection, schema: Schema):
         self.conn = conn
         self.schema = schema
-        self.seq = _SEQ
+        self.seq = _SEQ     # read when the builder is made: restart() takes effect for new builders
 
     # ------------------------------------------------------------ public
 

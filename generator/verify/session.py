@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.pq import TransactionStatus
 
+from generator.model.naming import quote_literal
+
 ATTEMPT = "gen_attempt"      # the savepoint one statement is tried in (never nested)
 
 
@@ -28,6 +30,23 @@ class Session(psycopg.Connection):
 
     _held: list[str] | None = None
     _scratch: bool = False
+    _settings: set[str] | None = None
+
+    def settings(self) -> set[str]:
+        """The custom settings this session has ever set (even in a transaction rolled back):
+        PostgreSQL keeps such a placeholder for the session, and current_setting(name, true)
+        then reads '' where a session that never set it reads NULL."""
+        if self._settings is None:
+            self._settings = set()
+        return self._settings
+
+    def define(self, names) -> None:
+        """Leave each of `names` as a session that once set it does (see settings())."""
+        todo = sorted(set(names) - self.settings())
+        if todo:
+            sets = "; ".join(f"SELECT set_config({quote_literal(n)}, '', true)" for n in todo)
+            self.execute(f"BEGIN; {sets}; ROLLBACK")
+            self.settings().update(todo)
 
     def held(self) -> list[str]:
         if self._held is None:
