@@ -3,14 +3,13 @@ worker processes, each on a database of its own, the results merged in table ord
 results, in the same order, as one process gives."""
 from __future__ import annotations
 
-import multiprocessing
 import os
 from contextlib import contextmanager
 from dataclasses import replace
-from multiprocessing import util
 from typing import Callable, Iterator
 
 from generator.db.connect import connect, database_name, with_database
+from generator.forked import Pending
 from generator.model import Schema
 from generator.model.naming import quote_ident
 from generator.verify.actors import identity_settings
@@ -30,9 +29,7 @@ from generator.verify.session import Session
 # ones one process runs) and costs ~2.4 s at 2000 tables. Worker 0 works on the scratch
 # database itself, so N workers need N - 1 copies per phase.
 MIN_TABLES_PER_JOB = 25      # --jobs left out: one process per this many tables (a copy is not free)
-CHUNKS_PER_JOB = 4           # chunks of tables per worker: a slow chunk does not hold the others up
-
-_JOB: dict = {}              # what the forked workers inherit: the task, its chunks; then their connection
+CHUNKS_PER_JOB = 4           # chunks of tables per worker, dealt round: the slow end of a schema is shared
 
 
 def jobs_for(jobs: int | None, tables: int) -> int:
@@ -72,35 +69,26 @@ def copies(base: str, url: str, n: int) -> Iterator[list[str]]:
 
 
 def spread(base: str, url: str, chunks: list[list], jobs: int, task: Callable) -> list:
-    """task(conn, url, index, chunk) for every chunk, on `jobs` forked processes, each with a
-    Session on a database of its own (the scratch database or a copy); the answers in chunk
-    order. Chunk 0 is handed out first, so it runs on a connection that did nothing before."""
+    """task(conn, url, index, chunk) for every chunk, on `jobs` processes (this one and forked
+    children, which inherit everything the task needs), each with a Session on a database of
+    its own (the scratch database or a copy), chunks dealt round: worker w takes w, w + jobs ...
+    in order. The answers come in chunk order. Chunk 0 is this process's first, on a connection
+    that did nothing before. A child that fails answers nothing; its chunks are then done here
+    (so an error surfaces as it would with one process)."""
     jobs = min(jobs, len(chunks))
     with copies(base, url, jobs - 1) as extra:
-        ctx = multiprocessing.get_context("fork")
-        urls = ctx.Queue()
-        for u in [url] + extra:
-            urls.put(u)
-        _JOB.update(task=task, chunks=chunks)
-        try:
-            with ctx.Pool(jobs, _start, (urls,)) as pool:
-                got = pool.map(_chunk, range(len(chunks)), chunksize=1)
-                pool.close()
-                pool.join()
-        finally:
-            _JOB.clear()
-    return got
+        urls = [url] + extra
+        dealt = [range(w, len(chunks), jobs) for w in range(jobs)]
+        children = {w: Pending(lambda w=w: _work(task, urls[w], chunks, dealt[w])) for w in range(1, jobs)}
+        got = _work(task, url, chunks, dealt[0])
+        for w, child in children.items():
+            got.update(child.answer() or _work(task, urls[w], chunks, dealt[w]))
+    return [got[i] for i in range(len(chunks))]
 
 
-def _start(urls) -> None:
-    url = urls.get()
-    conn = connect(url, autocommit=True, factory=Session)
-    util.Finalize(conn, conn.close, exitpriority=10)
-    _JOB.update(conn=conn, url=url)
-
-
-def _chunk(index: int):
-    return _JOB["task"](_JOB["conn"], _JOB["url"], index, _JOB["chunks"][index])
+def _work(task: Callable, url: str, chunks: list[list], indexes) -> dict:
+    with connect(url, autocommit=True, factory=Session) as conn:
+        return {i: task(conn, url, i, chunks[i]) for i in indexes}
 
 
 def prove(base: str, url: str, schema: Schema, only: set | None, jobs: int, say) -> list[Result]:
@@ -149,15 +137,21 @@ def _attack_tables(base: str, url: str, plan: Plan, jobs: int, defined: set[str]
     every = defined | {s for s in identity_settings(stage.ident) if s}
     first = next((i + 1 for i, t in enumerate(plan.tables) if stage.scopes.get(t.key)), len(plan.tables))
 
+    chunks = chunked(plan.tables, jobs, first)
+    stages: dict[int, object] = {}      # a worker's stage (its prober, whose pristine session is kept)
+
     def task(conn, url_, index, tables):
         conn.define(defined if index == 0 else every)
-        mine = replace(stage, prober=Prober(conn, url_, stage.schema, stage.ident))
+        mine = stages.setdefault(id(conn), replace(stage, prober=Prober(conn, url_, stage.schema, stage.ident)))
         try:
             return tables_attacked(mine, tables), set(conn.settings())
         finally:
-            mine.prober.close()
+            if index + jobs >= len(chunks):       # the worker's last chunk
+                mine.prober.close()
 
-    parts = spread(base, url, chunked(plan.tables, jobs, first), jobs, task)
+    parts = spread(base, url, chunks, jobs, task)
     if parts and not every <= defined | parts[0][1]:
-        parts = spread(base, url, [plan.tables], 1, task)
+        chunks, jobs = [plan.tables], 1
+        stages.clear()
+        parts = spread(base, url, chunks, jobs, task)
     return [r for part, _ in parts for r in part], set().union(defined, *(s for _, s in parts))
