@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Callable, Iterator
 
+import psycopg
+
 from generator.db.connect import connect, database_name, with_database
 from generator.forked import Pending
 from generator.model import Schema
@@ -51,21 +53,25 @@ def chunked(items: list, jobs: int, first: int = 1) -> list[list]:
 
 @contextmanager
 def copies(base: str, url: str, n: int) -> Iterator[list[str]]:
-    """`n` template copies of `url`'s database (nobody may be connected to it meanwhile),
-    dropped afterwards."""
+    """Up to `n` template copies of `url`'s database, dropped afterwards. A copy needs nobody
+    connected to the source: when the server refuses one (another session came by), the
+    copies made so far are all there is, and fewer workers do the work."""
     source = database_name(url)
-    names = [f"{source}_w{i}" for i in range(1, n + 1)]
     made: list[str] = []
     try:
         with connect(base, autocommit=True) as conn:
-            for name in names:
-                conn.execute(f"CREATE DATABASE {quote_ident(name)} TEMPLATE {quote_ident(source)}")
+            for name in [f"{source}_w{i}" for i in range(1, n + 1)]:
+                try:
+                    conn.execute(f"CREATE DATABASE {quote_ident(name)} TEMPLATE {quote_ident(source)}")
+                except psycopg.Error:
+                    break
                 made.append(name)
-        yield [with_database(url, name) for name in names]
+        yield [with_database(url, name) for name in made]
     finally:
-        with connect(base, autocommit=True) as conn:
-            for name in made:
-                conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
+        if made:
+            with connect(base, autocommit=True) as conn:
+                for name in made:
+                    conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
 
 
 def spread(base: str, url: str, chunks: list[list], jobs: int, task: Callable) -> list:
@@ -75,9 +81,9 @@ def spread(base: str, url: str, chunks: list[list], jobs: int, task: Callable) -
     in order. The answers come in chunk order. Chunk 0 is this process's first, on a connection
     that did nothing before. A child that fails answers nothing; its chunks are then done here
     (so an error surfaces as it would with one process)."""
-    jobs = min(jobs, len(chunks))
-    with copies(base, url, jobs - 1) as extra:
+    with copies(base, url, min(jobs, len(chunks)) - 1) as extra:
         urls = [url] + extra
+        jobs = len(urls)
         dealt = [range(w, len(chunks), jobs) for w in range(jobs)]
         children = {w: Pending(lambda w=w: _work(task, urls[w], chunks, dealt[w])) for w in range(1, jobs)}
         got = _work(task, url, chunks, dealt[0])
