@@ -56,3 +56,26 @@ def test_jobs_must_be_a_positive_number(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["verify", str(SPECS / "weak_check.yaml"), "--jobs", "0"])
     assert exc.value.code == 2 and "whole number of processes" in capsys.readouterr().err
+
+
+def test_each_tables_fresh_values_are_its_own_and_fit_an_integer():
+    from generator.verify import rows
+    rows.restart(rows.SEQ_TABLE_ATTACKS, 7)
+    first = next(rows.RowBuilder(None, None).seq)
+    rows.restart(rows.SEQ_TABLE_ATTACKS, 7)
+    assert next(rows.RowBuilder(None, None).seq) == first         # whatever ran before
+    rows.restart(rows.SEQ_TABLE_ATTACKS, 8)
+    assert next(rows.RowBuilder(None, None).seq) - first == rows.TABLE
+    rows.restart(rows.SEQ_REALTIME, 20000)
+    assert next(rows.RowBuilder(None, None).seq) < 2**31 - 1       # a unique integer column takes it
+
+
+def test_proofs_that_lock_many_tables_run_alone_with_the_same_results(pg_url, monkeypatch):
+    from generator.verify import parallel
+    schema = load_schema(str(ROOT / "spec" / "commerce.yaml"))
+    assert parallel.heavy_deletes(schema) == set()           # nothing near the lock table's size
+    monkeypatch.setattr(parallel, "LOCK_BUDGET", 10)         # now every much-referenced parent is
+    assert parallel.heavy_deletes(schema)
+    one, _ = _run(ROOT / "spec" / "commerce.yaml", pg_url, 1)
+    two, _ = _run(ROOT / "spec" / "commerce.yaml", pg_url, 2)
+    assert two == one

@@ -10,12 +10,13 @@ from typing import Callable, Iterator
 
 import psycopg
 
+from generator.db.apply import LOCK_BUDGET
 from generator.db.connect import connect, database_name, with_database
 from generator.forked import Pending
 from generator.model import Schema
 from generator.model.naming import quote_ident
 from generator.verify.actors import identity_settings
-from generator.verify.constraints import check_constraints
+from generator.verify.constraints import prove_constraints
 from generator.verify.probe import Prober
 from generator.verify.realtime import check_realtime, realtime_tables
 from generator.verify.report import Result
@@ -97,12 +98,47 @@ def _work(task: Callable, url: str, chunks: list[list], indexes) -> dict:
         return {i: task(conn, url, i, chunks[i]) for i in indexes}
 
 
+def heavy_deletes(schema: Schema) -> set[tuple[str, str]]:
+    """Tables whose row, deleted, would lock more than LOCK_BUDGET relations: every table that
+    references it (and, through ON DELETE CASCADE, theirs), each with its indexes and TOAST
+    (a tenant root referenced by 1000 tables: ~7000). Such a transaction fits the server's lock
+    table (64 x max_connections) only alone, so its proofs run when no worker does."""
+    refs: dict[tuple[str, str], list] = {}
+    for t in schema.tables:
+        for fk in t.foreign_keys:
+            refs.setdefault((fk.ref_schema, fk.ref_table), []).append((t, fk))
+    weight = {t.key: 3 + len(t.indexes) + len(t.uniques) for t in schema.tables}
+    heavy = set()
+    for key in refs:
+        seen, todo = set(), [key]
+        while todo:
+            for child, fk in refs.get(todo.pop(), ()):
+                if child.key not in seen:
+                    seen.add(child.key)
+                    if fk.on_delete == "CASCADE":
+                        todo.append(child.key)
+        if sum(weight[k] for k in seen) > LOCK_BUDGET:
+            heavy.add(key)
+    return heavy
+
+
 def prove(base: str, url: str, schema: Schema, only: set | None, jobs: int, say) -> list[Result]:
     """Constraints, RLS and realtime as verify() proves them with one process, the per-table
-    parts on `jobs` processes."""
+    parts on `jobs` processes (what takes many locks alone, after them)."""
     keys = [t.key for t in schema.tables if only is None or t.key in only]
+    heavy = heavy_deletes(schema)
+
+    def alone(_t, deletes) -> bool:
+        return deletes is not None and (deletes.ref_schema, deletes.ref_table) in heavy
+
+    def task(conn, _url, _index, chunk):
+        return prove_constraints(conn, schema, set(chunk), lambda t, d: not alone(t, d))
+
     say(f"proving constraints ({jobs} processes)")
-    out = [r for part in spread(base, url, chunked(keys, jobs), jobs, _constraints(schema)) for r in part]
+    tagged = [r for part in spread(base, url, chunked(keys, jobs), jobs, task) for r in part]
+    with connect(url, autocommit=True, factory=Session) as conn:
+        tagged += prove_constraints(conn, schema, set(keys), alone)
+    out = [r for _, _, r in sorted(tagged, key=lambda x: x[:2])]
     say("attacking row-level security")
     with connect(url, autocommit=True, factory=Session) as conn:
         plan = plan_rls(conn, url, schema, only)
@@ -111,7 +147,7 @@ def prove(base: str, url: str, schema: Schema, only: set | None, jobs: int, say)
         defined = set(conn.settings())
     out += plan.head
     if plan.stage is not None:
-        results, defined = _attack_tables(base, url, plan, jobs, defined)
+        results, defined = _attack_tables(base, url, plan, jobs, defined, heavy)
         out += results
     with connect(url, autocommit=True, factory=Session) as conn:
         conn.define(defined)
@@ -127,37 +163,51 @@ def prove(base: str, url: str, schema: Schema, only: set | None, jobs: int, say)
     return out
 
 
-def _constraints(schema: Schema):
-    def task(conn, _url, _index, keys):
-        return check_constraints(conn, schema, set(keys))
-    return task
-
-
-def _attack_tables(base: str, url: str, plan: Plan, jobs: int, defined: set[str]) -> tuple[list[Result], set]:
-    """The table attacks of `plan`, spread. With one process an absent setting reads '' once any
-    probe before set it (see Session.settings): chunk 0 starts as the world builder left the
-    session and runs up to the first table with scopes, whose no-tenant probes set every
-    identity setting; the other chunks start with all of them set. Should chunk 0 not set them
-    all after all, the attacks run again in one process (exact, slower)."""
+def _attack_tables(base: str, url: str, plan: Plan, jobs: int, defined: set[str],
+                   heavy: set) -> tuple[list[Result], set]:
+    """The table attacks of `plan`. With one process an absent setting reads '' once any probe
+    before set it (see Session.settings), so: the tables up to the first one with scopes
+    (whose no-tenant probes set every identity setting) are attacked first, here, as one
+    process would; the rest start with the settings that left (when it did not set them all,
+    they run here too, one after another). Tables whose rows take many locks to delete are
+    attacked here after the workers are done."""
     stage = plan.stage
-    every = defined | {s for s in identity_settings(stage.ident) if s}
     first = next((i + 1 for i, t in enumerate(plan.tables) if stage.scopes.get(t.key)), len(plan.tables))
+    head, rest = plan.tables[:first], plan.tables[first:]
+    got: dict = {}
 
-    chunks = chunked(plan.tables, jobs, first)
-    stages: dict[int, object] = {}      # a worker's stage (its prober, whose pristine session is kept)
-
-    def task(conn, url_, index, tables):
-        conn.define(defined if index == 0 else every)
-        mine = stages.setdefault(id(conn), replace(stage, prober=Prober(conn, url_, stage.schema, stage.ident)))
+    def attack(conn, url_, tables) -> set:
+        mine = replace(stage, prober=Prober(conn, url_, stage.schema, stage.ident))
         try:
-            return tables_attacked(mine, tables), set(conn.settings())
+            for t in tables:
+                got[t.key] = tables_attacked(mine, [t])
         finally:
-            if index + jobs >= len(chunks):       # the worker's last chunk
-                mine.prober.close()
+            mine.prober.close()
+        return set(conn.settings())
 
-    parts = spread(base, url, chunks, jobs, task)
-    if parts and not every <= defined | parts[0][1]:
-        chunks, jobs = [plan.tables], 1
-        stages.clear()
-        parts = spread(base, url, chunks, jobs, task)
-    return [r for part, _ in parts for r in part], set().union(defined, *(s for _, s in parts))
+    with connect(url, autocommit=True, factory=Session) as conn:
+        conn.define(defined)
+        after = attack(conn, url, head)
+        if not {s for s in identity_settings(stage.ident) if s} <= after:
+            after = attack(conn, url, rest)
+            rest = []
+    light = [t for t in rest if t.key not in heavy]
+
+    def task(conn, url_, _index, tables):
+        conn.define(after)
+        mine = replace(stage, prober=Prober(conn, url_, stage.schema, stage.ident))
+        try:
+            return [(t.key, tables_attacked(mine, [t])) for t in tables], set(conn.settings())
+        finally:
+            mine.prober.close()
+
+    parts = spread(base, url, chunked(light, jobs), jobs, task) if light else []
+    for part, settings in parts:
+        got.update(part)
+        after |= settings
+    lone = [t for t in rest if t.key in heavy]
+    if lone:
+        with connect(url, autocommit=True, factory=Session) as conn:
+            conn.define(after)
+            after |= attack(conn, url, lone)
+    return [r for t in plan.tables for r in got[t.key]], after
