@@ -47,8 +47,8 @@ def test_a_weakened_spec_still_fails_with_two_jobs(pg_url, capsys):
 def test_jobs_and_chunks():
     assert jobs_for(1, 500) == 1 and jobs_for(8, 3) == 3 and jobs_for(None, 10) == 1
     items = list(range(23))
-    parts = chunked(items, 2, first=9)
-    assert [x for p in parts for x in p] == items and len(parts[0]) == 9 and all(parts)
+    parts = chunked(items, 2)
+    assert [x for p in parts for x in p] == items and len(parts) == 8 and all(parts)
     assert chunked([], 2) == []
 
 

@@ -28,8 +28,8 @@ from generator.verify.session import Session
 # key not yet rolled back) that another worker's probe would wait on or deadlock against, and
 # they draw on the same sequences. A template copy (CREATE DATABASE ... TEMPLATE) of the
 # scratch database leaves each probe as alone as with one process; it takes no lock of any
-# transaction (so the lock table stays as with --jobs 1: each worker's transactions are the
-# ones one process runs) and costs ~2.4 s at 2000 tables. Worker 0 works on the scratch
+# transaction (each worker's transactions are the ones one process runs; those that would fill
+# much of the server's lock table run alone: heavy_deletes) and costs ~2.4 s at 2000 tables. Worker 0 works on the scratch
 # database itself, so N workers need N - 1 copies per phase.
 MIN_TABLES_PER_JOB = 25      # --jobs left out: one process per this many tables (a copy is not free)
 CHUNKS_PER_JOB = 4           # chunks of tables per worker, dealt round: the slow end of a schema is shared
@@ -43,13 +43,10 @@ def jobs_for(jobs: int | None, tables: int) -> int:
     return max(1, min(jobs, tables))
 
 
-def chunked(items: list, jobs: int, first: int = 1) -> list[list]:
-    """`items` cut into contiguous chunks (about CHUNKS_PER_JOB per job), the first one at least
-    `first` long."""
+def chunked(items: list, jobs: int) -> list[list]:
+    """`items` cut into contiguous chunks, about CHUNKS_PER_JOB per job."""
     size = max(1, -(-len(items) // (jobs * CHUNKS_PER_JOB)))
-    head = max(size, first)
-    out = [items[:head]] if items else []
-    return out + [items[i:i + size] for i in range(head, len(items), size)]
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 @contextmanager
@@ -79,8 +76,7 @@ def spread(base: str, url: str, chunks: list[list], jobs: int, task: Callable) -
     """task(conn, url, index, chunk) for every chunk, on `jobs` processes (this one and forked
     children, which inherit everything the task needs), each with a Session on a database of
     its own (the scratch database or a copy), chunks dealt round: worker w takes w, w + jobs ...
-    in order. The answers come in chunk order. Chunk 0 is this process's first, on a connection
-    that did nothing before. A child that fails answers nothing; its chunks are then done here
+    in order. The answers come in chunk order. A child that fails answers nothing; its chunks are then done here
     (so an error surfaces as it would with one process)."""
     with copies(base, url, min(jobs, len(chunks)) - 1) as extra:
         urls = [url] + extra
