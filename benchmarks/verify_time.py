@@ -6,7 +6,8 @@ alternated, on one PostgreSQL server; checks both give the same counts and verdi
 
 Prints a Markdown table: median wall time and child CPU time (user + sys) per spec and tree,
 and whether the results (status per check and object, details with UUIDs and timestamps
-masked) are identical.
+masked, and the row builders' fresh 'v<n>' values) are identical. CPU includes the worker
+processes of `--jobs`.
 """
 from __future__ import annotations
 
@@ -28,15 +29,18 @@ sys.path.insert(0, str(ROOT))
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?\+00")
+# The row builders' fresh text values ('v<n>', 'V<n>', 'v-<n>'): <n> comes from a counter whose
+# ranges differ between versions of gen (since --jobs, a range per table and phase).
+FRESH = re.compile(r"(?<![\w-])[vV]-?\d+\b")
 
 
-def run_once(tree: Path, spec: Path, url: str) -> tuple[float, float, dict]:
+def run_once(tree: Path, spec: Path, url: str, extra: tuple = ()) -> tuple[float, float, dict]:
     """One `gen verify --strict --format json` of `spec` with the code of `tree`: wall, CPU, report."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     got = subprocess.run([sys.executable, "-m", "generator", "verify", str(spec), "--strict", "--format", "json",
-                          "--database-url", url], cwd=tree, env=env, capture_output=True, text=True, check=False)
+                          "--database-url", url, *extra], cwd=tree, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -46,7 +50,7 @@ def run_once(tree: Path, spec: Path, url: str) -> tuple[float, float, dict]:
 
 
 def verdicts(report: dict) -> list[tuple]:
-    return [(r["check"], r["object"], r["what"], r["status"], STAMP.sub("<ts>", UUID.sub("<uuid>", r["detail"])))
+    return [(r["check"], r["object"], r["what"], r["status"], FRESH.sub("<v>", STAMP.sub("<ts>", UUID.sub("<uuid>", r["detail"]))))
             for r in report["results"]]
 
 
@@ -56,6 +60,7 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--specs", default="spec/ai_chat.yaml,spec/automations.yaml,spec/chatapp.yaml,spec/commerce.yaml")
     ap.add_argument("--database-url")
+    ap.add_argument("--jobs", help="pass --jobs to this tree's gen verify (the base gets none)")
     args = ap.parse_args(argv)
     trees = [ROOT] + ([Path(args.base).resolve()] if args.base else [])
     if args.database_url:
@@ -74,7 +79,7 @@ def main(argv=None) -> int:
             seen = {}
             for _ in range(args.runs):
                 for t in trees:
-                    wall, cpu, report = run_once(t, Path(spec), url)
+                    wall, cpu, report = run_once(t, Path(spec), url, ("--jobs", args.jobs) if args.jobs and t == ROOT else ())
                     walls[t].append(wall)
                     cpus[t].append(cpu)
                     seen.setdefault(t, (report["counts"], verdicts(report)))

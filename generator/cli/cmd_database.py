@@ -71,9 +71,19 @@ def _verify_parser(sub) -> None:
                    help="warnings (e.g. no violating value found) and skips (each says why) fail too")
     add_server(p)
     p.add_argument("--problems", action="store_true", help="list only what did not pass")
+    p.add_argument("--jobs", type=_jobs, metavar="N",
+                   help="worker processes for the per-table proofs, each on a copy of the scratch database "
+                        "(default: one per CPU, at most one per 25 tables; 1: one process); the results are "
+                        "the same, in the same order")
     p.add_argument("--queries", action="store_true",
                    help="also prove that each index serves its query on sample data (what `gen explain` does)")
     p.set_defaults(func=run_verify)
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes, 1 or more: {text!r}")
+    return int(text)
 
 
 def _need_url(args) -> str:
@@ -144,7 +154,7 @@ def run_verify(args) -> int:
     step = progress_callback()
     progress = (lambda msg: step(f"gen verify: {msg}")) if step else None
     scratch = args.scratch_url or args.scratch_url_legacy or opts.scratch_url(args)
-    report = verify(schema, spec, scratch, progress, server=args.server)
+    report = verify(schema, spec, scratch, progress, server=args.server, jobs=args.jobs)
     if args.queries:
         from generator.verify.explain import as_results, explain
         report.results += as_results(explain(schema, spec, scratch, progress=progress, server=args.server))

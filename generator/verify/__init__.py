@@ -15,6 +15,7 @@ from generator.postgres.ddl import schema_statements
 from generator.postgres.seed import seed_statements
 from generator.postgres.shim import SUPABASE_SHIM
 from generator.verify.constraints import check_constraints
+from generator.verify.parallel import jobs_for, prove
 from generator.verify.realtime import check_realtime, realtime_tables
 from generator.verify.report import Report
 from generator.verify.rls import check_rls
@@ -85,11 +86,13 @@ def _require_extensions(url: str, schema: Schema, embedded: bool) -> None:
 
 def verify(schema: Schema, spec: str = "", database_url: str | None = None,
            progress: Progress | None = None, only: set[tuple[str, str]] | None = None,
-           server: str | None = None) -> Report:
+           server: str | None = None, jobs: int | None = 1) -> Report:
     """Apply `schema` to a scratch database and run every proof; the database is dropped
     afterwards (and the embedded server removed when we started it). `only` (table keys)
     limits the constraint proofs and the attacks to those tables (their fixture rows still get
-    the parents they need; the synced comparison always covers the whole schema)."""
+    the parents they need; the synced comparison always covers the whole schema). `jobs`:
+    worker processes for the per-table proofs (None: one per CPU when the schema is large
+    enough to pay for them; see verify/parallel.py), with the same results in the same order."""
     say = progress or (lambda _msg: None)
     report = Report(spec or schema.name)
     say("starting PostgreSQL" if not database_url else f"using {describe(database_url)}")
@@ -102,6 +105,10 @@ def verify(schema: Schema, spec: str = "", database_url: str | None = None,
             apply_statements(url, statements(schema), shim_for(schema), chunked=True)
             say("comparing the database with the spec")
             report.results += check_synced(schema, url)
+            workers = jobs_for(jobs, sum(1 for t in schema.tables if only is None or t.key in only))
+            if workers > 1:
+                report.results += prove(base, url, schema, only, workers, say)
+                return report
             with connect(url, autocommit=True, factory=Session) as conn:
                 say("proving constraints")
                 report.results += check_constraints(conn, schema, only)

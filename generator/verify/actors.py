@@ -12,7 +12,7 @@ import psycopg
 
 from generator.model import Policy, Schema, Table
 from generator.model.naming import quote_ident, quote_literal
-from generator.verify.session import later
+from generator.verify.session import Session, later
 
 APP_ROLE = "gen_verify_app"
 _SETTING = re.compile(r"current_setting\(\s*'([^']+)'")
@@ -101,16 +101,21 @@ def enter(conn: psycopg.Connection, ident: Identity, actor: Actor) -> None:
     """Become `actor` for the rest of the current transaction. Settings the actor has no
     value for are left unset, set to '' or set and RESET, as `actor.blank` says."""
     later(conn, f"SET LOCAL ROLE {quote_ident(actor.role)}")
-    user_setting = "request.jwt.claims" if ident.user_jwt else ident.user_setting
+    tenant_setting, user_setting = identity_settings(ident)
     user_value = None
     if actor.user is not None:
         claims = {"sub": actor.user, "role": actor.role}
         user_value = json.dumps(claims) if ident.user_jwt else actor.user
     elif ident.user_jwt and actor.blank == "claims":      # PostgREST without a token: anon's claims
         user_value = json.dumps({"role": actor.role})
-    for setting, value in ((ident.tenant_setting, actor.tenant), (user_setting, user_value)):
+    for setting, value in ((tenant_setting, actor.tenant), (user_setting, user_value)):
         if setting:
             _apply(conn, setting, value, actor.blank)
+
+
+def identity_settings(ident: Identity) -> tuple[str | None, str | None]:
+    """The settings an actor's tenant and user are put in (None: not read from a setting)."""
+    return ident.tenant_setting, "request.jwt.claims" if ident.user_jwt else ident.user_setting
 
 
 def _apply(conn: psycopg.Connection, setting: str, value: str | None, blank: str) -> None:
@@ -124,6 +129,8 @@ def _apply(conn: psycopg.Connection, setting: str, value: str | None, blank: str
 
 
 def _set(conn: psycopg.Connection, name: str, value: str) -> None:
+    if isinstance(conn, Session):
+        conn.settings().add(name)
     later(conn, f"SELECT set_config({quote_literal(name)}, {quote_literal(value)}, true)")
 
 

@@ -4,6 +4,7 @@ violating row. Each proof runs in its own rolled-back transaction, as the owner/
 from __future__ import annotations
 
 from contextlib import contextmanager
+from typing import Callable
 
 import psycopg
 
@@ -11,7 +12,7 @@ from generator.model import ForeignKey, Index, Schema, Table
 from generator.model.naming import qualified, quote_ident, shorten
 from generator.verify.attempt import CHECK_VIOLATION, FK_VIOLATION, UNIQUE_VIOLATION, attempt
 from generator.verify.report import Result, failed, passed, skipped, warned
-from generator.verify.rows import BuildError, Row, RowBuilder
+from generator.verify.rows import SEQ_CONSTRAINTS, BuildError, Row, RowBuilder, restart
 from generator.verify.session import scratch as scratch_tx
 from generator.verify.steer import reload, steer
 from generator.verify.values import NULL, base_values, expression_columns, expression_literals, orphan_value
@@ -35,22 +36,42 @@ def _name(t: Table, constraint: str) -> str:
     return f"{t.name}.{constraint}"
 
 
+Pick = Callable[[Table, ForeignKey | None], bool]
+
+
 def check_constraints(conn: psycopg.Connection, schema: Schema,
                       only: set[tuple[str, str]] | None = None) -> list[Result]:
-    out: list[Result] = []
-    for t in schema.tables:
+    return [r for _, _, r in prove_constraints(conn, schema, only)]
+
+
+def prove_constraints(conn: psycopg.Connection, schema: Schema, only: set[tuple[str, str]] | None = None,
+                      pick: Pick | None = None) -> list[tuple[int, int, Result]]:
+    """(table position, proof position, result) of each proof of the tables in `only` (all
+    when None) that `pick(table, the key whose parent it deletes or None)` wants. Each proof
+    draws its values from a range of its own, so any subset gives the same results."""
+    out = []
+    for i, t in enumerate(schema.tables):
         if only is not None and t.key not in only:
             continue
-        for fk in t.foreign_keys:
-            out.append(_guard(conn, schema, "fk", t, fk.name, "orphan rejected", lambda b: fk_orphan(b, t, fk)))
-            out.append(_guard(conn, schema, "fk", t, fk.name, f"ON DELETE {fk.on_delete}",
-                              lambda b: fk_on_delete(b, t, fk)))
-        for name, cols, index in _unique_sets(t):
-            out.append(_guard(conn, schema, "unique", t, name, "duplicate rejected",
-                              lambda b: unique_rejects(b, t, name, cols, index)))
-        for chk in t.checks:
-            out.append(_guard(conn, schema, "check", t, chk.name, "violating row rejected",
-                              lambda b: check_rejects(b, t, chk.name, chk.expression)))
+        for n, (check, constraint, what, proof, deletes) in enumerate(_proofs(t)):
+            if pick is None or pick(t, deletes):
+                restart(SEQ_CONSTRAINTS, i, n)
+                out.append((i, n, _guard(conn, schema, check, t, constraint, what, proof)))
+    return out
+
+
+def _proofs(t: Table) -> list[tuple]:
+    """(check, constraint, what, proof, the key whose parent the proof deletes) in order."""
+    out = []
+    for fk in t.foreign_keys:
+        out.append(("fk", fk.name, "orphan rejected", lambda b, fk=fk: fk_orphan(b, t, fk), None))
+        out.append(("fk", fk.name, f"ON DELETE {fk.on_delete}", lambda b, fk=fk: fk_on_delete(b, t, fk), fk))
+    for name, cols, index in _unique_sets(t):
+        out.append(("unique", name, "duplicate rejected",
+                    lambda b, name=name, cols=cols, index=index: unique_rejects(b, t, name, cols, index), None))
+    for chk in t.checks:
+        out.append(("check", chk.name, "violating row rejected",
+                    lambda b, chk=chk: check_rejects(b, t, chk.name, chk.expression), None))
     return out
 
 

@@ -21,6 +21,8 @@ from generator.verify.stage import Scope, Stage, rls_result, values_text
 
 STALE = "40001"
 
+UNSCOPED = "lifecycle"     # the label of the row prepare() builds for _unscoped()
+
 
 def attacks(st: Stage, t: Table) -> list[Result]:
     out: list[Result] = []
@@ -35,17 +37,26 @@ def attacks(st: Stage, t: Table) -> list[Result]:
     return out
 
 
-def _unscoped(st: Stage, t: Table) -> Scope | None:
-    """A table no tenant or owner scopes (its policies let the application reach every row):
-    the application role on a row of its own, built once as the owner."""
-    label = "lifecycle"
-    if (t.key, label) not in st.world.rows:
+def prepare(st: Stage, tables: list[Table]) -> None:
+    """The rows _unscoped() proves on, built as the owner and committed with the world, before
+    any attack (so no attack commits anything, and each table's attacks are the same whichever
+    ran before them)."""
+    for t in tables:
+        if st.scopes.get(t.key) or not (t.meta.soft_delete or t.meta.version_column or t.meta.audited is not None):
+            continue
         try:
             with st.prober.conn.transaction():
-                st.world.rows[(t.key, label)] = RowBuilder(st.prober.conn, st.schema).insert(t)
+                st.world.rows[(t.key, UNSCOPED)] = RowBuilder(st.prober.conn, st.schema).insert(t)
         except BuildError as exc:
-            st.world.problems[(t.key, label)] = str(exc)
-            return None
+            st.world.problems[(t.key, UNSCOPED)] = str(exc)
+
+
+def _unscoped(st: Stage, t: Table) -> Scope | None:
+    """A table no tenant or owner scopes (its policies let the application reach every row):
+    the application role on a row of its own, built by prepare()."""
+    label = UNSCOPED
+    if (t.key, label) not in st.world.rows:
+        return None
     actor = st.actor_for(st.ident.role_for(t.policies))
     return Scope("table", "row", t, label, label, actor, {}, {}, {"SELECT", "INSERT", "UPDATE", "DELETE"},
                  {"own": {}, "other": {}}, {"own": None, "other": None})

@@ -38,6 +38,7 @@ class Prober:
     def close(self) -> None:
         if self._pristine is not None:
             self._pristine.close()
+            self._pristine = None       # opened again should a probe want it
 
     def _conn_for(self, actor: Actor) -> psycopg.Connection:
         if actor.tenant is None and actor.user is None and actor.blank == "unset":

@@ -17,7 +17,7 @@ from generator.model.naming import quote_ident, quote_literal
 from generator.verify.actors import Actor, Identity, enter, identity
 from generator.verify.pgoutput import Change, decode
 from generator.verify.report import Result, failed, passed, skipped, warned
-from generator.verify.rows import BuildError, Row, RowBuilder
+from generator.verify.rows import SEQ_REALTIME, BuildError, Row, RowBuilder, restart
 
 MAX_SUBSCRIBERS = 60
 _CHANGES = ("SELECT data FROM pg_logical_slot_get_binary_changes(%s, NULL, NULL, 'proto_version', '1', "
@@ -39,6 +39,7 @@ def check_realtime(conn: psycopg.Connection, url: str, schema: Schema, only: set
                "(gen verify without --database-url starts one so)")
         return [skipped("realtime", t.name, "changes seen through supabase_realtime", why) for t in tables]
     control = next((t for t in schema.tables if not t.publications and not t.meta.join_table), None)
+    restart(SEQ_REALTIME)
     out: list[Result] = []
     for i, t in enumerate(tables):
         out += _table(conn, url, schema, t, control if i == 0 else None)

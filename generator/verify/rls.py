@@ -7,6 +7,8 @@ principals, no tenant/user, TRUNCATE, public_read, admin); escalation and the di
 reads through views and SECURITY DEFINER functions run over the whole schema."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import psycopg
 
 from generator.model import Schema, Table
@@ -15,6 +17,7 @@ from generator.verify import (differential, escalate, lifecycle, rls_admin, rls_
 from generator.verify.actors import APP_ROLE, STAND_IN, Identity, identity, policies_of, prepare_roles
 from generator.verify.probe import Prober
 from generator.verify.report import Result, failed, passed
+from generator.verify.rows import SEQ_SCHEMA_ATTACKS, SEQ_TABLE_ATTACKS, SEQ_WORLD, restart
 from generator.verify.scopes import infer
 from generator.verify.stage import Scope, Stage, derived_scope, owner_scope, rls_result, scope_policies, \
     tenant_scope
@@ -26,37 +29,73 @@ TABLE_ATTACKS = (rls_refs, rls_public, rls_admin, lifecycle)
 SCHEMA_ATTACKS = (escalate, self_grant, differential)
 
 
+@dataclass
+class Plan:
+    """What the attacks need once the world is built: the stage (None when no role can probe),
+    the results that come first (roles, scopes that cannot be probed) and the tables to attack,
+    in order."""
+
+    stage: Stage | None
+    head: list[Result]
+    tables: list[Table]
+
+
 def check_rls(conn: psycopg.Connection, url: str, schema: Schema,
               only: set[tuple[str, str]] | None = None) -> list[Result]:
+    plan = plan_rls(conn, url, schema, only)
+    if plan.stage is None:
+        return plan.head
+    try:
+        return plan.head + tables_attacked(plan.stage, plan.tables) + schema_attacks(plan.stage)
+    finally:
+        plan.stage.prober.close()
+
+
+def plan_rls(conn: psycopg.Connection, url: str, schema: Schema,
+             only: set[tuple[str, str]] | None = None) -> Plan:
+    """Roles checked, the fixture world built and committed, every target's scopes found."""
     ident = identity(schema)
     inferred = infer(schema)
     targets = [t for t in schema.tables if t.rls_enabled or t.key in inferred]
     roles = _roles(schema, ident, inferred, targets)
     if not roles:
-        return []
+        return Plan(None, [], [])
     with conn.transaction():
         problems = prepare_roles(conn, roles, spec_schemas(schema))
     if problems:
-        return [failed("rls", "roles", "probing roles usable", p) for p in problems]
+        return Plan(None, [failed("rls", "roles", "probing roles usable", p) for p in problems], [])
     out = [_role_note(schema, r) for r in sorted(roles)]
+    restart(SEQ_WORLD)
     world = WorldBuilder(conn, schema, ident, inferred).build(_needed(schema, targets, only))
-    prober = Prober(conn, url, schema, ident)
-    stage = Stage(prober, world, inferred=inferred, only=only, roles=roles)
-    try:
-        for t in targets:
-            scopes, skipped = table_scopes(stage, t)
-            stage.scopes[t.key] = scopes
-            if stage.wanted(t):
-                out += skipped
-        for t in targets:
-            if stage.wanted(t):
-                out += table_attacks(stage, t)
-        for module in SCHEMA_ATTACKS:
-            out += module.attacks(stage)
-        out += lifecycle.attacks_schema(stage)
-    finally:
-        prober.close()
+    stage = Stage(Prober(conn, url, schema, ident), world, inferred=inferred, only=only, roles=roles)
+    for t in targets:
+        scopes, skipped = table_scopes(stage, t)
+        stage.scopes[t.key] = scopes
+        if stage.wanted(t):
+            out += skipped
+    tables = [t for t in targets if stage.wanted(t)]
+    lifecycle.prepare(stage, tables)
+    return Plan(stage, out, tables)
+
+
+def tables_attacked(stage: Stage, tables: list[Table]) -> list[Result]:
+    """The attacks on each table; they commit nothing, so each table's are the same whichever
+    tables were attacked before (gen verify --jobs splits them)."""
+    position = {t.key: i for i, t in enumerate(stage.schema.tables)}
+    out: list[Result] = []
+    for t in tables:
+        restart(SEQ_TABLE_ATTACKS, position[t.key])
+        out += table_attacks(stage, t)
     return out
+
+
+def schema_attacks(stage: Stage) -> list[Result]:
+    """Escalation and the differential reads over the whole schema, then the lifecycle's."""
+    restart(SEQ_SCHEMA_ATTACKS)
+    out: list[Result] = []
+    for module in SCHEMA_ATTACKS:
+        out += module.attacks(stage)
+    return out + lifecycle.attacks_schema(stage)
 
 
 def table_attacks(st: Stage, t: Table) -> list[Result]:

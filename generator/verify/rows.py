@@ -19,6 +19,21 @@ UNIQUE_VIOLATION = "23505"
 # One counter for every builder in the process: values from rolled-back rows are never reused,
 # so rows built in separate transactions cannot collide on 'v<n>' strings or counters.
 _SEQ = itertools.count(1)
+# restart(): the ranges of a phase and of one table in it. Every value stays an integer (int4),
+# as a unique integer column takes the counter itself. A table drawing more than TABLE values
+# runs into the next table's range: harmless, as both tables' rows are rolled back.
+PHASE, TABLE, PART = 10**8, 10_000, 500
+SEQ_CONSTRAINTS, SEQ_WORLD, SEQ_TABLE_ATTACKS, SEQ_SCHEMA_ATTACKS, SEQ_REALTIME = 1, 2, 3, 4, 5
+
+
+def restart(phase: int, index: int = 0, part: int = 0) -> None:
+    """Builders made from now on draw from a range of their own: `phase` (constraints, the
+    world, table attacks, schema attacks ...) and, per table, its position in the schema. A
+    table's proofs then get the same values whatever ran before them (in this process or
+    another: gen verify --jobs), and the committed world's values are not theirs. `part`: one
+    proof of the table (its constraint proofs may run apart)."""
+    global _SEQ
+    _SEQ = itertools.count(phase * PHASE + index * TABLE + part * PART + 1)
 
 
 class BuildError(Exception):
@@ -78,7 +93,7 @@ class RowBuilder:
     def __init__(self, conn: psycopg.Connection, schema: Schema):
         self.conn = conn
         self.schema = schema
-        self.seq = _SEQ
+        self.seq = _SEQ     # read when the builder is made: restart() takes effect for new builders
 
     # ------------------------------------------------------------ public
 

@@ -10,7 +10,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
-from psycopg.pq import TransactionStatus
+from psycopg.pq import ExecStatus, TransactionStatus
+
+from generator.model.naming import quote_literal
 
 ATTEMPT = "gen_attempt"      # the savepoint one statement is tried in (never nested)
 
@@ -28,6 +30,27 @@ class Session(psycopg.Connection):
 
     _held: list[str] | None = None
     _scratch: bool = False
+    _settings: set[str] | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.prepare_threshold = None    # probe texts differ (literals): counting them costs, preparing gains nothing
+
+    def settings(self) -> set[str]:
+        """The custom settings this session has ever set (even in a transaction rolled back):
+        PostgreSQL keeps such a placeholder for the session, and current_setting(name, true)
+        then reads '' where a session that never set it reads NULL."""
+        if self._settings is None:
+            self._settings = set()
+        return self._settings
+
+    def define(self, names) -> None:
+        """Leave each of `names` as a session that once set it does (see settings())."""
+        todo = sorted(set(names) - self.settings())
+        if todo:
+            sets = "; ".join(f"SELECT set_config({quote_literal(n)}, '', true)" for n in todo)
+            self.execute(f"BEGIN; {sets}; ROLLBACK")
+            self.settings().update(todo)
 
     def held(self) -> list[str]:
         if self._held is None:
@@ -126,6 +149,13 @@ def later(conn: psycopg.Connection, sql: str) -> None:
         conn.execute(sql)
 
 
+def _rows(cur: psycopg.Cursor) -> tuple:
+    """The rows of the last answer (() for a command): cheaper than asking cur.description,
+    which builds an object per column every time."""
+    result = cur.pgresult
+    return tuple(cur.fetchall()) if result is not None and result.status == ExecStatus.TUPLES_OK else ()
+
+
 def in_savepoint(conn: psycopg.Connection, sql: str, undo: bool | Callable[[Answer], bool] = False) -> Answer:
     """Execute `sql` in a savepoint of the current transaction: an error rolls back only the
     savepoint and is raised; with `undo` (or when undo(answer) says so) a success is rolled
@@ -134,7 +164,7 @@ def in_savepoint(conn: psycopg.Connection, sql: str, undo: bool | Callable[[Answ
     if isinstance(conn, Session) and conn.in_transaction():
         try:
             cur = conn.execute(f"SAVEPOINT {ATTEMPT}; {sql}")
-            answer = Answer(cur.rowcount, tuple(cur.fetchall()) if cur.description else ())
+            answer = Answer(cur.rowcount, _rows(cur))
             back = undo(answer) if callable(undo) else undo
         except BaseException:
             conn.defer(f"ROLLBACK TO SAVEPOINT {ATTEMPT}", f"RELEASE SAVEPOINT {ATTEMPT}")
@@ -145,7 +175,7 @@ def in_savepoint(conn: psycopg.Connection, sql: str, undo: bool | Callable[[Answ
         cur = conn.execute(sql)
         while cur.nextset():
             pass
-        answer = Answer(cur.rowcount, tuple(cur.fetchall()) if cur.description else ())
+        answer = Answer(cur.rowcount, _rows(cur))
         if undo(answer) if callable(undo) else undo:
             raise psycopg.Rollback(tx)
     return answer
