@@ -259,3 +259,36 @@ def test_regex_samples_vary_with_the_seed():
 
     assert sample(r"^[0-9a-f]{64}$", 1) != sample(r"^[0-9a-f]{64}$", 2)
     assert sample(r"^(?P<x>a)(?P=x)$", 1) is None          # back-references: no sample, no crash
+
+
+def test_set_null_key_to_the_tenant_root_is_proven_alone(fresh_db, tmp_path):
+    """A SET NULL key to the tenant root beside the tenant column's CASCADE key: the proof points
+    it at a root row of its own, so deleting that row shows this key's action (not the tenant
+    key's cascade, which deleted the child and read as 'child not set to NULL'); and a database
+    that cascades instead still fails the proof."""
+    path = tmp_path / "root_keys.yaml"
+    path.write_text("""\
+spec: 1
+name: rootkeys
+tenancy: {root: tenants, column: tenant_id}
+entities:
+  tenants:
+    columns: {id: uuid pk, name: text!}
+  orders:
+    tenant: true
+    columns:
+      id: uuid pk
+      sponsor_id: {type: uuid, ref: {entity: tenants, on_delete: set null}}
+""")
+    schema = load_schema(path)
+    apply_statements(fresh_db, statements(schema))
+    orders = schema.table("orders")
+    fk = next(f for f in orders.foreign_keys if f.columns == ("sponsor_id",))
+    with connect(fresh_db, autocommit=True) as conn:
+        got = [r for r in check_constraints(conn, schema) if r.object == f"orders.{fk.name}"]
+    assert [(r.what, r.status) for r in got if "ON DELETE" in r.what] == [("ON DELETE SET NULL", PASS)]
+    with connect(fresh_db, autocommit=True) as conn:      # the database cascades; the model says SET NULL
+        conn.execute(f"ALTER TABLE orders DROP CONSTRAINT {fk.name}, ADD CONSTRAINT {fk.name} "
+                     "FOREIGN KEY (sponsor_id) REFERENCES tenants (id) ON DELETE CASCADE")
+        got = [r for r in check_constraints(conn, schema) if r.object == f"orders.{fk.name}"]
+    assert [(r.what, r.status) for r in got if "ON DELETE" in r.what] == [("ON DELETE SET NULL", FAIL)]
