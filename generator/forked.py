@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import sys
 
 
@@ -46,3 +47,31 @@ class Pending:
             return pickle.loads(data)
         except Exception:
             return None
+
+    def cancel(self) -> None:
+        """Stop the child and reap it (this process is failing; its answer is not wanted)."""
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        os.close(self.fd)
+        os.waitpid(self.pid, 0)
+
+
+def spread(work, parts: list) -> list:
+    """[work(part) for part in parts]: parts[1:] in forked children, parts[0] in this process
+    meanwhile; a child that failed is redone here (its error then surfaces as without the fork).
+    Every child is reaped, also when this process's own part raises (the children are stopped)."""
+    children = [_fork(work, part) for part in parts[1:]]
+    try:
+        first = work(parts[0])
+    except BaseException:
+        for child in children:
+            child.cancel()
+        raise
+    answers = [child.answer() for child in children]
+    return [first] + [got if got is not None else work(part) for got, part in zip(answers, parts[1:])]
+
+
+def _fork(work, part) -> Pending:
+    return Pending(lambda: work(part))

@@ -58,20 +58,11 @@ def plan(names: list[str], jobs: int) -> list[list[str]]:
 def render_parallel(render_some, names: list[str], jobs: int, tables: int) -> dict:
     """`render_some(names) -> {name: (files, notes, seconds)}` for every name, run over up to
     `jobs` processes; the answer has every name's entry."""
-    from generator.forked import can_fork
-    if jobs < 2 or len(names) < 2 or tables < MIN_TABLES or not can_fork():
-        return render_some(names)
-    parts = plan(names, jobs)
+    from generator.forked import can_fork, spread
+    parts = plan(names, jobs) if jobs >= 2 and len(names) >= 2 and tables >= MIN_TABLES and can_fork() else []
     if len(parts) < 2:
         return render_some(names)
-    children = [_fork(render_some, part) for part in parts[1:]]
-    done = render_some(parts[0])
-    for part, child in zip(parts[1:], children):
-        got = child.answer()
-        done.update(got if got is not None else render_some(part))
+    done: dict = {}
+    for got in spread(render_some, parts):
+        done.update(got)
     return done
-
-
-def _fork(render_some, part: list[str]):
-    from generator.forked import Pending
-    return Pending(lambda: render_some(part))

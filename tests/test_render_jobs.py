@@ -19,14 +19,15 @@ SPECS = [ROOT / "spec" / "conversational_commerce.yaml", ROOT / "spec" / "chatap
 @pytest.fixture
 def forks(monkeypatch):
     """Count the children forked (and let every spec size fork)."""
+    from generator import forked
     made = []
-    real = render_jobs._fork
+    real = forked._fork
 
-    def counted(render_some, part):
+    def counted(work, part):
         made.append(list(part))
-        return real(render_some, part)
+        return real(work, part)
     monkeypatch.setattr(render_jobs, "MIN_TABLES", 0)
-    monkeypatch.setattr(render_jobs, "_fork", counted)
+    monkeypatch.setattr(forked, "_fork", counted)
     return made
 
 
@@ -101,3 +102,33 @@ def test_two_specs_load_on_two_cores_as_on_one(tmp_path, monkeypatch):
         with pytest.raises(GenError) as forked:
             load_projects(*order)
         assert [str(d) for d in forked.value.diagnostics] == [str(d) for d in serial.value.diagnostics]
+
+
+def test_children_are_stopped_and_reaped_when_this_process_fails(monkeypatch):
+    """When this process's own part raises, the children are stopped and reaped (none left behind,
+    not even as zombies: a long-running `--watch` would collect them), and the error is this part's."""
+    import time
+
+    from generator import forked
+    pids = []
+    real = forked._fork
+
+    def recorded(work, part):
+        child = real(work, part)
+        pids.append(child.pid)
+        return child
+    monkeypatch.setattr(forked, "_fork", recorded)
+
+    def work(part):
+        if part == "here":
+            raise ValueError("this part failed")
+        time.sleep(60)
+        return part
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="this part failed"):
+        forked.spread(work, ["here", "there", "elsewhere"])
+    assert time.monotonic() - started < 30 and len(pids) == 2
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert forked.spread(lambda p: p * 2, [1, 2, 3]) == [2, 4, 6]

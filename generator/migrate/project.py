@@ -40,16 +40,12 @@ def load_projects(first: str, second: str) -> tuple[Project, Project]:
     """Two specs (a diff's or a review's base and head), the second loaded in a forked child on
     another core while this process loads the first; if the child fails for any reason, the
     second is loaded here, so errors read as in `load_project(first), load_project(second)`."""
-    from generator.forked import Pending, can_fork
+    from generator.forked import can_fork, spread
     from generator.render_jobs import default_jobs
     if not can_fork() or default_jobs() < 2:
         return load_project(first), load_project(second)
-    child = Pending(lambda: load_project(second))
-    try:
-        a = load_project(first)
-    finally:
-        b = child.answer()          # always reaped, also when the first spec has errors
-    return a, b if b is not None else load_project(second)
+    a, b = spread(load_project, [first, second])
+    return a, b
 
 
 def _from_git(spec: str) -> Project:

@@ -3,7 +3,6 @@ worker processes, each on a database of its own, the results merged in table ord
 results, in the same order, as one process gives."""
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Callable, Iterator
@@ -12,9 +11,10 @@ import psycopg
 
 from generator.db.apply import LOCK_BUDGET
 from generator.db.connect import connect, database_name, with_database
-from generator.forked import Pending
+from generator import forked
 from generator.model import Schema
 from generator.model.naming import quote_ident
+from generator.render_jobs import default_jobs
 from generator.verify.actors import identity_settings
 from generator.verify.constraints import prove_constraints
 from generator.verify.probe import Prober
@@ -39,7 +39,7 @@ def jobs_for(jobs: int | None, tables: int) -> int:
     """Worker processes for `tables` tables: --jobs N (at most one per table), else one per CPU
     where there are enough tables to pay for the copies."""
     if jobs is None:
-        return max(1, min(os.cpu_count() or 1, tables // MIN_TABLES_PER_JOB))
+        return max(1, min(default_jobs(), tables // MIN_TABLES_PER_JOB))
     return max(1, min(jobs, tables))
 
 
@@ -81,11 +81,10 @@ def spread(base: str, url: str, chunks: list[list], jobs: int, task: Callable) -
     with copies(base, url, min(jobs, len(chunks)) - 1) as extra:
         urls = [url] + extra
         jobs = len(urls)
-        dealt = [range(w, len(chunks), jobs) for w in range(jobs)]
-        children = {w: Pending(lambda w=w: _work(task, urls[w], chunks, dealt[w])) for w in range(1, jobs)}
-        got = _work(task, url, chunks, dealt[0])
-        for w, child in children.items():
-            got.update(child.answer() or _work(task, urls[w], chunks, dealt[w]))
+        dealt = [(urls[w], range(w, len(chunks), jobs)) for w in range(jobs)]
+        got: dict = {}
+        for answer in forked.spread(lambda part: _work(task, part[0], chunks, part[1]), dealt):
+            got.update(answer)
     return [got[i] for i in range(len(chunks))]
 
 
