@@ -73,8 +73,8 @@ def _verify_parser(sub) -> None:
     p.add_argument("--problems", action="store_true", help="list only what did not pass")
     p.add_argument("--jobs", type=_jobs, metavar="N",
                    help="worker processes for the per-table proofs, each on a copy of the scratch database "
-                        "(default: one per CPU, at most one per 25 tables; 1: one process); the results are "
-                        "the same, in the same order")
+                        "(default: GEN_JOBS, else one per CPU, at most one per 25 tables; 1: one process); "
+                        "the results are the same, in the same order")
     p.add_argument("--queries", action="store_true",
                    help="also prove that each index serves its query on sample data (what `gen explain` does)")
     p.set_defaults(func=run_verify)
