@@ -40,3 +40,23 @@ def test_help_shows_an_example(command):
     assert "\nexamples:\n" in run.stdout, run.stdout
     examples = run.stdout.split("\nexamples:\n", 1)[1].splitlines()
     assert any(line.strip().startswith("gen " + " ".join(command)) for line in examples), run.stdout
+
+
+def test_one_command_parser_is_the_full_parsers_command():
+    """`gen build ...` builds the parser of build alone (generator.cli.COMMANDS): every command is
+    mapped to the module that registers it, and its parser there is the one of the full parser."""
+    from generator.cli import COMMANDS as MODULES
+    full = {c[0] for c in COMMANDS}
+    assert set(MODULES) == full
+    for name in sorted(full):
+        one = _commands(parser(name))
+        assert [c for c in one if c[0] == name] == [c for c in COMMANDS if c[0] == name]
+
+
+def test_command_word_skips_global_options():
+    from generator.cli import command_of
+    assert command_of(["-q", "--config", "build", "validate", "x.yaml"]) == "validate"
+    assert command_of(["--config=gen.toml", "--debug", "build"]) == "build"
+    assert command_of(["--version"]) is None
+    assert command_of(["--", "build"]) is None
+    assert command_of(["nosuch", "build"]) == "nosuch"

@@ -28,6 +28,13 @@ COMMAND_MODULES = [
     "generator.cli.cmd_explain",
     "generator.cli.cmd_review",
 ]
+# The commands each module registers: `gen build ...` builds the parser of build alone, sparing the
+# imports and argparse set-up of ~40 others (tests/test_cli.py holds this equal to registration).
+COMMANDS = {"init": "cmd_init", "validate": "cmd_validate", "lint": "cmd_lint", "build": "cmd_build",
+            "schema": "cmd_schema", "import": "cmd_import", "apply": "cmd_database", "inspect": "cmd_database",
+            "verify": "cmd_database", "migrate": "cmd_migrate", "diff": "cmd_live", "drift": "cmd_live",
+            "push": "cmd_live", "seed": "cmd_live", "reset": "cmd_live", "fleet": "cmd_fleet", "fmt": "cmd_fmt",
+            "completion": "cmd_completion", "sample": "cmd_sample", "explain": "cmd_explain", "review": "cmd_review"}
 
 EPILOG = """examples:
   gen validate spec/chatapp.yaml        # shape, references, then the security lints
@@ -49,7 +56,8 @@ def global_options(p: argparse.ArgumentParser, suppress: bool = False) -> None:
     p.add_argument("--debug", action="store_true", help="show the traceback of an internal error", **default)
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(command: str | None = None) -> argparse.ArgumentParser:
+    """gen's argument parser; with `command` (one of COMMANDS), with that command's module alone."""
     p = argparse.ArgumentParser(prog="gen", description="Schema as code for PostgreSQL: one YAML spec -> DDL, "
                                 "RLS, migrations, seed data, Prisma, Drizzle, docs and ER diagrams.",
                                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -58,9 +66,23 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--config", metavar="FILE", help="gen.toml (or pyproject.toml with [tool.gen]) to use instead "
                    "of the nearest one (also $GEN_CONFIG)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    modules = ["generator.cli." + COMMANDS[command]] if command in COMMANDS else COMMAND_MODULES
+    for name in modules:
         importlib.import_module(name).register(sub)
     return p
+
+
+def command_of(argv: list[str]) -> str | None:
+    """The command word of `argv`: its first word that is not a global option (or --config's value)."""
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word == "--config":
+            skip = True
+        elif word == "--" or not word.startswith("-"):
+            return None if word == "--" else word
+    return None
 
 
 def _version() -> str:
@@ -95,7 +117,7 @@ def print_diagnostics(diags, fmt: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = parser()
+    p = parser(command_of(sys.argv[1:] if argv is None else argv))
     args = p.parse_args(argv)
     UI.quiet, UI.verbose, UI.debug = args.quiet, args.verbose and not args.quiet, args.debug
     if not getattr(args, "func", None):

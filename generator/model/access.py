@@ -73,8 +73,10 @@ def policy_functions(schema: Schema, p: Policy) -> list[Function]:
     return [f for f in schema.functions if f.name in names]
 
 
-def _calls(text: str) -> set[str]:
-    return {m.group(1) for m in re.finditer(r'"?([A-Za-z_][\w$]*)"?\s*\(', text)}
+@lru_cache(maxsize=4096)
+def _calls(text: str) -> frozenset[str]:
+    """The names `text` calls as functions (memoized: a spec's tables share their policies' text)."""
+    return frozenset({m.group(1) for m in re.finditer(r'"?([A-Za-z_][\w$]*)"?\s*\(', text)})
 
 
 def _tables(schema: Schema) -> dict[str, Table]:

@@ -208,7 +208,8 @@ def _add_statements(adds: list[ch.Change]) -> list[Statement]:
 
 def _calls(text: str | None, f: Function) -> bool:
     """Whether SQL text calls function `f` (by name, qualified or not)."""
-    return bool(text) and re.search(r'(?:^|[^\w$"])"?' + re.escape(f.name) + r'"?\s*\(', text) is not None
+    return bool(text) and f.name in text and \
+        re.search(r'(?:^|[^\w$"])"?' + re.escape(f.name) + r'"?\s*\(', text) is not None
 
 
 def order_functions(adds: list[ch.Change]) -> list[ch.Change]:
@@ -247,7 +248,7 @@ def _expressions(c: ch.Change) -> list[str | None]:
 
 
 def _reads(body: str, v) -> bool:
-    return re.search(r'(?:^|[^\w$"])"?' + re.escape(v.name) + r'"?(?:[^\w$"(]|$)', body) is not None
+    return v.name in body and re.search(r'(?:^|[^\w$"])"?' + re.escape(v.name) + r'"?(?:[^\w$"(]|$)', body) is not None
 
 
 def early_functions(statements: list[Statement], adds: list[ch.Change]) -> list[Statement]:

@@ -180,7 +180,10 @@ def _replace(col: Column, **kw) -> Column:
 
 def _column(ctx: Ctx, name: str, full: ColumnFull, path: tuple, entity: str | None = None) -> Column | None:
     try:
-        dtype, serial = parse_type(full.type, ctx.enums, ctx.user_types)
+        parsed = ctx.parsed_types.get(full.type)
+        if parsed is None:   # enums and user types are declared before any column is read
+            parsed = ctx.parsed_types[full.type] = parse_type(full.type, ctx.enums, ctx.user_types)
+        dtype, serial = parsed
     except ColumnSyntaxError as e:
         ctx.error("RS005", str(e), path + ("type",) if ctx.loc(*path, "type") else path, e.hint)
         return None

@@ -37,6 +37,7 @@ class Ctx:
     sequences: list = field(default_factory=list)                       # sequences serial columns own
     views: tuple | None = None                                          # resolved once (views: and schemas:)
     tenancy_block: object = None                                        # the spec's tenancy (any mode)
+    parsed_types: dict = field(default_factory=dict)                    # column type text -> parse_type's answer
 
     @property
     def flavor(self) -> str:

@@ -11,12 +11,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from generator.diagnostics import Collector, Diagnostic, GenError, Location
 from generator.spec import fast_yaml
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's C parser when available
+
+
+def _yaml():
+    """PyYAML and its loader class (libyaml's C parser when available), imported on the slow path
+    only: specs in the fast subset never need it (~15 ms of imports)."""
+    import yaml
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 200            # deeper nesting is refused (this also stops self-referencing aliases)
@@ -193,6 +198,7 @@ def load_yaml_text(text: str, filename: str) -> LoadedSpec:
 
 
 def _compose(text: str, filename: str):
+    yaml, _ = _yaml()
     try:
         root = _compose_guarded(text, filename)
     except yaml.YAMLError as exc:
@@ -213,6 +219,7 @@ def _compose_guarded(text: str, filename: str):
     after an exact event-by-event depth check when the cheap bound below is too high."""
     # Upper bound on depth: each flow level opens a bracket; block levels have increasing columns
     # (a list may share its parent key's column), so at most two per column of the longest line.
+    yaml, _Loader = _yaml()
     bound = text.count("[") + text.count("{") + 2 * max(map(len, text.split("\n"))) + 2
     if bound > _DEPTH_PRECHECK or _Loader is yaml.SafeLoader:  # pure-Python composer: RecursionError
         _check_depth(text, filename)
@@ -238,6 +245,7 @@ def _compose_guarded(text: str, filename: str):
 
 
 def _check_depth(text: str, filename: str) -> None:
+    yaml, _Loader = _yaml()
     depth = 0
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.CollectionStartEvent):
@@ -250,7 +258,8 @@ def _check_depth(text: str, filename: str) -> None:
             depth -= 1
 
 
-def _syntax_diag(exc: yaml.YAMLError, text: str, filename: str) -> Diagnostic:
+def _syntax_diag(exc, text: str, filename: str) -> Diagnostic:
+    yaml, _ = _yaml()
     if isinstance(exc, yaml.reader.ReaderError):
         line, col = _line_col(text, exc.position)
         return Diagnostic("YL001", f"invalid character in YAML: {exc.reason}", Location(filename, line, col),
@@ -268,6 +277,7 @@ def _syntax_diag(exc: yaml.YAMLError, text: str, filename: str) -> Diagnostic:
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
+    yaml, _Loader = _yaml()
     if not text.isascii() and _Loader is not yaml.SafeLoader:  # libyaml reports byte offsets
         text = text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "replace")
         offset = len(text)
