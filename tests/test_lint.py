@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -227,6 +228,25 @@ def test_ascii_skeletons_are_the_datas():
     full = lambda t: unicodedata.normalize("NFD", unicodedata.normalize("NFD", t).translate(_table()))  # noqa: E731
     for text in [string.printable, "rnodern", "I1l|0O%", 'a"b`c', "tenant_id", "users_00001"]:
         assert skeleton(text) == full(text), text
+
+
+def test_skeletons_of_many_names_at_once_are_each_ones():
+    """The batch path (ASCII names joined and mapped in one pass, the 1:1 mappings apart from the
+    wider ones) gives skeleton() of every name, with every ASCII prototype in play."""
+    import random
+    import string
+
+    from generator.lint.unicode import ASCII_PROTOTYPES, skeletons
+    rng = random.Random(17)
+    alphabet = "".join(ASCII_PROTOTYPES) + "rnlO'_ab" + string.printable
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 12))) for _ in range(3000)]
+    texts += ["", "bıgınt", "аnon", "rnodern", "modern", "x\ny", "%m\"", "I1l|0O%"]
+    assert skeletons(texts) == {t: skeleton.__wrapped__(t) for t in texts}
+    full = str.maketrans(ASCII_PROTOTYPES)
+    for t in texts:
+        if t.isascii():
+            mapped = t.translate(full)
+            assert skeleton(t) == (mapped if mapped.isascii() else unicodedata.normalize("NFD", mapped)), t
 
 
 def test_the_examples_have_no_lint_errors_today():

@@ -6,6 +6,7 @@ import json
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable
 
 # Default_Ignorable_Code_Point (Unicode DerivedCoreProperties) outside category Cf: rendered as
 # nothing (Hangul fillers, variation selectors, the combining grapheme joiner, Khmer vowels
@@ -101,17 +102,40 @@ def _table() -> dict[int, str]:
 # The prototypes of ASCII characters (what prototypes() derives for them from the data; a test
 # holds the two equal): an ASCII name's skeleton needs neither NFD nor the 6,000-entry table.
 ASCII_PROTOTYPES = {"`": "'", '"': "''", "|": "l", "1": "l", "I": "l", "0": "O", "%": "º/₀", "m": "rn"}
-_ASCII_TABLE = str.maketrans(ASCII_PROTOTYPES)
+# str.translate keeps to its fast path while every mapping is one ASCII character: those go in one
+# table, the others (`"`, `%`, `m`) are replaced after it (no prototype holds a character either
+# step maps, so the result is translate(ASCII_PROTOTYPES)'s).
+_ONE_TO_ONE = str.maketrans({c: p for c, p in ASCII_PROTOTYPES.items() if len(p) == 1 and p.isascii()})
+_WIDER = tuple((c, p) for c, p in ASCII_PROTOTYPES.items() if not (len(p) == 1 and p.isascii()))
+
+
+def _ascii_mapped(text: str) -> str:
+    text = text.translate(_ONE_TO_ONE)
+    for c, p in _WIDER:
+        if c in text:
+            text = text.replace(c, p)
+    return text
 
 
 @lru_cache(maxsize=65536)
 def skeleton(text: str) -> str:
     """UTS #39 skeleton: NFD, each character replaced by its prototype, NFD again."""
     if text.isascii():          # NFD leaves ASCII as it is
-        mapped = text.translate(_ASCII_TABLE)
+        mapped = _ascii_mapped(text)
     else:
         mapped = unicodedata.normalize("NFD", text).translate(_table())
     return mapped if mapped.isascii() else unicodedata.normalize("NFD", mapped)
+
+
+def skeletons(texts: Iterable[str]) -> dict[str, str]:
+    """skeleton() of each text: the ASCII ones (most names) translated in one pass over them all,
+    joined by newlines (which no prototype holds)."""
+    distinct = dict.fromkeys(texts)
+    plain = [t for t in distinct if t.isascii() and "\n" not in t]
+    mapped = _ascii_mapped("\n".join(plain)).split("\n") if plain else []
+    out = {t: m if m.isascii() else unicodedata.normalize("NFD", m) for t, m in zip(plain, mapped)}
+    out.update((t, skeleton(t)) for t in distinct if t not in out)
+    return out
 
 
 # Names a look-alike could pass for: PostgreSQL's built-in types, roles and schemas, and the

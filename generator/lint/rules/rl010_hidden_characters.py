@@ -39,6 +39,23 @@ SEVERITY = "error"
 
 
 def check(ctx: LintContext):
+    yield from _names(ctx)
+    for s in sql_texts(ctx.schema, keep=_not_ascii):
+        bad = [c for c in dict.fromkeys(s.text) if ord(c) in BIDI]
+        if bad:
+            yield Finding(f"{s.what} of {visible(s.owner)} contains {', '.join(char_name(c) for c in bad)}: "
+                          "bidirectional controls make code read differently from what runs", s.loc,
+                          visible(s.owner), "remove the bidirectional control characters", subject=s.subject)
+
+
+def _not_ascii(text: str) -> bool:
+    return not text.isascii()
+
+
+def _names(ctx: LintContext):
+    every = "".join([n.name for n in ctx.names])
+    if every.isascii() and every.isprintable():
+        return                  # no name holds a hidden character: the usual case, in one pass
     seen, reported = set(), set()
     for n in ctx.names:
         bad = hidden_in(n.name)
@@ -52,9 +69,3 @@ def check(ctx: LintContext):
         of = f" of {visible(n.owner)}" if n.parent else ""
         yield Finding(f"{n.kind} name '{visible(n.name)}'{of} contains {what}: it looks like a name it is not",
                       n.loc, visible(n.dotted), "spell the name with visible characters only", subject=n.subject)
-    for s in sql_texts(ctx.schema):
-        bad = [] if s.text.isascii() else [c for c in dict.fromkeys(s.text) if ord(c) in BIDI]
-        if bad:
-            yield Finding(f"{s.what} of {visible(s.owner)} contains {', '.join(char_name(c) for c in bad)}: "
-                          "bidirectional controls make code read differently from what runs", s.loc,
-                          visible(s.owner), "remove the bidirectional control characters", subject=s.subject)

@@ -30,7 +30,7 @@ enums:
 from __future__ import annotations
 
 from generator.lint.context import Finding, LintContext
-from generator.lint.unicode import BUILTINS, builtin_skeletons, skeleton
+from generator.lint.unicode import BUILTINS, builtin_skeletons, skeletons
 
 CODE = "RL011"
 NAME = "confusable-name"
@@ -40,10 +40,11 @@ SEVERITY = "error"
 def check(ctx: LintContext):
     first: dict[tuple, object] = {}                 # (namespace, skeleton) -> first Name
     clashes: dict[tuple, dict[str, object]] = {}    # … -> spelling -> Name, where spellings differ
+    skeleton_of = skeletons([n.name for n in ctx.names])
     for n in ctx.names:
-        key = (n.namespace, skeleton(n.name))
+        key = (n.namespace, skeleton_of[n.name])
         seen = first.setdefault(key, n)
-        if seen.name != n.name:
+        if seen is not n and seen.name != n.name:
             clashes.setdefault(key, {seen.name: seen}).setdefault(n.name, n)
     reported = set()
     for (namespace, sk), by_name in clashes.items():
@@ -55,9 +56,9 @@ def check(ctx: LintContext):
                 yield _finding(n, f"the {_space(namespace)} name '{meant}'", sk)
     for (namespace, sk), n in first.items():
         builtin = BUILTINS.get(namespace[0])
-        if builtin is None:
+        twin = builtin and builtin_skeletons(namespace[0]).get(sk)
+        if twin is None:
             continue
-        twin = builtin_skeletons(namespace[0]).get(sk)
         for spelling, m in (clashes.get((namespace, sk)) or {n.name: n}).items():
             if twin is not None and twin != spelling and _key(m) not in reported:
                 reported.add(_key(m))
