@@ -1,6 +1,7 @@
 """The lints' findings stay byte-identical through their speed-ups: every spec in spec/, every
 test fixture spec and a generated benchmark spec with seeded defects give the findings recorded
-in tests/specs/lint_recorded.json (`python tests/test_lint_same.py --record` rewrites it)."""
+in tests/specs/lint_recorded.json (`python tests/test_lint_same.py --record` rewrites it), and
+gen's own scope predicates, read without the parser, get the parser's answers."""
 from __future__ import annotations
 
 import json
@@ -100,6 +101,65 @@ def test_the_seeded_spec_trips_most_rules(tmp_path, recorded):
 def test_findings_are_as_recorded(path, recorded):
     assert _rel(path) in recorded, f"{_rel(path)}: new spec, record it (python tests/test_lint_same.py --record)"
     assert findings(path) == recorded[_rel(path)]
+
+
+# ---------------------------------------------------------------- gen's scope predicate without the parser
+
+SETTINGS = ("app.tenant_id", "app.user_id", "App.USER_x", "request.jwt.claim.sub", "x")
+TYPES = ("uuid", "text", "bigint", "integer")
+
+
+def _pin(column: str, setting: str = "app.tenant_id", type_name: str = "uuid") -> str:
+    return f"{column} = (SELECT NULLIF(current_setting('{setting}', true), '')::{type_name})"
+
+
+def _corpus() -> list[str]:
+    import pglast.keywords as kw
+    every = kw.RESERVED_KEYWORDS | kw.COL_NAME_KEYWORDS | kw.TYPE_FUNC_NAME_KEYWORDS | kw.UNRESERVED_KEYWORDS
+    texts = [_pin(k) for k in sorted(every)]
+    texts += [_pin(c, s, t) for c in ("tenant_id", "owner_id", "user_id", "_x9") for s in SETTINGS for t in TYPES]
+    base = _pin("tenant_id")
+    texts += [base + " AND true", base + " OR true", base.replace(" = ", "="), base.replace("SELECT", "select"),
+              base.replace("::uuid", "::int"), base.replace("true", "TRUE"), "Tenant_id" + base[9:],
+              '"tenant_id"' + base[9:], base.replace("(SELECT ", "(").replace("uuid)", "uuid"),
+              base.replace("'app.tenant_id'", "'app.tenant''s'"), base + " ", " " + base, "true", "1 = 1", ""]
+    return texts
+
+
+def _known(tenant: str | None, owner: str | None) -> tuple:
+    """LintContext.known for these principals, by the parser alone."""
+    from generator.lint.predicates import _scalar, deparse, parse_expr
+    out = {}
+    for text, kind in ((tenant, "tenant"), (owner, "owner")):
+        node = parse_expr(text)
+        if node is not None:
+            out[deparse(_scalar(node))] = kind
+    return tuple(sorted(out.items()))
+
+
+def test_gen_scope_predicates_read_without_the_parser_as_with_it():
+    from generator.lint import predicates as p
+    texts = _corpus()
+    fast = sum(p.gen_pin(t) is not None for t in texts)
+    assert fast >= 400 and p.gen_pin(texts[-1]) is None     # most take the fast path, not every one
+    principals = [None, "auth.uid()"] + [_pin("c", s, t).partition("(SELECT ")[2][:-1] for s in SETTINGS for t in TYPES]
+    for text in principals:
+        if p.gen_principal(text) is not None:
+            assert p.gen_principal(text) == p.deparse(p._scalar(p.parse_expr(text))), text
+    tenant, owner, wide = principals[2], principals[2 + len(TYPES)], principals[-2]
+    knowns = [_known(None, None), _known(tenant, None), _known(tenant, owner), _known(tenant, tenant),
+              _known(wide, "auth.uid()"), _known(None, owner)]
+    for text in texts:
+        node = p.parse_expr(text)
+        assert p.text_truth(text) == (None if node is None else p.truth(node)), text
+        assert p.called(text) == p.parsed_called(text), text
+        column = (p.gen_pin(text) or ("tenant_id",))[0]
+        for admin in (frozenset(), frozenset({"is_admin", column})):
+            assert p.text_admin_only(text, admin) == p.admin_only(node, admin), text
+            for known in knowns:
+                assert p.scope_terms(text, known) == p.parsed_scope_terms(text, known), (text, known)
+                for col in (column, "other"):
+                    assert p.text_pins(text, col, admin, known) == p.pins(node, col, admin, dict(known)), (text, col)
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--record"]:

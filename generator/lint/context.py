@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Iterator
 
 from generator.diagnostics import Location
-from generator.lint.predicates import Known, deparse, parse_expr, scope_terms, _scalar
+from generator.lint.predicates import Known, called, deparse, gen_principal, parse_expr, scope_terms, _scalar
 from generator.model import Function, Policy, Schema, Table
 from generator.model.naming import qualified, quote_ident
 
@@ -74,6 +74,10 @@ class LintContext:
         out: dict[str, str] = {}
         for text, kind in ((self.schema.tenancy.current if self.schema.tenancy else None, "tenant"),
                            (self.schema.auth.current_user if self.schema.auth else None, "owner")):
+            fast = gen_principal(text)
+            if fast is not None:
+                out[fast] = kind
+                continue
             node = parse_expr(text)
             if node is not None:
                 out[deparse(_scalar(node))] = kind
@@ -119,20 +123,13 @@ class LintContext:
         return [f for f in self.schema.functions if f.name == name]
 
     def policy_functions(self, p: Policy) -> Iterator[Function]:
-        from generator.lint.predicates import walk
-        from pglast import ast
         seen = set()
         for text in (p.using, p.check):
-            node = parse_expr(text)
-            if node is None:
-                continue
-            for n in walk(node):
-                if isinstance(n, ast.FuncCall):
-                    name = getattr(n.funcname[-1], "sval", "")
-                    for f in self.function(name):
-                        if f.key not in seen:
-                            seen.add(f.key)
-                            yield f
+            for name in called(text):
+                for f in self.function(name):
+                    if f.key not in seen:
+                        seen.add(f.key)
+                        yield f
 
 
 def table_name(t: Table) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from generator.model.naming import RESERVED
+
 # The current principal: who is asking (owner scope) or on behalf of which tenant (tenant scope).
 _PRINCIPAL = re.compile(r"\bauth\s*\.\s*(uid|jwt)\s*\(|\bcurrent_setting\s*\(|\bcurrent_user\b|"
                         r"\bsession_user\b|\brequest\.jwt", re.IGNORECASE)
@@ -137,8 +139,11 @@ def _operator(node) -> str:
 def principal_kind(node, known: dict[str, str] | None = None) -> str | None:
     """"tenant" or "owner" when `node` is the current principal (a setting, the JWT, the
     current user, or one of the `known` expressions: deparsed text -> kind), else None."""
-    node = _scalar(node)
-    text = deparse(node)
+    return _principal_text_kind(deparse(_scalar(node)), known)
+
+
+def _principal_text_kind(text: str, known: dict[str, str] | None) -> str | None:
+    """principal_kind of an expression by its deparsed text."""
     if known and text in known:
         return known[text]
     if not _PRINCIPAL.search(text) or re.search(r"\bauth\s*\.\s*role\s*\(", text, re.IGNORECASE):
@@ -234,6 +239,38 @@ def relations(query: str) -> list[tuple[str | None, str]]:
     return out
 
 
+# ---------------------------------------------------------------- gen's own scope predicate
+
+# What the tenant-isolation and owner presets write for a setting principal:
+# `col = (SELECT NULLIF(current_setting('app.x', true), '')::uuid)`. Read without the parser (importing
+# pglast is a third of a large spec's lint otherwise), to the parser's answers: tests/test_lint_same.py
+# holds every function below to its parsed path on these texts, every keyword as the column included.
+_SETTING = r"NULLIF\(current_setting\('([A-Za-z0-9_.]+)', true\), ''\)::(uuid|text|bigint|integer)"
+_GEN_PRINCIPAL = re.compile(_SETTING)
+_GEN_PIN = re.compile(rf"([a-z_][a-z0-9_]*) = \(SELECT {_SETTING}\)")
+_NOT_COLUMNS = RESERVED | {"json_exists", "json_query", "json_scalar", "json_serialize", "json_table",
+                           "json_value", "merge_action"}
+
+
+def _setting_principal(setting: str, type_name: str) -> str:
+    """The parser's deparsed text of a setting principal."""
+    return f"CAST(NULLIF(current_setting('{setting}', TRUE), '') AS {type_name})"
+
+
+def gen_principal(text: str | None) -> str | None:
+    """The deparsed text of a setting principal as gen writes it, or None for any other text."""
+    m = _GEN_PRINCIPAL.fullmatch(text) if text else None
+    return _setting_principal(m[1], m[2]) if m else None
+
+
+def gen_pin(text: str | None) -> tuple[str, str] | None:
+    """(column, deparsed principal) of gen's scope predicate, or None for any other text."""
+    m = _GEN_PIN.fullmatch(text) if text else None
+    if m is None or m[1] in _NOT_COLUMNS:
+        return None
+    return m[1], _setting_principal(m[2], m[3])
+
+
 # ---------------------------------------------------------------- by text, cached (policies repeat)
 
 Known = tuple[tuple[str, str], ...]      # deparsed principal expression -> kind, as hashable pairs
@@ -242,6 +279,14 @@ Known = tuple[tuple[str, str], ...]      # deparsed principal expression -> kind
 @lru_cache(maxsize=16384)
 def scope_terms(text: str | None, known: Known = ()) -> tuple[tuple[str, str], ...]:
     """(column, kind) of every top-level AND term of `text` that pins a column to the principal."""
+    pin = gen_pin(text)
+    if pin is not None:
+        kind = _principal_text_kind(pin[1], dict(known))
+        return ((pin[0], kind),) if kind else ()
+    return parsed_scope_terms(text, known)
+
+
+def parsed_scope_terms(text: str | None, known: Known = ()) -> tuple[tuple[str, str], ...]:
     out = []
     for term in conjuncts(parse_expr(text)):
         got = scope_term(term, dict(known))
@@ -252,15 +297,33 @@ def scope_terms(text: str | None, known: Known = ()) -> tuple[tuple[str, str], .
 
 @lru_cache(maxsize=16384)
 def text_pins(text: str | None, column: str, admin_names: frozenset[str], known: Known = ()) -> bool:
+    if gen_pin(text) is not None:
+        return any(c == column for c, _ in scope_terms(text, known))
     return pins(parse_expr(text), column, admin_names, dict(known))
 
 
 @lru_cache(maxsize=16384)
 def text_admin_only(text: str | None, admin_names: frozenset[str]) -> bool:
-    return admin_only(parse_expr(text), admin_names)
+    return gen_pin(text) is None and admin_only(parse_expr(text), admin_names)
 
 
 @lru_cache(maxsize=16384)
 def text_truth(text: str | None) -> bool | None:
-    node = parse_expr(text)
+    node = None if gen_pin(text) is not None else parse_expr(text)
     return None if node is None else truth(node)
+
+
+@lru_cache(maxsize=16384)
+def called(text: str | None) -> tuple[str, ...]:
+    """The names of the functions an expression calls, in the order the parse tree holds them."""
+    if gen_pin(text) is not None:
+        return ("current_setting",)
+    return parsed_called(text)
+
+
+def parsed_called(text: str | None) -> tuple[str, ...]:
+    from pglast import ast
+    node = parse_expr(text)
+    if node is None:
+        return ()
+    return tuple(getattr(n.funcname[-1], "sval", "") for n in walk(node) if isinstance(n, ast.FuncCall))

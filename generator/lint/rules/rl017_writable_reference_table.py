@@ -35,7 +35,7 @@ entities:
 from __future__ import annotations
 
 from generator.lint.context import Finding, LintContext, commands, effective_check, roles_cover, table_name
-from generator.lint.predicates import admin_only, parse_expr
+from generator.lint.predicates import text_admin_only
 
 CODE = "RL017"
 NAME = "writable-reference-table"
@@ -66,13 +66,13 @@ def _opens(ctx: LintContext, t, role: str, command: str) -> bool:
     more than admins."""
     if not t.rls_enabled:
         return True
-    if any(admin_only(parse_expr(r.using if command != "INSERT" else effective_check(r)), ctx.admin_names)
+    if any(text_admin_only(r.using if command != "INSERT" else effective_check(r), ctx.admin_names)
            for r in t.policies if not r.permissive and command in commands(r) and roles_cover(r.roles, (role,))):
         return False
     for pol in t.policies:
         if not pol.permissive or command not in commands(pol) or not roles_cover(pol.roles, (role,)):
             continue
         text = effective_check(pol) if command == "INSERT" else pol.using
-        if text is None or not admin_only(parse_expr(text), ctx.admin_names):
+        if text is None or not text_admin_only(text, ctx.admin_names):
             return True
     return False
