@@ -7,7 +7,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,6 +116,7 @@ def find(start: Path) -> tuple[Path, dict] | None:
 
 
 def _read(path: Path) -> dict:
+    import tomllib   # only where there is a file to read (~4 ms of imports)
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
