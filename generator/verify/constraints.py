@@ -9,12 +9,15 @@ from typing import Callable
 import psycopg
 
 from generator.model import ForeignKey, Index, Schema, Table
-from generator.model.naming import qualified, quote_ident, shorten
+from generator.model.naming import qualified, quote_ident
+from generator.verify.isolate import isolate
 from generator.verify.attempt import CHECK_VIOLATION, FK_VIOLATION, UNIQUE_VIOLATION, attempt
 from generator.verify.report import Result, failed, passed, skipped, warned
 from generator.verify.rows import SEQ_CONSTRAINTS, BuildError, Row, RowBuilder, restart
-from generator.verify.session import scratch as scratch_tx
+from generator.verify.fixtures import fixtures, shares
+from generator.verify.session import savepoint, scratch as scratch_tx
 from generator.verify.steer import reload, steer
+from generator.verify.tenant_deletes import batchable, tenant_deletes
 from generator.verify.values import NULL, base_values, expression_columns, expression_literals, orphan_value
 
 MAX_CHECK_TRIES = 200
@@ -47,16 +50,33 @@ def check_constraints(conn: psycopg.Connection, schema: Schema,
 def prove_constraints(conn: psycopg.Connection, schema: Schema, only: set[tuple[str, str]] | None = None,
                       pick: Pick | None = None) -> list[tuple[int, int, Result]]:
     """(table position, proof position, result) of each proof of the tables in `only` (all
-    when None) that `pick(table, the key whose parent it deletes or None)` wants. Each proof
-    draws its values from a range of its own, so any subset gives the same results."""
-    out = []
+    when None) that `pick(table, the key whose parent it deletes or None)` wants, in order. The
+    tenant keys' ON DELETE proofs go in batches first (verify/tenant_deletes.py); a table's
+    other proofs share one rolled-back transaction, each in a savepoint of it, their rows'
+    parents built once ahead (verify/fixtures.py). Each proof draws its values from a range
+    of its own, so any subset gives the same results."""
+    todo = []
     for i, t in enumerate(schema.tables):
-        if only is not None and t.key not in only:
-            continue
-        for n, (check, constraint, what, proof, deletes) in enumerate(_proofs(t)):
-            if pick is None or pick(t, deletes):
-                restart(SEQ_CONSTRAINTS, i, n)
-                out.append((i, n, _guard(conn, schema, check, t, constraint, what, proof)))
+        if only is None or t.key in only:
+            todo.append((i, t, [(n, p) for n, p in enumerate(_proofs(t)) if pick is None or pick(t, p[4])]))
+    done = tenant_deletes(conn, schema, [(i, n, t, p[4]) for i, t, chosen in todo for n, p in chosen
+                                         if p[4] is not None and batchable(schema, t, p[4])])
+    out = [(i, n, r) for (i, n), r in done.items()]
+    for i, t, chosen in todo:
+        rest = [(n, p) for n, p in chosen if (i, n) not in done]
+        if rest:
+            out += _table_proofs(conn, schema, i, t, rest)
+    return sorted(out, key=lambda x: x[:2])
+
+
+def _table_proofs(conn, schema: Schema, i: int, t: Table, chosen: list) -> list[tuple[int, int, Result]]:
+    out = []
+    with scratch(conn):
+        made = fixtures(conn, schema, i, t) if any(shares(schema, p[4]) for _, p in chosen) else []
+        for n, (check, constraint, what, proof, deletes) in chosen:
+            restart(SEQ_CONSTRAINTS, i, n)
+            b = RowBuilder(conn, schema, list(made) if shares(schema, deletes) else None)
+            out.append((i, n, _guard(b, check, t, constraint, what, proof)))
     return out
 
 
@@ -75,12 +95,12 @@ def _proofs(t: Table) -> list[tuple]:
     return out
 
 
-def _guard(conn, schema, check: str, t: Table, constraint: str, what: str, proof) -> Result:
-    """Run one proof in a rolled-back transaction; a row we cannot build is a skip."""
+def _guard(b: RowBuilder, check: str, t: Table, constraint: str, what: str, proof) -> Result:
+    """Run one proof in a savepoint rolled back afterwards; a row we cannot build is a skip."""
     obj = _name(t, constraint)
     try:
-        with scratch(conn):
-            status, detail = proof(RowBuilder(conn, schema))
+        with savepoint(b.conn, "gen_proof"):
+            status, detail = proof(b)
     except BuildError as exc:
         return skipped(check, obj, what, f"cannot build a row: {exc}")
     return {"pass": passed, "fail": failed, "warn": warned, "skip": skipped}[status](check, obj, what, detail)
@@ -94,23 +114,6 @@ def _unique_sets(t: Table) -> list[tuple[str, tuple[str, ...], Index | None]]:
 
 
 # ---------------------------------------------------------------- foreign keys
-
-def isolate(conn: psycopg.Connection, t: Table, fk: ForeignKey) -> None:
-    """Switch off (in the rolled-back proof) the triggers of the table's other foreign keys that
-    share a column with `fk`, so that what happens is `fk`'s doing: a tenant-consistent key and
-    the tenant column's own key both fire on a changed tenant column."""
-    if fk.shared:     # same_tenant: shared: gen's trigger would refuse an orphan before the key does
-        trigger = shorten(f"{t.name}_{'_'.join(fk.columns)}_tenant")
-        conn.execute(f"ALTER TABLE {_q(t)} DISABLE TRIGGER {quote_ident(trigger)}")
-    others = [o.name for o in t.foreign_keys if o.name != fk.name and set(o.columns) & set(fk.columns)]
-    if not others:
-        return
-    rows = conn.execute(
-        "SELECT tg.tgrelid::regclass::text, tg.tgname FROM pg_trigger tg JOIN pg_constraint c ON c.oid = tg.tgconstraint "
-        "WHERE c.conrelid = %s::regclass AND c.conname = ANY(%s)", (_q(t), others)).fetchall()
-    for relation, trigger in rows:
-        conn.execute(f"ALTER TABLE {relation} DISABLE TRIGGER {quote_ident(trigger)}")
-
 
 def fk_orphan(b: RowBuilder, t: Table, fk: ForeignKey):
     """The key's own columns get a value no parent has (a tenant-consistent key keeps its

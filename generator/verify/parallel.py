@@ -33,6 +33,7 @@ from generator.verify.session import Session
 # database itself, so N workers need N - 1 copies per phase.
 MIN_TABLES_PER_JOB = 25      # --jobs left out: one process per this many tables (a copy is not free)
 CHUNKS_PER_JOB = 4           # chunks of tables per worker, dealt round: the slow end of a schema is shared
+CHUNK_TABLES = 25            # at most, per chunk (and per connection; see _work)
 
 
 def jobs_for(jobs: int | None, tables: int) -> int:
@@ -45,7 +46,7 @@ def jobs_for(jobs: int | None, tables: int) -> int:
 
 def chunked(items: list, jobs: int) -> list[list]:
     """`items` cut into contiguous chunks, about CHUNKS_PER_JOB per job."""
-    size = max(1, -(-len(items) // (jobs * CHUNKS_PER_JOB)))
+    size = min(CHUNK_TABLES, max(1, -(-len(items) // (jobs * CHUNKS_PER_JOB))))
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
@@ -89,8 +90,12 @@ def spread(base: str, url: str, chunks: list[list], jobs: int, task: Callable) -
 
 
 def _work(task: Callable, url: str, chunks: list[list], indexes) -> dict:
-    with connect(url, autocommit=True, factory=Session) as conn:
-        return {i: task(conn, url, i, chunks[i]) for i in indexes}
+    """Each chunk on a connection of its own: a new backend starts with an empty plan cache."""
+    out = {}
+    for i in indexes:
+        with connect(url, autocommit=True, factory=Session) as conn:
+            out[i] = task(conn, url, i, chunks[i])
+    return out
 
 
 def heavy_deletes(schema: Schema) -> set[tuple[str, str]]:
@@ -120,6 +125,8 @@ def prove(base: str, url: str, schema: Schema, only: set | None, jobs: int, say)
 
     say(f"proving constraints ({jobs} processes)")
     tagged = [r for part in spread(base, url, chunked(keys, jobs), jobs, task) for r in part]
+    if heavy:
+        say("proving the deletes that lock many tables, one at a time")
     with connect(url, autocommit=True, factory=Session) as conn:
         tagged += prove_constraints(conn, schema, set(keys), alone)
     out = [r for _, _, r in sorted(tagged, key=lambda x: x[:2])]

@@ -4,7 +4,7 @@ candidate values until the insert passes every check. Each attempt runs in a sav
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import psycopg
 
@@ -23,7 +23,7 @@ _SEQ = itertools.count(1)
 # as a unique integer column takes the counter itself. A table drawing more than TABLE values
 # runs into the next table's range: harmless, as both tables' rows are rolled back.
 PHASE, TABLE, PART = 10**8, 10_000, 500
-SEQ_CONSTRAINTS, SEQ_WORLD, SEQ_TABLE_ATTACKS, SEQ_SCHEMA_ATTACKS, SEQ_REALTIME = 1, 2, 3, 4, 5
+SEQ_CONSTRAINTS, SEQ_WORLD, SEQ_TABLE_ATTACKS, SEQ_SCHEMA_ATTACKS, SEQ_REALTIME, SEQ_FIXTURES = 1, 2, 3, 4, 5, 6
 
 
 def restart(phase: int, index: int = 0, part: int = 0) -> None:
@@ -38,6 +38,16 @@ def restart(phase: int, index: int = 0, part: int = 0) -> None:
 
 class BuildError(Exception):
     """No valid row could be built; the message says why."""
+
+
+@dataclass
+class Fixture:
+    """The tenant and parent rows built ahead (RowBuilder.prepare) for one top-level row of a
+    table: what insert() would make for it, keyed by the arguments it would make them with."""
+
+    table: tuple[str, str]
+    made: dict = field(default_factory=dict)
+    recording: bool = True
 
 
 @dataclass
@@ -90,10 +100,17 @@ def exists(conn: psycopg.Connection, schema: str, table: str, column: str, value
 class RowBuilder:
     """Inserts rows as the connection's role (the owner or a superuser, so RLS is no obstacle)."""
 
-    def __init__(self, conn: psycopg.Connection, schema: Schema):
+    def __init__(self, conn: psycopg.Connection, schema: Schema, fixtures: list[Fixture] | None = None):
         self.conn = conn
         self.schema = schema
         self.seq = _SEQ     # read when the builder is made: restart() takes effect for new builders
+        # Parents built ahead for the top-level rows of one table, taken one per row in order;
+        # the row being given its parents from one of them (depth 0 only).
+        self.fixtures = fixtures
+        self._memo: Fixture | None = None
+        # Referenced rows this build (one top-level insert) saw or made: a build only adds rows.
+        self._seen: set | None = None
+        self.adopted = 0        # rows taken over (_adopt) instead of made
 
     # ------------------------------------------------------------ public
 
@@ -105,9 +122,34 @@ class RowBuilder:
         if depth > MAX_DEPTH:
             raise BuildError(f"foreign keys nest deeper than {MAX_DEPTH} levels from {table.name}")
         values = dict(overrides or {})
-        tenant = self._tenant(table, values, tenant, depth)
-        self._parents(table, values, tenant, fill, depth)
-        return self._attempts(table, values, fill, keep, (tenant, depth))
+        if depth > 0:
+            tenant = self._tenant(table, values, tenant, depth)
+            self._parents(table, values, tenant, fill, depth)
+            return self._attempts(table, values, fill, keep, (tenant, depth))
+        if self.fixtures and not overrides and tenant is None and self.fixtures[0].table == table.key:
+            self._memo = self.fixtures.pop(0)
+        self._seen = set()
+        try:
+            tenant = self._tenant(table, values, tenant, depth)
+            self._parents(table, values, tenant, fill, depth)
+            self._memo = None
+            return self._attempts(table, values, fill, keep, (tenant, depth))
+        finally:
+            self._memo, self._seen = None, None
+
+    def prepare(self, table: Table) -> Fixture:
+        """Build the tenant and parent rows a top-level row of `table` takes (every key filled),
+        but not the row itself; a builder given the result takes them instead of making its own
+        whenever it would make the same ones (same key, tenant and known values)."""
+        self._memo, self._seen = (memo := Fixture(table.key)), set()
+        try:
+            values: dict[str, str] = {}
+            tenant = self._tenant(table, values, None, 0)
+            self._parents(table, values, tenant, tuple(c for fk in table.foreign_keys for c in fk.columns), 0)
+        finally:
+            self._memo, self._seen = None, None
+        memo.recording = False
+        return memo
 
     def parent_for(self, fk: ForeignKey, tenant: str | None = None, overrides: dict[str, str] | None = None,
                    depth: int = 0) -> dict[str, str]:
@@ -131,8 +173,13 @@ class RowBuilder:
             if fk.ref_table == table.name and fk.ref_schema == table.schema:
                 continue
             wanted = {rc: values[c] for c, rc in zip(fk.columns, fk.ref_columns)}
+            key = (fk.ref_schema, fk.ref_table, tuple(sorted(wanted.items())))
+            if self._seen is not None and key in self._seen:
+                continue
             if not exists_row(self.conn, fk.ref_schema, fk.ref_table, wanted):
                 self.parent_for(fk, tenant, wanted)
+            if self._seen is not None:
+                self._seen.add(key)
 
     # ------------------------------------------------------------ steps
 
@@ -155,7 +202,8 @@ class RowBuilder:
         if tenant is None and not table.column(col).nullable and ten is not None and table.name != ten.root:
             root = self.schema.table(self.schema.tenancy.root)
             if root is not None and root.primary_key is not None and len(root.primary_key.columns) == 1:
-                tenant = self.insert(root, depth=depth + 1).literal(root.primary_key.columns[0])
+                tenant = self._shared(depth, ("tenant",), lambda: self.insert(root, depth=depth + 1)
+                                      .literal(root.primary_key.columns[0]))
         if tenant is not None:
             values[col] = tenant
         return tenant
@@ -175,10 +223,24 @@ class RowBuilder:
             known = {rc: values[c] for c, rc in zip(fk.columns, fk.ref_columns) if c in values}
             if fk.shared and fk.shared[0] in values and values[fk.shared[0]] != NULL:
                 known[fk.shared[1]] = values[fk.shared[0]]     # same_tenant: shared: a parent of this tenant
-                got = self.parent_for(fk, tenant, known, depth)
+                got = self._parent(fk, tenant, known, depth)
                 values.update({c: v for c, v in got.items() if c in fk.columns})
                 continue
-            values.update(self.parent_for(fk, tenant, known, depth))
+            values.update(self._parent(fk, tenant, known, depth))
+
+    def _parent(self, fk: ForeignKey, tenant, known: dict[str, str], depth: int) -> dict[str, str]:
+        key = ("parent", fk.name, tenant, tuple(sorted(known.items())))
+        return dict(self._shared(depth, key, lambda: self.parent_for(fk, tenant, known, depth)))
+
+    def _shared(self, depth: int, key: tuple, build):
+        """build(), or the fixture's answer to the same call at depth 0 (a recording fixture
+        keeps what build() made)."""
+        memo = self._memo if depth == 0 else None
+        if memo is None or (key not in memo.made and not memo.recording):
+            return build()
+        if key not in memo.made:
+            memo.made[key] = build()
+        return memo.made[key]
 
     def _external(self, fk: ForeignKey, overrides: dict[str, str]) -> dict[str, str]:
         """A row in a table outside the spec (auth.users): only the referenced columns given."""
@@ -251,6 +313,7 @@ class RowBuilder:
 
     def _adopt(self, table: Table, fixed: dict[str, str], key: tuple[str, ...], keep: bool) -> Row:
         """The existing row with that key, given the other values we were told."""
+        self.adopted += 1
         where = " AND ".join(f"{quote_ident(c)} = {fixed[c]}" for c in key)
         if table.meta.soft_delete:
             where += f" AND {quote_ident(table.meta.soft_delete.column)} IS NULL"

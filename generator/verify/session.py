@@ -140,6 +140,28 @@ def scratch(conn: psycopg.Connection, *setup: str) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def savepoint(conn: psycopg.Connection, name: str, undo: bool = True) -> Iterator[None]:
+    """A savepoint of the current transaction: leaving it rolls back to it (when `undo`, or by
+    an exception) and releases it. On a Session all three statements are held back (they
+    travel with the next statement); locks taken inside go with the rollback."""
+    later(conn, f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        _end_savepoint(conn, name, True)
+        raise
+    _end_savepoint(conn, name, undo)
+
+
+def _end_savepoint(conn: psycopg.Connection, name: str, undo: bool) -> None:
+    if isinstance(conn, Session) and conn.held()[-1:] == [f"SAVEPOINT {name}"]:
+        conn.held().pop()              # nothing ran in it
+        return
+    for sql in ((f"ROLLBACK TO SAVEPOINT {name}",) if undo else ()) + (f"RELEASE SAVEPOINT {name}",):
+        later(conn, sql)
+
+
 def later(conn: psycopg.Connection, sql: str) -> None:
     """Run `sql` (a statement that cannot fail and returns nothing): held back on a Session,
     at once on any other connection."""
