@@ -138,11 +138,13 @@ def prove(base: str, url: str, schema: Schema, only: set | None, jobs: int, say)
         defined = set(conn.settings())
     out += plan.head
     if plan.stage is not None:
+        say(f"attacking each table ({jobs} processes)")
         results, defined = _attack_tables(base, url, plan, jobs, defined, heavy)
         out += results
     with connect(url, autocommit=True, factory=Session) as conn:
         conn.define(defined)
         if plan.stage is not None:
+            say("attacking the schema as a whole")
             stage = replace(plan.stage, prober=Prober(conn, url, schema, plan.stage.ident))
             try:
                 out += schema_attacks(stage)

@@ -98,7 +98,11 @@ class Session(psycopg.Connection):
         return super().cursor(*args, **kwargs)
 
     def in_transaction(self) -> bool:
+        """Inside a transaction once what is held back has run? What is held never ends one,
+        so a transaction open now still is (no round trip to find out)."""
         if self._scratch:
+            return True
+        if self.held() and self.pgconn.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
             return True
         self.flush()
         return self.pgconn.transaction_status != TransactionStatus.IDLE

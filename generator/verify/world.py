@@ -14,6 +14,7 @@ from generator.model.naming import quote_literal
 from generator.verify.actors import Identity, policies_of
 from generator.verify.rows import BuildError, Row, RowBuilder
 from generator.verify.scopes import LABELS, TableScope
+from generator.verify.session import savepoint
 from generator.verify.steer import reload, steer
 from generator.verify.world_admin import Admin, make_admins, parse_admin
 
@@ -67,7 +68,7 @@ class WorldBuilder:
 
     def _guard(self, t: Table, label: str, step) -> None:
         try:
-            with self.conn.transaction():
+            with savepoint(self.conn, "gen_world", undo=False):
                 step(t)
         except BuildError as exc:
             self.world.problems[(t.key, label)] = str(exc)
