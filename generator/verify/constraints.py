@@ -72,12 +72,20 @@ def prove_constraints(conn: psycopg.Connection, schema: Schema, only: set[tuple[
 def _table_proofs(conn, schema: Schema, i: int, t: Table, chosen: list) -> list[tuple[int, int, Result]]:
     out = []
     with scratch(conn):
-        made = fixtures(conn, schema, i, t) if any(shares(schema, p[4]) for _, p in chosen) else []
+        made = fixtures(conn, schema, i, t, _fills(t)) if any(shares(schema, p[4]) for _, p in chosen) else []
         for n, (check, constraint, what, proof, deletes) in chosen:
             restart(SEQ_CONSTRAINTS, i, n)
             b = RowBuilder(conn, schema, list(made) if shares(schema, deletes) else None)
             out.append((i, n, _guard(b, check, t, constraint, what, proof)))
     return out
+
+
+def _fills(t: Table) -> list[tuple[str, ...]]:
+    """The columns filled in a proof's first row (those of every key: the key proofs fill
+    theirs), and in the second row only a unique proof builds (those of its key)."""
+    first = {c for fk in t.foreign_keys for c in fk.columns}
+    second = {c for _, cols, index in _unique_sets(t) for c in _key_columns(t, cols, index)}
+    return [tuple(c.name for c in t.columns if c.name in wanted) for wanted in (first, second)]
 
 
 def _proofs(t: Table) -> list[tuple]:

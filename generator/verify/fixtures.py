@@ -9,21 +9,19 @@ from generator.model import ForeignKey, Schema, Table
 from generator.verify.rows import SEQ_FIXTURES, BuildError, Fixture, RowBuilder, restart
 from generator.verify.session import savepoint
 
-# Top-level rows of its table one proof builds with a fixture: a unique proof's row and its
-# duplicate (with parents and tenant of their own, as ever); a third row builds afresh.
-SETS = 2
-
-
-def fixtures(conn: psycopg.Connection, schema: Schema, index: int, t: Table) -> list[Fixture]:
-    """SETS fixtures for table `t` (position `index`), each from a value range of its own, built
+def fixtures(conn: psycopg.Connection, schema: Schema, index: int, t: Table,
+             fills: list[tuple[str, ...]]) -> list[Fixture]:
+    """A fixture per entry of `fills` for table `t` (position `index`): the parents a row of
+    `t` would get with those columns filled (the first row of any proof: every key; a
+    unique proof's duplicate: its key's columns), each from a value range of its own, built
     in the current transaction; fewer (none) when one cannot be built: the proofs then build
     their rows afresh and meet the same error themselves."""
     out = []
-    for k in range(SETS):
+    for k, fill in enumerate(fills):
         restart(SEQ_FIXTURES, index, k)
         try:
             with savepoint(conn, "gen_fixture", undo=False):
-                out.append(RowBuilder(conn, schema).prepare(t))
+                out.append(RowBuilder(conn, schema).prepare(t, fill))
         except BuildError:
             break
     return out

@@ -2,6 +2,8 @@
 with it switched off inside the rolled-back proof."""
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 import psycopg
 
 from generator.model import ForeignKey, Table
@@ -27,8 +29,21 @@ def isolate(conn: psycopg.Connection, t: Table, fk: ForeignKey) -> None:
     others = [o.name for o in t.foreign_keys if o.name != fk.name and set(o.columns) & set(fk.columns)]
     if not others:
         return
-    rows = conn.execute(
-        "SELECT tg.tgrelid::regclass::text, tg.tgname FROM pg_trigger tg JOIN pg_constraint c ON c.oid = tg.tgconstraint "
-        "WHERE c.conrelid = %s::regclass AND c.conname = ANY(%s)", (_q(t), others)).fetchall()
-    for relation, trigger in rows:
+    for relation, trigger in _triggers(conn, _q(t), tuple(others)):
         conn.execute(f"ALTER TABLE {relation} DISABLE TRIGGER {quote_ident(trigger)}")
+
+
+# Per connection, (table, keys) -> their triggers: within one run of proofs (a connection)
+# a proof's DDL is rolled back and renames nothing, so the catalog is asked once.
+_TRIGGERS: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _triggers(conn: psycopg.Connection, table: str, keys: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(relation, trigger name) of each trigger of the constraints `keys` of `table`."""
+    known = _TRIGGERS.setdefault(conn, {})
+    if (table, keys) not in known:
+        known[(table, keys)] = conn.execute(
+            "SELECT tg.tgrelid::regclass::text, tg.tgname FROM pg_trigger tg JOIN pg_constraint c "
+            "ON c.oid = tg.tgconstraint WHERE c.conrelid = %s::regclass AND c.conname = ANY(%s) "
+            "ORDER BY tg.oid", (table, list(keys))).fetchall()
+    return known[(table, keys)]

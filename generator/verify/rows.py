@@ -137,15 +137,15 @@ class RowBuilder:
         finally:
             self._memo, self._seen = None, None
 
-    def prepare(self, table: Table) -> Fixture:
-        """Build the tenant and parent rows a top-level row of `table` takes (every key filled),
-        but not the row itself; a builder given the result takes them instead of making its own
-        whenever it would make the same ones (same key, tenant and known values)."""
+    def prepare(self, table: Table, fill: tuple[str, ...]) -> Fixture:
+        """Build the tenant and parent rows a top-level row of `table` takes (`fill` columns
+        filled), but not the row itself; a builder given the result takes them instead of
+        making its own whenever it would make the same ones (same key, tenant, known values)."""
         self._memo, self._seen = (memo := Fixture(table.key)), set()
         try:
             values: dict[str, str] = {}
             tenant = self._tenant(table, values, None, 0)
-            self._parents(table, values, tenant, tuple(c for fk in table.foreign_keys for c in fk.columns), 0)
+            self._parents(table, values, tenant, fill, 0)
         finally:
             self._memo, self._seen = None, None
         memo.recording = False
