@@ -9,6 +9,7 @@ from generator.model import ForeignKey, Schema, Table
 from generator.verify.rows import SEQ_FIXTURES, BuildError, Fixture, RowBuilder, restart
 from generator.verify.session import savepoint
 
+
 def fixtures(conn: psycopg.Connection, schema: Schema, index: int, t: Table,
              fills: list[tuple[str, ...]]) -> list[Fixture]:
     """A fixture per entry of `fills` for table `t` (position `index`): the parents a row of
