@@ -297,7 +297,7 @@ def test_watch_builds_again_on_save(tmp_path):
     finally:
         proc.send_signal(signal.SIGINT)
         try:
-            code = proc.wait(timeout=20)
+            code = proc.wait(timeout=60)   # a loaded machine: as long as each step may take
         except subprocess.TimeoutExpired:
             proc.kill()
             raise
