@@ -265,9 +265,45 @@ def _previous_peers() -> dict:
 
 
 def _reused(previous: dict, n: int, wanted: list[str]) -> dict:
-    return {k: Result(v["walls"], [v["cpu_s"]] if v["cpu_s"] else [], [v["peak_mib"] * 1024] if v["peak_mib"] else [],
-                      v["error"], _with_note(v["note"], "from the last run"))
+    return {k: _result(v, _with_note(v["note"], "from the last run"))
             for k, v in previous.get("rows", {}).get(str(n), {}).get("peers", {}).items() if k in wanted}
+
+
+def _result(v: dict, note: str | None = None) -> Result:
+    """A Result back from its `as_dict` (median CPU time and peak memory stand for the runs')."""
+    return Result(v["walls"], [v["cpu_s"]] if v["cpu_s"] else [], [v["peak_mib"] * 1024] if v["peak_mib"] else [],
+                  v["error"], v["note"] if note is None else note)
+
+
+def saved(meta: dict, stages: dict, diff: Result | None, targets: dict, rows: dict) -> dict:
+    """One run as benchmarks/.work/results.json keeps it (read back by render_saved and --reuse-peers)."""
+    return {
+        "meta": meta, "stages": stages, "diff": diff.as_dict() if diff else None,
+        "targets": {k: {"met": m, "measured": v} for k, (m, v) in targets.items()},
+        "rows": {n: {"bytes": r["bytes"], "gen": {k: v.as_dict() for k, v in r["gen"].items()},
+                     "incremental": {k: v if isinstance(v, str) else v.as_dict() for k, v in r["incr"].items()},
+                     "peers": {k: v.as_dict() for k, v in r["peers"].items()}} for n, r in rows.items()}}
+
+
+def render_saved() -> str:
+    """RESULTS.md's block again from the last run's benchmarks/.work/results.json, with the import
+    and verify goals read anew from their scripts' saved results (nothing is timed)."""
+    last = json.loads((WORK / "results.json").read_text())
+    rows = {}
+    for n, r in last["rows"].items():
+        row = {"bytes": r["bytes"], "gen": {k: _result(v) for k, v in r["gen"].items()},
+               "peers": {k: _result(v) for k, v in r["peers"].items()},
+               "incr": {k: v if isinstance(v, str) else _result(v) for k, v in r["incremental"].items()}}
+        ok = {k: v.wall for k, v in row["peers"].items() if v.wall}
+        if ok and row["gen"]["sql"].wall:
+            row["fastest"] = min(ok, key=ok.get)
+            row["ratio"] = ok[row["fastest"]] / row["gen"]["sql"].wall
+        rows[int(n)] = row
+    diff = _result(last["diff"]) if last.get("diff") else None
+    meta = last["meta"]
+    targets = check_targets(rows, diff, meta.get("peers_from"))
+    stages = {int(n): v for n, v in last["stages"].items()}
+    return markdown(rows, diff, targets, stages, meta)
 
 
 def write_results(text: str) -> None:
@@ -314,7 +350,14 @@ def main(argv=None) -> int:
                     "(benchmarks/.work/results.json) instead of timing them again")
     ap.add_argument("--no-write", action="store_true", help="do not rewrite benchmarks/RESULTS.md")
     ap.add_argument("--skip-incremental", action="store_true", help="no builds through the build cache")
+    ap.add_argument("--render-saved", action="store_true", help="time nothing: write RESULTS.md's block again "
+                    "from the last run (.work/results.json), the import and verify goals read anew from "
+                    "import_time.py's and large_db.py's saved results")
     args = ap.parse_args(argv)
+    if args.render_saved:
+        write_results(render_saved())
+        print(f"wrote {RESULTS.relative_to(ROOT)} from .work/results.json", file=sys.stderr)
+        return 0
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
 
@@ -369,13 +412,7 @@ def main(argv=None) -> int:
     text = markdown(rows, diff, targets, stages, meta)
     print(text)
     WORK.mkdir(exist_ok=True)
-    (WORK / "results.json").write_text(json.dumps({
-        "meta": meta, "stages": stages, "diff": diff.as_dict() if diff else None,
-        "targets": {k: {"met": m, "measured": v} for k, (m, v) in targets.items()},
-        "rows": {n: {"bytes": r["bytes"], "gen": {k: v.as_dict() for k, v in r["gen"].items()},
-                     "incremental": {k: v if isinstance(v, str) else v.as_dict() for k, v in r["incr"].items()},
-                     "peers": {k: v.as_dict() for k, v in r["peers"].items()}} for n, r in rows.items()}},
-        indent=2))
+    (WORK / "results.json").write_text(json.dumps(saved(meta, stages, diff, targets, rows), indent=2))
     if not args.no_write:
         write_results(text)
         log(f"wrote {RESULTS.relative_to(ROOT)} (and .work/results.json)")

@@ -62,3 +62,34 @@ def test_goals_measured_by_other_scripts_read_their_saved_results(tmp_path, monk
     assert goals["import"][0] is False and goals["import"][1].startswith("4.50 s, CPU 2.00 s")
     (tmp_path / "large_db.json").write_text(json.dumps({"date": "d", "size": 500, "rows": rows}))
     assert results_md.check_targets({}, None)["verify"][0] is None  # a smaller spec decides nothing
+
+
+def test_the_block_renders_again_from_the_saved_run(tmp_path, monkeypatch):
+    """`run.py --render-saved` writes the block the run wrote, with the verify goal read anew."""
+    import json
+
+    import results_md
+    import run
+    from rounds import Result
+    monkeypatch.setattr(results_md, "WORK", tmp_path)
+    monkeypatch.setattr(run, "WORK", tmp_path)
+    gen = {"validate": Result([0.9, 1.0], [0.9], [90_000]), "sql": Result([1.0, 0.95, 1.1], [0.97], [95_000]),
+           "all": Result([2.4], [3.3], [120_000])}
+    peers = {"prisma": Result([1.7], [2.5], [220_000]), "drizzle-kit": Result([1.6, 1.5], [2.1], [190_000]),
+             "pydbml": Result([], [], [], "timeout after 180 s")}
+    incr = {"warm_all": Result([0.1], [0.1], [50_000]), "edit_all": Result([2.5], [2.4], [118_000]),
+            "rewritten": "7 of 1012"}
+    rows = {1000: {"bytes": 1_220_000, "gen": gen, "peers": peers, "incr": incr}}
+    rows[1000]["fastest"], rows[1000]["ratio"] = "drizzle-kit", 1.55 / gen["sql"].wall
+    diff = Result([1.3], [1.9], [105_000])
+    stages = {1000: {"load": 150.0, "resolve": 300.0}}
+    meta = {"date": "2026-12-07 20:48", "machine": "m", "runs": 3, "versions": {"python": "3.11"},
+            "load": "0.3 / 1.4", "peers_from": None, "peers_skipped": False, "bytecode": True}
+    before = results_md.markdown(rows, diff, results_md.check_targets(rows, diff), stages, meta)
+    (tmp_path / "results.json").write_text(json.dumps(run.saved(meta, stages, diff, {}, rows)))
+    assert run.render_saved() == before
+    assert "| `gen verify` of a 2000-table spec <= 60 s (default-configured PostgreSQL) | n/a |" in before
+    rows_db = [{"what": "gen verify", "wall_s": 100.5, "exit": 0}]
+    (tmp_path / "large_db.json").write_text(json.dumps({"date": "d", "size": 2000, "rows": rows_db}))
+    again = run.render_saved()
+    assert "| **no** | 100.5 s, exit 0" in again and again.replace("100.5", "") != before.replace("100.5", "")
