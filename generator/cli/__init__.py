@@ -29,7 +29,7 @@ COMMAND_MODULES = [
     "generator.cli.cmd_review",
 ]
 # The commands each module registers: `gen build ...` builds the parser of build alone, sparing the
-# imports and argparse set-up of ~40 others (tests/test_cli.py holds this equal to registration).
+# imports and argparse set-up of ~40 others (tests/test_cli_help.py holds this equal to registration).
 COMMANDS = {"init": "cmd_init", "validate": "cmd_validate", "lint": "cmd_lint", "build": "cmd_build",
             "schema": "cmd_schema", "import": "cmd_import", "apply": "cmd_database", "inspect": "cmd_database",
             "verify": "cmd_database", "migrate": "cmd_migrate", "diff": "cmd_live", "drift": "cmd_live",

@@ -15,7 +15,6 @@ from generator.diagnostics import Collector, Diagnostic, GenError, Location
 from generator.spec import fast_yaml
 
 
-
 def _yaml():
     """PyYAML and its loader class (libyaml's C parser when available), imported on the slow path
     only: specs in the fast subset never need it (~15 ms of imports)."""

@@ -8,8 +8,7 @@ from generator.targets import Artifact, BuildContext, register
 from generator.targets import erd_relations as rel
 from generator.targets import docs_rls as rls_words
 from generator.targets.docs_table import codes, page_context, page_name, table_link
-from generator.targets.escape import (MERMAID_ATTRIBUTE_KEYWORDS, MERMAID_ENTITY_KEYWORDS, md_code, md_paragraphs,
-                                      md_text, mermaid_word, shorten_text)
+from generator.targets.escape import md_code, md_paragraphs, md_text, shorten_text
 from generator.targets.erd_mermaid import render_mermaid
 
 ONE_DIAGRAM_UP_TO = 12     # tables; larger grouped schemas get one README diagram per group (as erd does)
@@ -67,37 +66,11 @@ def rls_rows(schema: Schema) -> list[list[str]]:
 
 
 def _fitting(schema: Schema, tables: list, override: str | None, keys_only: frozenset) -> str | None:
-    """A Mermaid diagram under Mermaid's text limit: in full, else key columns only, else None.
-    With gen's own template, a diagram whose least possible length is over the limit is not
-    rendered to be measured (1000 tables: ~0.15 s)."""
-    if override is None and least_mermaid_length(tables, keys_only) > MERMAID_MAX_TEXT:
-        text = None
-    else:
-        text = render_mermaid(schema, tables, override, keys_only)
-    if text is None or len(text) > MERMAID_MAX_TEXT:
+    """A Mermaid diagram under Mermaid's text limit: in full, else key columns only, else None."""
+    text = render_mermaid(schema, tables, override, keys_only)
+    if len(text) > MERMAID_MAX_TEXT:
         text = render_mermaid(schema, tables, override, frozenset(t.key for t in tables))
     return text if len(text) <= MERMAID_MAX_TEXT else None
-
-
-def least_mermaid_length(tables: list, keys_only: frozenset) -> int:
-    """A lower bound of the length of templates/erd/erd.mmd.j2's text for `tables`: the header, per
-    table shown in full "  id {", "  }" and a line "    type name" per column, per other table
-    its id (names that are Mermaid words as they are, others at least one character; types,
-    relationships, referenced tables and comments only add; tests hold it below the rendered
-    length)."""
-    least = len("erDiagram\n")
-    for t in tables:
-        least += _least_word(rel.table_label(t), MERMAID_ENTITY_KEYWORDS)
-        if t.key in keys_only or not t.columns:
-            least += len("  \n")
-            continue
-        least += len("   {\n  }\n") + sum(len("    t \n") + _least_word(c.name, MERMAID_ATTRIBUTE_KEYWORDS)
-                                              for c in t.columns)
-    return least
-
-
-def _least_word(name: str, keywords: frozenset) -> int:
-    return len(name) if mermaid_word(name, "", keywords) == name else 1
 
 
 def diagrams(schema: Schema, override: str | None) -> list[tuple[str, str | None]]:
