@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from generator.db.apply import apply_statements
 from generator.db.connect import connect
 from generator.pipeline import load_schema
@@ -90,3 +92,38 @@ def test_batches_pass_only_what_each_proof_shows(fresh_db, tmp_path):
         got = tenant_deletes(conn, schema, items)
     assert all(r.status == PASS for r in got.values())
     assert not any(schema.tables[i].name == "t05" for i, _ in got)      # left to be proven alone
+
+
+HOLE_SPEC = """spec: 1
+name: hole
+tenancy: {root: tenants, column: tenant_id}
+entities:
+  tenants:
+    columns: {id: uuid pk, name: text!}
+  p:
+    tenant: true
+    columns: {id: uuid pk, name: text!}
+  w:
+    tenant: true
+    columns:
+      id: uuid pk
+      p_id: {type: uuid, nullable: false, ref: {entity: p, on_delete: cascade, same_tenant: false}}
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="HOLE (pre-existing, found by an attacker's review; 51623e3 passes it "
+                   "too): a tenant key's ON DELETE CASCADE proof builds the child's other required CASCADE key "
+                   "(same_tenant: false) on a parent of the same tenant, so deleting the tenant removes the "
+                   "child through that parent and a database without the tenant key still looks cascaded; "
+                   "the proof needs that parent in another tenant, or the other key's triggers switched off")
+def test_a_dropped_tenant_key_is_not_hidden_by_another_cascading_key(fresh_db, tmp_path):
+    path = tmp_path / "hole.yaml"
+    path.write_text(HOLE_SPEC)
+    schema = load_schema(path)
+    apply_statements(fresh_db, statements(schema))
+    key = next(fk for fk in schema.table("w").foreign_keys if fk.columns == ("tenant_id",))
+    with connect(fresh_db, autocommit=True) as conn:
+        conn.execute(f"ALTER TABLE w DROP CONSTRAINT {key.name}")
+    got = {(o, w): s for o, w, s in _verdicts(fresh_db, schema)}
+    assert got[(f"w.{key.name}", "orphan rejected")] == "fail"
+    assert got[(f"w.{key.name}", "ON DELETE CASCADE")] == "fail"
