@@ -17,6 +17,9 @@ from generator.diagnostics import GenError
 # gen commands the tests start build from scratch (the build cache has a test of its own,
 # tests/test_build_cache.py, which names its cache directory).
 os.environ["GEN_CACHE_DIR"] = "off"
+# ... and cold, not through a `gen daemon` the developer may have running (tests/test_daemon.py
+# starts daemons of its own).
+os.environ["GEN_DAEMON"] = "0"
 
 # A Node.js that setup.sh took from the npm registry (when the system's is older than Prisma 7
 # needs) comes first on PATH for the tests that run node tools.

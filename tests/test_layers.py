@@ -10,6 +10,7 @@ PKG = Path(__file__).resolve().parent.parent / "generator"
 # Top to bottom. A name is a subpackage or top-level module of `generator`.
 LAYERS = [
     {"__main__"},
+    {"launch"},
     {"cli"},
     {"pipeline"},
     {"review"},
@@ -19,7 +20,7 @@ LAYERS = [
     {"resolve", "diff", "db"},
     {"render"},
     {"model", "spec", "output", "render_jobs", "review_flags"},
-    {"diagnostics", "forked", "__init__"},
+    {"diagnostics", "forked", "resident", "__init__"},
 ]
 LEVEL = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 

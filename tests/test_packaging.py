@@ -105,6 +105,28 @@ def test_the_wheel_builds_the_committed_examples_byte_for_byte(installed, tmp_pa
     assert out.count("up to date") == len(specs), out
 
 
+def test_the_wheels_gen_daemon_runs_the_wheels_commands(installed, tmp_path):
+    """The console script hands commands to a daemon of the same installation; the checkout's
+    daemon (another installation) is never used by the wheel's gen."""
+    import tempfile
+    folder = tempfile.mkdtemp(prefix="gd", dir="/tmp")   # a socket path must stay under 108 bytes
+    env = clean_env(GEN_DAEMON_DIR=folder, GEN_CACHE_DIR="off")
+    env.pop("GEN_DAEMON", None)
+    gen = installed / "gen"
+    try:
+        assert "started" in run([gen, "daemon", "start"], tmp_path, env)
+        specs = sorted((ROOT / "spec").glob("*.yaml"))
+        out = run([gen, "build", *specs, "--check", "--out", ROOT / "out"], tmp_path, env)
+        assert out.count("up to date") == len(specs), out
+        assert "1 commands served" in run([gen, "daemon", "status"], tmp_path, env)
+        checkout = subprocess.run([sys.executable, "-m", "generator", "daemon", "status"], cwd=ROOT, capture_output=True,
+                                  env={**env, "PYTHONPATH": str(ROOT)}, text=True)
+        assert checkout.returncode == 1 and "not running" in checkout.stdout   # another installation's socket
+    finally:
+        subprocess.run([str(gen), "daemon", "stop"], cwd=tmp_path, env=env, capture_output=True, timeout=60)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 # -- lowest declared versions ---------------------------------------------------------------------
 
 LOWEST = ROOT / "tests" / "lowest-requirements.txt"

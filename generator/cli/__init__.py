@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "generator.cli.cmd_sample",
     "generator.cli.cmd_explain",
     "generator.cli.cmd_review",
+    "generator.cli.cmd_daemon",
 ]
 # The commands each module registers: `gen build ...` builds the parser of build alone, sparing the
 # imports and argparse set-up of ~40 others (tests/test_cli_help.py holds this equal to registration).
@@ -34,7 +35,8 @@ COMMANDS = {"init": "cmd_init", "validate": "cmd_validate", "lint": "cmd_lint", 
             "schema": "cmd_schema", "import": "cmd_import", "apply": "cmd_database", "inspect": "cmd_database",
             "verify": "cmd_database", "migrate": "cmd_migrate", "diff": "cmd_live", "drift": "cmd_live",
             "push": "cmd_live", "seed": "cmd_live", "reset": "cmd_live", "fleet": "cmd_fleet", "fmt": "cmd_fmt",
-            "completion": "cmd_completion", "sample": "cmd_sample", "explain": "cmd_explain", "review": "cmd_review"}
+            "completion": "cmd_completion", "sample": "cmd_sample", "explain": "cmd_explain", "review": "cmd_review",
+            "daemon": "cmd_daemon"}
 
 EPILOG = """examples:
   gen validate spec/chatapp.yaml        # shape, references, then the security lints
