@@ -25,10 +25,11 @@ def socket_dir() -> str:
 
 
 def socket_path() -> str:
-    """One daemon per Python interpreter and gen installation: a virtualenv or a checkout on
-    PYTHONPATH never talks to another's daemon."""
+    """One daemon per Python interpreter, gen installation and PYTHONPATH: a virtualenv or a
+    checkout never talks to another's daemon."""
     here = os.path.dirname(os.path.abspath(__file__))
-    key = zlib.crc32(f"{sys.executable}\0{here}\0{sys.version}".encode())
+    libraries = os.environ.get("PYTHONPATH", "")   # another PYTHONPATH may import other libraries
+    key = zlib.crc32(f"{sys.executable}\0{here}\0{sys.version}\0{libraries}".encode())
     return os.path.join(socket_dir(), f"daemon-{key:08x}.sock")
 
 

@@ -77,14 +77,21 @@ def run_start(args) -> int:
     log = path[: -len(".sock")] + ".log"
     code = "import sys; from generator.cli.daemon import main; main()"
     with open(log, "w") as out:
-        subprocess.Popen([sys.executable, "-c", code, path, str(max(args.idle_minutes, 0.0) * 60)],
-                         stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True, close_fds=True)
+        # started beside this gen's package, so that `-c` imports this gen (as `python -m generator` did)
+        home = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        proc = subprocess.Popen([sys.executable, "-c", code, path, str(max(args.idle_minutes, 0.0) * 60), home],
+                                cwd=home, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True,
+                                close_fds=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         answer = _ask(path, "status")
         if answer:
             say(f"gen daemon started (pid {json.loads(answer)['pid']}, {path})")
             return EXIT_OK
+        if proc.poll() is not None:
+            said = open(log).read().strip().splitlines()
+            raise _env_error(f"the daemon ended at its start (exit {proc.returncode}): "
+                             f"{said[-1] if said else 'no message'}", f"its log: {log}")
         time.sleep(0.05)
     raise _env_error(f"the daemon did not start within 60 s (its log: {log})", "read the log; run without it meanwhile")
 

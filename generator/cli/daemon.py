@@ -257,8 +257,13 @@ def _run(argv: list[str]) -> int:
 
 
 def main() -> None:
-    """Entry of the detached daemon process: `python -c ... <socket> <idle seconds>`."""
-    path, idle = sys.argv[1], float(sys.argv[2])
+    """Entry of the detached daemon process: `python -c ... <socket> <idle seconds> <gen's home>`."""
+    path, idle, home = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+    import generator
+    mine = os.path.dirname(os.path.dirname(os.path.abspath(generator.__file__)))
+    if mine != home:   # it would answer for another installation's commands
+        print(f"gen daemon: imported gen from {mine}, not from {home}", file=sys.stderr)
+        sys.exit(3)
     sys.path[:] = [os.path.abspath(entry) for entry in sys.path]   # workers change directory
     os.chdir("/")   # hold no caller's directory
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # its own session; `gen daemon stop` ends it
