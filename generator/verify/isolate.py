@@ -1,5 +1,6 @@
 """A key's proof isolated from the table's other keys: the triggers of keys sharing a column
-with it switched off inside the rolled-back proof."""
+with it switched off inside the rolled-back proof, and for an ON DELETE proof those that could
+do its action for it (another key's cascade from a row the delete reaches)."""
 from __future__ import annotations
 
 from weakref import WeakKeyDictionary
@@ -14,23 +15,55 @@ def _q(t: Table) -> str:
     return qualified(t.schema, t.name, "")
 
 
-def isolates(t: Table, fk: ForeignKey) -> bool:
-    """Does isolate() switch anything off for `fk`? (Only ever triggers of `t`'s own keys.)"""
-    return bool(fk.shared) or any(o.name != fk.name and set(o.columns) & set(fk.columns) for o in t.foreign_keys)
+def isolates(t: Table, fk: ForeignKey, deleting: bool = False) -> bool:
+    """Does isolate() switch anything off for `fk`? (Only ever triggers acting on rows of `t`:
+    those of its own keys; `deleting`: a CASCADE proof's, by the spec.)"""
+    return bool(fk.shared) or any(
+        o.name != fk.name and (set(o.columns) & set(fk.columns) or
+                               deleting and fk.on_delete == o.on_delete == "CASCADE") for o in t.foreign_keys)
 
 
-def isolate(conn: psycopg.Connection, t: Table, fk: ForeignKey) -> None:
+def isolate(conn: psycopg.Connection, t: Table, fk: ForeignKey, deleting: bool = False) -> None:
     """Switch off (in the rolled-back proof) the triggers of the table's other foreign keys that
     share a column with `fk`, so that what happens is `fk`'s doing: a tenant-consistent key and
-    the tenant column's own key both fire on a changed tenant column."""
+    the tenant column's own key both fire on a changed tenant column. `deleting`, an ON DELETE
+    proof: what else the delete could make look like `fk`'s action is switched off too (hide()),
+    as a weakened key must not pass through another path from the deleted row to the child."""
     if fk.shared:     # same_tenant: shared: gen's trigger would refuse an orphan before the key does
         trigger = shorten(f"{t.name}_{'_'.join(fk.columns)}_tenant")
         conn.execute(f"ALTER TABLE {_q(t)} DISABLE TRIGGER {quote_ident(trigger)}")
-    others = [o.name for o in t.foreign_keys if o.name != fk.name and set(o.columns) & set(fk.columns)]
-    if not others:
-        return
-    for relation, trigger in _triggers(conn, _q(t), tuple(others)):
-        conn.execute(f"ALTER TABLE {relation} DISABLE TRIGGER {quote_ident(trigger)}")
+    others = tuple(o.name for o in t.foreign_keys if o.name != fk.name and set(o.columns) & set(fk.columns))
+    off = list(_triggers(conn, _q(t), others)) if others else []
+    if deleting:
+        off += [x for x in hide(conn, t, fk) if x not in off]
+    by_relation: dict[str, list[str]] = {}
+    for relation, trigger in off:
+        by_relation.setdefault(relation, []).append(trigger)
+    for relation, triggers in by_relation.items():
+        conn.execute(f"ALTER TABLE {relation} " + ", ".join(f"DISABLE TRIGGER {quote_ident(n)}" for n in triggers))
+
+
+def hide(conn: psycopg.Connection, t: Table, fk: ForeignKey) -> list[tuple[str, str]]:
+    """(relation, trigger) that could pass a weakened `fk`'s ON DELETE proof, by the database's
+    catalog: for CASCADE, the cascading deletes of the table's other keys (any the database has)
+    whose parent a delete of `fk`'s parent may reach (that table, or one with a key path to it:
+    a second key to the same row, a chain through a third table); for RESTRICT / NO ACTION,
+    `fk`'s own checks of the child's values (an action giving it a value no parent has would
+    be refused by them, not by the parent)."""
+    rows = _catalog(conn, _q(t))
+    mine = {oid for _, _, oid, _, name, _, _ in rows if name == fk.name}
+    grew = True
+    while grew:           # its clones on the partitions of the table it references
+        more = {oid for _, _, oid, parent, _, _, _ in rows if parent in mine}
+        grew, mine = not more <= mine, mine | more
+    if fk.on_delete == "CASCADE":
+        near = _reach(conn, qualified(fk.ref_schema, fk.ref_table, ""))
+        return [(rel, tg) for rel, tg, oid, _, _, proc, target in rows
+                if oid not in mine and proc == "RI_FKey_cascade_del" and target in near]
+    if fk.on_delete in ("RESTRICT", "NO ACTION"):
+        return [(rel, tg) for rel, tg, oid, _, _, proc, _ in rows
+                if oid in mine and proc in ("RI_FKey_check_ins", "RI_FKey_check_upd")]
+    return []
 
 
 # Per connection, (table, keys) -> their triggers: within one run of proofs (a connection)
@@ -47,3 +80,37 @@ def _triggers(conn: psycopg.Connection, table: str, keys: tuple[str, ...]) -> li
             "ON c.oid = tg.tgconstraint WHERE c.conrelid = %s::regclass AND c.conname = ANY(%s) "
             "ORDER BY tg.oid", (table, list(keys))).fetchall()
     return known[(table, keys)]
+
+
+def _catalog(conn: psycopg.Connection, table: str) -> list[tuple]:
+    """(relation, trigger, constraint oid, its parent constraint's oid, constraint name, trigger
+    function, referenced table's oid) of every trigger of `table`'s foreign keys."""
+    known = _TRIGGERS.setdefault(conn, {})
+    if ("catalog", table) not in known:
+        known[("catalog", table)] = conn.execute(
+            "SELECT tg.tgrelid::regclass::text, tg.tgname, c.oid, c.conparentid, c.conname, f.proname::text, "
+            "c.confrelid FROM pg_trigger tg JOIN pg_constraint c ON c.oid = tg.tgconstraint "
+            "JOIN pg_proc f ON f.oid = tg.tgfoid WHERE c.conrelid = %s::regclass AND c.contype = 'f' "
+            "ORDER BY tg.oid", (table,)).fetchall()
+    return known[("catalog", table)]
+
+
+def _reach(conn: psycopg.Connection, table: str) -> set:
+    """Oids of `table` and of every table with a foreign-key path to it (whose rows a delete of
+    one of its rows may reach), by the catalog."""
+    known = _TRIGGERS.setdefault(conn, {})
+    if "edges" not in known:
+        edges: dict = {}
+        for child, parent in conn.execute("SELECT conrelid, confrelid FROM pg_constraint WHERE contype = 'f'"):
+            edges.setdefault(parent, set()).add(child)
+        known["edges"] = edges
+    if ("reach", table) not in known:
+        start = conn.execute("SELECT to_regclass(%s)::oid", (table,)).fetchone()[0]
+        out, todo = set(), [start] if start is not None else []
+        while todo:
+            here = todo.pop()
+            if here not in out:
+                out.add(here)
+                todo += known["edges"].get(here, ())
+        known[("reach", table)] = out
+    return known[("reach", table)]

@@ -44,16 +44,16 @@ def tenant_deletes(conn: psycopg.Connection, schema: Schema, items: list[Item]) 
 
 def batches(schema: Schema, items: list[Item]) -> list[list[Item]]:
     """`items` in batches of at most BATCH, in order. A proof that switches triggers of its
-    table's keys off (isolate) shares a batch with no proof whose rows may include rows of its
-    table (no other member's table descends from it): then each tree of rows meets only the
-    triggers its proof alone would meet."""
+    table's keys off (isolate: those sharing its column, another key's cascade) shares a batch
+    with no proof whose rows may include rows of its table (no other member's table descends
+    from it): then each tree of rows meets only the triggers its proof alone would meet."""
     up = _ancestors(schema)
     out: list[list[Item]] = []
     for item in items:
         t = item[2]
         fits = [b for b in out[-1:] if len(b) < BATCH and all(
-            not (isolates(t, item[3]) and t.key in up[o[2].key]) and
-            not (isolates(o[2], o[3]) and o[2].key in up[t.key]) for o in b)]
+            not (isolates(t, item[3], True) and t.key in up[o[2].key]) and
+            not (isolates(o[2], o[3], True) and o[2].key in up[t.key]) for o in b)]
         if fits:
             fits[0].append(item)
         else:
@@ -90,7 +90,7 @@ def _batch(conn: psycopg.Connection, schema: Schema, items: list[Item]) -> dict[
             return {}
         built = [(item, child) for item in items if (child := _child(conn, schema, tenant, item)) is not None]
         for (_, _, t, fk), _child_row in built:
-            isolate(conn, t, fk)
+            isolate(conn, t, fk, deleting=True)
         if not attempt(conn, f"DELETE FROM {qualified(*root.key, '')} WHERE {quote_ident(pk)} = {tenant}").ok:
             return {}
         for _, child in built:
