@@ -191,3 +191,30 @@ def test_without_a_primary_key_identical_rows_go_and_stay_together(fresh_db, tmp
         what = (f"c.{key.name}", f"ON DELETE {key.on_delete}")
         assert _verdicts(fresh_db, schema)[what] == PASS
         assert _verdicts(fresh_db, schema, _readd("c", key, "p_id", "p (id)", other))[what] == FAIL
+
+
+def test_without_a_primary_key_another_keys_action_does_not_hide_the_child(fresh_db, tmp_path):
+    """A tenant table without a primary key and a required SET DEFAULT key to a parent of its
+    tenant: deleting the tenant moves that column to its default, so a child found by every
+    column (its other key's too) looked gone, alone and in a batch, with the tenant key dropped."""
+    schema = _load(tmp_path, HEAD + f"""\
+  p:
+    tenant: true
+    columns: {{id: uuid pk, name: text!}}
+  c:
+    tenant: true
+    columns:
+      name: text!
+      p_id: {{type: uuid, nullable: false, default: "'{HOME}'::uuid",
+              ref: {{entity: p, on_delete: set default, same_tenant: false}}}}
+""")
+    apply_statements(fresh_db, statements(schema))
+    with connect(fresh_db, autocommit=True) as conn:
+        conn.execute(f"INSERT INTO tenants (id, name) VALUES ('{HOME}', 'home')")
+        conn.execute(f"INSERT INTO p (id, tenant_id, name) VALUES ('{HOME}', '{HOME}', 'home')")
+    key = _key(schema, "c", "tenant_id")
+    what = (f"c.{key.name}", "ON DELETE CASCADE")
+    before = _verdicts(fresh_db, schema)
+    assert set(before.values()) == {PASS}
+    after = _verdicts(fresh_db, schema, f"ALTER TABLE c DROP CONSTRAINT {key.name}")
+    assert {k: s for k, s in after.items() if s != before[k]} == {what: FAIL, (what[0], "orphan rejected"): FAIL}

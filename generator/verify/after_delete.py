@@ -11,16 +11,17 @@ from generator.verify.attempt import FK_VIOLATION, Outcome, attempt
 from generator.verify.rows import Row
 
 
-def locate(t: Table, fk: ForeignKey, child: Row) -> tuple[str, bool]:
-    """(condition matching the child whatever the action does to `fk`'s columns, whether it
-    may match other rows too, to be counted): its primary key when that has none of them, else
-    every other column but the generated ones (which may follow the key's columns)."""
+def locate(t: Table, child: Row) -> tuple[str, bool]:
+    """(condition matching the child whatever a delete's actions do to its keys' columns,
+    whether it may match other rows too, to be counted): its primary key when that has none
+    of them, else every other column but the generated ones (which may follow them)."""
+    keys = {c for fk in t.foreign_keys for c in fk.columns}
     pk = t.primary_key.columns if t.primary_key else ()
-    if pk and not set(pk) & set(fk.columns):
+    if pk and not set(pk) & keys:
         return child.where(), False
     parts = [f"{quote_ident(c.name)}::text IS NOT DISTINCT FROM "
              f"{'NULL' if child.values.get(c.name) is None else quote_literal(child.values[c.name])}"
-             for c in t.columns if c.name not in fk.columns and not c.generated]
+             for c in t.columns if c.name not in keys and not c.generated]
     return " AND ".join(parts) or "TRUE", True
 
 

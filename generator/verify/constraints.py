@@ -174,7 +174,7 @@ def _parent_where(fk: ForeignKey, child: Row) -> str:
 def fk_on_delete(b: RowBuilder, t: Table, fk: ForeignKey):
     child = _own_parent(b, t, fk, b.insert(t, fill=fk.columns))
     isolate(b.conn, t, fk, deleting=True)
-    where, loose = locate(t, fk, child)
+    where, loose = locate(t, child)
     copies = count(b.conn, t, where) if loose else 1
     if loose and copies != count(b.conn, t, child.where()):
         if t.primary_key is None:
