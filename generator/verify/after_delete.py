@@ -1,6 +1,6 @@
-"""What an ON DELETE proof's delete left of its child: the row found by what the action cannot
-change (its primary key, else every other column), and judged by the key's columns: gone,
-NULL, the spec's defaults, or unchanged (the parent refused)."""
+"""What an ON DELETE proof's delete left of its child: the row found by what no key's action can
+change (its primary key, else every column outside its keys), and judged by the key's columns:
+gone, NULL, the spec's defaults, or unchanged (the parent refused)."""
 from __future__ import annotations
 
 import psycopg
