@@ -11,7 +11,8 @@ import pytest
 from generator.cli import main
 from generator.pipeline import load_schema
 from generator.verify import verify
-from generator.verify.parallel import chunked, jobs_for
+from generator.verify.isolate import switch_off
+from generator.verify.parallel import chunked, jobs_for, spread
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = Path(__file__).parent / "specs" / "verify"
@@ -50,6 +51,40 @@ def test_jobs_and_chunks():
     parts = chunked(items, 2)
     assert [x for p in parts for x in p] == items and len(parts) == 8 and all(parts)
     assert chunked([], 2) == []
+
+
+def test_work_beside_the_workers_answers_or_is_redone_here(pg_url, fresh_db):
+    """The synced comparison runs in a child beside the constraint workers; a child that fails
+    gives no answer, and the work is redone in this process (its error would surface here)."""
+    import os
+    me = os.getpid()
+
+    def task(conn, _url, _index, chunk):
+        return [conn.execute("SELECT current_database()").fetchone()[0], chunk]
+
+    def beside():
+        if os.getpid() == me:
+            return "here"
+        from generator.db.connect import connect
+        with connect(fresh_db, autocommit=True) as conn:    # the copies are made: connecting is allowed
+            return conn.execute("SELECT 'child'").fetchone()[0]
+
+    parts, aside = spread(pg_url, fresh_db, [[1], [2], [3]], 2, task, beside)
+    assert [p[1] for p in parts] == [[1], [2], [3]] and aside == "child"
+    assert parts[0][0] != parts[1][0]          # worker 1 on a copy of its own
+
+    def failing():
+        if os.getpid() != me:
+            raise RuntimeError("the child fails")
+        return "here"
+
+    assert spread(pg_url, fresh_db, [[1], [2]], 2, task, failing)[1] == "here"
+    assert spread(pg_url, fresh_db, [[1], [2]], 2, task)[1] is None
+
+
+def test_a_keys_triggers_go_off_in_one_statement_per_relation():
+    assert switch_off([("a", "t1"), ("b", "t2"), ("a", "t 3")]) == \
+        'ALTER TABLE a DISABLE TRIGGER t1, DISABLE TRIGGER "t 3"; ALTER TABLE b DISABLE TRIGGER t2'
 
 
 def test_jobs_must_be_a_positive_number(capsys):

@@ -28,19 +28,28 @@ def isolate(conn: psycopg.Connection, t: Table, fk: ForeignKey, deleting: bool =
     share a column with `fk`, so that what happens is `fk`'s doing: a tenant-consistent key and
     the tenant column's own key both fire on a changed tenant column. `deleting`, an ON DELETE
     proof: what else the delete could make look like `fk`'s action is switched off too (hide()),
-    as a weakened key must not pass through another path from the deleted row to the child."""
+    as a weakened key must not pass through another path from the deleted row to the child.
+    One ALTER TABLE per relation, all in one round trip (each ALTER rebuilds the relation's cache entry)."""
+    off: list[tuple[str, str]] = []
     if fk.shared:     # same_tenant: shared: gen's trigger would refuse an orphan before the key does
-        trigger = shorten(f"{t.name}_{'_'.join(fk.columns)}_tenant")
-        conn.execute(f"ALTER TABLE {_q(t)} DISABLE TRIGGER {quote_ident(trigger)}")
+        off.append((_q(t), shorten(f"{t.name}_{'_'.join(fk.columns)}_tenant")))
     others = tuple(o.name for o in t.foreign_keys if o.name != fk.name and set(o.columns) & set(fk.columns))
-    off = list(_triggers(conn, _q(t), others)) if others else []
+    if others:
+        off += _triggers(conn, _q(t), others)
     if deleting:
         off += [x for x in hide(conn, t, fk) if x not in off]
-    by_relation: dict[str, list[str]] = {}
-    for relation, trigger in off:
-        by_relation.setdefault(relation, []).append(trigger)
-    for relation, triggers in by_relation.items():
-        conn.execute(f"ALTER TABLE {relation} " + ", ".join(f"DISABLE TRIGGER {quote_ident(n)}" for n in triggers))
+    if off:
+        conn.execute(switch_off(off))
+
+
+def switch_off(triggers: list[tuple[str, str]]) -> str:
+    """ALTER TABLE ... DISABLE TRIGGER for each (relation, trigger), one statement per relation
+    (in the order the relations first appear)."""
+    by: dict[str, list[str]] = {}
+    for relation, trigger in triggers:
+        by.setdefault(relation, []).append(trigger)
+    return "; ".join(f"ALTER TABLE {relation} " + ", ".join(f"DISABLE TRIGGER {quote_ident(x)}" for x in names)
+                     for relation, names in by.items())
 
 
 def hide(conn: psycopg.Connection, t: Table, fk: ForeignKey) -> list[tuple[str, str]]:

@@ -73,20 +73,32 @@ def copies(base: str, url: str, n: int) -> Iterator[list[str]]:
                     conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
 
 
-def spread(base: str, url: str, chunks: list[list], jobs: int, task: Callable) -> list:
+def spread(base: str, url: str, chunks: list[list], jobs: int, task: Callable,
+           beside: Callable | None = None) -> tuple[list, object]:
     """task(conn, url, index, chunk) for every chunk, on `jobs` processes (this one and forked
     children, which inherit everything the task needs), each with a Session on a database of
     its own (the scratch database or a copy), chunks dealt round: worker w takes w, w + jobs ...
     in order. The answers come in chunk order. A child that fails answers nothing; its chunks are then done here
-    (so an error surfaces as it would with one process)."""
+    (so an error surfaces as it would with one process). `beside()` (work that only reads
+    the scratch database) runs meanwhile in one more child, started once the copies are made
+    (a copy needs nobody connected to its source); its answer comes second (None without it)."""
     with copies(base, url, min(jobs, len(chunks)) - 1) as extra:
         urls = [url] + extra
         jobs = len(urls)
         dealt = [(urls[w], range(w, len(chunks), jobs)) for w in range(jobs)]
+        side = forked.Pending(beside) if beside is not None and forked.can_fork() else None
         got: dict = {}
-        for answer in forked.spread(lambda part: _work(task, part[0], chunks, part[1]), dealt):
-            got.update(answer)
-    return [got[i] for i in range(len(chunks))]
+        try:
+            for answer in forked.spread(lambda part: _work(task, part[0], chunks, part[1]), dealt):
+                got.update(answer)
+        except BaseException:
+            if side is not None:
+                side.cancel()
+            raise
+        aside = side.answer() if side is not None else None
+    if beside is not None and aside is None:
+        aside = beside()               # no fork, or the child failed: here (its error surfaces)
+    return [got[i] for i in range(len(chunks))], aside
 
 
 def _work(task: Callable, url: str, chunks: list[list], indexes) -> dict:
@@ -111,8 +123,10 @@ def heavy_deletes(schema: Schema) -> set[tuple[str, str]]:
     return {key for key, w in weight.items() if w > LOCK_BUDGET}
 
 
-def prove(base: str, url: str, schema: Schema, only: set | None, jobs: int, say) -> list[Result]:
-    """Constraints, RLS and realtime as verify() proves them with one process, the per-table
+def prove(base: str, url: str, schema: Schema, only: set | None, jobs: int, say,
+          first: Callable[[], list[Result]] = lambda: []) -> list[Result]:
+    """first() (the synced comparison: it only reads, so it runs beside the constraint proofs),
+    then constraints, RLS and realtime as verify() proves them with one process, the per-table
     parts on `jobs` processes (what takes many locks alone, after them)."""
     keys = [t.key for t in schema.tables if only is None or t.key in only]
     heavy = heavy_deletes(schema)
@@ -124,12 +138,13 @@ def prove(base: str, url: str, schema: Schema, only: set | None, jobs: int, say)
         return prove_constraints(conn, schema, set(chunk), lambda t, d: not alone(t, d))
 
     say(f"proving constraints ({jobs} processes)")
-    tagged = [r for part in spread(base, url, chunked(keys, jobs), jobs, task) for r in part]
+    parts, head = spread(base, url, chunked(keys, jobs), jobs, task, first)
+    tagged = [r for part in parts for r in part]
     if heavy:
         say("proving the deletes that lock many tables, one at a time")
     with connect(url, autocommit=True, factory=Session) as conn:
         tagged += prove_constraints(conn, schema, set(keys), alone)
-    out = [r for _, _, r in sorted(tagged, key=lambda x: x[:2])]
+    out = list(head) + [r for _, _, r in sorted(tagged, key=lambda x: x[:2])]
     say("attacking row-level security")
     with connect(url, autocommit=True, factory=Session) as conn:
         plan = plan_rls(conn, url, schema, only)
@@ -194,7 +209,7 @@ def _attack_tables(base: str, url: str, plan: Plan, jobs: int, defined: set[str]
         finally:
             mine.prober.close()
 
-    parts = spread(base, url, chunked(light, jobs), jobs, task) if light else []
+    parts = spread(base, url, chunked(light, jobs), jobs, task)[0] if light else []
     for part, settings in parts:
         got.update(part)
         after |= settings
