@@ -512,3 +512,8 @@ class Schema:
 def ident(name: str) -> str:
     """Re-exported quoting helper for templates and renderers."""
     return quote_ident(name)
+
+
+from generator.model.pickling import quicken as _quicken  # noqa: E402  (after every class above)
+
+_quicken(globals())
