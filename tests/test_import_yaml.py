@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from generator.importer.yamlout import _direct, _dump, _Flow, _FlowList, _styled, emit
@@ -80,3 +81,20 @@ def test_in_memory_clusters_start_from_one_initdb_template_and_stay_apart():
         assert conn.execute("SELECT to_regclass('only_here')").fetchone()[0] is None
         assert conn.execute("SHOW fsync").fetchone()[0] == "off"
     assert {t: t.stat().st_mtime_ns for t in templates} == templates
+
+
+def test_a_throw_away_server_lives_in_memory_only_when_there_is_room_for_the_schema():
+    """gen verify's and gen migrate verify's own servers ask tmpfs for room_for their spec (2 GiB
+    and 1 MiB per table); where that much is not free they go to /tmp, on a disk."""
+    import os
+
+    from generator.db import server as srv
+    if not srv.MEMORY_DIR.is_dir():
+        pytest.skip("no /dev/shm here")
+    st = os.statvfs(srv.MEMORY_DIR)
+    free = st.f_bavail * st.f_frsize
+    assert srv.room_for(0) == srv.MEMORY_MIN_FREE and srv.room_for(2000) == srv.MEMORY_MIN_FREE + 2000 * (1 << 20)
+    assert srv._parent_dir(True, free + (1 << 30)) == "/tmp"
+    assert srv._parent_dir(False, 0) == "/tmp"
+    if free >= srv.room_for(10):
+        assert srv._parent_dir(True, srv.room_for(10)) == str(srv.MEMORY_DIR)

@@ -122,10 +122,17 @@ def _usable_bin_dir(bin_dir: Path, user: pwd.struct_passwd | None) -> Path:
 MEMORY_DIR, MEMORY_MIN_FREE = Path("/dev/shm"), 2 << 30
 
 
-def _parent_dir(in_memory: bool) -> str | None:
+def room_for(tables: int) -> int:
+    """tmpfs room a throw-away server wants for a schema of `tables` tables (the database, its
+    copies and WAL): 2 GiB, and 1 MiB more per table (a 500-table `gen verify` peaked at ~0.5 GB)."""
+    return MEMORY_MIN_FREE + (tables << 20)
+
+
+def _parent_dir(in_memory: bool, room: int = MEMORY_MIN_FREE) -> str | None:
+    """tmpfs when `in_memory` and it has `room` bytes free, else /tmp."""
     if in_memory and MEMORY_DIR.is_dir() and os.access(MEMORY_DIR, os.W_OK | os.X_OK):
         st = os.statvfs(MEMORY_DIR)
-        if st.f_bavail * st.f_frsize >= MEMORY_MIN_FREE:
+        if st.f_bavail * st.f_frsize >= room:
             return str(MEMORY_DIR)
     return "/tmp" if Path("/tmp").is_dir() else None
 
@@ -159,9 +166,10 @@ def _initdb(bin_dir: Path, data: Path, user: pwd.struct_passwd | None, root: Pat
 
 
 @contextmanager
-def _cluster(bin_dir: Path, logical: bool = False, in_memory: bool = False) -> Iterator[str]:
+def _cluster(bin_dir: Path, logical: bool = False, in_memory: bool = False,
+             room: int = MEMORY_MIN_FREE) -> Iterator[str]:
     """initdb + pg_ctl start in a fresh temp dir; yields a base URL; stops and removes it all.
-    `logical` starts it with wal_level=logical; `in_memory` puts it on tmpfs when there is one."""
+    `logical` starts it with wal_level=logical; `in_memory` puts it on tmpfs when that has `room`."""
     if not (bin_dir / "initdb").exists():
         raise _fail("DB003", f"PostgreSQL binaries not found in {bin_dir}",
                     "install them, or name a server for scratch databases: --scratch-url URL or "
@@ -169,7 +177,7 @@ def _cluster(bin_dir: Path, logical: bool = False, in_memory: bool = False) -> I
     user = _os_user()
     bin_dir = _usable_bin_dir(bin_dir, user)
     # A short path: the unix socket path must stay under ~100 bytes.
-    root = Path(tempfile.mkdtemp(prefix="genpg-", dir=_parent_dir(in_memory)))
+    root = Path(tempfile.mkdtemp(prefix="genpg-", dir=_parent_dir(in_memory, room)))
     data, log = root / "data", root / "server.log"
     try:
         if user is not None:
@@ -188,20 +196,21 @@ def _cluster(bin_dir: Path, logical: bool = False, in_memory: bool = False) -> I
 
 
 @contextmanager
-def embedded_server(logical: bool = False, in_memory: bool = False) -> Iterator[str]:
+def embedded_server(logical: bool = False, in_memory: bool = False, room: int = MEMORY_MIN_FREE) -> Iterator[str]:
     """A throw-away PostgreSQL 16 with pgvector (from pip's pgserver); yields its base URL.
     `logical`: wal_level=logical, for proofs through logical decoding."""
-    with _cluster(pgserver_bin_dir(), logical, in_memory) as url:
+    with _cluster(pgserver_bin_dir(), logical, in_memory, room) as url:
         yield url
 
 
 @contextmanager
-def debian_server(bin_dir: Path = DEBIAN_PG15_BIN, logical: bool = False, in_memory: bool = False) -> Iterator[str]:
+def debian_server(bin_dir: Path = DEBIAN_PG15_BIN, logical: bool = False, in_memory: bool = False,
+                  room: int = MEMORY_MIN_FREE) -> Iterator[str]:
     """A throw-away PostgreSQL 15 with contrib (pg_trgm, uuid-ossp, pgcrypto ...) from Debian."""
     if not (bin_dir / "initdb").exists():
         raise _fail("DB003", f"Debian's PostgreSQL 15 binaries are missing ({bin_dir}/initdb)",
                     "apt-get install postgresql-15 postgresql-contrib-15 (or postgresql-contrib)")
-    with _cluster(bin_dir, logical, in_memory) as url:
+    with _cluster(bin_dir, logical, in_memory, room) as url:
         yield url
 
 
@@ -268,15 +277,15 @@ def choose_server(choice: str | None, extensions: set[str] | frozenset[str] = fr
 
 @contextmanager
 def server(choice: str | None, extensions: set[str] | frozenset[str] = frozenset(),
-           logical: bool = False, in_memory: bool = False) -> Iterator[str]:
+           logical: bool = False, in_memory: bool = False, room: int = MEMORY_MIN_FREE) -> Iterator[str]:
     """The base URL of the chosen server (started and removed here unless it is a URL);
-    `logical` starts it with wal_level=logical, `in_memory` on tmpfs when there is one."""
+    `logical` starts it with wal_level=logical, `in_memory` on tmpfs when that has `room` bytes free."""
     picked = choose_server(choice, extensions)
     if picked.startswith("postgres"):
         yield picked
     elif picked == "pg15":
-        with debian_server(logical=logical, in_memory=in_memory) as url:
+        with debian_server(logical=logical, in_memory=in_memory, room=room) as url:
             yield url
     else:
-        with embedded_server(logical, in_memory) as url:
+        with embedded_server(logical, in_memory, room) as url:
             yield url

@@ -49,12 +49,13 @@ def live_differences(url: str, wanted: Schema, schemas: tuple[str, ...] | None =
 @contextmanager
 def scratch_server(base_url: str | None, model: Schema | None = None, choice: str | None = None) -> Iterator[str]:
     """--scratch-url (or --database-url), else the --server choice (auto: one with the spec's
-    extensions)."""
+    extensions), started on tmpfs when that has room for it (as gen verify's)."""
     if base_url:
         yield base_url
         return
-    from generator.db.server import server
-    with server(choice, {e.name for e in model.extensions} if model is not None else set()) as url:
+    from generator.db.server import room_for, server
+    with server(choice, {e.name for e in model.extensions} if model is not None else set(), in_memory=True,
+                room=room_for(len(model.tables) if model is not None else 0)) as url:
         yield url
 
 

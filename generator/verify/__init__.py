@@ -46,10 +46,14 @@ def shim_for(schema: Schema) -> str | None:
 def _server(database_url: str | None, schema: Schema | None = None, choice: str | None = None,
             logical: bool = False) -> Iterator[str]:
     """--database-url, else the --server choice (auto: one with the spec's extensions);
-    `logical`: started with wal_level=logical (realtime proofs)."""
-    from generator.db.server import server
+    `logical`: started with wal_level=logical (realtime proofs). A server started here lives on
+    tmpfs when that has room_for the spec (creating each table's files there costs a fraction of
+    a disk file system's: `gen verify` of 500 tables ~20 s against ~33 s)."""
+    from generator.db.server import room_for, server
     wanted = {e.name for e in schema.extensions} if schema is not None else set()
-    with (nullcontext(database_url) if database_url else server(choice, wanted, logical)) as base:
+    room = room_for(len(schema.tables) if schema is not None else 0)
+    with (nullcontext(database_url) if database_url else
+          server(choice, wanted, logical, in_memory=True, room=room)) as base:
         yield base
 
 
