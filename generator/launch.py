@@ -1,6 +1,6 @@
 """The `gen` command's first step: when `gen daemon` runs for this installation, hand it the command
 (the arguments, working directory, environment, umask and the terminal's three file descriptors),
-forward Ctrl-C to its worker and exit with the worker's code; otherwise run the command here."""
+forward the terminal's signals to its worker and end as the worker ended; otherwise run it here."""
 from __future__ import annotations
 
 import os
@@ -39,6 +39,9 @@ def through_daemon(argv: list[str]) -> int | None:
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         conn.settimeout(ANSWER_SECONDS)
         conn.connect(path)
+        if resident.peer_uid(conn) != os.getuid():   # not our daemon (a swapped directory): tell it nothing
+            conn.close()
+            return None
         data = resident.frame(header.encode())
         fds = [sys.stdin.fileno(), sys.stdout.fileno(), sys.stderr.fileno()]
         sent = conn.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, bytes(_ints(fds)))])
@@ -48,12 +51,14 @@ def through_daemon(argv: list[str]) -> int | None:
     answers = conn.makefile("rb")
     try:
         first = answers.readline()
-    except OSError as e:   # it has the request: running it here too could run it twice
-        print(f"gen: the daemon took the command but did not start it ({e or 'no answer'} within "
-              f"{ANSWER_SECONDS} s); `gen daemon stop`, or GEN_DAEMON=0 to run without it", file=sys.stderr)
+    except socket.timeout:   # it has the request and may still start it: running it here could run it twice
+        print(f"gen: the daemon took the command but did not start it within {ANSWER_SECONDS} s; "
+              "`gen daemon stop`, or GEN_DAEMON=0 to run without it", file=sys.stderr)
         return 3
+    except OSError:   # reset: the daemon ended (stopped, idle, stale) with the request unread
+        return None
     if not first.startswith(b"pid "):
-        return None   # "stale" (gen changed; the daemon ends) or "refused": nothing ran
+        return None   # "stale" (gen changed; the daemon ends), "refused", or closed: nothing ran
     return _wait(conn, answers, int(first[4:]))
 
 
@@ -63,26 +68,41 @@ def _ints(fds: list[int]) -> bytes:
 
 
 def _wait(conn, answers, pid: int) -> int:
-    """Forward the signals a terminal sends (the worker is not in its process group) and read the
-    worker's exit code."""
+    """Forward the signals a terminal sends to the worker's process group (its own, outside this
+    terminal's) and end as the worker ended: its exit code, or killed by the same signal."""
     import signal
 
     def forward(sig, _frame):
-        try:
-            os.kill(pid, sig)
-        except OSError:
-            pass
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+        _kill_group(pid, sig)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGCONT):
         signal.signal(sig, forward)
+    signal.signal(signal.SIGTSTP, lambda sig, _frame: _suspend(pid))
     conn.settimeout(None)
-    while True:
-        try:
-            line = answers.readline()
-            break
-        except InterruptedError:
-            continue
+    line = answers.readline()
     if line.startswith(b"exit "):
         return int(line[5:])
-    print("gen: the daemon's worker ended without an exit code (killed?); "
+    if line.startswith(b"signal "):   # as a cold process killed by it: the shell sees the same status
+        sig = int(line[7:])
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
+        return 128 + sig
+    print("gen: the daemon's worker ended without an exit code (the daemon was killed?); "
           "GEN_DAEMON=0 runs a command without the daemon", file=sys.stderr)
     return 4
+
+
+def _kill_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except OSError:
+        pass
+
+
+def _suspend(pid: int) -> None:
+    """Ctrl-Z: stop the worker's group, then this process; `fg` continues both (SIGCONT is forwarded)."""
+    import signal
+    _kill_group(pid, signal.SIGTSTP)
+    signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTSTP)   # returns on `fg`, or at once if no shell can resume us
+    signal.signal(signal.SIGTSTP, lambda sig, _frame: _suspend(pid))
+    _kill_group(pid, signal.SIGCONT)

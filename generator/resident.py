@@ -50,6 +50,14 @@ def private_dir_problem(path: str) -> str | None:
     return None
 
 
+def peer_uid(conn) -> int:
+    """The user id of the process at the other end of a connected Unix socket (the kernel's word)."""
+    import socket
+    import struct
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return struct.unpack("3i", creds)[1]
+
+
 def use_allowed() -> bool:
     return os.environ.get(DISABLE_ENV, "") not in ("0", "off", "no", "false")
 

@@ -117,6 +117,14 @@ def test_a_changed_gen_is_not_run_by_the_old_daemon(daemon_dir, tmp_path):
     assert got.returncode == 0, got.stderr.decode()
     assert (tmp_path / "b" / "shop" / "schema.sql").read_text().startswith("-- edited template\n")
     assert _served(env, tmp_path) is None   # the stale daemon ended
+    # commands that reach the daemon together as it ends all run (here): none fails for it
+    assert _gen(["daemon", "start"], env, tmp_path).returncode == 0
+    template.write_text("-- edited again\n" + template.read_text())
+    procs = [subprocess.Popen([sys.executable, "-m", "generator", "validate", "shop.yaml"], env=env, cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(12)]
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0 and b"ok" in out and not err, err.decode()
 
 
 def test_ctrl_c_reaches_the_worker(daemon_dir, tmp_path):
@@ -193,3 +201,103 @@ def test_the_socket_name_is_per_installation(tmp_path):
     mine, other = _socket_path(dict(env, PYTHONPATH=str(ROOT))), _socket_path(dict(env, PYTHONPATH=str(code)))
     assert mine != other and mine.startswith("/tmp/x/daemon-") and other.startswith("/tmp/x/daemon-")
     assert json.dumps(resident.frame(b"abc").hex()) == '"00000003616263"'
+
+
+def _daemon_pid(env, cwd) -> int:
+    got = _gen(["daemon", "status"], env, cwd)
+    return int(got.stdout.decode().split("pid ")[1].split(",")[0])
+
+
+def _workers(daemon_pid: int) -> list[int]:
+    kids = Path(f"/proc/{daemon_pid}/task/{daemon_pid}/children").read_text().split()
+    return [int(k) for k in kids]
+
+
+def test_a_bad_request_leaves_no_file_of_the_caller_open(daemon_dir, tmp_path):
+    """A request cut off or garbled after its file descriptors arrived: the daemon closes them (it
+    must not keep a caller's pipe or terminal open), and serves the next command."""
+    env = _env(daemon_dir, ROOT)
+    assert _gen(["daemon", "start"], env, tmp_path).returncode == 0
+    for body in (b"\x00\x00\x01\x00{", b"\x00\x00\x00\x03{{{", b"\x7f\x00\x00\x00", b"\x00\x00\x00\x02[]"):
+        r, w = os.pipe()
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.connect(_socket_path(env))
+            conn.sendmsg([body], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, bytes(memoryview(
+                __import__("array").array("i", [r, w, w]))))])
+            conn.shutdown(socket.SHUT_WR)
+            assert conn.makefile("rb").readline() == b""
+        os.close(w)
+        import select
+        assert select.select([r], [], [], 10)[0] and os.read(r, 1) == b"", body   # EOF: no one holds it
+        os.close(r)
+    (tmp_path / "shop.yaml").write_text(SPEC)
+    assert _gen(["validate", "shop.yaml"], env, tmp_path).returncode == 0
+    assert _served(env, tmp_path) == 1
+
+
+def test_the_caller_and_its_worker_end_together(daemon_dir, tmp_path):
+    """A caller killed with SIGKILL takes its worker with it; a worker killed by a signal ends its
+    caller by the same signal (a shell sees what it sees cold); two starts at once make one daemon."""
+    env = _env(daemon_dir, ROOT)
+    starts = [subprocess.Popen([sys.executable, "-m", "generator", "daemon", "start"], env=env, cwd=tmp_path,
+                               stdout=subprocess.PIPE) for _ in range(2)]
+    said = [p.communicate(timeout=120)[0] for p in starts]
+    assert [p.returncode for p in starts] == [0, 0]
+    daemon = _daemon_pid(env, tmp_path)
+    assert all(f"pid {daemon},".encode() in s for s in said), said
+    (tmp_path / "shop.yaml").write_text(SPEC)
+    for sig in (signal.SIGKILL, signal.SIGTERM, signal.SIGHUP):
+        proc = subprocess.Popen([sys.executable, "-m", "generator", "build", "shop.yaml", "--out", "out",
+                                 "--target", "sql", "--watch"], env=env, cwd=tmp_path,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while not _workers(daemon):
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        proc.send_signal(sig)
+        assert proc.wait(timeout=30) == -sig
+        assert b"gen:" not in proc.stderr.read()
+        while _workers(daemon):   # the worker is gone (and reaped)
+            assert time.monotonic() < deadline + 30, sig
+            time.sleep(0.05)
+    deadline = time.monotonic() + 30
+    while _processes_naming(_socket_path(env)) != [daemon]:   # the second start's daemon gave way
+        assert time.monotonic() < deadline, _processes_naming(_socket_path(env))
+        time.sleep(0.2)
+
+
+def _processes_naming(word: str) -> list[int]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if word.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(int(pid))
+        except OSError:   # ended meanwhile
+            pass
+    return found
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to listen as another user")
+def test_a_socket_of_another_user_hears_nothing(tmp_path):
+    """The directory is ours, but the socket in it leads to another user's listener (a symlink, or
+    a directory swapped between the check and the connect): gen asks the kernel who listens and
+    sends it nothing, not even the environment."""
+    folder, public = tempfile.mkdtemp(prefix="gd", dir="/tmp"), tempfile.mkdtemp(prefix="gp", dir="/tmp")
+    try:
+        os.chmod(public, 0o777)
+        env = _env(folder, ROOT, SECRET_TOKEN="hunter2")
+        listener = subprocess.Popen(
+            [sys.executable, "-c", "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); "
+             "s.listen(1); print('ready', flush=True); c,_=s.accept(); c.settimeout(5); "
+             "print(repr(c.recv(1 << 20)), flush=True)", os.path.join(public, "s")],
+            user=65534, group=65534, stdout=subprocess.PIPE, text=True)
+        assert listener.stdout.readline() == "ready\n"
+        os.symlink(os.path.join(public, "s"), _socket_path(env))
+        (tmp_path / "shop.yaml").write_text(SPEC)
+        got = _gen(["validate", "shop.yaml"], env, tmp_path)
+        assert got.returncode == 0 and b"ok" in got.stdout   # run here, at once
+        heard = listener.communicate(timeout=30)[0]
+        assert heard.strip() == "b''" and "hunter2" not in heard
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(public, ignore_errors=True)

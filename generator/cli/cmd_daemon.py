@@ -76,7 +76,7 @@ def run_start(args) -> int:
         return EXIT_OK
     log = path[: -len(".sock")] + ".log"
     code = "import sys; from generator.cli.daemon import main; main()"
-    with open(log, "w") as out:
+    with open(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
         # started beside this gen's package, so that `-c` imports this gen (as `python -m generator` did)
         home = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         proc = subprocess.Popen([sys.executable, "-c", code, path, str(max(args.idle_minutes, 0.0) * 60), home],
@@ -88,7 +88,7 @@ def run_start(args) -> int:
         if answer:
             say(f"gen daemon started (pid {json.loads(answer)['pid']}, {path})")
             return EXIT_OK
-        if proc.poll() is not None:
+        if proc.poll() not in (None, 0):   # 0: another daemon, starting at the same time, answers soon
             said = open(log).read().strip().splitlines()
             raise _env_error(f"the daemon ended at its start (exit {proc.returncode}): "
                              f"{said[-1] if said else 'no message'}", f"its log: {log}")

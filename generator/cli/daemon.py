@@ -84,14 +84,16 @@ def serve(path: str, idle_seconds: float) -> None:
              "idle_seconds": idle_seconds}
     gc.collect()
     gc.freeze()   # the workers share these pages; a collection in a worker must not touch them
-    children: set[int] = set()
+    children: dict[int, socket.socket] = {}   # a running worker -> its caller's connection
     last = time.monotonic()
     while True:
-        ready, _, _ = select.select([listener], [], [], 1.0)
+        # while workers run, wake often to tell a caller promptly that its worker was killed
+        ready, _, _ = select.select([listener, *children.values()], [], [], 0.1 if children else 1.0)
         _reap(children)
+        _kill_orphans(children, ready)
         if idle_seconds and not children and time.monotonic() - last > idle_seconds:
             break
-        if not ready:
+        if listener not in ready:
             if not _still_ours(path, ino):
                 break   # removed or replaced (a cleaned /tmp, another daemon's start after a crash)
             continue
@@ -101,7 +103,7 @@ def serve(path: str, idle_seconds: float) -> None:
         except Exception as exc:   # one bad request must not end the daemon
             print(f"gen daemon: request failed: {exc!r}", file=sys.stderr, flush=True)
             verdict = None
-        finally:
+        if verdict != "ran":
             conn.close()
         if verdict == "exit":
             break
@@ -110,6 +112,8 @@ def serve(path: str, idle_seconds: float) -> None:
     listener.close()
     if _still_ours(path, ino):
         os.unlink(path)
+    for conn in children.values():   # running workers finish and answer their callers themselves
+        conn.close()
 
 
 def _still_ours(path: str, ino: int) -> bool:
@@ -119,29 +123,54 @@ def _still_ours(path: str, ino: int) -> bool:
         return False
 
 
-def _reap(children: set[int]) -> None:
+def _reap(children: dict[int, socket.socket]) -> None:
+    """Forget ended workers; a worker killed by a signal could not say so: tell its caller which."""
     for pid in list(children):
         try:
-            done, _ = os.waitpid(pid, os.WNOHANG)
+            done, status = os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
-            done = pid
+            done, status = pid, 0
         if done:
-            children.discard(pid)
+            conn = children.pop(pid)
+            if os.WIFSIGNALED(status):
+                try:
+                    conn.sendall(f"signal {os.WTERMSIG(status)}\n".encode())
+                except OSError:
+                    pass
+            conn.close()
 
 
-def _peer_uid(conn: socket.socket) -> int:
-    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    return struct.unpack("3i", creds)[1]
+def _kill_orphans(children: dict[int, socket.socket], ready: list) -> None:
+    """A caller sends nothing after its request, so its connection turning readable means it ended
+    (killed with SIGKILL, say): its worker is killed too, as that cold process would have been."""
+    for pid, conn in children.items():
+        if conn in ready:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
 
 
 def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
-    """The request's header and the file descriptors sent with it."""
+    """The request's header and the file descriptors sent with it; they are closed again when the
+    request is bad (the daemon must never hold a caller's terminal or pipe open)."""
     conn.settimeout(10)
     fds: list[int] = []
-    data, anc, _, _ = conn.recvmsg(65536, socket.CMSG_SPACE(_FDS * 4))
-    for level, kind, payload in anc:
-        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-            fds += list(struct.unpack(f"{len(payload) // 4}i", payload[: len(payload) - len(payload) % 4]))
+    try:
+        data, anc, _, _ = conn.recvmsg(65536, socket.CMSG_SPACE(_FDS * 4))
+        for level, kind, payload in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds += list(struct.unpack(f"{len(payload) // 4}i", payload[: len(payload) - len(payload) % 4]))
+        for fd in fds:
+            os.set_inheritable(fd, False)   # a worker's subprocesses get its stdio, not these copies
+        return _header(conn, data), fds
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+
+
+def _header(conn: socket.socket, data: bytes) -> dict:
     if len(data) < 4:
         raise ValueError("short request")
     size = int.from_bytes(data[:4], "big")
@@ -154,11 +183,14 @@ def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
             raise ValueError("request cut off")
         body += more
     conn.settimeout(None)
-    return json.loads(bytes(body)), fds
+    request = json.loads(bytes(body))
+    if not isinstance(request, dict):
+        raise ValueError("not a request")
+    return request
 
 
-def _handle(conn, listener, stamp: str, state: dict, children: set[int]) -> str | None:
-    if _peer_uid(conn) != os.getuid():
+def _handle(conn, listener, stamp: str, state: dict, children: dict) -> str | None:
+    if resident.peer_uid(conn) != os.getuid():
         return None   # another user: the directory's mode keeps them out; this is the second lock
     request, fds = _receive(conn)
     try:
@@ -178,8 +210,12 @@ def _handle(conn, listener, stamp: str, state: dict, children: set[int]) -> str 
         pid = os.fork()
         if pid == 0:
             listener.close()
+            for fd in _LOCK:
+                os.close(fd)
+            for other in children.values():
+                other.close()
             _worker(conn, fds, request)   # never returns
-        children.add(pid)
+        children[pid] = conn
         state["served"] += 1
         return "ran"
     finally:
@@ -190,6 +226,7 @@ def _handle(conn, listener, stamp: str, state: dict, children: set[int]) -> str 
 def _worker(conn: socket.socket, fds: list[int], request: dict) -> None:
     code = 4
     try:
+        os.setpgid(0, 0)   # its own group, as a cold command has: forwarded signals reach its children too
         conn.sendall(f"pid {os.getpid()}\n".encode())
         _take_over(fds, request)
         code = _run(request["argv"])
@@ -221,6 +258,8 @@ def _take_over(fds: list[int], request: dict) -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
+    for fd in set(fds) - {0, 1, 2}:
+        os.close(fd)
     stdio = request.get("stdio") or [["utf-8", "strict"], ["utf-8", "strict"], ["utf-8", "backslashreplace"]]
     unbuffered = bool(request.get("unbuffered"))
     sys.stdin = sys.__stdin__ = _text(0, "rb", stdio[0], line_buffering=False, write_through=False)
@@ -267,4 +306,24 @@ def main() -> None:
     sys.path[:] = [os.path.abspath(entry) for entry in sys.path]   # workers change directory
     os.chdir("/")   # hold no caller's directory
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # its own session; `gen daemon stop` ends it
+    if not _lock(path):
+        sys.exit(0)   # another daemon for this socket is starting or running: it answers
     serve(path, idle)
+
+
+_LOCK: list[int] = []   # the daemon's lock file, held for its life (workers close their copy)
+
+
+def _lock(path: str) -> bool:
+    """Hold `<socket>.lock`: one daemon per socket, even when two `gen daemon start` race."""
+    import fcntl
+    fd = os.open(path + ".lock", os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    for _ in range(40):   # a daemon that is ending (stopped, stale) lets go within moments
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _LOCK.append(fd)
+            return True
+        except OSError:
+            time.sleep(0.05)
+    os.close(fd)
+    return False
