@@ -11,7 +11,7 @@ import psycopg
 from generator.model import ForeignKey, Index, Schema, Table
 from generator.model.naming import qualified, quote_ident
 from generator.verify.after_delete import count, defaults, judge, locate
-from generator.verify.isolate import isolate
+from generator.verify.isolate import isolate, preload
 from generator.verify.attempt import CHECK_VIOLATION, FK_VIOLATION, UNIQUE_VIOLATION, attempt
 from generator.verify.report import Result, failed, passed, skipped, warned
 from generator.verify.rows import SEQ_CONSTRAINTS, BuildError, Row, RowBuilder, restart
@@ -60,6 +60,7 @@ def prove_constraints(conn: psycopg.Connection, schema: Schema, only: set[tuple[
     for i, t in enumerate(schema.tables):
         if only is None or t.key in only:
             todo.append((i, t, [(n, p) for n, p in enumerate(_proofs(t)) if pick is None or pick(t, p[4])]))
+    preload(conn, [t for _, t, chosen in todo if any(p[0] == "fk" for _, p in chosen)])
     done = tenant_deletes(conn, schema, [(i, n, t, p[4]) for i, t, chosen in todo for n, p in chosen
                                          if p[4] is not None and batchable(schema, t, p[4])])
     out = [(i, n, r) for (i, n), r in done.items()]

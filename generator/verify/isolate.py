@@ -75,33 +75,72 @@ def hide(conn: psycopg.Connection, t: Table, fk: ForeignKey) -> list[tuple[str, 
     return []
 
 
-# Per connection, (table, keys) -> their triggers: within one run of proofs (a connection)
-# a proof's DDL is rolled back and renames nothing, so the catalog is asked once.
+# Per connection, what the catalog says: within one run of proofs (a connection) a proof's DDL
+# is rolled back and renames nothing, so the catalog is asked once (preload(): for a run's tables
+# in one query; a table it did not load, in one query of its own).
 _TRIGGERS: WeakKeyDictionary = WeakKeyDictionary()
+
+# (relation, trigger, constraint oid, its parent constraint's oid, constraint name, trigger
+# function, referenced table's oid, constraint type) of each trigger of a constraint of the table.
+_ROW = ("tg.tgrelid::regclass::text, tg.tgname::text, c.oid::int8, c.conparentid::int8, c.conname::text, "
+        "f.proname::text, c.confrelid::int8, c.contype::text")
+_JOINS = "pg_trigger tg JOIN pg_constraint c ON c.oid = tg.tgconstraint JOIN pg_proc f ON f.oid = tg.tgfoid"
+_EDGES = "SELECT conrelid::int8, confrelid::int8 FROM pg_constraint WHERE contype = 'f'"
+_PRELOAD = (
+    "WITH w AS (SELECT x, to_regclass(x) AS rel FROM unnest(%s::text[]) x) "
+    f"SELECT (SELECT coalesce(json_agg(json_build_array(w.x, {_ROW}) ORDER BY w.x, tg.oid), '[]') "
+    "FROM w JOIN pg_constraint c ON c.conrelid = w.rel JOIN pg_trigger tg ON tg.tgconstraint = c.oid "
+    "JOIN pg_proc f ON f.oid = tg.tgfoid), "
+    "(SELECT json_agg(x) FROM w WHERE rel IS NOT NULL), "
+    f"(SELECT coalesce(json_agg(json_build_array(e.conrelid, e.confrelid)), '[]') FROM ({_EDGES}) e), "
+    "(SELECT coalesce(json_agg(json_build_array(x, to_regclass(x)::int8)), '[]') FROM unnest(%s::text[]) x)")
+
+
+def preload(conn: psycopg.Connection, tables: list[Table]) -> None:
+    """Ask the catalog in one query what isolate() will want for the proofs of `tables`: their
+    keys' triggers, the foreign-key edges, the oids of the tables their CASCADE keys reference."""
+    names = sorted({_q(t) for t in tables})
+    parents = sorted({qualified(fk.ref_schema, fk.ref_table, "") for t in tables for fk in t.foreign_keys
+                      if fk.on_delete == "CASCADE"})
+    if not names:
+        return
+    rows, found, edges, oids = conn.execute(_PRELOAD, (names, parents)).fetchone()
+    known = _TRIGGERS.setdefault(conn, {})
+    for name in found or ():
+        known[("rows", name)] = []
+    for row in rows:
+        known[("rows", row[0])].append(tuple(row[1:]))
+    if "edges" not in known:
+        known["edges"] = _edges(edges)
+    for name, oid in oids:
+        known[("oid", name)] = oid
+
+
+def _edges(pairs) -> dict:
+    edges: dict = {}
+    for child, parent in pairs:
+        edges.setdefault(parent, set()).add(child)
+    return edges
+
+
+def _rows(conn: psycopg.Connection, table: str) -> list[tuple]:
+    """_ROW of every trigger of a constraint of `table`, by trigger oid."""
+    known = _TRIGGERS.setdefault(conn, {})
+    if ("rows", table) not in known:
+        known[("rows", table)] = conn.execute(
+            f"SELECT {_ROW} FROM {_JOINS} WHERE c.conrelid = %s::regclass ORDER BY tg.oid", (table,)).fetchall()
+    return known[("rows", table)]
 
 
 def _triggers(conn: psycopg.Connection, table: str, keys: tuple[str, ...]) -> list[tuple[str, str]]:
     """(relation, trigger name) of each trigger of the constraints `keys` of `table`."""
-    known = _TRIGGERS.setdefault(conn, {})
-    if (table, keys) not in known:
-        known[(table, keys)] = conn.execute(
-            "SELECT tg.tgrelid::regclass::text, tg.tgname FROM pg_trigger tg JOIN pg_constraint c "
-            "ON c.oid = tg.tgconstraint WHERE c.conrelid = %s::regclass AND c.conname = ANY(%s) "
-            "ORDER BY tg.oid", (table, list(keys))).fetchall()
-    return known[(table, keys)]
+    return [(r[0], r[1]) for r in _rows(conn, table) if r[4] in keys]
 
 
 def _catalog(conn: psycopg.Connection, table: str) -> list[tuple]:
     """(relation, trigger, constraint oid, its parent constraint's oid, constraint name, trigger
     function, referenced table's oid) of every trigger of `table`'s foreign keys."""
-    known = _TRIGGERS.setdefault(conn, {})
-    if ("catalog", table) not in known:
-        known[("catalog", table)] = conn.execute(
-            "SELECT tg.tgrelid::regclass::text, tg.tgname, c.oid, c.conparentid, c.conname, f.proname::text, "
-            "c.confrelid FROM pg_trigger tg JOIN pg_constraint c ON c.oid = tg.tgconstraint "
-            "JOIN pg_proc f ON f.oid = tg.tgfoid WHERE c.conrelid = %s::regclass AND c.contype = 'f' "
-            "ORDER BY tg.oid", (table,)).fetchall()
-    return known[("catalog", table)]
+    return [r[:7] for r in _rows(conn, table) if r[7] == "f"]
 
 
 def _reach(conn: psycopg.Connection, table: str) -> set:
@@ -109,12 +148,11 @@ def _reach(conn: psycopg.Connection, table: str) -> set:
     one of its rows may reach), by the catalog."""
     known = _TRIGGERS.setdefault(conn, {})
     if "edges" not in known:
-        edges: dict = {}
-        for child, parent in conn.execute("SELECT conrelid, confrelid FROM pg_constraint WHERE contype = 'f'"):
-            edges.setdefault(parent, set()).add(child)
-        known["edges"] = edges
+        known["edges"] = _edges(conn.execute(_EDGES).fetchall())
     if ("reach", table) not in known:
-        start = conn.execute("SELECT to_regclass(%s)::oid", (table,)).fetchone()[0]
+        if ("oid", table) not in known:
+            known[("oid", table)] = conn.execute("SELECT to_regclass(%s)::int8", (table,)).fetchone()[0]
+        start = known[("oid", table)]
         out, todo = set(), [start] if start is not None else []
         while todo:
             here = todo.pop()
