@@ -292,3 +292,31 @@ entities:
                      "FOREIGN KEY (sponsor_id) REFERENCES tenants (id) ON DELETE CASCADE")
         got = [r for r in check_constraints(conn, schema) if r.object == f"orders.{fk.name}"]
     assert [(r.what, r.status) for r in got if "ON DELETE" in r.what] == [("ON DELETE SET NULL", FAIL)]
+
+
+def test_no_tenant_insert_judges_each_way_on_its_own(pg_url, tmp_path, capsys):
+    """The no-tenant INSERT's row is built once per connection and each way tries it in a
+    savepoint of its own: a policy admitting a row whose tenant setting reads '' (set to '',
+    after RESET) but not NULL (never set) fails those two ways, each with the row accepted (the
+    one '' accepted is gone again before RESET tries it, else a duplicate key), and not unset."""
+    path = tmp_path / "blank.yaml"
+    path.write_text("""\
+spec: 1
+name: blank
+tenancy: {root: companies, column: company_id}
+entities:
+  companies:
+    columns: {id: uuid pk, name: text!}
+  notes:
+    tenant: true
+    columns: {id: uuid pk, title: text!}
+    policies:
+      - tenant_isolation
+      - {name: notes_blank_insert, for: insert, check: "current_setting('app.company_id', true) = ''"}
+""")
+    code = main(["verify", str(path), "--database-url", pg_url])
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert rls_line(out, "notes", "INSERT with no tenant",
+                    "FAIL: set to '': row accepted; after RESET: row accepted"), out
+    assert rls_line(out, "notes", "SELECT with no tenant", "PASS"), out
