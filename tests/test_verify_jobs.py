@@ -82,33 +82,6 @@ def test_work_beside_the_workers_answers_or_is_redone_here(pg_url, fresh_db):
     assert spread(pg_url, fresh_db, [[1], [2]], 2, task)[1] is None
 
 
-def test_work_beside_the_lone_deletes_answers_or_is_redone_here():
-    """The synced comparison runs in a child beside the deletes that run alone: its answer
-    comes second; a child that fails is redone here; an error of the work stops the child."""
-    import os
-    from generator.verify.parallel import beside
-    me = os.getpid()
-
-    def aside():
-        if os.getpid() == me:
-            return "here"
-        return "child"
-
-    def failing():
-        if os.getpid() != me:
-            raise RuntimeError("the child fails")
-        return "here"
-
-    assert beside(lambda: "work", aside) == ("work", "child")
-    assert beside(lambda: "work", failing) == ("work", "here")
-
-    def broken():
-        raise ValueError("the work fails")
-
-    with pytest.raises(ValueError):
-        beside(broken, aside)
-
-
 def test_a_keys_triggers_go_off_in_one_statement_per_relation():
     assert switch_off([("a", "t1"), ("b", "t2"), ("a", "t 3")]) == \
         'ALTER TABLE a DISABLE TRIGGER t1, DISABLE TRIGGER "t 3"; ALTER TABLE b DISABLE TRIGGER t2'

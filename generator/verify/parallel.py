@@ -101,20 +101,6 @@ def spread(base: str, url: str, chunks: list[list], jobs: int, task: Callable,
     return [got[i] for i in range(len(chunks))], aside
 
 
-def beside(work: Callable, aside: Callable) -> tuple:
-    """(work(), aside()): `aside` (work that only reads the scratch database and takes few
-    locks) in a forked child meanwhile, redone here if the child fails (its error surfaces)."""
-    side = forked.Pending(aside) if forked.can_fork() else None
-    try:
-        got = work()
-    except BaseException:
-        if side is not None:
-            side.cancel()
-        raise
-    answer = side.answer() if side is not None else None
-    return got, aside() if answer is None else answer
-
-
 def _work(task: Callable, url: str, chunks: list[list], indexes) -> dict:
     """Each chunk on a connection of its own: a new backend starts with an empty plan cache."""
     out = {}
@@ -139,9 +125,8 @@ def heavy_deletes(schema: Schema) -> set[tuple[str, str]]:
 
 def prove(base: str, url: str, schema: Schema, only: set | None, jobs: int, say,
           first: Callable[[], list[Result]] = lambda: []) -> list[Result]:
-    """first() (the synced comparison: it only reads and takes few locks, so it runs in a child
-    beside the deletes that run alone, one process with a core to spare, or without such
-    deletes beside the constraint workers), then constraints, RLS and realtime as verify() proves them with one process, the per-table
+    """first() (the synced comparison: it only reads, so it runs beside the constraint proofs),
+    then constraints, RLS and realtime as verify() proves them with one process, the per-table
     parts on `jobs` processes (what takes many locks alone, after them)."""
     keys = [t.key for t in schema.tables if only is None or t.key in only]
     heavy = heavy_deletes(schema)
@@ -152,22 +137,13 @@ def prove(base: str, url: str, schema: Schema, only: set | None, jobs: int, say,
     def task(conn, _url, _index, chunk):
         return prove_constraints(conn, schema, set(chunk), lambda t, d: not alone(t, d))
 
-    def lone():
-        with connect(url, autocommit=True, factory=Session) as conn:
-            return prove_constraints(conn, schema, wanted, alone)
-
-    wanted = set(keys)
-    late = any(alone(t, fk) for t in schema.tables if t.key in wanted for fk in t.foreign_keys)
     say(f"proving constraints ({jobs} processes)")
-    parts, head = spread(base, url, chunked(keys, jobs), jobs, task, None if late else first)
+    parts, head = spread(base, url, chunked(keys, jobs), jobs, task, first)
     tagged = [r for part in parts for r in part]
     if heavy:
         say("proving the deletes that lock many tables, one at a time")
-    if late:
-        got, head = beside(lone, first)
-        tagged += got
-    else:
-        tagged += lone()
+    with connect(url, autocommit=True, factory=Session) as conn:
+        tagged += prove_constraints(conn, schema, set(keys), alone)
     out = list(head) + [r for _, _, r in sorted(tagged, key=lambda x: x[:2])]
     say("attacking row-level security")
     with connect(url, autocommit=True, factory=Session) as conn:
