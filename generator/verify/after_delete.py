@@ -29,6 +29,16 @@ def count(conn: psycopg.Connection, t: Table, where: str) -> int:
     return conn.execute(f"SELECT count(*) FROM {qualified(t.schema, t.name, '')} WHERE {where}").fetchone()[0]
 
 
+def found(conn: psycopg.Connection, t: Table, child: Row) -> tuple[str, int] | None:
+    """(condition, copies): locate()'s condition and how many rows it matches now (the child and
+    its identical copies); None when it matches other rows too."""
+    where, loose = locate(t, child)
+    if not loose:
+        return where, 1
+    copies = count(conn, t, where)
+    return (where, copies) if copies == count(conn, t, child.where()) else None
+
+
 def defaults(conn: psycopg.Connection, t: Table, fk: ForeignKey) -> dict[str, str | None] | None:
     """The values SET DEFAULT gives the key's columns by the spec (a column without a default:
     NULL), as text; None when a default does not evaluate to one steady value (volatile)."""

@@ -10,7 +10,7 @@ import psycopg
 
 from generator.model import ForeignKey, Index, Schema, Table
 from generator.model.naming import qualified, quote_ident
-from generator.verify.after_delete import count, defaults, judge, locate
+from generator.verify.after_delete import defaults, found, judge
 from generator.verify.isolate import isolate, preload
 from generator.verify.attempt import CHECK_VIOLATION, FK_VIOLATION, UNIQUE_VIOLATION, attempt
 from generator.verify.report import Result, failed, passed, skipped, warned
@@ -175,12 +175,12 @@ def _parent_where(fk: ForeignKey, child: Row) -> str:
 def fk_on_delete(b: RowBuilder, t: Table, fk: ForeignKey):
     child = _own_parent(b, t, fk, b.insert(t, fill=fk.columns))
     isolate(b.conn, t, fk, deleting=True)
-    where, loose = locate(t, child)
-    copies = count(b.conn, t, where) if loose else 1
-    if loose and copies != count(b.conn, t, child.where()):
+    spot = found(b.conn, t, child)
+    if spot is None:
         if t.primary_key is None:
             return "skip", "the child row cannot be told from others but by the key's columns"
-        where, copies = child.where(), 1      # its primary key, although the action may change it
+        spot = child.where(), 1      # its primary key, although the action may change it
+    where, copies = spot
     expected = defaults(b.conn, t, fk) if fk.on_delete == "SET DEFAULT" else None
     parent = qualified(fk.ref_schema, fk.ref_table, "")
     got = attempt(b.conn, f"DELETE FROM {parent} WHERE {_parent_where(fk, child)}")

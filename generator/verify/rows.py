@@ -37,8 +37,11 @@ def restart(phase: int, index: int = 0, part: int = 0) -> None:
 
 
 def drawn() -> int:
-    """The value builders made now draw first (itertools.count shows it only in its repr)."""
-    return int(repr(_SEQ)[len("count("):-1])
+    """The value builders made now draw first (taken from the counter and put back)."""
+    global _SEQ
+    first = next(_SEQ)
+    _SEQ = itertools.count(first)
+    return first
 
 
 def skip(n: int) -> None:

@@ -8,7 +8,7 @@ import psycopg
 
 from generator.model import ForeignKey, Schema, Table
 from generator.model.naming import qualified, quote_ident
-from generator.verify.after_delete import count, locate
+from generator.verify.after_delete import found
 from generator.verify.attempt import attempt
 from generator.verify.isolate import isolate, isolates
 from generator.verify.report import Result, passed
@@ -104,10 +104,8 @@ def _batch(conn: psycopg.Connection, schema: Schema, items: list[Item]) -> dict[
 def _found(conn: psycopg.Connection, child: Row) -> str | None:
     """A condition finding the child whatever an action did to its keys' columns (after_delete);
     None when it would find other rows too (the proof then runs alone)."""
-    where, loose = locate(child.table, child)
-    if loose and count(conn, child.table, where) != count(conn, child.table, child.where()):
-        return None
-    return where
+    spot = found(conn, child.table, child)
+    return spot[0] if spot is not None else None
 
 
 class _Adopted(Exception):
