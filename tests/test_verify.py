@@ -295,10 +295,9 @@ entities:
 
 
 def test_no_tenant_insert_judges_each_way_on_its_own(pg_url, tmp_path, capsys):
-    """The no-tenant INSERT's row is built once per connection and each way tries it in a
-    savepoint of its own: a policy admitting a row whose tenant setting reads '' (set to '',
-    after RESET) but not NULL (never set) fails those two ways, each with the row accepted (the
-    one '' accepted is gone again before RESET tries it, else a duplicate key), and not unset."""
+    """Each way of having no tenant is judged on its own: a policy admitting a row whose tenant
+    setting reads '' (set to '', after RESET) but not NULL (never set) fails those two ways, each
+    with the row accepted, and not unset."""
     path = tmp_path / "blank.yaml"
     path.write_text("""\
 spec: 1
@@ -320,3 +319,49 @@ entities:
     assert rls_line(out, "notes", "INSERT with no tenant",
                     "FAIL: set to '': row accepted; after RESET: row accepted"), out
     assert rls_line(out, "notes", "SELECT with no tenant", "PASS"), out
+
+
+GATE_SPEC = """\
+spec: 1
+name: gate
+database: {flavor: supabase}
+tenancy: {root: companies, column: company_id}
+entities:
+  companies:
+    columns: {id: uuid pk, name: text!}
+  notes:
+    tenant: true
+    columns: {id: uuid pk, title: text!}
+    policies:
+      - tenant_isolation
+sql:
+  first_insert_gate:
+    after: [notes]
+    create: |
+      CREATE FUNCTION first_insert_gate() RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER
+      SET search_path = pg_catalog AS $$
+      DECLARE k int := hashtext(now()::text); seen boolean;
+      BEGIN
+        SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
+                       AND objid = k::oid) INTO seen;
+        PERFORM pg_advisory_lock(k);
+        RETURN NOT seen AND coalesce(current_setting('request.jwt.claims', true), '') LIKE '%"anon"%';
+      END $$;
+      GRANT EXECUTE ON FUNCTION first_insert_gate() TO PUBLIC;
+      CREATE POLICY first_insert ON notes FOR INSERT TO PUBLIC WITH CHECK (first_insert_gate());
+    drop: DROP POLICY first_insert ON notes; DROP FUNCTION first_insert_gate();
+"""
+
+
+def test_each_no_tenant_way_tries_its_insert_in_a_transaction_of_its_own(pg_url, tmp_path, capsys):
+    """A policy that admits only the first INSERT of a transaction, and only for anon (a session
+    advisory lock keyed by now() survives ROLLBACK TO SAVEPOINT): were the ways to share one
+    transaction, anon's INSERT would come after the empty setting's and be refused, and the hole would
+    pass verify (an attacker's review found this in a version that shared it). Each way in its own
+    transaction, anon's row is accepted and the attack fails."""
+    path = tmp_path / "gate.yaml"
+    path.write_text(GATE_SPEC)
+    code = main(["verify", str(path), "--database-url", pg_url])
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert rls_line(out, "notes", "INSERT with no tenant", "FAIL: as anon: row accepted"), out

@@ -13,8 +13,8 @@ from generator.model import Schema, Table
 from generator.model.naming import quote_ident
 from generator.verify.actors import Actor, Identity, enter
 from generator.verify.attempt import BAD_TEXT, Outcome, attempt
-from generator.verify.rows import BuildError, Row, drawn, skip
-from generator.verify.session import Session, later, savepoint, scratch
+from generator.verify.rows import Row
+from generator.verify.session import Session, later, scratch
 
 Verdict = tuple[str, str]     # (status, detail)
 
@@ -63,37 +63,6 @@ class Prober:
             later(conn, "RESET ROLE")
             after = look(conn) if look else None
         return Probe(got, before, after, followed)
-
-    def run_each(self, actors: list[Actor], make: Callable[[psycopg.Connection], str]) -> list[Probe | BuildError]:
-        """run(actor, make) for each of `actors` (a row prepared as the owner, which each tries
-        to insert), `make` done once per connection they need (in the order they first need
-        it): each actor's statement in a savepoint of that transaction, rolled back before the
-        next, meets what its own run() would have prepared. The builders' counter moves on as
-        if each actor had built its own row (the values drawn afterwards stay the same). A row
-        that cannot be built is that connection's actors' BuildError."""
-        groups: dict[int, tuple[psycopg.Connection, list[int]]] = {}
-        for i, actor in enumerate(actors):
-            conn = self._conn_for(actor)
-            groups.setdefault(id(conn), (conn, []))[1].append(i)
-        out: dict[int, Probe | BuildError] = {}
-        for conn, members in groups.values():
-            with scratch(conn):
-                start = drawn()
-                try:
-                    text: str | BuildError = make(conn)
-                except BuildError as exc:
-                    text = exc
-                used = drawn() - start
-                for i in members:
-                    if isinstance(text, BuildError):
-                        out[i] = text
-                        continue
-                    with savepoint(conn, "gen_actor"):
-                        enter(conn, self.ident, actors[i])
-                        out[i] = Probe(attempt(conn, text))
-                        later(conn, "RESET ROLE")
-            skip(used * (len(members) - 1))
-        return [out[i] for i in range(len(actors))]
 
 
 def q(t: Table) -> str:

@@ -9,7 +9,6 @@ from dataclasses import replace
 from generator.verify.actors import NO_TENANT_WAYS, Actor
 from generator.verify.probe import insert_refused, none_visible, q
 from generator.verify.report import Result
-from generator.verify.rows import BuildError
 from generator.verify.rls_sweep import prepared, reached_none, sweeps
 from generator.verify.stage import Scope, Stage, prepared_insert, rls_result, run_prepared
 from generator.verify.world import public_conditions
@@ -37,21 +36,13 @@ def attacks(st: Stage, scopes: list[Scope]) -> list[Result]:
     out = []
     for command, (sql, judge) in commands.items():
         bad = []
-        verdicts = _inserts(st, [a for _, a in actors], sql) if command == "INSERT" else \
-            [run_prepared(st.prober, actor, sql, judge) for _, actor in actors]
-        for (way, actor), (status, detail) in zip(actors, verdicts):
+        for way, actor in actors:
+            status, detail = run_prepared(st.prober, actor, sql, judge)
             if status != "pass":
                 bad.append((status, f"{_way(way, actor.role)}: {detail}"))
         status = _worst([s for s, _ in bad], len(actors))
         out.append(rls_result(t, f"{command} with no {label}", (status, "; ".join(d for _, d in bad))))
     return out
-
-
-def _inserts(st: Stage, actors: list[Actor], make) -> list:
-    """The INSERT of one prepared row tried by each way: the row (and its parents) built once
-    per connection the ways need (Prober.run_each), each way in a savepoint of its own."""
-    return [("skip", f"cannot prepare the row: {got}") if isinstance(got, BuildError) else insert_refused(got)
-            for got in st.prober.run_each(actors, make)]
 
 
 def _merged(scopes: list[Scope]) -> Scope:

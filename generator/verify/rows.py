@@ -36,21 +36,6 @@ def restart(phase: int, index: int = 0, part: int = 0) -> None:
     _SEQ = itertools.count(phase * PHASE + index * TABLE + part * PART + 1)
 
 
-def drawn() -> int:
-    """The value builders made now draw first (taken from the counter and put back)."""
-    global _SEQ
-    first = next(_SEQ)
-    _SEQ = itertools.count(first)
-    return first
-
-
-def skip(n: int) -> None:
-    """Builders made from now on draw as if `n` more values had been drawn (builds that share
-    another's row move the counter as their own would have)."""
-    global _SEQ
-    _SEQ = itertools.count(drawn() + n)
-
-
 class BuildError(Exception):
     """No valid row could be built; the message says why."""
 
